@@ -1,0 +1,28 @@
+# Thin wrapper: the real build is CMake. `make test` and `make demo` work on a fresh Debian 12 machine as root.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps configure build test unit demo bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	@tests/e2e/demo.sh $(BUILD)/mysql-agent
+
+bench: build
+	@bench/clone_throughput $(BUILD)/mysql-agent
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,48 @@
+#include "command.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+#include <iostream>
+
+#include "mysql_agent/errors.hpp"
+#include "mysql_agent/exit_codes.hpp"
+
+namespace mysql_agent::cmd {
+
+void bind_environment(CLI::App& sub) {
+    for (CLI::Option* opt : sub.get_options()) {
+        const auto& names = opt->get_lnames();
+        if (names.empty() || names.front() == "help") continue;
+        std::string env = "MYSQL_AGENT_" + names.front();
+        std::transform(env.begin(), env.end(), env.begin(), [](unsigned char c) {
+            return c == '-' ? '_' : static_cast<char>(std::toupper(c));
+        });
+        opt->envname(env);
+    }
+}
+
+int fail(std::string_view subcommand, int code, std::string_view message) {
+    std::cerr << "mysql-agent " << subcommand << ": " << message << '\n';
+    return code;
+}
+
+int guarded(std::string_view subcommand, const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const agent_error& e) {
+        return fail(subcommand, e.exit_code, e.what());
+    } catch (const std::exception& e) {
+        return fail(subcommand, exit_code::internal, std::string("unexpected error: ") + e.what());
+    }
+}
+
+std::string local_hostname() {
+    char buf[256] = {};
+    if (gethostname(buf, sizeof buf - 1) != 0) return {};
+    return buf;
+}
+
+}  // namespace mysql_agent::cmd

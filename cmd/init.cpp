@@ -1,0 +1,112 @@
+// `mysql-agent init`: the init container. Writes this pod's MySQL config (role file + server-id.cnf).
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "command.hpp"
+#include "mysql_agent/atomic_file.hpp"
+#include "mysql_agent/config_choice.hpp"
+#include "mysql_agent/errors.hpp"
+#include "mysql_agent/exit_codes.hpp"
+#include "mysql_agent/pod_identity.hpp"
+
+namespace mysql_agent::cmd {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct init_options {
+    std::string hostname;
+    std::string service = "mysql";
+    std::uint64_t server_id_base = 100;
+    std::string config_src = "/mnt/config-map";
+    std::string config_dir = "/mnt/conf.d";
+    std::string datadir = "/var/lib/mysql";
+    std::uint16_t backup_port = 3307;
+    std::string auth_token_file;
+    bool no_clone = false;
+    std::string clone_from;
+    std::string xtrabackup;
+    std::string xbstream;
+};
+
+/// Writes the role file and server-id.cnf. Reads the source first so that a missing ConfigMap file writes nothing.
+void write_config(const config_plan& plan, const init_options& opts) {
+    const fs::path source = fs::path(opts.config_src) / plan.role_file;
+    std::string role_content;
+    try {
+        role_content = read_file(source);
+    } catch (const file_error& e) {
+        throw config_error(std::string(e.what()) + "; is the ConfigMap mounted at --config-src " + opts.config_src +
+                           " with a " + plan.role_file + " key?");
+    }
+    std::error_code ec;
+    if (!fs::is_directory(opts.config_dir, ec))
+        throw config_error("--config-dir " + opts.config_dir + " is not a directory (mount an emptyDir there)");
+    write_file_atomically(fs::path(opts.config_dir) / plan.role_file, role_content);
+    write_file_atomically(fs::path(opts.config_dir) / plan.server_id_file, plan.server_id_content);
+    // A role file from an earlier run with another ordinal would be read by mysqld too.
+    const fs::path stale = fs::path(opts.config_dir) / plan.stale_role_file;
+    if (fs::remove(stale, ec); ec)
+        throw file_error("cannot remove stale " + stale.string() + ": " + ec.message());
+}
+
+int run_init(const init_options& opts) {
+    constexpr std::string_view name = "init";
+    const std::string hostname = opts.hostname.empty() ? local_hostname() : opts.hostname;
+    const auto self = parse_pod_hostname(hostname);
+    if (!self) return fail(name, exit_code::config, self.message());
+    if (const auto s = check_dns_label(opts.service, "--service"); !s) return fail(name, exit_code::config, s.message());
+    const auto server_id = server_id_for(opts.server_id_base, self->ordinal);
+    if (!server_id) return fail(name, exit_code::config, server_id.message());
+
+    const config_plan plan = plan_config(*self, opts.service, *server_id);
+    write_config(plan, opts);
+    spdlog::info("init: {} is ordinal {} ({}), server-id {}: wrote {}/{} and {}", self->hostname, self->ordinal,
+                 self->is_primary() ? "primary" : "replica", *server_id, opts.config_dir, plan.role_file,
+                 plan.server_id_file);
+
+    if (self->is_primary()) {
+        spdlog::info("init: ordinal 0 is the primary and never clones");
+        return exit_code::ok;
+    }
+    if (opts.no_clone) {
+        spdlog::info("init: --no-clone given; not cloning");
+        return exit_code::ok;
+    }
+    return fail(name, exit_code::config,
+                "this build cannot clone during init yet; run `mysql-agent clone --from " +
+                    peer_host(*self, self->ordinal - 1, opts.service) + "` first, then init with --no-clone");
+}
+
+}  // namespace
+
+command add_init(CLI::App& app) {
+    auto opts = std::make_shared<init_options>();
+    CLI::App* sub = app.add_subcommand(
+        "init",
+        "Init container: derive the ordinal from the pod hostname, write server-id.cnf and master.cnf (ordinal 0) "
+        "or slave.cnf into --config-dir, and on a replica with an empty datadir clone it from a peer.");
+    sub->add_option("--hostname", opts->hostname, "Pod hostname <statefulset>-<ordinal> (default: this host's name)");
+    sub->add_option("--service", opts->service, "Headless Service name (peers are <sts>-<k>.<service>)")
+        ->capture_default_str();
+    sub->add_option("--server-id-base", opts->server_id_base, "server-id = base + ordinal")->capture_default_str();
+    sub->add_option("--config-src", opts->config_src, "Directory of the ConfigMap with master.cnf and slave.cnf")
+        ->capture_default_str();
+    sub->add_option("--config-dir", opts->config_dir, "Directory mysqld reads extra config from (an emptyDir)")
+        ->capture_default_str();
+    sub->add_option("--datadir", opts->datadir, "MySQL data directory (the data volume)")->capture_default_str();
+    sub->add_option("--backup-port", opts->backup_port, "Port of the peers' sidecar backup server")
+        ->capture_default_str();
+    sub->add_option("--auth-token-file", opts->auth_token_file, "File holding the bearer token for peers' backups");
+    sub->add_flag("--no-clone", opts->no_clone, "Only write the config; never clone");
+    sub->add_option("--clone-from", opts->clone_from, "Clone from HOST[:PORT] instead of the peers N-1..0");
+    sub->add_option("--xtrabackup", opts->xtrabackup, "Backup tool (default: xtrabackup on PATH, else mariabackup)");
+    sub->add_option("--xbstream", opts->xbstream, "Stream extractor (default: xbstream on PATH, else mbstream)");
+    bind_environment(*sub);
+    return {sub, [opts] { return guarded("init", [&] { return run_init(*opts); }); }};
+}
+
+}  // namespace mysql_agent::cmd

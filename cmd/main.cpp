@@ -1,0 +1,36 @@
+// mysql-agent: turns a StatefulSet of MySQL/MariaDB pods into a primary/replica cluster.
+
+#include <vector>
+
+#include "command.hpp"
+#include "mysql_agent/exit_codes.hpp"
+#include "mysql_agent/logging.hpp"
+
+int main(int argc, char** argv) {
+    using namespace mysql_agent;
+    setup_logging();
+    CLI::App app{"mysql-agent: one static binary that makes a StatefulSet of MySQL/MariaDB pods a primary/replica "
+                 "cluster (init container, sidecar, and tools).\nEvery flag can also be set as MYSQL_AGENT_<FLAG>."};
+    app.set_version_flag("--version", std::string("mysql-agent ") + MYSQL_AGENT_VERSION);
+    app.require_subcommand(1);
+    // For tests that check the command lines in manifests/ against this parser: parse, then exit 0.
+    bool parse_only = false;
+    app.add_flag("--parse-only", parse_only, "Only check the command line; run nothing")->group("");
+
+    const std::vector<cmd::command> commands = {
+        cmd::add_init(app),
+        cmd::add_inspect_backup(app),
+        cmd::add_replication_sql(app),
+        cmd::add_install(app),
+    };
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? exit_code::ok : exit_code::usage;
+    }
+    if (parse_only) return exit_code::ok;
+    for (const auto& c : commands)
+        if (c.app->parsed()) return c.run();
+    return exit_code::usage;
+}

@@ -1,0 +1,30 @@
+#pragma once
+// Every exit code the binary uses, in one place, so scripts and the README can rely on them.
+
+namespace mysql_agent::exit_code {
+
+inline constexpr int ok = 0;
+/// `probe`: the verdict is "not live" / "not ready".
+inline constexpr int probe_failed = 1;
+/// The command line could not be parsed (unknown flag, missing value).
+inline constexpr int usage = 2;
+/// The configuration is unusable: bad hostname, missing ConfigMap file, missing secret file.
+inline constexpr int config = 3;
+/// Input data is malformed or unusable: backup metadata, replication coordinates.
+inline constexpr int bad_input = 4;
+/// A local filesystem operation failed (write, rename, fsync, disk full).
+inline constexpr int io = 5;
+/// The local MySQL/MariaDB server could not be reached or refused a statement.
+inline constexpr int mysql = 6;
+/// No donor could be reached (all unreachable or busy).
+inline constexpr int no_donor = 10;
+/// A clone started but failed (stream cut, donor backup failed, prepare failed).
+inline constexpr int clone_failed = 11;
+/// The donor refused our token (401): retrying will not help.
+inline constexpr int unauthorized = 12;
+/// The datadir holds data the agent did not create; refused without --force.
+inline constexpr int datadir_not_ours = 13;
+/// An unexpected internal error (a bug): the message says where.
+inline constexpr int internal = 70;
+
+}  // namespace mysql_agent::exit_code

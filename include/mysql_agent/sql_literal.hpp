@@ -1,0 +1,15 @@
+#pragma once
+// SQL string literals built from input (hosts, users, passwords, file names, channel names).
+
+#include <string>
+#include <string_view>
+
+namespace mysql_agent {
+
+/// Quotes `value` as a single-quoted SQL string literal that the server reads back as exactly `value`:
+/// escapes `\`, `'`, `"`, NUL, newline, carriage return and Ctrl-Z as mysql_real_escape_string does.
+/// With `no_backslash_escapes` (sql_mode NO_BACKSLASH_ESCAPES) only `'` is doubled, since `\` is literal then.
+/// https://dev.mysql.com/doc/refman/8.0/en/string-literals.html
+std::string sql_string_literal(std::string_view value, bool no_backslash_escapes = false);
+
+}  // namespace mysql_agent

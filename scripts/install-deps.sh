@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine lacks to build and test mysql-agent; skips what is present.
+set -euo pipefail
+packages=(
+  build-essential cmake file git
+  libboost1.81-dev default-libmysqlclient-dev libcli11-dev libspdlog-dev libfmt-dev catch2
+  nlohmann-json3-dev libssl-dev zlib1g-dev
+  mariadb-server mariadb-backup mariadb-client
+  iproute2 util-linux procps ncat
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: missing packages and not root; run as root: apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
