@@ -117,7 +117,7 @@ TEST_CASE("init config errors: one line, exit 3, nothing written", "[cli]") {
     }
 }
 
-TEST_CASE("--version, --help and usage errors", "[cli]") {
+TEST_CASE("version, help and usage errors", "[cli]") {
     const auto version = cli::run_agent({"--version"});
     CHECK(version.code == 0);
     CHECK_THAT(version.out, Catch::StartsWith(std::string("mysql-agent ") + MYSQL_AGENT_VERSION));

@@ -208,7 +208,7 @@ TEST_CASE("replication SQL from a backup of a replica uses its slave info, not i
     }
 }
 
-TEST_CASE("--gtid on and off override the automatic choice", "[sql]") {
+TEST_CASE("gtid choice on and off override the automatic choice", "[sql]") {
     const auto md = from_primary("mariadb-bin.000001", 1198, "0-1-5");
     CHECK(plan(md, "10.11.19-MariaDB", "", gtid_choice::off).size() == 2);
     CHECK_THAT(plan(md, "10.11.19-MariaDB", "", gtid_choice::off)[0], Catch::Contains("MASTER_LOG_POS=1198"));
