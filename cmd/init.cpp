@@ -2,12 +2,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <filesystem>
+#include <random>
 #include <system_error>
+#include <thread>
 
 #include "command.hpp"
 #include "mysql_agent/atomic_file.hpp"
+#include "mysql_agent/backup_tools.hpp"
+#include "mysql_agent/clone_client.hpp"
 #include "mysql_agent/config_choice.hpp"
+#include "mysql_agent/datadir_commit.hpp"
+#include "mysql_agent/init_plan.hpp"
+#include "mysql_agent/secret_file.hpp"
 #include "mysql_agent/errors.hpp"
 #include "mysql_agent/exit_codes.hpp"
 #include "mysql_agent/pod_identity.hpp"
@@ -30,6 +38,7 @@ struct init_options {
     std::string clone_from;
     std::string xtrabackup;
     std::string xbstream;
+    unsigned clone_wait = 600;
 };
 
 /// Writes the role file and server-id.cnf. Reads the source first so that a missing ConfigMap file writes nothing.
@@ -53,6 +62,44 @@ void write_config(const config_plan& plan, const init_options& opts) {
         throw file_error("cannot remove stale " + stale.string() + ": " + ec.message());
 }
 
+/// Tries the donors in order, round after round with full-jitter backoff, until one serves a backup or
+/// --clone-wait runs out. A donor that is unreachable or busy is skipped; a clone that started and failed,
+/// a refused token, or a local disk error ends init (the pod restarts it and the next run cleans up).
+void clone_from_peers(const std::vector<std::string>& donors, const init_options& opts) {
+    clone_options base;
+    base.datadir = opts.datadir;
+    if (!opts.auth_token_file.empty()) base.token = read_secret_file(opts.auth_token_file, "--auth-token-file");
+    base.tools = resolve_backup_tools(opts.xtrabackup.empty() ? std::nullopt : std::optional<fs::path>(opts.xtrabackup),
+                                      opts.xbstream.empty() ? std::nullopt : std::optional<fs::path>(opts.xbstream));
+    base.max_attempts = 1;  // this loop does the retrying, across donors
+    const auto give_up_at = std::chrono::steady_clock::now() + std::chrono::seconds(opts.clone_wait);
+    std::mt19937_64 rng{std::random_device{}()};
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    for (unsigned round = 1;; ++round) {
+        for (const auto& donor : donors) {
+            clone_options o = base;
+            o.donor = *parse_donor_address(donor);
+            try {
+                const clone_outcome outcome = clone_datadir(o);
+                spdlog::info("init: cloned from {} ({} stream bytes in {:.1f} s)", donor, outcome.marker.stream_bytes,
+                             outcome.marker.duration_seconds);
+                return;
+            } catch (const no_donor_error& e) {
+                spdlog::warn("init: donor {} is unreachable or busy: {}", donor, e.what());
+            }
+        }
+        if (std::chrono::steady_clock::now() >= give_up_at) {
+            std::string tried;
+            for (const auto& d : donors) tried += (tried.empty() ? "" : ", ") + d;
+            throw no_donor_error("no donor served a backup within --clone-wait " + std::to_string(opts.clone_wait) +
+                                 " s (tried " + tried + "); check that their sidecars run and are reachable");
+        }
+        const auto delay = full_jitter_backoff(round, std::chrono::seconds(2), std::chrono::seconds(30), unit(rng));
+        spdlog::info("init: no donor available in round {}; trying again in {} ms", round, delay.count());
+        std::this_thread::sleep_for(delay);
+    }
+}
+
 int run_init(const init_options& opts) {
     constexpr std::string_view name = "init";
     const std::string hostname = opts.hostname.empty() ? local_hostname() : opts.hostname;
@@ -68,17 +115,22 @@ int run_init(const init_options& opts) {
                  self->is_primary() ? "primary" : "replica", *server_id, opts.config_dir, plan.role_file,
                  plan.server_id_file);
 
-    if (self->is_primary()) {
-        spdlog::info("init: ordinal 0 is the primary and never clones");
-        return exit_code::ok;
+    // A datadir that does not exist yet is empty: the clone creates it.
+    std::error_code ec;
+    const datadir_verdict verdict = classify_datadir(
+        fs::exists(opts.datadir, ec) ? gather_datadir_facts(opts.datadir) : datadir_facts{}, false);
+    std::optional<std::string> clone_from;
+    if (!opts.clone_from.empty()) {
+        const auto donor = parse_donor_address(opts.clone_from);
+        if (!donor) return fail(name, exit_code::config, "--clone-from: " + donor.message());
+        clone_from = donor->to_string();
     }
-    if (opts.no_clone) {
-        spdlog::info("init: --no-clone given; not cloning");
-        return exit_code::ok;
-    }
-    return fail(name, exit_code::config,
-                "this build cannot clone during init yet; run `mysql-agent clone --from " +
-                    peer_host(*self, self->ordinal - 1, opts.service) + "` first, then init with --no-clone");
+    const init_decision decision =
+        decide_init(*self, verdict.kind, opts.no_clone, clone_from, opts.service, opts.backup_port);
+    spdlog::info("init: {}", decision.reason);
+    if (!decision.clone) return exit_code::ok;
+    clone_from_peers(decision.donors, opts);
+    return exit_code::ok;
 }
 
 }  // namespace
@@ -105,6 +157,9 @@ command add_init(CLI::App& app) {
     sub->add_option("--clone-from", opts->clone_from, "Clone from HOST[:PORT] instead of the peers N-1..0");
     sub->add_option("--xtrabackup", opts->xtrabackup, "Backup tool (default: xtrabackup on PATH, else mariabackup)");
     sub->add_option("--xbstream", opts->xbstream, "Stream extractor (default: xbstream on PATH, else mbstream)");
+    sub->add_option("--clone-wait", opts->clone_wait,
+                    "Seconds to keep trying the donors before giving up with exit 10 (no donor reachable)")
+        ->capture_default_str();
     bind_environment(*sub);
     return {sub, [opts] { return guarded("init", [&] { return run_init(*opts); }); }};
 }

@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake file git
   libboost1.81-dev default-libmysqlclient-dev libcli11-dev libspdlog-dev libfmt-dev catch2
-  nlohmann-json3-dev libssl-dev zlib1g-dev
+  nlohmann-json3-dev libssl-dev zlib1g-dev libxxhash-dev
   mariadb-server mariadb-backup mariadb-client
   iproute2 util-linux procps ncat
 )
@@ -12,6 +12,11 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Commands that may come from elsewhere than Debian (a newer kubectl, node from the machine image):
+# install Debian's package only when the command is absent.
+command -v kubectl >/dev/null || missing+=(kubernetes-client)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
   if [[ $(id -u) -ne 0 ]]; then

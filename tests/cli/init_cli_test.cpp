@@ -137,3 +137,30 @@ TEST_CASE("the binary is statically linked", "[cli]") {
     const int status = std::system(("file " + cli::shell_quote(AGENT_BINARY) + " | grep -q 'statically linked'").c_str());
     CHECK(status == 0);
 }
+
+TEST_CASE("init on a replica: no donor reachable is exit 10; foreign data is kept", "[cli]") {
+    pod_dirs pod;
+    const fs::path datadir = pod.root.path / "data";
+    fs::create_directories(datadir);
+    std::vector<std::string> args{"init", "--hostname", "mysql-1", "--config-src", pod.src.string(),
+                                  "--config-dir", pod.conf.string(), "--datadir", datadir.string(),
+                                  "--xtrabackup", "/bin/true", "--xbstream", "/bin/true", "--clone-wait", "0"};
+
+    SECTION("nothing listens on the donor port") {
+        args.insert(args.end(), {"--clone-from", "127.0.0.1:1"});
+        const auto res = cli::run_agent(args);
+        CHECK(res.code == 10);
+        CHECK_THAT(res.err, Catch::Contains("127.0.0.1:1"));
+        CHECK(fs::is_empty(datadir));
+        CHECK(fs::exists(pod.conf / "slave.cnf"));  // the config is written before cloning
+    }
+    SECTION("data without the agent's marker is never touched") {
+        cli::write_text(datadir / "ibdata1", "precious");
+        args.insert(args.end(), {"--clone-from", "127.0.0.1:1"});
+        const auto res = cli::run_agent(args);
+        INFO(res.err);
+        CHECK(res.code == 0);
+        CHECK_THAT(res.err, Catch::Contains("did not create"));
+        CHECK(cli::slurp(datadir / "ibdata1") == "precious");
+    }
+}

@@ -1,0 +1,573 @@
+// GET /backup: a fresh xtrabackup/mariabackup streamed as a chunked body whose trailers say how it ended.
+//
+// Shape (after the Asio HTTP server examples): a listener co_spawns one coroutine per connection; every wait is
+// raced against a timer or against the server's stop signal with awaitable operators, so no connection can
+// hang the sidecar and SIGTERM reaches each stream between two chunks (never in the middle of one, which would
+// leave no way to send the failed trailer).
+
+#include "mysql_agent/backup_server.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <system_error>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "mysql_agent/backup_protocol.hpp"
+#include "mysql_agent/errors.hpp"
+#include "mysql_agent/process_runner.hpp"
+#include "mysql_agent/stream_digest.hpp"
+
+namespace mysql_agent {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace fs = std::filesystem;
+using tcp = asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+
+/// Every wait completes with an error code instead of throwing: `a || b` waits for the first branch that
+/// *succeeds*, so a branch that threw (a reset connection) would leave it waiting for the other one (a timer).
+constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
+
+/// GET /backup with a bearer token fits in far less; a larger header is not one of our clients.
+constexpr std::uint32_t request_header_limit = 8 * 1024;
+/// Read size from the tool and so the size of most chunks: large enough that per-chunk overhead (a syscall
+/// pair, 10 bytes of framing) is noise, small enough to keep a backup's memory trivial.
+constexpr std::size_t chunk_bytes = 256 * 1024;
+/// While draining on SIGTERM a client gets this long to take the failed trailer: Kubernetes' default grace
+/// period is 30 s and several streams may be draining at once.
+constexpr auto shutdown_send_timeout = std::chrono::seconds(5);
+constexpr std::string_view shutting_down = "sidecar is shutting down";
+
+std::string escape_option_value(std::string_view v) {
+    // Inside double quotes the option-file parser turns \" into " and \\ into \, and knows \n \r \t
+    // (mysys/my_default.c); a raw newline would end the value.
+    std::string out = "\"";
+    for (char c : v) {
+        switch (c) {
+            case '\\': out += "\\\\"; break;
+            case '"': out += "\\\""; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default: out += c;
+        }
+    }
+    out += '"';
+    return out;
+}
+
+tcp::endpoint parse_listen(const std::string& listen) {
+    const auto colon = listen.rfind(':');
+    auto bad = [&](const std::string& why) {
+        return config_error("--listen " + listen + ": " + why + " (expected HOST:PORT with a numeric IP, e.g. "
+                            "0.0.0.0:3307 or [::]:3307)");
+    };
+    if (colon == std::string::npos) throw bad("no port");
+    std::string host = listen.substr(0, colon);
+    const std::string port_text = listen.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    unsigned port = 0;
+    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) throw bad("bad port");
+    boost::system::error_code aec;
+    const auto address = asio::ip::make_address(host, aec);
+    if (aec) throw bad("'" + host + "' is not an IP address");
+    return {address, static_cast<std::uint16_t>(port)};
+}
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+    const auto a = ep.address();
+    return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
+}
+
+/// A directory only we can read (mkdtemp creates it 0700), removed with everything in it on scope exit.
+class private_dir {
+public:
+    explicit private_dir(const fs::path& root) {
+        std::string tmpl = (root / "mysql-agent-backup-XXXXXX").string();
+        if (::mkdtemp(tmpl.data()) == nullptr) {
+            throw file_error("creating a private directory under " + root.string() + " failed: " +
+                             std::system_category().message(errno) + " (is it writable and not full? set TMPDIR)");
+        }
+        path_ = tmpl;
+    }
+    ~private_dir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+        if (ec) spdlog::warn("removing {} failed: {}", path_.string(), ec.message());
+    }
+    private_dir(const private_dir&) = delete;
+    private_dir& operator=(const private_dir&) = delete;
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+/// Creates `path` mode 0600 (never following a symlink or reusing a file) and writes `content`.
+void write_private_file(const fs::path& path, std::string_view content) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) throw file_error("creating " + path.string() + " failed: " + std::system_category().message(errno));
+    std::size_t done = 0;
+    while (done < content.size()) {
+        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            const int err = errno;
+            ::close(fd);
+            throw file_error("writing " + path.string() + " failed: " + std::system_category().message(err));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+}
+
+/// The last non-empty line of a stderr tail.
+std::string last_line(const std::string& tail) {
+    std::size_t end = tail.size();
+    while (end > 0) {
+        const auto start = tail.rfind('\n', end - 1);
+        const std::size_t from = start == std::string::npos ? 0 : start + 1;
+        std::string line = tail.substr(from, end - from);
+        if (line.find_first_not_of(" \t\r") != std::string::npos) return line;
+        if (start == std::string::npos) break;
+        end = start;
+    }
+    return {};
+}
+
+/// Waits until the client closes its side or resets: what a stalled tool must not hide. Bytes the client
+/// sends meanwhile are discarded (our clients send nothing after the request).
+asio::awaitable<void> watch_client(tcp::socket& socket) {
+    std::array<char, 512> scratch{};
+    for (;;) {
+        auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, nothrow_awaitable);
+        if (ec) co_return;
+        const ssize_t n = ::recv(socket.native_handle(), scratch.data(), scratch.size(), MSG_DONTWAIT);
+        if (n == 0) co_return;
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) co_return;
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> backup_tool_arguments(const backup_server_options& opts, const fs::path& defaults_file,
+                                               const fs::path& target_dir) {
+    std::vector<std::string> args = {
+        "--defaults-extra-file=" + defaults_file.string(),
+        "--backup",
+        "--stream=xbstream",
+        "--target-dir=" + target_dir.string(),
+    };
+    if (!opts.datadir.empty()) args.push_back("--datadir=" + opts.datadir.string());
+    if (opts.replica) {
+        // A replica's backup must say where it was in its source's binlog, so the clone can replicate from
+        // the primary: https://mariadb.com/kb/en/mariabackup-options/#-slave-info
+        args.emplace_back("--slave-info");
+        // Stops the SQL thread while no temporary tables are open, so none is lost from the backup:
+        // https://mariadb.com/kb/en/mariabackup-options/#-safe-slave-backup
+        if (opts.tools.mariadb) args.emplace_back("--safe-slave-backup");
+    }
+    return args;
+}
+
+std::string client_option_file(const mysql_connection& c) {
+    // [client] is read by both tools (mariabackup 10.11 and xtrabackup read "xtrabackup", their own name and
+    // "client" for connection options; checked with mariabackup 10.11.19 against a live server).
+    std::string out = "# written by mysql-agent sidecar for one backup; removed when it ends\n[client]\n";
+    out += "user=" + escape_option_value(c.user) + "\n";
+    if (!c.password.empty()) out += "password=" + escape_option_value(c.password) + "\n";
+    if (!c.socket.empty()) {
+        // host=localhost is what makes the client library use the socket rather than TCP.
+        out += "host=localhost\nsocket=" + escape_option_value(c.socket) + "\n";
+    } else {
+        out += "host=" + escape_option_value(c.host) + "\nport=" + std::to_string(c.port) + "\n";
+    }
+    return out;
+}
+
+std::uint64_t directory_size(const fs::path& dir) {
+    std::uint64_t total = 0;
+    std::error_code ec;
+    fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
+    for (const fs::recursive_directory_iterator end; !ec && it != end; it.increment(ec)) {
+        std::error_code fe;
+        if (!it->is_regular_file(fe) || fe) continue;
+        const auto size = it->file_size(fe);
+        if (!fe) total += size;
+    }
+    return total;
+}
+
+struct backup_server::impl : std::enable_shared_from_this<impl> {
+    impl(asio::any_io_executor ex, backup_server_options o)
+        : ex_(ex), opts_(std::move(o)), acceptor_(ex), stop_(ex) {
+        stop_.expires_at(asio::steady_timer::time_point::max());
+        if (!opts_.mysql.password.empty()) secrets_.push_back(opts_.mysql.password);
+        if (opts_.auth_token) secrets_.push_back(*opts_.auth_token);
+        for (const auto& s : opts_.extra_secrets)
+            if (!s.empty()) secrets_.push_back(s);
+        if (opts_.max_concurrent_backups == 0) throw config_error("--max-concurrent-backups must be at least 1");
+    }
+
+    void bind() {
+        const auto ep = parse_listen(opts_.listen);
+        boost::system::error_code ec;
+        acceptor_.open(ep.protocol(), ec);
+        if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+        if (!ec) acceptor_.bind(ep, ec);
+        if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+        if (ec) throw config_error("--listen " + opts_.listen + ": cannot listen: " + ec.message());
+    }
+
+    void shutdown() {
+        if (stopping_) return;
+        stopping_ = true;
+        spdlog::info("shutting down: no new connections; {} backup(s) in flight end with a failed trailer", active_);
+        boost::system::error_code ignored;
+        acceptor_.close(ignored);
+        stop_.cancel();
+    }
+
+    /// Completes when shutdown() is called (or when cancelled as the loser of a race).
+    asio::awaitable<void> wait_for_stop() {
+        if (stopping_) co_return;
+        co_await stop_.async_wait(nothrow_awaitable);
+    }
+
+    asio::awaitable<void> accept_loop(std::shared_ptr<impl> keep) {
+        while (!stopping_) {
+            auto [ec, socket] = co_await acceptor_.async_accept(nothrow_awaitable);
+            if (stopping_ || ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
+            if (ec) {
+                // EMFILE and friends: back off instead of spinning; the listener must survive them.
+                spdlog::warn("accepting a connection on {} failed: {}", opts_.listen, ec.message());
+                asio::steady_timer pause(ex_, std::chrono::milliseconds(200));
+                co_await pause.async_wait(nothrow_awaitable);
+                continue;
+            }
+            asio::co_spawn(ex_, serve(keep, std::move(socket)), [](std::exception_ptr e) {
+                if (!e) return;
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                    spdlog::error("connection handler failed: {}", ex.what());
+                }
+            });
+        }
+    }
+
+    /// Writes a short response and closes our side.
+    asio::awaitable<void> respond(tcp::socket& socket, http::status code, std::string body,
+                                  std::vector<std::pair<std::string, std::string>> headers = {}) {
+        http::response<http::string_body> res{code, 11};
+        res.set(http::field::content_type, "text/plain; charset=utf-8");
+        res.set(protocol::header_agent_version, MYSQL_AGENT_VERSION);
+        for (auto& [name, value] : headers) res.set(name, value);
+        res.keep_alive(false);
+        res.body() = std::move(body) + "\n";
+        res.prepare_payload();
+        asio::steady_timer deadline(ex_, opts_.send_timeout);
+        co_await (http::async_write(socket, res, nothrow_awaitable) || deadline.async_wait(nothrow_awaitable));
+        boost::system::error_code ignored;
+        socket.shutdown(tcp::socket::shutdown_send, ignored);
+    }
+
+    asio::awaitable<void> serve(std::shared_ptr<impl> /*keep alive*/, tcp::socket socket) {
+        boost::system::error_code ec;
+        const auto remote = socket.remote_endpoint(ec);
+        const std::string peer = ec ? std::string("unknown peer") : endpoint_text(remote);
+
+        beast::flat_buffer buffer;
+        http::request_parser<http::empty_body> parser;
+        parser.header_limit(request_header_limit);
+        asio::steady_timer deadline(ex_, opts_.request_timeout);
+        auto got = co_await (http::async_read(socket, buffer, parser, nothrow_awaitable) ||
+                             deadline.async_wait(nothrow_awaitable) || wait_for_stop());
+        if (got.index() == 1) {
+            spdlog::info("{}: no request within {}s; closing", peer, opts_.request_timeout.count());
+            co_return;
+        }
+        if (got.index() == 2) co_return;
+        if (const auto [read_ec, n] = std::get<0>(got); read_ec) {
+            if (read_ec == http::error::end_of_stream || read_ec == asio::error::connection_reset) co_return;
+            spdlog::info("{}: bad request: {}", peer, read_ec.message());
+            if (read_ec == http::error::header_limit) {
+                co_await respond(socket, http::status::request_header_fields_too_large, "request headers too large");
+            } else {
+                co_await respond(socket, http::status::bad_request, "bad request: " + read_ec.message());
+            }
+            co_return;
+        }
+
+        const auto& req = parser.get();
+        const std::string_view target(req.target().data(), req.target().size());
+        const std::string_view path = target.substr(0, target.find('?'));
+        const std::string method(req.method_string());
+        spdlog::info("request from {}: {} {}", peer, method, path);
+        if (path != protocol::backup_path) {
+            spdlog::info("404 for {}: no such path {}", peer, path);
+            co_await respond(socket, http::status::not_found, "not found: only GET /backup is served");
+            co_return;
+        }
+        if (req.method() != http::verb::get) {
+            spdlog::info("405 for {}: method {}", peer, method);
+            // Headers are built before co_await: GCC 12 rejects an initializer_list inside a co_await expression.
+            std::vector<std::pair<std::string, std::string>> allow{{"Allow", "GET"}};
+            co_await respond(socket, http::status::method_not_allowed, "method not allowed: use GET", std::move(allow));
+            co_return;
+        }
+        if (opts_.auth_token) {
+            const auto it = req.find(http::field::authorization);
+            std::optional<std::string_view> token;
+            if (it != req.end())
+                token = protocol::bearer_token(std::string_view(it->value().data(), it->value().size()));
+            if (!token || !protocol::constant_time_equal(*token, *opts_.auth_token)) {
+                spdlog::warn("401 for {}: {}", peer, token ? "wrong bearer token" : "no bearer token");
+                std::vector<std::pair<std::string, std::string>> challenge{
+                    {"WWW-Authenticate", "Bearer realm=\"mysql-agent\""}};
+                co_await respond(socket, http::status::unauthorized, "unauthorized: a valid bearer token is required",
+                                 std::move(challenge));
+                co_return;
+            }
+        }
+        if (stopping_ || active_ >= opts_.max_concurrent_backups) {
+            const std::string why =
+                stopping_ ? std::string(shutting_down)
+                          : std::to_string(active_) + " backup(s) already running (--max-concurrent-backups " +
+                                std::to_string(opts_.max_concurrent_backups) + ")";
+            spdlog::info("503 for {}: {}", peer, why);
+            std::vector<std::pair<std::string, std::string>> retry{
+                {"Retry-After", std::to_string(opts_.retry_after_seconds)}};
+            co_await respond(socket, http::status::service_unavailable, "busy: " + why, std::move(retry));
+            co_return;
+        }
+        ++active_;
+        struct release {
+            unsigned& n;
+            ~release() { --n; }
+        } guard{active_};
+        co_await stream_backup(socket, peer);
+    }
+
+    asio::awaitable<void> stream_backup(tcp::socket& socket, const std::string& peer) {
+        const auto started = std::chrono::steady_clock::now();
+        const std::uint64_t estimate = directory_size(opts_.datadir);
+
+        // Credentials go to a 0600 file in a 0700 directory that disappears with this scope: never argv
+        // (visible in /proc/<pid>/cmdline to every user) and never a log line.
+        std::optional<private_dir> dir;
+        std::unique_ptr<child_process> child;
+        std::string start_error;
+        try {
+            dir.emplace(temp_root());
+            const fs::path defaults = dir->path() / "client.cnf";
+            write_private_file(defaults, client_option_file(opts_.mysql));
+            process_options po;
+            po.program = opts_.tools.backup;
+            po.args = backup_tool_arguments(opts_, defaults, dir->path() / "target");
+            po.pipe_stdout = true;
+            po.stderr_tail_lines = 20;
+            child = child_process::start(ex_, po);
+            spdlog::info("backup for {} started: pid {}, {} {}", peer, child->pid(), po.program.string(),
+                         fmt_args(po.args));
+        } catch (const std::exception& e) {
+            start_error = protocol::scrub_secrets(e.what(), secrets_);
+            spdlog::error("backup for {} could not start: {}", peer, start_error);
+        }
+
+        http::response<http::empty_body> res{http::status::ok, 11};
+        res.set(http::field::content_type, "application/octet-stream");
+        res.set(http::field::trailer, protocol::trailer_announcement);
+        res.set(protocol::header_estimated_size, std::to_string(estimate));
+        res.set(protocol::header_agent_version, MYSQL_AGENT_VERSION);
+        res.keep_alive(false);
+        res.chunked(true);
+        http::response_serializer<http::empty_body> serializer{res};
+        {
+            asio::steady_timer deadline(ex_, opts_.send_timeout);
+            auto sent = co_await (http::async_write_header(socket, serializer, nothrow_awaitable) ||
+                                  deadline.async_wait(nothrow_awaitable));
+            if (sent.index() != 0 || std::get<0>(std::get<0>(sent))) {
+                spdlog::info("backup for {} aborted: the response header could not be sent", peer);
+                co_await stop_child(child);
+                co_return;
+            }
+        }
+
+        stream_digest digest;
+        protocol::backup_trailer trailer;
+        trailer.exit_code = -1;
+        if (!child) {
+            trailer.error_line = start_error;
+        } else {
+            std::vector<char> buf(chunk_bytes);
+            bool eof = false;
+            while (!eof) {
+                auto got = co_await (child->stdout_pipe()->async_read_some(asio::buffer(buf), nothrow_awaitable) ||
+                                     watch_client(socket) || wait_for_stop());
+                if (got.index() == 1) {
+                    spdlog::warn("backup for {} aborted after {} bytes: the client went away; killing pid {}", peer,
+                                 digest.bytes(), child->pid());
+                    co_await stop_child(child);
+                    co_return;
+                }
+                if (got.index() == 2) {
+                    trailer.error_line = shutting_down;
+                    break;
+                }
+                const auto [read_ec, n] = std::get<0>(got);
+                if (n > 0) {
+                    digest.update(buf.data(), n);
+                    asio::steady_timer deadline(ex_, opts_.send_timeout);
+                    auto sent = co_await (asio::async_write(socket, http::make_chunk(asio::buffer(buf.data(), n)),
+                                                            nothrow_awaitable) ||
+                                          deadline.async_wait(nothrow_awaitable));
+                    if (sent.index() == 1 || std::get<0>(std::get<0>(sent))) {
+                        spdlog::warn("backup for {} aborted after {} bytes: {}; killing pid {}", peer, digest.bytes(),
+                                     sent.index() == 1 ? "the client read nothing for " +
+                                                             std::to_string(opts_.send_timeout.count()) + "s"
+                                                       : "sending failed: " + std::get<0>(std::get<0>(sent)).message(),
+                                     child->pid());
+                        co_await stop_child(child);
+                        co_return;
+                    }
+                }
+                if (read_ec == asio::error::eof) {
+                    eof = true;
+                } else if (read_ec) {
+                    trailer.error_line = "reading the output of " + opts_.tools.backup.filename().string() +
+                                         " failed: " + read_ec.message();
+                    break;
+                }
+            }
+            if (eof) {
+                // The tool closed stdout; it may still be flushing stderr or waiting on the server.
+                auto ended = co_await (child->wait() || watch_client(socket) || wait_for_stop());
+                if (ended.index() == 0) {
+                    trailer.exit_code = std::get<0>(ended);
+                    if (trailer.exit_code != 0) {
+                        trailer.error_line = protocol::scrub_secrets(last_line(child->stderr_tail()), secrets_);
+                        if (trailer.error_line.empty())
+                            trailer.error_line = opts_.tools.backup.filename().string() + " exited with code " +
+                                                 std::to_string(trailer.exit_code) + " and no error message";
+                    }
+                    trailer.ok = trailer.exit_code == 0;
+                } else if (ended.index() == 1) {
+                    spdlog::warn("backup for {} aborted after {} bytes: the client went away; killing pid {}", peer,
+                                 digest.bytes(), child->pid());
+                    co_await stop_child(child);
+                    co_return;
+                } else {
+                    trailer.error_line = shutting_down;
+                }
+            }
+            if (!trailer.ok && trailer.exit_code == -1) co_await stop_child(child);
+        }
+
+        trailer.bytes = digest.bytes();
+        trailer.digest = digest.hex();
+        http::fields trailer_fields;
+        for (const auto& f : protocol::encode_trailer(trailer)) trailer_fields.insert(f.name, f.value);
+        {
+            asio::steady_timer deadline(ex_, stopping_ ? shutdown_send_timeout : opts_.send_timeout);
+            co_await (asio::async_write(socket, http::make_chunk_last(trailer_fields), nothrow_awaitable) ||
+                      deadline.async_wait(nothrow_awaitable));
+        }
+        boost::system::error_code ignored;
+        socket.shutdown(tcp::socket::shutdown_send, ignored);
+
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        const double mb_per_s = seconds > 0 ? static_cast<double>(trailer.bytes) / 1e6 / seconds : 0.0;
+        if (trailer.ok) {
+            spdlog::info("backup for {} finished: ok, {} bytes in {:.1f}s ({:.1f} MB/s), exit code 0", peer,
+                         trailer.bytes, seconds, mb_per_s);
+        } else {
+            spdlog::warn("backup for {} finished: failed, {} bytes in {:.1f}s ({:.1f} MB/s), exit code {}: {}", peer,
+                         trailer.bytes, seconds, mb_per_s, trailer.exit_code, trailer.error_line);
+        }
+    }
+
+    /// Kills the tool's whole process group and reaps it (no-op when it already exited).
+    asio::awaitable<void> stop_child(std::unique_ptr<child_process>& child) {
+        if (!child) co_return;
+        // SIGKILL, not SIGTERM: the stream is abandoned and neither tool cleans anything up on SIGTERM.
+        child->signal_group(SIGKILL);
+        co_await child->wait();
+    }
+
+    fs::path temp_root() const {
+        if (!opts_.temp_root.empty()) return opts_.temp_root;
+        const char* tmp = std::getenv("TMPDIR");
+        return tmp != nullptr && *tmp != '\0' ? fs::path(tmp) : fs::path("/tmp");
+    }
+
+    static std::string fmt_args(const std::vector<std::string>& args) {
+        std::string out;
+        for (const auto& a : args) {
+            if (!out.empty()) out += ' ';
+            out += a;
+        }
+        return out;
+    }
+
+    asio::any_io_executor ex_;
+    backup_server_options opts_;
+    tcp::acceptor acceptor_;
+    asio::steady_timer stop_;  ///< never expires; shutdown() cancels it, which wakes every wait_for_stop()
+    bool stopping_ = false;
+    unsigned active_ = 0;
+    std::vector<std::string> secrets_;
+};
+
+backup_server::backup_server(asio::any_io_executor ex, backup_server_options opts)
+    : impl_(std::make_shared<impl>(ex, std::move(opts))) {
+    impl_->bind();
+}
+
+backup_server::~backup_server() {
+    boost::system::error_code ignored;
+    impl_->acceptor_.close(ignored);
+}
+
+tcp::endpoint backup_server::local_endpoint() const { return impl_->acceptor_.local_endpoint(); }
+
+void backup_server::start() {
+    spdlog::info("listening on {}", endpoint_text(local_endpoint()));
+    asio::co_spawn(impl_->ex_, impl_->accept_loop(impl_), [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            spdlog::error("the backup listener stopped: {}", ex.what());
+        }
+    });
+}
+
+void backup_server::shutdown() {
+    asio::post(impl_->ex_, [self = impl_] { self->shutdown(); });
+}
+
+}  // namespace mysql_agent

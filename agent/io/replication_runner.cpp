@@ -1,0 +1,256 @@
+#include "mysql_agent/replication_runner.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <optional>
+#include <thread>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "mysql_agent/atomic_file.hpp"
+#include "mysql_agent/clone_marker.hpp"
+
+namespace mysql_agent {
+namespace {
+
+using clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr milliseconds poll_step{50};
+
+// Sleeps for `d` unless `stop` is set first; returns false when stopped.
+bool sleep_unless_stopped(milliseconds d, const std::atomic<bool>& stop) {
+    const auto until = clock::now() + d;
+    while (!stop.load()) {
+        const auto now = clock::now();
+        if (now >= until) return true;
+        std::this_thread::sleep_for(std::min<clock::duration>(poll_step, until - now));
+    }
+    return false;
+}
+
+double seconds_since(clock::time_point t0) {
+    return std::chrono::duration<double>(clock::now() - t0).count();
+}
+
+// Connects to the local mysqld, waiting while it starts. nullopt when stopped first.
+std::optional<mysql_client> wait_for_server(const replication_options& o, const std::atomic<bool>& stop) {
+    const auto t0 = clock::now();
+    auto next_log = t0 + o.progress_interval;
+    auto pause = o.retry_initial;
+    for (;;) {
+        if (stop.load()) return std::nullopt;
+        try {
+            mysql_client client(o.local);
+            if (clock::now() - t0 > o.progress_interval)
+                spdlog::info("replication: mysqld at {} answers after {:.1f} s", o.local.endpoint(), seconds_since(t0));
+            return client;
+        } catch (const mysql_error& e) {
+            // Access denied or a missing plugin will not fix itself: fail now with the client's hint.
+            if (!is_retryable_connect_error(e)) throw;
+            if (o.wait_for_server.count() > 0 && clock::now() - t0 >= o.wait_for_server)
+                throw mysql_error(e.code, e.sqlstate,
+                                  fmt::format("mysqld did not accept connections within {:.0f} s; last attempt: {}",
+                                              std::chrono::duration<double>(o.wait_for_server).count(), e.what()));
+            if (clock::now() >= next_log) {
+                spdlog::info("replication: waiting for mysqld at {} to accept connections ({:.0f} s so far): {}",
+                             o.local.endpoint(), seconds_since(t0), e.what());
+                next_log = clock::now() + o.progress_interval;
+            }
+        }
+        if (!sleep_unless_stopped(pause, stop)) return std::nullopt;
+        pause = std::min(pause * 2, o.retry_max);
+    }
+}
+
+bool has_no_backslash_escapes(const std::string& sql_mode) {
+    std::size_t start = 0;
+    while (start <= sql_mode.size()) {
+        const auto comma = std::min(sql_mode.find(',', start), sql_mode.size());
+        if (sql_mode.compare(start, comma - start, "NO_BACKSLASH_ESCAPES") == 0) return true;
+        start = comma + 1;
+    }
+    return false;
+}
+
+std::string single_value(mysql_client& client, const char* sql) {
+    const auto rows = client.query(sql);
+    if (rows.empty() || rows.front().empty()) return "";
+    return rows.front().begin()->second.value_or("");
+}
+
+replica_status read_replica_status(mysql_client& client, const replica_control& control) {
+    std::vector<sql_row> rows;
+    try {
+        rows = client.query(control.show_status);
+    } catch (const mysql_error& e) {
+        if (!is_replication_not_configured(e)) throw;  // an unknown channel/connection is "not configured"
+    }
+    auto status = replica_status_from_rows(rows);
+    if (!status)
+        throw mysql_error(0, "", "reading `" + control.show_status.redacted + "` on " + client.endpoint() + ": " +
+                                     status.message());
+    return *status;
+}
+
+replication_facts gather_facts(mysql_client& client, const replication_options& o) {
+    replication_facts f;
+    f.is_primary = o.is_primary;
+    f.server = client.version();
+    f.no_backslash_escapes = has_no_backslash_escapes(single_value(client, "SELECT @@SESSION.sql_mode"));
+    if (f.is_primary) return f;
+
+    if (f.server.is_mariadb()) {
+        f.executed_gtid_set = single_value(client, "SELECT @@GLOBAL.gtid_slave_pos");
+    } else {
+        const auto rows = client.query("SELECT @@GLOBAL.gtid_mode AS mode, @@GLOBAL.gtid_executed AS executed");
+        if (!rows.empty()) {
+            f.mysql_gtid_mode_on = rows.front().at("mode").value_or("") == "ON";
+            f.executed_gtid_set = rows.front().at("executed").value_or("");
+        }
+    }
+    f.replica = read_replica_status(client, replica_control_for(f.server, o.replication.channel,
+                                                                f.no_backslash_escapes));
+
+    std::error_code ec;
+    f.applied = std::filesystem::exists(o.datadir / replication_applied_file, ec);
+    const auto marker_path = o.datadir / clone_marker_file;
+    if (const auto text = read_file_if_exists(marker_path)) {
+        auto marker = marker_from_json(marker_path.string(), *text);
+        if (marker) {
+            f.marker = replication_facts::marker_state::present;
+            f.coordinates = marker->coordinates;
+        } else {
+            f.marker = replication_facts::marker_state::unreadable;
+            f.marker_problem = marker.message();
+        }
+    }
+    return f;
+}
+
+// Waits until both threads run, a thread stops on an error, or the timeout. Returns false when stopped.
+bool verify_running(mysql_client& client, const replica_control& control, const replication_options& o,
+                    const std::atomic<bool>& stop) {
+    const auto t0 = clock::now();
+    for (;;) {
+        const replica_status s = read_replica_status(client, control);
+        const replica_state state = replica_state_of(s);
+        // "Connecting" counts as running for decisions, but here the IO thread must really be connected.
+        if (state == replica_state::running && s.io_running == "Yes" && s.sql_running == "Yes") {
+            spdlog::info("replication: running {:.2f} s after start ({})", seconds_since(t0), describe_replica(s));
+            return true;
+        }
+        if (state == replica_state::failed || state == replica_state::none)
+            throw replication_error("replication did not start on " + client.endpoint() + ": " + describe_replica(s) +
+                                    "; fix the cause (source reachable? replication user and password?) and restart");
+        // The IO thread retries a refused login only every MASTER_CONNECT_RETRY (60 s): waiting longer will not
+        // help. The grace second lets START clear an error left from before.
+        if (s.io_running != "Yes" && is_access_denied(s.last_io_errno) && clock::now() - t0 >= std::chrono::seconds{1})
+            throw replication_error("the source " + o.replication.source.host + ":" +
+                                    std::to_string(o.replication.source.port) + " refused the replication user '" +
+                                    o.replication.source.user + "' (" + describe_replica(s) +
+                                    "); check the replication password file and the account on the primary");
+        if (clock::now() - t0 >= o.verify_timeout)
+            throw replication_error(fmt::format(
+                "replication threads on {} were not both running {:.0f} s after start: {}; check that the source {}:{} "
+                "is reachable and accepts the replication user",
+                client.endpoint(), std::chrono::duration<double>(o.verify_timeout).count(), describe_replica(s),
+                o.replication.source.host, o.replication.source.port));
+        if (!sleep_unless_stopped(milliseconds{100}, stop)) return false;
+    }
+}
+
+// Writes the applied record, unless it exists: the first record (with the coordinates) is kept.
+void record_applied(const replication_options& o, const replication_facts& facts, const replication_plan& plan) {
+    if (facts.applied) return;
+    std::string content = "# Written by mysql-agent once replication from the clone ran; while this file exists the "
+                          "agent never reconfigures replication from the clone's coordinates.\n";
+    content += "action: " + std::string(to_string(plan.action)) + "\n";
+    content += fmt::format("recorded_at: {:%FT%TZ}\n", fmt::gmtime(std::time(nullptr)));
+    if (plan.start)
+        content += "coordinates: " + plan.start->origin +
+                   (plan.start->use_gtid ? ", GTID " + plan.start->gtid_set
+                                         : ", " + plan.start->file + ":" + std::to_string(plan.start->position)) +
+                   "\n";
+    for (const auto& s : plan.statements) content += "statement: " + s.redacted + "\n";
+    write_file_atomically(o.datadir / replication_applied_file, content);
+    spdlog::info("replication: recorded in {}", (o.datadir / replication_applied_file).string());
+}
+
+}  // namespace
+
+replication_outcome run_replication_setup(const replication_options& o, const std::atomic<bool>& stop) {
+    replication_outcome out;
+    auto client = wait_for_server(o, stop);
+    if (!client) {
+        out.stopped = true;
+        out.message = "stopped while waiting for mysqld at " + o.local.endpoint();
+        return out;
+    }
+
+    const auto run_all = [&](const std::vector<sql_statement>& statements) {
+        for (const auto& s : statements) {
+            spdlog::info("replication: {}", s.redacted);
+            client->execute(s);
+        }
+    };
+
+    replication_facts facts = gather_facts(*client, o);
+    auto planned = plan_replication(facts, o.replication);
+    if (!planned) throw config_error("replication setup: " + planned.message());
+    // A found error is logged as one: the operator must see it, the agent will not act on it.
+    const auto log_decision = [&](const replication_plan& p) {
+        spdlog::log(p.action == replication_action::report_error ? spdlog::level::err : spdlog::level::info,
+                    "replication: {} on {} ({}): {}", to_string(p.action), client->endpoint(), facts.server.text,
+                    p.reason);
+    };
+    log_decision(*planned);
+    std::string earlier;
+    if (planned->action == replication_action::stop_and_recheck) {
+        run_all(planned->statements);
+        earlier = planned->reason + "; then: ";
+        facts = gather_facts(*client, o);
+        planned = plan_replication(facts, o.replication);
+        if (!planned) throw config_error("replication setup: " + planned.message());
+        log_decision(*planned);
+        if (planned->action == replication_action::stop_and_recheck)
+            throw replication_error("replication on " + client->endpoint() + " still runs after " +
+                                    planned->statements.front().redacted + " (" + describe_replica(facts.replica) + ")");
+    }
+    const replication_plan& plan = *planned;
+    out.action = plan.action;
+    out.message = earlier + plan.reason;
+
+    const auto t0 = clock::now();
+    switch (plan.action) {
+        case replication_action::ensure_users:
+            run_all(plan.statements);
+            break;
+        case replication_action::configure:
+        case replication_action::start: {
+            run_all(plan.statements);
+            const auto control = replica_control_for(facts.server, o.replication.channel, facts.no_backslash_escapes);
+            if (!verify_running(*client, control, o, stop)) {
+                out.stopped = true;
+                out.message += "; stopped before replication was seen running";
+                return out;
+            }
+            record_applied(o, facts, plan);
+            out.message += fmt::format("; done in {:.2f} s", seconds_since(t0));
+            break;
+        }
+        case replication_action::record_applied:
+            record_applied(o, facts, plan);
+            break;
+        case replication_action::report_error:  // logged above, returned to the caller
+        case replication_action::nothing:
+        case replication_action::ok:
+        case replication_action::stop_and_recheck:  // replaced by the second decision above
+            break;
+    }
+    return out;
+}
+
+}  // namespace mysql_agent

@@ -1,0 +1,24 @@
+#pragma once
+// Which backup tool pair to run: `--xtrabackup/--xbstream` if given, else `xtrabackup`+`xbstream` on PATH,
+// else `mariabackup`+`mbstream`. I/O (looks at PATH and runs `--version`).
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace mysql_agent {
+
+struct backup_tools {
+    std::filesystem::path backup;  ///< xtrabackup or mariabackup (absolute)
+    std::filesystem::path stream;  ///< xbstream or mbstream (absolute)
+    bool mariadb = false;          ///< mariabackup's dialect (--safe-slave-backup, mariadb_backup_* names)
+};
+
+/// Resolves the pair. Throws config_error naming what was looked for when nothing is found.
+backup_tools resolve_backup_tools(const std::optional<std::filesystem::path>& xtrabackup,
+                                  const std::optional<std::filesystem::path>& xbstream);
+
+/// `<tool> --version` first line (e.g. "mariabackup based on MariaDB server 10.11.19-MariaDB ..."), or "" if it fails.
+std::string backup_tool_version(const std::filesystem::path& tool);
+
+}  // namespace mysql_agent

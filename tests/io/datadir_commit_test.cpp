@@ -1,0 +1,341 @@
+// The filesystem half of a clone on real directories: facts for classify_datadir, cleanup that never
+// touches foreign data, the commit order (checked with inotify), recovery from a kill at any step, the
+// prepare check, and atomic file writes.
+
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "mysql_agent/atomic_file.hpp"
+#include "mysql_agent/clone_marker.hpp"
+#include "mysql_agent/datadir_commit.hpp"
+#include "mysql_agent/datadir_state.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace mysql_agent;
+
+const fs::path fixtures = FIXTURES_DIR;
+
+struct temp_dir {
+    temp_dir() {
+        std::string pattern = (fs::temp_directory_path() / "mysql-agent-commit-test-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        path = pattern;
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    fs::path path;
+};
+
+std::vector<std::string> entries(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+void put(const fs::path& path, const std::string& content) {
+    fs::create_directories(path.parent_path());
+    write_file_atomically(path, content);
+}
+
+/// A prepared backup in the staging dir, as extraction and --prepare leave it.
+fs::path staged_backup(const fs::path& datadir) {
+    const auto staging = create_staging_dir(datadir);
+    put(staging / "ibdata1", std::string(64 * 1024, 'i'));
+    put(staging / "mysql/user.ibd", "users");
+    put(staging / "shop/orders.ibd", "orders");
+    put(staging / "xtrabackup_binlog_info", read_file(fixtures / "backup-metadata/mb1011_binlog_info_gtid.txt"));
+    put(staging / "xtrabackup_slave_info", read_file(fixtures / "backup-metadata/mb1011_slave_info_gtid.txt"));
+    put(staging / "xtrabackup_checkpoints", read_file(fixtures / "backup-metadata/mb1011_checkpoints_prepared.txt"));
+    put(staging / "xtrabackup_info", read_file(fixtures / "backup-metadata/mb1011_info.txt"));
+    return staging;
+}
+
+clone_marker sample_marker() {
+    clone_marker m;
+    m.source = "mysql-0.mysql:3307";
+    m.digest = "xxh3-64:0123456789abcdef";
+    m.stream_bytes = 1234;
+    m.started_at = "2026-11-27T01:00:00Z";
+    m.finished_at = "2026-11-27T01:00:05Z";
+    m.duration_seconds = 5;
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("gather_datadir_facts lists the top-level names and the journal", "[io][datadir]") {
+    temp_dir tmp;
+    put(tmp.path / "ibdata1", "x");
+    fs::create_directories(tmp.path / "lost+found");
+    put(tmp.path / std::string(clone_journal_file), "ibdata1\nmysql\n");
+    auto facts = gather_datadir_facts(tmp.path);
+    std::sort(facts.entries.begin(), facts.entries.end());
+    CHECK(facts.entries == std::vector<std::string>{".mysql-agent-commit", "ibdata1", "lost+found"});
+    CHECK(facts.journal == std::vector<std::string>{"ibdata1", "mysql"});
+
+    CHECK_THROWS_AS(gather_datadir_facts(tmp.path / "missing"), file_error);
+}
+
+TEST_CASE("foreign data is refused and left untouched", "[io][datadir]") {
+    temp_dir tmp;
+    put(tmp.path / "ibdata1", "precious");
+    put(tmp.path / "mysql/user.MYD", "root");
+    // A staging dir next to foreign data does not make the data ours.
+    fs::create_directories(tmp.path / std::string(clone_staging_dir));
+    const auto before = entries(tmp.path);
+
+    try {
+        settle_datadir(tmp.path, false);
+        FAIL("settle_datadir accepted foreign data");
+    } catch (const datadir_not_ours_error& e) {
+        CHECK(e.exit_code == exit_code::datadir_not_ours);
+        CHECK_THAT(e.what(), Catch::Contains("ibdata1"));
+        CHECK_THAT(e.what(), Catch::Contains("--force"));
+    }
+    abandon_clone(tmp.path);  // the failure path of a clone must not touch it either
+    CHECK(entries(tmp.path) == before);
+    CHECK(read_file(tmp.path / "ibdata1") == "precious");
+    CHECK(read_file(tmp.path / "mysql/user.MYD") == "root");
+
+    SECTION("--force deletes it, but not lost+found") {
+        fs::create_directories(tmp.path / "lost+found");
+        const auto verdict = settle_datadir(tmp.path, true);
+        CHECK(verdict.kind == datadir_kind::unfinished_clone);
+        CHECK(entries(tmp.path) == std::vector<std::string>{"lost+found"});
+    }
+}
+
+TEST_CASE("a missing datadir is created; an empty one is left as it is", "[io][datadir]") {
+    temp_dir tmp;
+    CHECK(settle_datadir(tmp.path / "data", false).kind == datadir_kind::empty);
+    CHECK(fs::is_directory(tmp.path / "data"));
+    fs::create_directories(tmp.path / "data/lost+found");
+    CHECK(settle_datadir(tmp.path / "data", false).kind == datadir_kind::empty);
+    CHECK(entries(tmp.path / "data") == std::vector<std::string>{"lost+found"});
+}
+
+TEST_CASE("commit moves every staged entry, writes the marker last and tidies up", "[io][datadir]") {
+    temp_dir tmp;
+    fs::create_directories(tmp.path / "lost+found");
+    staged_backup(tmp.path);
+
+    // inotify records the order in which names appear in and leave the datadir.
+    const int in = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    REQUIRE(in >= 0);
+    REQUIRE(::inotify_add_watch(in, tmp.path.c_str(), IN_MOVED_TO | IN_CREATE | IN_DELETE) >= 0);
+    commit_staging(tmp.path, sample_marker());
+    std::vector<std::string> events;
+    alignas(inotify_event) char buf[64 * 1024];
+    for (ssize_t n; (n = ::read(in, buf, sizeof buf)) > 0;) {
+        for (char* p = buf; p < buf + n;) {
+            const auto* e = reinterpret_cast<const inotify_event*>(p);
+            const std::string kind = (e->mask & IN_MOVED_TO) ? "moved "
+                                     : (e->mask & IN_CREATE) ? "created "
+                                                             : "deleted ";
+            events.push_back(kind + (e->len ? e->name : ""));
+            p += sizeof(inotify_event) + e->len;
+        }
+    }
+    ::close(in);
+
+    const auto at = [&](const std::string& ev) {
+        const auto it = std::find(events.begin(), events.end(), ev);
+        INFO(ev);
+        REQUIRE(it != events.end());
+        return it - events.begin();
+    };
+    const auto journal = at("moved .mysql-agent-commit");
+    const auto marker = at("moved .mysql-agent-clone.json");
+    for (const char* name : {"ibdata1", "mysql", "shop", "xtrabackup_binlog_info", "xtrabackup_checkpoints",
+                             "xtrabackup_info", "xtrabackup_slave_info"}) {
+        const auto moved = at(std::string("moved ") + name);
+        CHECK(journal < moved);
+        CHECK(moved < marker);
+    }
+    CHECK(marker < at("deleted .mysql-agent-commit"));
+    CHECK(marker < at("deleted .mysql-agent-staging"));
+    // No temporary file ever appeared next to the data: they are made inside the staging dir.
+    for (const auto& ev : events) CHECK_THAT(ev, !Catch::Contains(".tmp."));
+
+    CHECK(entries(tmp.path) == std::vector<std::string>{".mysql-agent-clone.json", "ibdata1", "lost+found", "mysql",
+                                                        "shop", "xtrabackup_binlog_info", "xtrabackup_checkpoints",
+                                                        "xtrabackup_info", "xtrabackup_slave_info"});
+    const auto m = marker_from_json("marker", read_file(tmp.path / std::string(clone_marker_file)));
+    REQUIRE(m.has_value());
+    CHECK(*m == sample_marker());
+    CHECK(classify_datadir(gather_datadir_facts(tmp.path), false).kind == datadir_kind::cloned);
+}
+
+TEST_CASE("a kill at any step of the commit leaves a datadir the next run recognises and cleans", "[io][datadir]") {
+    temp_dir tmp;
+    fs::create_directories(tmp.path / "lost+found");
+    const auto staging = staged_backup(tmp.path);
+    const std::vector<std::string> staged = entries(staging);
+    std::string journal;
+    for (const auto& n : staged) journal += n + "\n";
+
+    SECTION("killed during extraction: only the staging dir") {}
+    SECTION("killed while writing the journal: its temporary sits in the staging dir") {
+        put(staging / ".mysql-agent-commit.tmp.Ab12Cd", "ibdata1\nmy");
+    }
+    SECTION("killed after the journal, with half of the entries moved") {
+        put(tmp.path / std::string(clone_journal_file), journal);
+        for (std::size_t i = 0; i < staged.size() / 2; ++i) fs::rename(staging / staged[i], tmp.path / staged[i]);
+    }
+    SECTION("killed after all entries moved, before the marker") {
+        put(tmp.path / std::string(clone_journal_file), journal);
+        for (const auto& n : staged) fs::rename(staging / n, tmp.path / n);
+    }
+    SECTION("killed while cleaning up: journal and a few entries left, staging already gone") {
+        put(tmp.path / std::string(clone_journal_file), journal);
+        fs::rename(staging / "ibdata1", tmp.path / "ibdata1");
+        fs::remove_all(staging);
+    }
+
+    const auto verdict = classify_datadir(gather_datadir_facts(tmp.path), false);
+    INFO(verdict.reason);
+    CHECK(verdict.kind == datadir_kind::unfinished_clone);
+    settle_datadir(tmp.path, false);
+    CHECK(entries(tmp.path) == std::vector<std::string>{"lost+found"});
+}
+
+TEST_CASE("a kill after the marker keeps the clone and removes only the commit leftovers", "[io][datadir]") {
+    temp_dir tmp;
+    const auto staging = staged_backup(tmp.path);
+    std::string journal;
+    for (const auto& n : entries(staging)) {
+        journal += n + "\n";
+        fs::rename(staging / n, tmp.path / n);
+    }
+    put(tmp.path / std::string(clone_journal_file), journal);
+    put(tmp.path / std::string(clone_marker_file), marker_to_json(sample_marker()));
+
+    const auto verdict = settle_datadir(tmp.path, false);
+    CHECK(verdict.kind == datadir_kind::cloned);
+    CHECK_FALSE(fs::exists(staging));
+    CHECK_FALSE(fs::exists(tmp.path / std::string(clone_journal_file)));
+    CHECK(read_file(tmp.path / "ibdata1") == std::string(64 * 1024, 'i'));
+    CHECK(read_clone_marker(tmp.path) == sample_marker());
+}
+
+TEST_CASE("a failed clone is abandoned without a trace", "[io][datadir]") {
+    temp_dir tmp;
+    fs::create_directories(tmp.path / "lost+found");
+    const auto staging = staged_backup(tmp.path);
+    put(tmp.path / std::string(clone_journal_file), "ibdata1\n");
+    fs::rename(staging / "ibdata1", tmp.path / "ibdata1");
+    abandon_clone(tmp.path);
+    CHECK(entries(tmp.path) == std::vector<std::string>{"lost+found"});
+}
+
+TEST_CASE("remove_datadir_entries only takes plain names", "[io][datadir]") {
+    temp_dir tmp;
+    put(tmp.path / "keep/file", "x");
+    fs::create_directories(tmp.path / "data");
+    for (const char* bad : {"../keep", "a/b", "..", ".", ""}) {
+        INFO(bad);
+        CHECK_THROWS_AS(remove_datadir_entries(tmp.path / "data", {bad}), file_error);
+    }
+    CHECK(read_file(tmp.path / "keep/file") == "x");
+    // A symlink is removed as a link; its target survives.
+    fs::create_directory_symlink(tmp.path / "keep", tmp.path / "data/link");
+    remove_datadir_entries(tmp.path / "data", {"link"});
+    CHECK(read_file(tmp.path / "keep/file") == "x");
+    CHECK(entries(tmp.path / "data").empty());
+}
+
+TEST_CASE("check_prepared accepts only a prepared backup", "[io][datadir]") {
+    temp_dir tmp;
+    const auto dir = tmp.path;
+    CHECK_THROWS_WITH(check_prepared(dir), Catch::Contains("no xtrabackup_checkpoints or mariadb_backup_checkpoints"));
+
+    put(dir / "xtrabackup_checkpoints", read_file(fixtures / "backup-metadata/mb1011_checkpoints_backup.txt"));
+    CHECK_THROWS_WITH(check_prepared(dir), Catch::Contains("backup_type = full-backuped"));
+    try {
+        check_prepared(dir);
+    } catch (const clone_failed_error& e) {
+        CHECK(e.exit_code == exit_code::clone_failed);
+    }
+
+    put(dir / "xtrabackup_checkpoints", read_file(fixtures / "backup-metadata/mb1011_checkpoints_prepared.txt"));
+    CHECK_NOTHROW(check_prepared(dir));
+    put(dir / "xtrabackup_checkpoints", "backup_type = full-prepared\nfrom_lsn = 0\n");
+    CHECK_NOTHROW(check_prepared(dir));
+
+    // MariaDB 11.1+ names (MDEV-18931) win over the old ones.
+    put(dir / "mariadb_backup_checkpoints", "backup_type = full-backuped\n");
+    CHECK_THROWS_WITH(check_prepared(dir), Catch::Contains("mariadb_backup_checkpoints"));
+}
+
+TEST_CASE("describe_backup reads coordinates, tool and server version", "[io][datadir]") {
+    temp_dir tmp;
+    const auto staging = staged_backup(tmp.path);
+    const auto d = describe_backup(staging);
+    REQUIRE(d.coordinates.binlog);
+    CHECK(d.coordinates.binlog->file == "mariadb-bin.000001");
+    CHECK(d.coordinates.binlog->position == 1198);
+    CHECK(d.coordinates.gtid_slave_pos == "0-1-5");
+    CHECK(d.tool_version == "mariadb-backup 10.11.19-MariaDB");
+    CHECK(d.server_version == "10.11.19-MariaDB-0+deb12u1-log");
+    CHECK(d.bytes > 64 * 1024);
+
+    put(staging / "xtrabackup_binlog_info", "garbage without a tab\n");
+    CHECK_THROWS_AS(describe_backup(staging), clone_failed_error);
+}
+
+TEST_CASE("write_file_atomically replaces whole files and skips identical content", "[io][atomic_file]") {
+    temp_dir tmp;
+    const auto file = tmp.path / "server-id.cnf";
+    CHECK(write_file_atomically(file, "[mysqld]\nserver-id=101\n"));
+    CHECK(read_file(file) == "[mysqld]\nserver-id=101\n");
+    struct stat st {};
+    REQUIRE(::stat(file.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0644);
+    const auto inode = st.st_ino;
+
+    CHECK_FALSE(write_file_atomically(file, "[mysqld]\nserver-id=101\n"));
+    REQUIRE(::stat(file.c_str(), &st) == 0);
+    CHECK(st.st_ino == inode);  // not rewritten
+
+    CHECK(write_file_atomically(file, "[mysqld]\nserver-id=102\n", {.mode = 0600, .temp_dir = std::nullopt}));
+    CHECK(read_file(file) == "[mysqld]\nserver-id=102\n");
+    REQUIRE(::stat(file.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    CHECK(entries(tmp.path) == std::vector<std::string>{"server-id.cnf"});  // no temporary left
+
+    fs::create_directories(tmp.path / "side");
+    CHECK(write_file_atomically(tmp.path / "marker", "m", {.mode = 0640, .temp_dir = tmp.path / "side"}));
+    CHECK(entries(tmp.path / "side").empty());
+
+    CHECK(write_file_atomically(tmp.path / "empty", ""));
+    CHECK(read_file(tmp.path / "empty") == "");
+}
+
+TEST_CASE("file errors name the path and the OS error", "[io][atomic_file]") {
+    temp_dir tmp;
+    CHECK_THROWS_WITH(read_file(tmp.path / "nope"),
+                      Catch::Contains((tmp.path / "nope").string()) && Catch::Contains("No such file or directory"));
+    CHECK(read_file_if_exists(tmp.path / "nope") == std::nullopt);
+    CHECK_THROWS_AS(read_file(tmp.path / "nope"), file_error);
+    CHECK_THROWS_WITH(
+        write_file_atomically(tmp.path / "no-dir/file", "x"),
+        Catch::Contains((tmp.path / "no-dir/file").string()) && Catch::Contains("No such file or directory"));
+    CHECK_THAT(describe_file_failure("cannot write", "/data/x", ENOSPC),
+               Catch::Contains("No space left on device") && Catch::Contains("grow the PersistentVolume"));
+}
