@@ -33,6 +33,7 @@ command add_init(CLI::App& app);
 command add_inspect_backup(CLI::App& app);
 command add_replication_sql(CLI::App& app);
 command add_install(CLI::App& app);
+command add_probe(CLI::App& app);
 command add_clone(CLI::App& app);
 command add_sidecar(CLI::App& app);
 

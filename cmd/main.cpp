@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
         cmd::add_inspect_backup(app),
         cmd::add_replication_sql(app),
         cmd::add_install(app),
+        cmd::add_probe(app),
         cmd::add_clone(app),
         cmd::add_sidecar(app),
     };

@@ -1,36 +1,36 @@
-// `mysql-agent sidecar`: runs beside mysqld for the life of the pod. Today it serves backups to peers that
-// clone (GET /backup); the replication loop that uses the --primary-* and --repl-* flags comes later.
+// `mysql-agent sidecar`: runs beside mysqld for the life of the pod. It serves backups to peers that clone
+// (GET /backup) on an io_context, and on its own thread sets up replication once mysqld answers: the
+// replication user on ordinal 0, CHANGE MASTER + START from the clone marker on a replica.
 
 #include <signal.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
 #include "command.hpp"
+#include "connection_flags.hpp"
 #include "mysql_agent/backup_server.hpp"
 #include "mysql_agent/backup_tools.hpp"
 #include "mysql_agent/errors.hpp"
 #include "mysql_agent/exit_codes.hpp"
 #include "mysql_agent/pod_identity.hpp"
+#include "mysql_agent/replication_runner.hpp"
 #include "mysql_agent/secret_file.hpp"
 
 namespace mysql_agent::cmd {
 namespace {
 
 struct sidecar_options {
-    std::string hostname;
-    std::string service = "mysql";
+    local_flags local;
     std::string listen = "0.0.0.0:3307";
-    std::string datadir = "/var/lib/mysql";
-    std::string mysql_host = "127.0.0.1";
-    std::uint16_t mysql_port = 3306;
-    std::string mysql_socket;
-    std::string user = "root";
-    std::string password_file;
     std::string primary_host;
     std::uint16_t primary_port = 3306;
     std::string repl_user = "repl";
@@ -41,7 +41,32 @@ struct sidecar_options {
     std::string xtrabackup;
     std::string xbstream;
     unsigned send_timeout = 60;
+    std::string gtid = "auto";
 };
+
+/// Sets up replication, retrying with capped exponential backoff while it fails (the primary or the local
+/// mysqld may come up later than this sidecar). A replication error found on the replica is reported, not
+/// retried over: a reset could lose data (replication_plan.hpp).
+void replication_loop(const replication_options& ro, const std::atomic<bool>& stop) {
+    auto delay = std::chrono::seconds(1);
+    for (unsigned attempt = 1; !stop; ++attempt) {
+        try {
+            const replication_outcome r = run_replication_setup(ro, stop);
+            if (r.stopped) return;
+            if (r.action == replication_action::report_error)
+                spdlog::error("replication: {} (fix it, then restart the sidecar)", r.message);
+            else
+                spdlog::info("replication: {}: {}", to_string(r.action), r.message);
+            return;
+        } catch (const agent_error& e) {
+            spdlog::error("replication setup failed (attempt {}): {}; retrying in {} s", attempt, e.what(),
+                          delay.count());
+        }
+        for (auto waited = std::chrono::milliseconds(0); waited < delay && !stop; waited += std::chrono::milliseconds(100))
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        delay = std::min(delay * 2, std::chrono::seconds(30));
+    }
+}
 
 std::optional<std::filesystem::path> optional_path(const std::string& s) {
     if (s.empty()) return std::nullopt;
@@ -49,10 +74,10 @@ std::optional<std::filesystem::path> optional_path(const std::string& s) {
 }
 
 int run_sidecar(const sidecar_options& o) {
-    const std::string hostname = o.hostname.empty() ? local_hostname() : o.hostname;
-    const auto self = parse_pod_hostname(hostname);
-    if (!self) throw config_error("--hostname: " + self.message());
-    if (const auto s = check_dns_label(o.service, "--service"); !s) throw config_error(s.message());
+    const pod_identity self = identity_of(o.local);
+    const std::string& hostname = self.hostname;
+    const auto gtid = parse_gtid_choice(o.gtid);
+    if (!gtid) throw config_error(gtid.message());
 
     backup_server_options so;
     if (!o.auth_token_file.empty()) {
@@ -63,22 +88,26 @@ int run_sidecar(const sidecar_options& o) {
                            "--insecure-no-auth to serve backups without authentication");
     }
     so.listen = o.listen;
-    so.datadir = o.datadir;
-    so.mysql.host = o.mysql_host;
-    so.mysql.port = o.mysql_port;
-    so.mysql.socket = o.mysql_socket;
-    so.mysql.user = o.user;
-    if (!o.password_file.empty()) so.mysql.password = read_secret_file(o.password_file, "--password-file");
+    so.datadir = o.local.datadir;
+    so.mysql.host = o.local.mysql_host;
+    so.mysql.port = o.local.mysql_port;
+    so.mysql.socket = o.local.mysql_socket;
+    so.mysql.user = o.local.user;
+    if (!o.local.password_file.empty())
+        so.mysql.password = read_secret_file(o.local.password_file, "--password-file");
     // Read now so a missing Secret fails at start, and scrubbed from everything we send or log.
-    if (!o.repl_password_file.empty())
-        so.extra_secrets.push_back(read_secret_file(o.repl_password_file, "--repl-password-file"));
-    so.replica = !self->is_primary();
+    std::optional<std::string> repl_password;
+    if (!o.repl_password_file.empty()) {
+        repl_password = read_secret_file(o.repl_password_file, "--repl-password-file");
+        so.extra_secrets.push_back(*repl_password);
+    }
+    so.replica = !self.is_primary();
     so.max_concurrent_backups = o.max_concurrent_backups;
     so.send_timeout = std::chrono::seconds(o.send_timeout);
     so.tools = resolve_backup_tools(optional_path(o.xtrabackup), optional_path(o.xbstream));
 
     const std::string version = backup_tool_version(so.tools.backup);
-    spdlog::info("sidecar for {} (ordinal {}, {}): backups by {}", hostname, self->ordinal,
+    spdlog::info("sidecar for {} (ordinal {}, {}): backups by {}", hostname, self.ordinal,
                  so.replica ? "replica: --slave-info" : "primary", version.empty() ? so.tools.backup.string() : version);
     if (!so.auth_token) spdlog::warn("--insecure-no-auth: backups are served to anyone who can connect");
 
@@ -92,8 +121,27 @@ int run_sidecar(const sidecar_options& o) {
         spdlog::info("received {}: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         server.shutdown();
     });
+    replication_options ro;
+    ro.local = connection_of(o.local);
+    ro.datadir = o.local.datadir;
+    ro.is_primary = self.is_primary();
+    ro.replication.source.host = o.primary_host.empty() ? peer_host(self, 0, o.local.service) : o.primary_host;
+    ro.replication.source.port = o.primary_port;
+    ro.replication.source.user = o.repl_user;
+    ro.replication.source.password = repl_password;
+    ro.replication.gtid = *gtid;
+    std::atomic<bool> stop_replication{false};
+    std::thread replication;
+    if (repl_password) {
+        replication = std::thread([&] { replication_loop(ro, stop_replication); });
+    } else {
+        spdlog::warn("no --repl-password-file: replication is not managed by this sidecar");
+    }
+
     server.start();
     ctx.run();
+    stop_replication = true;
+    if (replication.joinable()) replication.join();
     spdlog::info("sidecar stopped");
     return exit_code::ok;
 }
@@ -107,35 +155,25 @@ command add_sidecar(CLI::App& app) {
         "Run beside mysqld: serve GET /backup on --listen, a fresh xtrabackup/mariabackup --stream=xbstream as a "
         "chunked HTTP body ending with trailers (status, bytes, xxh3 digest, exit code, error line) for peers that "
         "clone. Listens at once, even while mysqld is down (the tool's error then travels in the trailer). A "
-        "request must arrive within 10s of connecting. On SIGTERM: stop accepting, end streams in flight with a "
-        "failed trailer, exit 0. Exit code 3: configuration.");
-    sub->add_option("--hostname", opts->hostname,
-                    "This pod's name <statefulset>-<ordinal> (default: the machine's hostname); ordinal > 0 makes "
-                    "backups replica backups (--slave-info, and --safe-slave-backup with mariabackup)");
-    sub->add_option("--service", opts->service, "Headless Service of the StatefulSet (peer DNS names)")
-        ->capture_default_str();
+        "request must arrive within 10s of connecting. Once mysqld answers, sets up replication: the replication "
+        "user on ordinal 0; on a replica cloned by init, CHANGE MASTER/START SLAVE from the clone's coordinates "
+        "(once; a restart never resets a replica that replicates). On SIGTERM: stop accepting, end streams in "
+        "flight with a failed trailer, exit 0. Exit code 3: configuration.");
+    add_local_flags(*sub, opts->local);
     sub->add_option("--listen", opts->listen, "HOST:PORT to serve backups on (numeric IP; port 0: any free port)")
         ->capture_default_str();
-    sub->add_option("--datadir", opts->datadir, "MySQL data directory (passed to the backup tool; sized for "
-                                                "X-Backup-Estimated-Size)")
-        ->capture_default_str();
-    sub->add_option("--mysql-host", opts->mysql_host, "Host of the local mysqld the backup tool connects to")
-        ->capture_default_str();
-    sub->add_option("--mysql-port", opts->mysql_port, "Port of the local mysqld")->capture_default_str();
-    sub->add_option("--mysql-socket", opts->mysql_socket,
-                    "Unix socket of the local mysqld; when set, used instead of --mysql-host/--mysql-port");
-    sub->add_option("--user", opts->user, "MySQL user the backup tool connects as (needs the backup privileges)")
-        ->capture_default_str();
-    sub->add_option("--password-file", opts->password_file,
-                    "File holding --user's password (given to the tool in a private 0600 option file, never argv)");
     sub->add_option("--primary-host", opts->primary_host,
-                    "Primary's host for replication (default <statefulset>-0.<service>); reserved for the "
-                    "replication loop, not used yet");
-    sub->add_option("--primary-port", opts->primary_port, "Primary's MySQL port; reserved, not used yet")
+                    "Host replicas replicate from (default <statefulset>-0.<service>)");
+    sub->add_option("--primary-port", opts->primary_port, "Primary's MySQL port")->capture_default_str();
+    sub->add_option("--repl-user", opts->repl_user,
+                    "Replication user: created on ordinal 0, used by replicas' CHANGE MASTER")
         ->capture_default_str();
-    sub->add_option("--repl-user", opts->repl_user, "Replication user; reserved, not used yet")->capture_default_str();
     sub->add_option("--repl-password-file", opts->repl_password_file,
-                    "File holding --repl-user's password; reserved (read at start and scrubbed from output)");
+                    "File holding --repl-user's password; without it the sidecar does not manage replication");
+    sub->add_option("--gtid", opts->gtid,
+                    "Replicas: auto (GTID when the clone's coordinates carry a GTID set), on, or off (file/position)")
+        ->check(CLI::IsMember({"auto", "on", "off"}))
+        ->capture_default_str();
     auto* token = sub->add_option("--auth-token-file", opts->auth_token_file,
                                   "File holding the bearer token clients must send (Authorization: Bearer); "
                                   "required unless --insecure-no-auth");

@@ -1,0 +1,38 @@
+#include "connection_flags.hpp"
+
+#include "command.hpp"
+#include "mysql_agent/errors.hpp"
+#include "mysql_agent/secret_file.hpp"
+
+namespace mysql_agent::cmd {
+
+void add_local_flags(CLI::App& sub, local_flags& f) {
+    sub.add_option("--hostname", f.hostname, "This pod's name <statefulset>-<ordinal> (default: the machine's hostname)");
+    sub.add_option("--service", f.service, "Headless Service of the StatefulSet (peer DNS names)")->capture_default_str();
+    sub.add_option("--datadir", f.datadir, "MySQL data directory (holds the clone marker)")->capture_default_str();
+    sub.add_option("--mysql-host", f.mysql_host, "Host of the local mysqld")->capture_default_str();
+    sub.add_option("--mysql-port", f.mysql_port, "Port of the local mysqld")->capture_default_str();
+    sub.add_option("--mysql-socket", f.mysql_socket,
+                   "Unix socket of the local mysqld; when set, used instead of --mysql-host/--mysql-port");
+    sub.add_option("--user", f.user, "MySQL user for the local mysqld (mysql_native_password)")->capture_default_str();
+    sub.add_option("--password-file", f.password_file, "File holding --user's password (trailing whitespace trimmed)");
+}
+
+pod_identity identity_of(const local_flags& f) {
+    const auto self = parse_pod_hostname(f.hostname.empty() ? local_hostname() : f.hostname);
+    if (!self) throw config_error("--hostname: " + self.message());
+    if (const auto s = check_dns_label(f.service, "--service"); !s) throw config_error(s.message());
+    return *self;
+}
+
+mysql_connection_options connection_of(const local_flags& f) {
+    mysql_connection_options o;
+    o.host = f.mysql_host;
+    o.port = f.mysql_port;
+    o.socket = f.mysql_socket;
+    o.user = f.user;
+    if (!f.password_file.empty()) o.password = read_secret_file(f.password_file, "--password-file");
+    return o;
+}
+
+}  // namespace mysql_agent::cmd
