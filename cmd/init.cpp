@@ -18,6 +18,7 @@
 #include "mysql_agent/secret_file.hpp"
 #include "mysql_agent/errors.hpp"
 #include "mysql_agent/exit_codes.hpp"
+#include "mysql_agent/logging.hpp"
 #include "mysql_agent/pod_identity.hpp"
 
 namespace mysql_agent::cmd {
@@ -81,11 +82,17 @@ void clone_from_peers(const std::vector<std::string>& donors, const init_options
             o.donor = *parse_donor_address(donor);
             try {
                 const clone_outcome outcome = clone_datadir(o);
-                spdlog::info("init: cloned from {} ({} stream bytes in {:.1f} s)", donor, outcome.marker.stream_bytes,
-                             outcome.marker.duration_seconds);
+                log_event(spdlog::level::info,
+                          fmt::format("init: cloned from {} ({} stream bytes in {:.1f} s)", donor,
+                                      outcome.marker.stream_bytes, outcome.marker.duration_seconds),
+                          {{"event", "init_cloned"},
+                           {"peer", donor},
+                           {"bytes", outcome.marker.stream_bytes},
+                           {"seconds", outcome.marker.duration_seconds}});
                 return;
             } catch (const no_donor_error& e) {
-                spdlog::warn("init: donor {} is unreachable or busy: {}", donor, e.what());
+                log_event(spdlog::level::warn, fmt::format("init: donor {} is unreachable or busy: {}", donor, e.what()),
+                          {{"event", "init_donor_unavailable"}, {"peer", donor}});
             }
         }
         if (std::chrono::steady_clock::now() >= give_up_at) {
@@ -109,6 +116,7 @@ int run_init(const init_options& opts) {
     const auto server_id = server_id_for(opts.server_id_base, self->ordinal);
     if (!server_id) return fail(name, exit_code::config, server_id.message());
 
+    set_log_context({"pod", self->hostname});
     const config_plan plan = plan_config(*self, opts.service, *server_id);
     write_config(plan, opts);
     spdlog::info("init: {} is ordinal {} ({}), server-id {}: wrote {}/{} and {}", self->hostname, self->ordinal,
@@ -127,7 +135,8 @@ int run_init(const init_options& opts) {
     }
     const init_decision decision =
         decide_init(*self, verdict.kind, opts.no_clone, clone_from, opts.service, opts.backup_port);
-    spdlog::info("init: {}", decision.reason);
+    log_event(spdlog::level::info, "init: " + decision.reason,
+              {{"event", "init_decision"}, {"clone", decision.clone}});
     if (!decision.clone) return exit_code::ok;
     clone_from_peers(decision.donors, opts);
     return exit_code::ok;

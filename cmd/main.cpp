@@ -16,6 +16,14 @@ int main(int argc, char** argv) {
     // For tests that check the command lines in manifests/ against this parser: parse, then exit 0.
     bool parse_only = false;
     app.add_flag("--parse-only", parse_only, "Only check the command line; run nothing")->group("");
+    std::string log_format_name;
+    app.add_option("--log-format", log_format_name,
+                   "Log lines as text or json (one JSON object per line); default: text on a terminal, else json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->envname("MYSQL_AGENT_LOG_FORMAT");
+    // Lets --log-format also come after the subcommand (`mysql-agent sidecar --log-format text`); inherited by
+    // the subcommands added below.
+    app.fallthrough();
 
     const std::vector<cmd::command> commands = {
         cmd::add_init(app),
@@ -25,6 +33,7 @@ int main(int argc, char** argv) {
         cmd::add_probe(app),
         cmd::add_clone(app),
         cmd::add_sidecar(app),
+        cmd::add_status(app),
     };
     try {
         app.parse(argc, argv);
@@ -32,6 +41,7 @@ int main(int argc, char** argv) {
         const int rc = app.exit(e);
         return rc == 0 ? exit_code::ok : exit_code::usage;
     }
+    if (!log_format_name.empty()) setup_logging(*parse_log_format(log_format_name));
     if (parse_only) return exit_code::ok;
     for (const auto& c : commands)
         if (c.app->parsed()) return c.run();

@@ -21,6 +21,7 @@
 #include "mysql_agent/backup_tools.hpp"
 #include "mysql_agent/errors.hpp"
 #include "mysql_agent/exit_codes.hpp"
+#include "mysql_agent/logging.hpp"
 #include "mysql_agent/pod_identity.hpp"
 #include "mysql_agent/replication_runner.hpp"
 #include "mysql_agent/secret_file.hpp"
@@ -42,6 +43,7 @@ struct sidecar_options {
     std::string xbstream;
     unsigned send_timeout = 60;
     std::string gtid = "auto";
+    std::uint64_t max_lag = 60;
 };
 
 /// Sets up replication, retrying with capped exponential backoff while it fails (the primary or the local
@@ -53,14 +55,19 @@ void replication_loop(const replication_options& ro, const std::atomic<bool>& st
         try {
             const replication_outcome r = run_replication_setup(ro, stop);
             if (r.stopped) return;
+            const log_fields fields = {{"event", "replication_decision"}, {"action", to_string(r.action)}};
             if (r.action == replication_action::report_error)
-                spdlog::error("replication: {} (fix it, then restart the sidecar)", r.message);
+                log_event(spdlog::level::err, "replication: " + r.message + " (fix it, then restart the sidecar)",
+                          fields);
             else
-                spdlog::info("replication: {}: {}", to_string(r.action), r.message);
+                log_event(spdlog::level::info, "replication: " + std::string(to_string(r.action)) + ": " + r.message,
+                          fields);
             return;
         } catch (const agent_error& e) {
-            spdlog::error("replication setup failed (attempt {}): {}; retrying in {} s", attempt, e.what(),
-                          delay.count());
+            log_event(spdlog::level::err,
+                      fmt::format("replication setup failed (attempt {}): {}; retrying in {} s", attempt, e.what(),
+                                  delay.count()),
+                      {{"event", "replication_retry"}, {"attempt", attempt}});
         }
         for (auto waited = std::chrono::milliseconds(0); waited < delay && !stop; waited += std::chrono::milliseconds(100))
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -76,6 +83,7 @@ std::optional<std::filesystem::path> optional_path(const std::string& s) {
 int run_sidecar(const sidecar_options& o) {
     const pod_identity self = identity_of(o.local);
     const std::string& hostname = self.hostname;
+    set_log_context({"pod", hostname});
     const auto gtid = parse_gtid_choice(o.gtid);
     if (!gtid) throw config_error(gtid.message());
 
@@ -104,6 +112,7 @@ int run_sidecar(const sidecar_options& o) {
     so.replica = !self.is_primary();
     so.max_concurrent_backups = o.max_concurrent_backups;
     so.send_timeout = std::chrono::seconds(o.send_timeout);
+    so.max_lag = o.max_lag;
     so.tools = resolve_backup_tools(optional_path(o.xtrabackup), optional_path(o.xbstream));
 
     const std::string version = backup_tool_version(so.tools.backup);
@@ -154,7 +163,9 @@ command add_sidecar(CLI::App& app) {
         "sidecar",
         "Run beside mysqld: serve GET /backup on --listen, a fresh xtrabackup/mariabackup --stream=xbstream as a "
         "chunked HTTP body ending with trailers (status, bytes, xxh3 digest, exit code, error line) for peers that "
-        "clone. Listens at once, even while mysqld is down (the tool's error then travels in the trailer). A "
+        "clone. Also serves, without a token, GET /healthz and /readyz (200, or 503, with the one-line verdict of "
+        "`probe live|ready`) and /metrics (Prometheus text format). Listens at once, even while mysqld is down (the "
+        "tool's error then travels in the trailer). A "
         "request must arrive within 10s of connecting. Once mysqld answers, sets up replication: the replication "
         "user on ordinal 0; on a replica cloned by init, CHANGE MASTER/START SLAVE from the clone's coordinates "
         "(once; a restart never resets a replica that replicates). On SIGTERM: stop accepting, end streams in "
@@ -190,6 +201,9 @@ command add_sidecar(CLI::App& app) {
     sub->add_option("--send-timeout", opts->send_timeout,
                     "Seconds a client may read nothing before it is dropped and its backup tool killed")
         ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    sub->add_option("--max-lag", opts->max_lag,
+                    "GET /readyz: most seconds a replica may lag behind its source (as `probe ready --max-lag`)")
         ->capture_default_str();
     bind_environment(*sub);
     return {sub, [opts] { return guarded("sidecar", [&] { return run_sidecar(*opts); }); }};

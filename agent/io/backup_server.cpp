@@ -29,10 +29,15 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include "mysql_agent/agent_metrics.hpp"
 #include "mysql_agent/backup_protocol.hpp"
 #include "mysql_agent/errors.hpp"
+#include "mysql_agent/health_checker.hpp"
+#include "mysql_agent/logging.hpp"
+#include "mysql_agent/metrics_text.hpp"
 #include "mysql_agent/process_runner.hpp"
 #include "mysql_agent/stream_digest.hpp"
+#include "mysql_agent/tool_error_line.hpp"
 
 namespace mysql_agent {
 
@@ -58,6 +63,23 @@ constexpr std::size_t chunk_bytes = 256 * 1024;
 /// period is 30 s and several streams may be draining at once.
 constexpr auto shutdown_send_timeout = std::chrono::seconds(5);
 constexpr std::string_view shutting_down = "sidecar is shutting down";
+constexpr std::string_view healthz_path = "/healthz";
+constexpr std::string_view readyz_path = "/readyz";
+constexpr std::string_view metrics_path = "/metrics";
+
+health_checker_options health_options_of(const backup_server_options& o) {
+    health_checker_options h;
+    h.connection.host = o.mysql.host;
+    h.connection.port = o.mysql.port;
+    h.connection.socket = o.mysql.socket;
+    h.connection.user = o.mysql.user;
+    h.connection.password = o.mysql.password;
+    h.datadir = o.datadir;
+    h.is_primary = !o.replica;
+    h.max_lag = o.max_lag;
+    h.timeout = o.health_timeout;
+    return h;
+}
 
 std::string escape_option_value(std::string_view v) {
     // Inside double quotes the option-file parser turns \" into " and \\ into \, and knows \n \r \t
@@ -143,20 +165,6 @@ void write_private_file(const fs::path& path, std::string_view content) {
     ::close(fd);
 }
 
-/// The last non-empty line of a stderr tail.
-std::string last_line(const std::string& tail) {
-    std::size_t end = tail.size();
-    while (end > 0) {
-        const auto start = tail.rfind('\n', end - 1);
-        const std::size_t from = start == std::string::npos ? 0 : start + 1;
-        std::string line = tail.substr(from, end - from);
-        if (line.find_first_not_of(" \t\r") != std::string::npos) return line;
-        if (start == std::string::npos) break;
-        end = start;
-    }
-    return {};
-}
-
 /// Waits until the client closes its side or resets: what a stalled tool must not hide. Bytes the client
 /// sends meanwhile are discarded (our clients send nothing after the request).
 asio::awaitable<void> watch_client(tcp::socket& socket) {
@@ -222,7 +230,7 @@ std::uint64_t directory_size(const fs::path& dir) {
 
 struct backup_server::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor ex, backup_server_options o)
-        : ex_(ex), opts_(std::move(o)), acceptor_(ex), stop_(ex) {
+        : ex_(ex), opts_(std::move(o)), acceptor_(ex), stop_(ex), health_(health_options_of(opts_)) {
         stop_.expires_at(asio::steady_timer::time_point::max());
         if (!opts_.mysql.password.empty()) secrets_.push_back(opts_.mysql.password);
         if (opts_.auth_token) secrets_.push_back(*opts_.auth_token);
@@ -325,10 +333,20 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         const std::string_view target(req.target().data(), req.target().size());
         const std::string_view path = target.substr(0, target.find('?'));
         const std::string method(req.method_string());
-        spdlog::info("request from {}: {} {}", peer, method, path);
+        const bool operational = path == healthz_path || path == readyz_path || path == metrics_path;
+        // Probes and scrapes come every few seconds: logged at debug so they do not drown the backups.
+        if (operational)
+            spdlog::debug("request from {}: {} {}", peer, method, path);
+        else
+            spdlog::info("request from {}: {} {}", peer, method, path);
+        if (operational) {
+            co_await serve_operational(socket, peer, req.method(), path);
+            co_return;
+        }
         if (path != protocol::backup_path) {
             spdlog::info("404 for {}: no such path {}", peer, path);
-            co_await respond(socket, http::status::not_found, "not found: only GET /backup is served");
+            co_await respond(socket, http::status::not_found,
+                             "not found: GET /backup, /healthz, /readyz and /metrics are served");
             co_return;
         }
         if (req.method() != http::verb::get) {
@@ -371,8 +389,68 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         co_await stream_backup(socket, peer);
     }
 
+    /// GET /healthz, /readyz, /metrics: no token, the checks run off the event loop (health_checker.hpp).
+    asio::awaitable<void> serve_operational(tcp::socket& socket, const std::string& peer, http::verb verb,
+                                            std::string_view path) {
+        if (verb != http::verb::get) {
+            spdlog::info("405 for {}: method {} on {}", peer, std::string(http::to_string(verb)), path);
+            std::vector<std::pair<std::string, std::string>> allow{{"Allow", "GET"}};
+            co_await respond(socket, http::status::method_not_allowed, "method not allowed: use GET", std::move(allow));
+            co_return;
+        }
+        if (path == metrics_path) {
+            agent_metrics_facts facts;
+            facts.version = MYSQL_AGENT_VERSION;
+            facts.backups = counters_.snapshot();
+            auto gathered = co_await health_.for_metrics();
+            facts.health = std::move(gathered.health);
+            facts.marker = gathered.marker.state;
+            facts.clone = std::move(gathered.marker.marker);
+            std::string body = render_metrics(agent_metric_families(facts));
+            if (!body.empty() && body.back() == '\n') body.pop_back();  // respond() ends the body with one
+            std::vector<std::pair<std::string, std::string>> type{
+                {"Content-Type", std::string(metrics_content_type)}};
+            co_await respond(socket, http::status::ok, std::move(body), std::move(type));
+            co_return;
+        }
+        // Every value is a named local before it crosses a co_await: GCC 12 mishandles temporaries of a
+        // conditional expression that live across one (seen as a double free).
+        const bool live = path == healthz_path;
+        std::optional<probe_verdict> verdict;
+        if (live)
+            verdict = co_await health_.live();
+        else
+            verdict = co_await health_.ready();
+        http::status code = http::status::service_unavailable;
+        std::string body = "not checked: too many health checks pending (is mysqld hanging?)";
+        if (!verdict) {
+            spdlog::warn("503 for {} on {}: {}", peer, path, body);
+        } else {
+            std::string kind = live ? "live" : "ready";
+            if (verdict->ok) {
+                code = http::status::ok;
+            } else {
+                kind = "not " + kind;
+                spdlog::debug("503 for {} on {}: {}", peer, path, verdict->reason);
+            }
+            body = kind + ": " + verdict->reason;
+        }
+        co_await respond(socket, code, std::move(body));
+    }
+
     asio::awaitable<void> stream_backup(tcp::socket& socket, const std::string& peer) {
         const auto started = std::chrono::steady_clock::now();
+        counters_.started.fetch_add(1);
+        counters_.in_flight.fetch_add(1);
+        // Counted once on every way out of this coroutine: a backup that did not end with an ok trailer failed.
+        struct count_outcome {
+            backup_counters& counters;
+            std::chrono::steady_clock::time_point started;
+            bool ok = false;
+            ~count_outcome() {
+                counters.finished(ok, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+            }
+        } outcome{counters_, started};
         const std::uint64_t estimate = directory_size(opts_.datadir);
 
         // Credentials go to a 0600 file in a 0700 directory that disappears with this scope: never argv
@@ -390,11 +468,15 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             po.pipe_stdout = true;
             po.stderr_tail_lines = 20;
             child = child_process::start(ex_, po);
-            spdlog::info("backup for {} started: pid {}, {} {}", peer, child->pid(), po.program.string(),
-                         fmt_args(po.args));
+            log_event(spdlog::level::info,
+                      fmt::format("backup for {} started: pid {}, {} {}", peer, child->pid(), po.program.string(),
+                                  fmt_args(po.args)),
+                      {{"event", "backup_started"}, {"peer", peer}, {"pid", child->pid()},
+                       {"estimated_bytes", estimate}});
         } catch (const std::exception& e) {
             start_error = protocol::scrub_secrets(e.what(), secrets_);
-            spdlog::error("backup for {} could not start: {}", peer, start_error);
+            log_event(spdlog::level::err, fmt::format("backup for {} could not start: {}", peer, start_error),
+                      {{"event", "backup_failed"}, {"peer", peer}});
         }
 
         http::response<http::empty_body> res{http::status::ok, 11};
@@ -428,8 +510,10 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
                 auto got = co_await (child->stdout_pipe()->async_read_some(asio::buffer(buf), nothrow_awaitable) ||
                                      watch_client(socket) || wait_for_stop());
                 if (got.index() == 1) {
-                    spdlog::warn("backup for {} aborted after {} bytes: the client went away; killing pid {}", peer,
-                                 digest.bytes(), child->pid());
+                    log_event(spdlog::level::warn,
+                              fmt::format("backup for {} aborted after {} bytes: the client went away; killing pid {}",
+                                          peer, digest.bytes(), child->pid()),
+                              {{"event", "backup_aborted"}, {"peer", peer}, {"bytes", digest.bytes()}});
                     co_await stop_child(child);
                     co_return;
                 }
@@ -445,14 +529,19 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
                                                             nothrow_awaitable) ||
                                           deadline.async_wait(nothrow_awaitable));
                     if (sent.index() == 1 || std::get<0>(std::get<0>(sent))) {
-                        spdlog::warn("backup for {} aborted after {} bytes: {}; killing pid {}", peer, digest.bytes(),
-                                     sent.index() == 1 ? "the client read nothing for " +
-                                                             std::to_string(opts_.send_timeout.count()) + "s"
-                                                       : "sending failed: " + std::get<0>(std::get<0>(sent)).message(),
-                                     child->pid());
+                        log_event(spdlog::level::warn,
+                                  fmt::format("backup for {} aborted after {} bytes: {}; killing pid {}", peer,
+                                              digest.bytes(),
+                                              sent.index() == 1
+                                                  ? "the client read nothing for " +
+                                                        std::to_string(opts_.send_timeout.count()) + "s"
+                                                  : "sending failed: " + std::get<0>(std::get<0>(sent)).message(),
+                                              child->pid()),
+                                  {{"event", "backup_aborted"}, {"peer", peer}, {"bytes", digest.bytes()}});
                         co_await stop_child(child);
                         co_return;
                     }
+                    counters_.bytes.fetch_add(n);
                 }
                 if (read_ec == asio::error::eof) {
                     eof = true;
@@ -468,15 +557,18 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
                 if (ended.index() == 0) {
                     trailer.exit_code = std::get<0>(ended);
                     if (trailer.exit_code != 0) {
-                        trailer.error_line = protocol::scrub_secrets(last_line(child->stderr_tail()), secrets_);
+                        // Not simply the last line: mariabackup logs InnoDB's shutdown after the error that ended it.
+                        trailer.error_line = protocol::scrub_secrets(tool_error_line(child->stderr_tail()), secrets_);
                         if (trailer.error_line.empty())
                             trailer.error_line = opts_.tools.backup.filename().string() + " exited with code " +
                                                  std::to_string(trailer.exit_code) + " and no error message";
                     }
                     trailer.ok = trailer.exit_code == 0;
                 } else if (ended.index() == 1) {
-                    spdlog::warn("backup for {} aborted after {} bytes: the client went away; killing pid {}", peer,
-                                 digest.bytes(), child->pid());
+                    log_event(spdlog::level::warn,
+                              fmt::format("backup for {} aborted after {} bytes: the client went away; killing pid {}",
+                                          peer, digest.bytes(), child->pid()),
+                              {{"event", "backup_aborted"}, {"peer", peer}, {"bytes", digest.bytes()}});
                     co_await stop_child(child);
                     co_return;
                 } else {
@@ -497,16 +589,24 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         }
         boost::system::error_code ignored;
         socket.shutdown(tcp::socket::shutdown_send, ignored);
+        outcome.ok = trailer.ok;
 
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         const double mb_per_s = seconds > 0 ? static_cast<double>(trailer.bytes) / 1e6 / seconds : 0.0;
+        const log_fields fields = {{"event", "backup_finished"}, {"peer", peer},
+                                   {"ok", trailer.ok},        {"bytes", trailer.bytes},
+                                   {"seconds", seconds},      {"exit_code", trailer.exit_code}};
         if (trailer.ok) {
-            spdlog::info("backup for {} finished: ok, {} bytes in {:.1f}s ({:.1f} MB/s), exit code 0", peer,
-                         trailer.bytes, seconds, mb_per_s);
+            log_event(spdlog::level::info,
+                      fmt::format("backup for {} finished: ok, {} bytes in {:.1f}s ({:.1f} MB/s), exit code 0", peer,
+                                  trailer.bytes, seconds, mb_per_s),
+                      fields);
         } else {
-            spdlog::warn("backup for {} finished: failed, {} bytes in {:.1f}s ({:.1f} MB/s), exit code {}: {}", peer,
-                         trailer.bytes, seconds, mb_per_s, trailer.exit_code, trailer.error_line);
+            log_event(spdlog::level::warn,
+                      fmt::format("backup for {} finished: failed, {} bytes in {:.1f}s ({:.1f} MB/s), exit code {}: {}",
+                                  peer, trailer.bytes, seconds, mb_per_s, trailer.exit_code, trailer.error_line),
+                      fields);
         }
     }
 
@@ -540,6 +640,8 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
     bool stopping_ = false;
     unsigned active_ = 0;
     std::vector<std::string> secrets_;
+    backup_counters counters_;
+    health_checker health_;
 };
 
 backup_server::backup_server(asio::any_io_executor ex, backup_server_options opts)
@@ -554,8 +656,12 @@ backup_server::~backup_server() {
 
 tcp::endpoint backup_server::local_endpoint() const { return impl_->acceptor_.local_endpoint(); }
 
+const backup_counters& backup_server::counters() const { return impl_->counters_; }
+
 void backup_server::start() {
-    spdlog::info("listening on {}", endpoint_text(local_endpoint()));
+    // Tests and operators look for "listening on HOST:PORT" in the message, in both log formats.
+    log_event(spdlog::level::info, "listening on " + endpoint_text(local_endpoint()),
+              {{"event", "listening"}, {"listen", endpoint_text(local_endpoint())}});
     asio::co_spawn(impl_->ex_, impl_->accept_loop(impl_), [](std::exception_ptr e) {
         if (!e) return;
         try {

@@ -34,6 +34,7 @@
 #include "mysql_agent/process_runner.hpp"
 #include "mysql_agent/progress.hpp"
 #include "mysql_agent/stream_digest.hpp"
+#include "mysql_agent/logging.hpp"
 #include "mysql_agent/xbstream_verifier.hpp"
 
 namespace mysql_agent {
@@ -524,10 +525,17 @@ asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o) {
     out.marker.finished_at = rfc3339_utc(std::chrono::system_clock::now());
     out.marker.duration_seconds = std::chrono::duration<double>(clock::now() - started).count();
     commit_staging(o.datadir, out.marker);
-    spdlog::info("clone from {} committed into {}: {} of data (stream {} in {:.1f}s, {:.1f} MB/s, {}); total {:.1f}s",
-                 out.marker.source, o.datadir.string(), format_bytes(backup.bytes), format_bytes(got.bytes),
-                 got.seconds, got.seconds > 0 ? static_cast<double>(got.bytes) / 1e6 / got.seconds : 0.0, got.digest,
-                 out.marker.duration_seconds);
+    log_event(spdlog::level::info,
+              fmt::format("clone from {} committed into {}: {} of data (stream {} in {:.1f}s, {:.1f} MB/s, {}); "
+                          "total {:.1f}s",
+                          out.marker.source, o.datadir.string(), format_bytes(backup.bytes), format_bytes(got.bytes),
+                          got.seconds, got.seconds > 0 ? static_cast<double>(got.bytes) / 1e6 / got.seconds : 0.0,
+                          got.digest, out.marker.duration_seconds),
+              {{"event", "clone_finished"},
+               {"peer", out.marker.source},
+               {"bytes", got.bytes},
+               {"datadir_bytes", backup.bytes},
+               {"seconds", out.marker.duration_seconds}});
     co_return out;
 }
 

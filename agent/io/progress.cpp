@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "mysql_agent/logging.hpp"
+
 namespace mysql_agent {
 namespace {
 
@@ -65,11 +67,11 @@ progress_reporter::progress_reporter(options opts, clock::time_point start)
 
 bool progress_reporter::stderr_is_tty() { return ::isatty(STDERR_FILENO) == 1; }
 
-void progress_reporter::emit(const std::string& line) {
+void progress_reporter::emit(const std::string& line, std::string_view event, std::uint64_t bytes, double seconds) {
     if (opts_.log)
         opts_.log(line);
     else
-        spdlog::info("{}", line);
+        log_event(spdlog::level::info, line, {{"event", event}, {"bytes", bytes}, {"seconds", seconds}});
 }
 
 void progress_reporter::update(std::uint64_t total, clock::time_point now) {
@@ -85,7 +87,8 @@ void progress_reporter::update(std::uint64_t total, clock::time_point now) {
     }
     if (now < next_log_) return;
     next_log_ = now + opts_.interval;
-    emit(format_progress(opts_.what, total, opts_.estimated_total, now - start_));
+    emit(format_progress(opts_.what, total, opts_.estimated_total, now - start_), "progress", total,
+         std::chrono::duration<double>(now - start_).count());
 }
 
 std::string progress_reporter::finish(std::uint64_t total, clock::time_point now, std::string_view digest) {
@@ -98,7 +101,7 @@ std::string progress_reporter::finish(std::uint64_t total, clock::time_point now
     std::string line = fmt::format("{} {} in {:.1f}s ({:.1f} MB/s)", opts_.what, format_bytes(total), elapsed.count(),
                                    megabytes_per_second(total, elapsed));
     if (!digest.empty()) line += fmt::format(", digest {}", digest);
-    emit(line);
+    emit(line, "progress_finished", total, elapsed.count());
     return line;
 }
 

@@ -14,6 +14,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "mysql_agent/backup_counters.hpp"
 #include "mysql_agent/backup_tools.hpp"
 
 namespace mysql_agent {
@@ -40,6 +41,10 @@ struct backup_server_options {
     std::uint32_t retry_after_seconds = 30;    ///< Retry-After of a 503
     std::filesystem::path temp_root;           ///< parent of the private per-backup dirs; empty: $TMPDIR or /tmp
     std::vector<std::string> extra_secrets;    ///< more strings to scrub from anything sent or logged
+    // /healthz, /readyz and /metrics (unauthenticated) ask `mysql` the same questions as `mysql-agent probe`,
+    // off the event loop (health_checker.hpp). The role is !replica: ordinal 0 is the primary.
+    std::uint64_t max_lag = 60;                ///< /readyz: most seconds a replica may lag (sidecar --max-lag)
+    std::chrono::seconds health_timeout{2};    ///< connecting and each statement of a health check
 };
 
 /// The arguments of the backup tool after its program name. `defaults_file` comes first because the tools
@@ -55,7 +60,9 @@ std::string client_option_file(const mysql_connection& c);
 /// Total bytes of regular files under `dir` (best effort: unreadable entries are skipped; 0 if it is missing).
 std::uint64_t directory_size(const std::filesystem::path& dir);
 
-/// Serves `GET /backup`. Create it, start() it, and run the executor's io_context; shutdown() drains it.
+/// Serves `GET /backup` (bearer token), and `GET /healthz`, `/readyz` (200 or 503 with the one-line reason of
+/// `mysql-agent probe live|ready`) and `/metrics` (Prometheus text format 0.0.4; agent_metrics.hpp) without a
+/// token. Create it, start() it, and run the executor's io_context; shutdown() drains it.
 class backup_server {
 public:
     /// Binds and listens on `opts.listen` at once (so a client can connect even while mysqld is still down).
@@ -67,6 +74,9 @@ public:
 
     /// The bound address (the real port when --listen asked for port 0).
     boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+    /// What /metrics reports about backups; updated on the server's executor, readable from any thread.
+    const backup_counters& counters() const;
 
     /// Starts accepting connections.
     void start();

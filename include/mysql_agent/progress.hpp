@@ -51,7 +51,7 @@ public:
     static bool stderr_is_tty();
 
 private:
-    void emit(const std::string& line);
+    void emit(const std::string& line, std::string_view event, std::uint64_t bytes, double seconds);
 
     options opts_;
     clock::time_point start_;

@@ -1,0 +1,223 @@
+#include "mysql_agent/status_report.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <utility>
+#include <vector>
+
+#include "mysql_agent/metrics_text.hpp"
+
+namespace mysql_agent {
+namespace {
+
+using row = std::pair<std::string, std::string>;
+
+std::string yes_no(bool b) { return b ? "yes" : "no"; }
+
+std::string error_text(unsigned number, const std::string& message) {
+    if (number == 0) return "none";
+    return std::to_string(number) + (message.empty() ? "" : ": " + message);
+}
+
+std::string marker_state_name(agent_metrics_facts::marker_state s) {
+    switch (s) {
+        case agent_metrics_facts::marker_state::present: return "present";
+        case agent_metrics_facts::marker_state::unreadable: return "unreadable";
+        case agent_metrics_facts::marker_state::absent: break;
+    }
+    return "absent";
+}
+
+std::vector<row> rows_of(const status_facts& f) {
+    std::vector<row> rows;
+    rows.emplace_back("pod", f.pod + (f.is_primary ? " (primary)" : " (replica)"));
+    if (!f.mysqld_answers) {
+        rows.emplace_back("mysqld", "does not answer at " + f.endpoint + (f.mysqld_error.empty() ? "" : ": " + f.mysqld_error));
+    } else {
+        rows.emplace_back("mysqld", "answers at " + f.endpoint);
+        if (!f.mysqld_error.empty()) rows.emplace_back("  problem", f.mysqld_error);
+        rows.emplace_back("server", f.flavor.empty() ? "unknown" : f.flavor + " " + f.version);
+        rows.emplace_back("server-id", f.server_id ? std::to_string(*f.server_id) : "unknown");
+        rows.emplace_back("read-only", f.read_only ? yes_no(*f.read_only) : "unknown");
+        rows.emplace_back("GTID position",
+                          f.gtid_variable.empty() ? "unknown"
+                                                  : (f.gtid_position.empty() ? "(empty)" : f.gtid_position) + "  (" +
+                                                        f.gtid_variable + ")");
+    }
+
+    if (f.mysqld_answers) {
+        if (!f.replica.configured) {
+            rows.emplace_back("replication", f.is_primary ? "none (this is the primary)" : "not configured");
+        } else {
+            rows.emplace_back("replication", "from " + f.source_host + ":" + std::to_string(f.source_port) + ", " +
+                                                 std::string(replica_state_of(f.replica) == replica_state::running
+                                                                 ? "running"
+                                                                 : replica_state_of(f.replica) == replica_state::failed
+                                                                       ? "FAILED"
+                                                                       : "stopped"));
+            rows.emplace_back("  IO thread", f.replica.io_running.empty() ? "unknown" : f.replica.io_running);
+            rows.emplace_back("  SQL thread", f.replica.sql_running.empty() ? "unknown" : f.replica.sql_running);
+            rows.emplace_back("  lag", f.seconds_behind ? std::to_string(*f.seconds_behind) + " s"
+                                                        : "unknown (NULL: a thread is not running)");
+            rows.emplace_back("  last IO error", error_text(f.replica.last_io_errno, f.replica.last_io_error));
+            rows.emplace_back("  last SQL error", error_text(f.replica.last_sql_errno, f.replica.last_sql_error));
+        }
+    }
+
+    switch (f.marker) {
+        case agent_metrics_facts::marker_state::absent:
+            rows.emplace_back("clone", "none (no clone marker in the datadir)");
+            break;
+        case agent_metrics_facts::marker_state::unreadable:
+            rows.emplace_back("clone", "marker unreadable: " + f.marker_problem);
+            break;
+        case agent_metrics_facts::marker_state::present:
+            rows.emplace_back("clone", "from " + f.clone.source);
+            rows.emplace_back("  finished", f.clone.finished_at.empty() ? "unknown" : f.clone.finished_at);
+            rows.emplace_back("  size", human_bytes(f.clone.stream_bytes) + " streamed, " +
+                                            human_bytes(f.clone.datadir_bytes) + " in the datadir");
+            rows.emplace_back("  duration", human_duration(f.clone.duration_seconds));
+            rows.emplace_back("  replication set up", yes_no(f.replication_applied));
+            break;
+    }
+
+    if (!f.sidecar_reachable) {
+        rows.emplace_back("backups served", "sidecar not reachable at " + f.sidecar +
+                                                (f.sidecar_error.empty() ? "" : ": " + f.sidecar_error));
+    } else if (!f.backups) {
+        rows.emplace_back("backups served", "unknown: the sidecar at " + f.sidecar + " does not report them");
+    } else {
+        const auto& b = *f.backups;
+        rows.emplace_back("backups served", std::to_string(b.succeeded) + " ok, " + std::to_string(b.failed) +
+                                                " failed, " + std::to_string(b.in_flight) + " in flight (" +
+                                                human_bytes(b.bytes) + " sent)");
+    }
+    return rows;
+}
+
+nlohmann::json optional_number(const std::optional<std::uint64_t>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+std::string_view gtid_position_variable(const server_version& server) {
+    return server.is_mariadb() ? "@@gtid_current_pos" : "@@gtid_executed";
+}
+
+std::string human_bytes(std::uint64_t bytes) {
+    static constexpr const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+    if (bytes < 1000) return std::to_string(bytes) + " B";
+    double v = static_cast<double>(bytes);
+    std::size_t u = 0;
+    while (v >= 1000 && u + 1 < std::size(units)) {
+        v /= 1000;
+        ++u;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+    return buf;
+}
+
+std::string human_duration(double seconds) {
+    char buf[48];
+    if (!(seconds >= 0)) return "unknown";
+    if (seconds < 60) {
+        std::snprintf(buf, sizeof buf, "%.1fs", seconds);
+        return buf;
+    }
+    const auto total = static_cast<std::uint64_t>(std::llround(seconds));
+    const auto h = total / 3600, m = (total / 60) % 60, s = total % 60;
+    if (h > 0)
+        std::snprintf(buf, sizeof buf, "%lluh %02llum %02llus", static_cast<unsigned long long>(h),
+                      static_cast<unsigned long long>(m), static_cast<unsigned long long>(s));
+    else
+        std::snprintf(buf, sizeof buf, "%llum %02llus", static_cast<unsigned long long>(m),
+                      static_cast<unsigned long long>(s));
+    return buf;
+}
+
+std::string render_status_table(const status_facts& facts) {
+    const auto rows = rows_of(facts);
+    std::size_t width = 0;
+    for (const auto& [label, value] : rows) width = std::max(width, label.size());
+    std::string out;
+    for (const auto& [label, value] : rows) {
+        out += label;
+        out.append(width + 2 - label.size(), ' ');
+        // A server message may span lines; keep one fact per line.
+        for (const char c : value) out += c == '\n' ? ' ' : c;
+        out += '\n';
+    }
+    return out;
+}
+
+nlohmann::json status_json(const status_facts& f) {
+    using nlohmann::json;
+    json mysqld = {
+        {"endpoint", f.endpoint},
+        {"answers", f.mysqld_answers},
+        {"error", f.mysqld_error.empty() ? json(nullptr) : json(f.mysqld_error)},
+        {"server_id", optional_number(f.server_id)},
+        {"flavor", f.flavor.empty() ? json(nullptr) : json(f.flavor)},
+        {"version", f.version.empty() ? json(nullptr) : json(f.version)},
+        {"read_only", f.read_only ? json(*f.read_only) : json(nullptr)},
+        {"gtid", f.gtid_variable.empty() ? json(nullptr)
+                                         : json{{"variable", f.gtid_variable}, {"position", f.gtid_position}}},
+    };
+    json replication = nullptr;
+    if (f.mysqld_answers) {
+        replication = {{"configured", f.replica.configured}};
+        if (f.replica.configured) {
+            replication["source"] = {{"host", f.source_host}, {"port", f.source_port}};
+            replication["io_running"] = f.replica.io_running;
+            replication["sql_running"] = f.replica.sql_running;
+            replication["seconds_behind"] = optional_number(f.seconds_behind);
+            replication["last_io_error"] = {{"number", f.replica.last_io_errno}, {"message", f.replica.last_io_error}};
+            replication["last_sql_error"] = {{"number", f.replica.last_sql_errno},
+                                             {"message", f.replica.last_sql_error}};
+        }
+    }
+    json clone = {{"marker", marker_state_name(f.marker)}, {"replication_applied", f.replication_applied}};
+    if (f.marker == agent_metrics_facts::marker_state::unreadable) clone["problem"] = f.marker_problem;
+    if (f.marker == agent_metrics_facts::marker_state::present) {
+        clone["source"] = f.clone.source;
+        clone["started_at"] = f.clone.started_at;
+        clone["finished_at"] = f.clone.finished_at;
+        clone["stream_bytes"] = f.clone.stream_bytes;
+        clone["datadir_bytes"] = f.clone.datadir_bytes;
+        clone["duration_seconds"] = f.clone.duration_seconds;
+    }
+    json sidecar = {{"endpoint", f.sidecar},
+                    {"reachable", f.sidecar_reachable},
+                    {"error", f.sidecar_error.empty() ? json(nullptr) : json(f.sidecar_error)},
+                    {"backups", nullptr}};
+    if (f.backups) {
+        sidecar["backups"] = {{"started", f.backups->started},     {"succeeded", f.backups->succeeded},
+                              {"failed", f.backups->failed},       {"in_flight", f.backups->in_flight},
+                              {"bytes_sent", f.backups->bytes}};
+    }
+    return {{"pod", f.pod},           {"role", f.is_primary ? "primary" : "replica"},
+            {"mysqld", mysqld},       {"replication", replication},
+            {"clone", clone},         {"sidecar", sidecar}};
+}
+
+std::optional<backup_counter_values> backup_counters_from_metrics(std::string_view exposition) {
+    const auto started = find_metric_value(exposition, "mysql_agent_backups_started_total");
+    if (!started) return std::nullopt;
+    auto count = [&](std::string_view name) {
+        const auto v = find_metric_value(exposition, name);
+        return v && *v >= 0 ? static_cast<std::uint64_t>(*v) : std::uint64_t{0};
+    };
+    backup_counter_values b;
+    b.started = static_cast<std::uint64_t>(*started);
+    b.succeeded = count("mysql_agent_backups_succeeded_total");
+    b.failed = count("mysql_agent_backups_failed_total");
+    b.in_flight = count("mysql_agent_backups_in_flight");
+    b.bytes = count("mysql_agent_backup_sent_bytes_total");
+    b.duration_count = count("mysql_agent_backup_duration_seconds_count");
+    b.duration_sum = find_metric_value(exposition, "mysql_agent_backup_duration_seconds_sum").value_or(0);
+    return b;
+}
+
+}  // namespace mysql_agent

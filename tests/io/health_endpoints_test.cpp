@@ -1,0 +1,165 @@
+// The sidecar's GET /healthz and /readyz: the verdicts of `mysql-agent probe live|ready` over HTTP, against a
+// real MariaDB, with the checks run off the event loop.
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+
+#include "http_get.hpp"
+#include "mariadb_server.hpp"
+#include "mysql_agent/backup_server.hpp"
+#include "mysql_agent/clone_marker.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using namespace mysql_agent;
+using test_support::http_get;
+
+/// An in-process backup_server running its io_context on a thread of its own.
+class running_server {
+public:
+    explicit running_server(const backup_server_options& o)
+        : server_(std::make_unique<backup_server>(ctx_.get_executor(), o)) {
+        server_->start();
+        thread_ = std::thread([this] { ctx_.run(); });
+    }
+    ~running_server() {
+        server_->shutdown();
+        thread_.join();
+        server_.reset();
+    }
+    running_server(const running_server&) = delete;
+    running_server& operator=(const running_server&) = delete;
+    std::uint16_t port() const { return server_->local_endpoint().port(); }
+
+private:
+    asio::io_context ctx_;
+    std::unique_ptr<backup_server> server_;
+    std::thread thread_;
+};
+
+backup_server_options options_for(const test_support::mariadb_server& db, bool replica) {
+    backup_server_options o;
+    o.listen = "127.0.0.1:0";
+    o.tools.backup = "/bin/false";
+    o.tools.stream = "/bin/false";
+    o.datadir = db.datadir();
+    o.mysql.socket = db.socket().string();
+    o.mysql.user = "root";
+    o.replica = replica;
+    o.request_timeout = 5s;
+    return o;
+}
+
+/// A TCP port that accepts connections (the kernel completes the handshake) but never says anything: a hung mysqld.
+class silent_listener {
+public:
+    silent_listener() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof addr;
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        REQUIRE(::listen(fd_, 16) == 0);
+        REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+        port_ = ntohs(addr.sin_port);
+    }
+    ~silent_listener() { ::close(fd_); }
+    silent_listener(const silent_listener&) = delete;
+    silent_listener& operator=(const silent_listener&) = delete;
+    std::uint16_t port() const { return port_; }
+
+private:
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("GET /healthz and /readyz answer the probe's verdicts, 200 or 503", "[io][health]") {
+    auto db = test_support::mariadb_server::start_fresh({});
+    const std::string endpoint = "unix:" + db->socket().string();
+    struct row {
+        const char* name;
+        bool replica;
+        const char* path;
+        int status;
+        std::string starts_with;
+    };
+    const row rows[] = {
+        {"a live mysqld: 200 live", true, "/healthz", 200, "live: mysqld at " + endpoint + " answers"},
+        {"a writable primary: 200 ready", false, "/readyz", 200, "ready: primary"},
+        {"a replica without a clone marker: 503, live but not ready", true, "/readyz", 503, "not ready:"},
+        {"a query string is ignored", false, "/readyz?verbose=1", 200, "ready: primary"},
+    };
+    for (const auto& r : rows) {
+        INFO(r.name);
+        running_server s(options_for(*db, r.replica));
+        const auto a = http_get(s.port(), r.path);
+        INFO(a.body);
+        CHECK(a.status == r.status);
+        CHECK_THAT(a.body, Catch::StartsWith(r.starts_with));
+        CHECK(std::count(a.body.begin(), a.body.end(), '\n') == 1);
+        CHECK(a.content_type == "text/plain; charset=utf-8");
+    }
+
+    SECTION("the replica's reason names the missing marker, and the primary turns unready when read-only") {
+        running_server replica(options_for(*db, true));
+        CHECK_THAT(http_get(replica.port(), "/readyz").body, Catch::Contains("no clone marker"));
+        running_server primary(options_for(*db, false));
+        db->root().execute("SET GLOBAL read_only=1");
+        const auto ro = http_get(primary.port(), "/readyz");
+        CHECK(ro.status == 503);
+        CHECK_THAT(ro.body, Catch::StartsWith("not ready: primary is read-only"));
+    }
+    SECTION("a stopped mysqld: /healthz 503 saying where it looked") {
+        running_server s(options_for(*db, true));
+        db->stop();
+        const auto a = http_get(s.port(), "/healthz");
+        CHECK(a.status == 503);
+        CHECK_THAT(a.body, Catch::StartsWith("not live: mysqld at " + endpoint + " does not answer"));
+    }
+    SECTION("other methods get 405, and no token is needed even when /backup wants one") {
+        auto o = options_for(*db, false);
+        o.auth_token = "secret-token";
+        running_server s(o);
+        CHECK(http_get(s.port(), "/healthz").status == 200);
+        CHECK(http_get(s.port(), "/backup").status == 401);
+    }
+}
+
+TEST_CASE("a health check waiting on a hung mysqld does not block the server", "[io][health]") {
+    silent_listener hung;
+    backup_server_options o;
+    o.listen = "127.0.0.1:0";
+    o.tools.backup = "/bin/false";
+    o.tools.stream = "/bin/false";
+    o.datadir = "/nonexistent";
+    o.mysql.host = "127.0.0.1";
+    o.mysql.port = hung.port();
+    o.health_timeout = 2s;
+    running_server s(o);
+
+    auto ready = std::async(std::launch::async, [&] { return http_get(s.port(), "/readyz"); });
+    std::this_thread::sleep_for(300ms);
+    const auto other = http_get(s.port(), "/nothing-here", 5s);
+    CHECK(other.status == 404);
+    CHECK(other.took < 1s);
+    // The /readyz request was still waiting on mysqld while the 404 was answered.
+    CHECK(ready.wait_for(0ms) == std::future_status::timeout);
+
+    const auto verdict = ready.get();
+    INFO(verdict.body);
+    CHECK(verdict.status == 503);
+    CHECK_THAT(verdict.body, Catch::StartsWith("not ready: mysqld at 127.0.0.1:" + std::to_string(hung.port())));
+    CHECK(verdict.took >= 1500ms);
+}
