@@ -17,6 +17,9 @@ done
 command -v kubectl >/dev/null || missing+=(kubernetes-client)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+[[ -x /usr/bin/python3 ]] || missing+=(python3)   # tests/faults/hostile.py (standard library only)
+command -v bc >/dev/null || missing+=(bc)         # tests/faults timing lines
+command -v pv >/dev/null || missing+=(pv)         # tests/faults slows extraction with pv -L
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
   if [[ $(id -u) -ne 0 ]]; then

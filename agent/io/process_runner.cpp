@@ -1,9 +1,11 @@
-// Children in their own process group, started with posix_spawn and watched through a pidfd.
+// Children in their own process group, started with fork + exec and watched through a pidfd.
 //
 // Why not Boost.Process v2: in Boost 1.81 it cannot put the child in a new process group, and killing
 // the whole group is what guarantees that no helper of the tool (e.g. a compressor it forked) outlives a
-// cancelled backup. posix_spawn(3) with POSIX_SPAWN_SETPGROUP does that before exec, so there is no window
-// in which the child runs outside its group. pidfd_open(2) (Linux 5.3) turns "the child exited" into a
+// cancelled backup. Why not posix_spawn: it cannot set PR_SET_PDEATHSIG, and without it a tool outlives an
+// agent killed with SIGKILL (a `--prepare` kept writing into a staging dir the next run was deleting: the
+// fault suite caught it). The child sets its group and its parent-death signal before exec, so there is no
+// window in which it runs outside its group or unbound to us. pidfd_open(2) (Linux 5.3) turns "the child exited" into a
 // readable file descriptor that Asio can wait on without a SIGCHLD handler (which would race with anyone
 // else who reaps children in this process).
 
@@ -11,12 +13,15 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <optional>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -281,21 +286,49 @@ private:
     int exit_code_ = -1;
 };
 
-/// posix_spawn attributes and file actions, freed on scope exit.
-struct spawn_setup {
-    posix_spawnattr_t attr{};
-    posix_spawn_file_actions_t actions{};
-    spawn_setup() {
-        posix_spawnattr_init(&attr);
-        posix_spawn_file_actions_init(&actions);
+/// `program` if it holds a '/', else the first executable `program` on PATH (resolved before fork: the
+/// child may only make async-signal-safe calls). nullopt if none.
+std::optional<std::string> resolve_program(const std::string& program) {
+    if (program.find('/') != std::string::npos) return program;
+    const char* path = std::getenv("PATH");
+    std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+    std::size_t start = 0;
+    while (start <= dirs.size()) {
+        const std::size_t end = std::min(dirs.find(':', start), dirs.size());
+        std::string dir = dirs.substr(start, end - start);
+        const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+        start = end + 1;
     }
-    ~spawn_setup() {
-        posix_spawn_file_actions_destroy(&actions);
-        posix_spawnattr_destroy(&attr);
-    }
-    spawn_setup(const spawn_setup&) = delete;
-    spawn_setup& operator=(const spawn_setup&) = delete;
-};
+    return std::nullopt;
+}
+
+/// In the forked child: only async-signal-safe calls until exec. Reports errno through `report` on failure.
+[[noreturn]] void exec_child(pid_t parent, int stdin_fd, int stdout_fd, int stderr_fd, const char* working_dir,
+                             const char* program, char* const* argv, int report) {
+    auto die = [report](int err) {
+        ssize_t ignored = ::write(report, &err, sizeof err);
+        (void)ignored;
+        ::_exit(127);
+    };
+    // A new process group (pgid = own pid) so killpg reaches the tool and everything it forks.
+    if (::setpgid(0, 0) != 0) die(errno);
+    // Killed when the agent dies, even by SIGKILL; checked against a parent that died before prctl.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) die(errno);
+    if (::getppid() != parent) ::_exit(127);
+    // dup2 onto 0/1/2 clears FD_CLOEXEC there; every other fd of ours is O_CLOEXEC and stays behind.
+    if (::dup2(stdin_fd, STDIN_FILENO) < 0 || ::dup2(stdout_fd, STDOUT_FILENO) < 0 ||
+        ::dup2(stderr_fd, STDERR_FILENO) < 0)
+        die(errno);
+    if (working_dir && ::chdir(working_dir) != 0) die(errno);
+    // Default dispositions and an empty mask, so our ignored SIGPIPE and blocked signals do not leak in.
+    for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) ::signal(sig, SIG_DFL);
+    sigset_t empty;
+    sigemptyset(&empty);
+    ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+    ::execv(program, argv);
+    die(errno);
+}
 
 }  // namespace
 
@@ -318,24 +351,8 @@ std::unique_ptr<child_process> child_process::start(asio::any_io_executor ex, co
     if (opts.pipe_stdout) out = make_pipe(argv0);
     pipe_pair err = make_pipe(argv0);
 
-    spawn_setup s;
-    // dup2 onto 0/1/2 clears FD_CLOEXEC there; every other fd of ours is O_CLOEXEC and stays behind.
-    posix_spawn_file_actions_adddup2(&s.actions, in ? in->read.fd : devnull.fd, STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&s.actions, out ? out->write.fd : STDERR_FILENO, STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&s.actions, err.write.fd, STDERR_FILENO);
-    if (opts.working_dir) posix_spawn_file_actions_addchdir_np(&s.actions, opts.working_dir->c_str());
-
-    // A new process group (pgid = child pid) so killpg reaches the tool and everything it forks; default
-    // dispositions and an empty mask so our ignored SIGPIPE and any blocked signals do not leak into it.
-    sigset_t empty;
-    sigemptyset(&empty);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) sigaddset(&defaults, sig);
-    posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setpgroup(&s.attr, 0);
-    posix_spawnattr_setsigmask(&s.attr, &empty);
-    posix_spawnattr_setsigdefault(&s.attr, &defaults);
+    const auto program = resolve_program(argv0);
+    if (!program) throw fail("not found on PATH", ENOENT);
 
     std::vector<std::string> args;
     args.reserve(opts.args.size() + 1);
@@ -345,16 +362,29 @@ std::unique_ptr<child_process> child_process::start(asio::any_io_executor ex, co
     argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
+    const std::string working_dir = opts.working_dir ? opts.working_dir->string() : std::string();
+    // The child writes its errno here if it cannot exec; exec closes it (O_CLOEXEC): EOF means it ran.
+    pipe_pair report = make_pipe(argv0);
 
-    pid_t pid = -1;
+    const pid_t parent = ::getpid();
     // Tracked before it exists, under the lock, so reap_orphans_if_init never mistakes it for an orphan.
     std::unique_lock lock(tracked_mutex);
-    const bool search_path = argv0.find('/') == std::string::npos;
-    const int rc = search_path ? ::posix_spawnp(&pid, argv0.c_str(), &s.actions, &s.attr, argv.data(), environ)
-                               : ::posix_spawn(&pid, argv0.c_str(), &s.actions, &s.attr, argv.data(), environ);
-    if (rc != 0) {
-        throw fail(opts.working_dir ? "exec (working dir " + opts.working_dir->string() + ")" : std::string("exec"),
-                   rc);
+    const pid_t pid = ::fork();
+    if (pid < 0) throw fail("fork", errno);
+    if (pid == 0)
+        exec_child(parent, in ? in->read.fd : devnull.fd, out ? out->write.fd : STDERR_FILENO, err.write.fd,
+                   opts.working_dir ? working_dir.c_str() : nullptr, program->c_str(), argv.data(), report.write.fd);
+    ::close(report.write.release());
+    int child_errno = 0;
+    ssize_t n;
+    do {
+        n = ::read(report.read.fd, &child_errno, sizeof child_errno);
+    } while (n < 0 && errno == EINTR);
+    if (n == static_cast<ssize_t>(sizeof child_errno)) {
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        throw fail(opts.working_dir ? "exec (working dir " + working_dir + ")" : std::string("exec"), child_errno);
     }
     tracked_pids.insert(pid);
     lock.unlock();
