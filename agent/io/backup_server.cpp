@@ -59,6 +59,10 @@ constexpr std::uint32_t request_header_limit = 8 * 1024;
 /// Read size from the tool and so the size of most chunks: large enough that per-chunk overhead (a syscall
 /// pair, 10 bytes of framing) is noise, small enough to keep a backup's memory trivial.
 constexpr std::size_t chunk_bytes = 256 * 1024;
+/// The tool's stdout pipe. Linux's default of 64 KiB caps every read, and so every chunk, at 64 KiB (measured:
+/// 19580 reads for a 1.19 GB stream); with 1 MiB a read takes a whole chunk_bytes. 1 MiB is what an unprivileged
+/// process may ask for (/proc/sys/fs/pipe-max-size): https://man7.org/linux/man-pages/man7/pipe.7.html
+constexpr int tool_pipe_bytes = 1024 * 1024;
 /// While draining on SIGTERM a client gets this long to take the failed trailer: Kubernetes' default grace
 /// period is 30 s and several streams may be draining at once.
 constexpr auto shutdown_send_timeout = std::chrono::seconds(5);
@@ -468,6 +472,8 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             po.pipe_stdout = true;
             po.stderr_tail_lines = 20;
             child = child_process::start(ex_, po);
+            // Best effort: with the default size the stream only costs more syscalls and smaller chunks.
+            ::fcntl(child->stdout_pipe()->native_handle(), F_SETPIPE_SZ, tool_pipe_bytes);
             log_event(spdlog::level::info,
                       fmt::format("backup for {} started: pid {}, {} {}", peer, child->pid(), po.program.string(),
                                   fmt_args(po.args)),

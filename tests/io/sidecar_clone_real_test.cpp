@@ -1,0 +1,235 @@
+// The whole clone path with nothing faked: a real MariaDB primary, the real agent binary as `sidecar` (running the
+// real mariabackup as a least-privileged user), the real `clone` (real mbstream, real --prepare), then mariadbd
+// started on the cloned datadir, whose tables must be the primary's to the checksum. And the same path when
+// mariabackup fails: the clone must report the tool's error line, not whatever it logged last.
+
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "mariadb_server.hpp"
+#include "mysql_agent/clone_marker.hpp"
+#include "mysql_agent/exit_codes.hpp"
+#include "mysql_agent/mysql_client.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using namespace test_support;
+using mysql_agent::mysql_client;
+
+const std::string backup_password = "bk-Pw#5z-real-clone";
+const std::string token = "tok-real-clone-7c3e";
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+void write(const fs::path& p, const std::string& content) { std::ofstream(p, std::ios::binary) << content; }
+
+/// Waits until `file` contains `needle`; returns the text after it. Fails the test with the file after `limit`.
+std::string wait_for_text(const fs::path& file, const std::string& needle, std::chrono::seconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        const std::string text = slurp(file);
+        if (const auto at = text.find(needle); at != std::string::npos) return text.substr(at + needle.size());
+        if (std::chrono::steady_clock::now() >= until) FAIL("no '" << needle << "' in " << file << ":\n" << text);
+        std::this_thread::sleep_for(50ms);
+    }
+}
+
+/// The one value of a one-row, one-column query.
+std::string scalar(mysql_client& c, const std::string& sql) {
+    const auto rows = c.query(sql);
+    REQUIRE(rows.size() == 1);
+    REQUIRE(rows[0].size() == 1);
+    return rows[0].begin()->second.value_or("NULL");
+}
+
+/// What must be equal on the primary and on its clone: row counts and CHECKSUM TABLE of every table.
+std::vector<std::string> table_facts(mysql_client& c) {
+    std::vector<std::string> facts;
+    for (const std::string table : {"shop.orders", "shop.audit"}) {
+        facts.push_back(table + " rows " + scalar(c, "SELECT COUNT(*) FROM " + table));
+        const auto sums = c.query("CHECKSUM TABLE " + table);
+        REQUIRE(sums.size() == 1);
+        facts.push_back(table + " checksum " + sums[0].at("Checksum").value_or("NULL"));
+    }
+    return facts;
+}
+
+/// The real sidecar binary beside `db`, logging to `log`, stopped with SIGTERM (which makes it kill a backup tool
+/// still running) when this goes out of scope.
+class sidecar_process {
+public:
+    sidecar_process(const mariadb_server& db, const std::string& user, const fs::path& password_file,
+                    const fs::path& token_file, const fs::path& log) {
+        pid_ = spawn({AGENT_BINARY, "sidecar", "--listen", "127.0.0.1:0", "--hostname", "mysql-0", "--datadir",
+                      db.datadir().string(), "--mysql-socket", db.socket().string(), "--user", user,
+                      "--password-file", password_file.string(), "--auth-token-file", token_file.string(),
+                      "--xtrabackup", find_program("mariabackup"), "--xbstream", find_program("mbstream")},
+                     log);
+        address_ = "127.0.0.1:" + std::to_string(std::stoi(wait_for_text(log, "listening on 127.0.0.1:", 30s)));
+    }
+    ~sidecar_process() { stop(); }
+    sidecar_process(const sidecar_process&) = delete;
+    sidecar_process& operator=(const sidecar_process&) = delete;
+
+    const std::string& address() const { return address_; }
+    /// SIGTERM, then its exit code (-1: killed after 30 s, or already stopped).
+    int stop() {
+        if (pid_ <= 0) return -1;
+        ::kill(pid_, SIGTERM);
+        const int rc = wait_for_exit(pid_, 30s);
+        pid_ = -1;
+        return rc;
+    }
+
+private:
+    pid_t pid_ = -1;
+    std::string address_;
+};
+
+/// Runs the real `clone` from `donor` into `datadir` (killed after `limit`); returns its exit code.
+int run_clone(const std::string& donor, const fs::path& datadir, const fs::path& token_file, const fs::path& log,
+              std::chrono::seconds limit) {
+    return wait_for_exit(spawn({AGENT_BINARY, "clone", "--from", donor, "--datadir", datadir.string(),
+                                "--auth-token-file", token_file.string(), "--xtrabackup", find_program("mariabackup"),
+                                "--xbstream", find_program("mbstream")},
+                               log),
+                         limit);
+}
+
+/// The bytes of the sidecar's backup_finished event (its stderr is a file: one JSON object per line).
+std::optional<std::uint64_t> finished_bytes(const std::string& sidecar_log) {
+    std::istringstream in(sidecar_log);
+    for (std::string line; std::getline(in, line);) {
+        const auto j = nlohmann::json::parse(line, nullptr, false);
+        if (!j.is_discarded() && j.value("event", "") == "backup_finished" && j.value("ok", false))
+            return j.value("bytes", std::uint64_t{0});
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("the real sidecar and clone binaries copy a real MariaDB that then starts with the same data",
+          "[io][real]") {
+    auto primary = mariadb_server::start_fresh({});
+    {
+        auto root = primary->root();
+        // Only the privileges mariabackup 10.11 asks for (https://mariadb.com/kb/en/mariabackup-overview/): the
+        // sidecar needs no more.
+        root.execute("CREATE USER 'backup'@'localhost' IDENTIFIED BY '" + backup_password + "'", "CREATE USER backup");
+        root.execute("GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR ON *.* TO 'backup'@'localhost'");
+        root.execute("CREATE DATABASE shop");
+        root.execute(
+            "CREATE TABLE shop.orders (id INT PRIMARY KEY, customer VARCHAR(40) NOT NULL, amount DECIMAL(10,2), "
+            "note TEXT, KEY (customer)) ENGINE=InnoDB");
+        root.execute(
+            "INSERT INTO shop.orders SELECT seq, CONCAT('customer-', seq MOD 977), ROUND(RAND(seq) * 10000, 2), "
+            "IF(seq MOD 7 = 0, NULL, REPEAT(MD5(seq), 1 + seq MOD 5)) FROM shop.seq_1_to_10000");
+        // mariabackup copies non-InnoDB tables in another phase, under its backup locks: cover that too.
+        root.execute("CREATE TABLE shop.audit (id INT PRIMARY KEY, what VARCHAR(100)) ENGINE=Aria");
+        root.execute("INSERT INTO shop.audit SELECT seq, CONCAT('event ', seq) FROM shop.seq_1_to_500");
+        root.execute("DELETE FROM shop.orders WHERE id MOD 10 = 3");  // some history in the redo log and binlog
+    }
+    auto root = primary->root();
+    const auto primary_facts = table_facts(root);
+    REQUIRE(primary_facts[0] == "shop.orders rows 9000");
+    // The primary is idle from here on: the backup's binlog coordinates must be exactly these.
+    const auto master = root.query("SHOW MASTER STATUS");
+    REQUIRE(master.size() == 1);
+    const std::string binlog_file = master[0].at("File").value_or("");
+    const std::string binlog_position = master[0].at("Position").value_or("");
+    const std::string gtid_binlog_pos = scalar(root, "SELECT @@gtid_binlog_pos");
+
+    temp_dir tmp("mysql-agent-real-clone");
+    const fs::path password_file = tmp.path() / "password", token_file = tmp.path() / "token";
+    write(password_file, backup_password + "\n");
+    write(token_file, token + "\n");
+    const fs::path sidecar_log = tmp.path() / "sidecar.log", clone_log = tmp.path() / "clone.log";
+    const fs::path clone_datadir = tmp.path() / "clone-data";
+    fs::create_directories(clone_datadir);
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, sidecar_log);
+    const std::string donor = sidecar.address();
+
+    // The clone is killed if it overruns, and removes its files when it fails.
+    const int clone_rc = run_clone(donor, clone_datadir, token_file, clone_log, 100s);
+    INFO("clone log:\n" << slurp(clone_log) << "\nsidecar log:\n" << slurp(sidecar_log));
+    REQUIRE(clone_rc == 0);
+    CHECK(sidecar.stop() == 0);
+
+    // The marker: where the clone came from, what arrived, and where it stands in the primary's binlog.
+    CHECK_FALSE(fs::exists(clone_datadir / mysql_agent::clone_staging_dir));
+    CHECK_FALSE(fs::exists(clone_datadir / mysql_agent::clone_journal_file));
+    const fs::path marker_file = clone_datadir / mysql_agent::clone_marker_file;
+    REQUIRE(fs::exists(marker_file));
+    const auto marker = mysql_agent::marker_from_json(marker_file.string(), slurp(marker_file));
+    INFO("marker:\n" << slurp(marker_file));
+    REQUIRE(marker.has_value());
+    CHECK(marker->source == donor);
+    CHECK(std::regex_match(marker->digest, std::regex("xxh3-64:[0-9a-f]{16}")));
+    CHECK(marker->stream_bytes > 1000000);
+    CHECK(finished_bytes(slurp(sidecar_log)) == marker->stream_bytes);  // what the donor says it sent
+    REQUIRE(marker->coordinates.binlog.has_value());
+    CHECK(marker->coordinates.binlog->file == binlog_file);
+    CHECK(std::to_string(marker->coordinates.binlog->position) == binlog_position);
+    CHECK(marker->coordinates.binlog->gtid_set == gtid_binlog_pos);
+    CHECK_THAT(marker->tool_version, Catch::Contains("10.11"));
+    CHECK_THAT(marker->server_version, Catch::Contains("MariaDB"));
+
+    // mariadbd on the clone: the same rows, to the checksum.
+    mariadb_server::options replica_options;
+    replica_options.server_id = 2;
+    auto replica = mariadb_server::start_on(clone_datadir, replica_options);
+    auto replica_root = replica->root();
+    CHECK(table_facts(replica_root) == primary_facts);
+}
+
+TEST_CASE("a real mariabackup that fails: the clone reports its error line, not the lines logged after it",
+          "[io][real]") {
+    auto primary = mariadb_server::start_fresh({});
+    // Without RELOAD and PROCESS, mariabackup 10.11 logs "Error: missing required privilege ..." and then dumps
+    // SHOW GRANTS, whose last line holds the account's password hash: that must not become the error line.
+    primary->root().execute("CREATE USER 'backup'@'localhost' IDENTIFIED BY '" + backup_password + "'",
+                            "CREATE USER backup");
+    primary->root().execute("GRANT SELECT ON *.* TO 'backup'@'localhost'");
+
+    temp_dir tmp("mysql-agent-real-clone-fail");
+    const fs::path password_file = tmp.path() / "password", token_file = tmp.path() / "token";
+    write(password_file, backup_password + "\n");
+    write(token_file, token + "\n");
+    const fs::path sidecar_log = tmp.path() / "sidecar.log", clone_log = tmp.path() / "clone.log";
+    const fs::path clone_datadir = tmp.path() / "clone-data";
+    fs::create_directories(clone_datadir);
+
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, sidecar_log);
+    const int clone_rc = run_clone(sidecar.address(), clone_datadir, token_file, clone_log, 100s);
+    CHECK(sidecar.stop() == 0);
+    const std::string clone_output = slurp(clone_log), sidecar_output = slurp(sidecar_log);
+    INFO("clone log:\n" << clone_output << "\nsidecar log:\n" << sidecar_output);
+    CHECK(clone_rc == mysql_agent::exit_code::clone_failed);
+    CHECK_THAT(clone_output, Catch::Contains("Error: missing required privilege PROCESS on *.*"));
+    CHECK_THAT(sidecar_output, Catch::Contains("Error: missing required privilege PROCESS on *.*"));
+    for (const auto& output : {clone_output, sidecar_output}) {
+        CHECK_THAT(output, !Catch::Contains("IDENTIFIED BY PASSWORD"));
+        CHECK_THAT(output, !Catch::Contains(backup_password));
+    }
+    CHECK(fs::is_empty(clone_datadir));
+}
