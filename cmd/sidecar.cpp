@@ -139,6 +139,10 @@ int run_sidecar(const sidecar_options& o) {
     ro.replication.source.user = o.repl_user;
     ro.replication.source.password = repl_password;
     ro.replication.gtid = *gtid;
+    // The same account also gets the privileges a backup tool needs, so a deployment can run backups as the
+    // replication user instead of root (--user repl --password-file <replication password>).
+    if (repl_password)
+        ro.replication.backup_account = account_spec{account_kind::backup, o.repl_user, "%", *repl_password};
     std::atomic<bool> stop_replication{false};
     std::thread replication;
     if (repl_password) {
