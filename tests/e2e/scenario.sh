@@ -336,6 +336,28 @@ step_restart() {
 
 # ------------------------------------------------------------------------------------------------ main
 
+# Every log of every pod (each container's stderr/stdout and mariadbd's) must be free of the Secret's values:
+# the root and replication passwords and the backup token.
+check_no_secrets_in_logs() {
+    local secret_file value leaked=() logs=0 f
+    for f in "$E2E_ROOT"/pods/mysql-*/logs/*; do [[ -f $f ]] && logs=$((logs + 1)); done
+    for secret_file in "$E2E_ROOT"/pods/mysql-*/vol/secrets/*; do
+        [[ -f $secret_file ]] || continue
+        value=$(<"$secret_file")
+        [[ -n $value ]] || continue
+        for f in "$E2E_ROOT"/pods/mysql-*/logs/*; do
+            [[ -f $f ]] && grep -qF -- "$value" "$f" && leaked+=("${f#"$E2E_ROOT"/pods/} holds ${secret_file##*/}")
+        done
+    done
+    if ((logs == 0)); then
+        fail "no secret in any log" "no log was found under $E2E_ROOT/pods/*/logs to check"
+    elif ((${#leaked[@]} == 0)); then
+        pass "no password or token in any of the $logs logs of the pods"
+    else
+        fail "no secret in any log" "${leaked[*]}"
+    fi
+}
+
 usage() {
     sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
     exit 2
@@ -382,6 +404,7 @@ main() {
             break
         fi
     done
+    check_no_secrets_in_logs
     ((${#E2E_CLONE_SECONDS[@]})) && say "clone times (agent / whole init): ${E2E_CLONE_SECONDS[*]}"
     ((${#E2E_ARRIVALS[@]})) && say "arrival times: ${E2E_ARRIVALS[*]}"
     summary_line
