@@ -127,11 +127,39 @@ std::string endpoint_text(const tcp::endpoint& ep) {
     return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
 }
 
+constexpr std::string_view private_dir_prefix = "mysql-agent-backup-";
+
+/// Removes `mysql-agent-backup-<pid>-*` directories under `root` whose owner process no longer exists: a sidecar
+/// killed with SIGKILL cannot run its cleanup, and its dir holds a 0600 option file with a password. Directories
+/// of live processes (another sidecar sharing /tmp) are left alone. Best effort: failures are logged.
+void sweep_stale_private_dirs(const fs::path& root) {
+    std::error_code ec;
+    for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.rfind(private_dir_prefix, 0) != 0) continue;
+        const std::string rest = name.substr(private_dir_prefix.size());
+        const auto dash = rest.find('-');
+        pid_t pid = 0;
+        const auto [ptr, perr] = std::from_chars(rest.data(), rest.data() + std::min(dash, rest.size()), pid);
+        if (dash == std::string::npos || perr != std::errc{} || ptr != rest.data() + dash || pid <= 0) continue;
+        if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+        std::error_code rm;
+        fs::remove_all(it->path(), rm);
+        if (rm)
+            spdlog::warn("removing {} left by a sidecar that died (pid {}) failed: {}", it->path().string(), pid,
+                         rm.message());
+        else
+            spdlog::info("removed {}, left by a sidecar that died (pid {})", it->path().string(), pid);
+    }
+}
+
 /// A directory only we can read (mkdtemp creates it 0700), removed with everything in it on scope exit.
 class private_dir {
 public:
     explicit private_dir(const fs::path& root) {
-        std::string tmpl = (root / "mysql-agent-backup-XXXXXX").string();
+        // The owner's pid in the name lets a later sidecar remove what a SIGKILLed one left behind
+        // (sweep_stale_private_dirs): the option file in it holds the backup user's password.
+        std::string tmpl = (root / (std::string(private_dir_prefix) + std::to_string(::getpid()) + "-XXXXXX")).string();
         if (::mkdtemp(tmpl.data()) == nullptr) {
             throw file_error("creating a private directory under " + root.string() + " failed: " +
                              std::system_category().message(errno) + " (is it writable and not full? set TMPDIR)");
@@ -665,6 +693,7 @@ tcp::endpoint backup_server::local_endpoint() const { return impl_->acceptor_.lo
 const backup_counters& backup_server::counters() const { return impl_->counters_; }
 
 void backup_server::start() {
+    sweep_stale_private_dirs(impl_->temp_root());
     // Tests and operators look for "listening on HOST:PORT" in the message, in both log formats.
     log_event(spdlog::level::info, "listening on " + endpoint_text(local_endpoint()),
               {{"event", "listening"}, {"listen", endpoint_text(local_endpoint())}});

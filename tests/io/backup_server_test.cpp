@@ -3,6 +3,7 @@
 // Results are taken out of co_await before CHECK: GCC 12 miscompiles co_await inside Catch's macros, and
 // rejects initializer lists inside a co_await expression, so argument vectors are built first.
 
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -724,4 +725,32 @@ TEST_CASE("read_secret_file trims trailing whitespace and never shows the conten
     fs::create_directories(d.path / "big");
     write_file(d.path / "big" / "f", std::string(100 * 1024, 'x'));
     CHECK_THROWS_AS(read_secret_file(d.path / "big" / "f", "--auth-token-file"), config_error);
+}
+
+TEST_CASE("sidecar removes private dirs left by a sidecar that died, and only those", "[io][sidecar]") {
+    setup t;
+    const fs::path tmp = t.dir.path / "tmp";
+    fs::create_directories(tmp);
+    // A pid that is certainly dead: a child we started and reaped.
+    const pid_t dead = ::fork();
+    if (dead == 0) ::_exit(0);
+    int status = 0;
+    ::waitpid(dead, &status, 0);
+    const fs::path stale = tmp / ("mysql-agent-backup-" + std::to_string(dead) + "-abc123");
+    const fs::path live = tmp / ("mysql-agent-backup-" + std::to_string(::getpid()) + "-def456");
+    const fs::path other = tmp / "mysql-agent-backup-notapid";
+    for (const auto& d : {stale, live, other}) {
+        fs::create_directories(d);
+        write_file(d / "client.cnf", "[client]\npassword=x\n");
+    }
+    run_coro([&](asio::any_io_executor) -> asio::awaitable<void> {
+        auto env = t.env();
+        env.push_back("TMPDIR=" + tmp.string());
+        sidecar s = co_await start_sidecar(env, t.args("fake-backup-ok"));
+        co_await stop_sidecar(s);
+        CHECK_THAT(s.logs(), Catch::Contains("left by a sidecar that died (pid " + std::to_string(dead) + ")"));
+    });
+    CHECK_FALSE(fs::exists(stale));
+    CHECK(fs::exists(live / "client.cnf"));   // another sidecar's, alive: untouched
+    CHECK(fs::exists(other / "client.cnf"));  // not a name we make: untouched
 }
