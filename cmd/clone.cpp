@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "command.hpp"
+#include "duration_flag.hpp"
 #include "mysql_agent/backup_tools.hpp"
 #include "mysql_agent/clone_client.hpp"
 #include "mysql_agent/clone_marker.hpp"
@@ -33,16 +34,9 @@ struct clone_cli_options {
     double retry_for = 600;
 };
 
-std::chrono::milliseconds seconds_flag(double seconds) {
-    return std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(seconds * 1000.0));
-}
-
 int run_clone(const clone_cli_options& cli) {
     const auto donor = parse_donor_address(cli.from);
     if (!donor) throw config_error(donor.message());
-    if (cli.idle_timeout <= 0) throw config_error("--idle-timeout must be more than 0 seconds");
-    if (cli.connect_timeout <= 0) throw config_error("--connect-timeout must be more than 0 seconds");
-
     clone_options o;
     o.donor = *donor;
     o.datadir = cli.datadir;
@@ -51,11 +45,11 @@ int run_clone(const clone_cli_options& cli) {
         cli.xtrabackup.empty() ? std::nullopt : std::optional<std::filesystem::path>(cli.xtrabackup),
         cli.xbstream.empty() ? std::nullopt : std::optional<std::filesystem::path>(cli.xbstream));
     o.force = cli.force;
-    o.connect_timeout = seconds_flag(cli.connect_timeout);
-    o.idle_timeout = seconds_flag(cli.idle_timeout);
-    o.overall_timeout = seconds_flag(cli.timeout);
+    o.connect_timeout = duration_flag("--connect-timeout", cli.connect_timeout);
+    o.idle_timeout = duration_flag("--idle-timeout", cli.idle_timeout);
+    o.overall_timeout = duration_flag("--timeout", cli.timeout, zero_is::allowed);
     o.max_attempts = cli.max_attempts;
-    o.retry_for = seconds_flag(cli.retry_for);
+    o.retry_for = duration_flag("--retry-for", cli.retry_for, zero_is::allowed);
     o.progress_tty = progress_reporter::stderr_is_tty();
 
     const auto outcome = clone_datadir(o);
@@ -89,19 +83,18 @@ command add_clone(CLI::App& app) {
                     "Tool for --prepare (default: xtrabackup on PATH, else mariabackup); must match the donor's");
     sub->add_option("--xbstream", opts->xbstream, "Stream extractor (default: xbstream on PATH, else mbstream)");
     sub->add_flag("--force", opts->force,
-                  "Delete data in the datadir that mysql-agent did not create, then clone. Never re-clones over a "
-                  "completed clone: remove its marker .mysql-agent-clone.json first for that");
+                  "Replace data in the datadir that mysql-agent did not create: it is moved aside at commit, once "
+                  "the donor's backup arrived whole and was prepared, and deleted after the marker is written (put "
+                  "back if the clone fails). Never re-clones over a completed clone: remove its marker "
+                  ".mysql-agent-clone.json first for that");
     sub->add_option("--connect-timeout", opts->connect_timeout,
                     "Seconds to resolve and connect to the donor, per attempt")
-        ->check(CLI::PositiveNumber)
         ->capture_default_str();
     sub->add_option(
            "--idle-timeout", opts->idle_timeout,
            "Fail when the donor sends no byte for this many seconds (the donor's backup or the network stalled)")
-        ->check(CLI::PositiveNumber)
         ->capture_default_str();
     sub->add_option("--timeout", opts->timeout, "Seconds the whole clone, prepare included, may take; 0: no limit")
-        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     sub->add_option("--max-attempts", opts->max_attempts,
                     "Attempts to reach a donor that answers (connection refused, timeout, 503 busy are retried with "
@@ -109,7 +102,6 @@ command add_clone(CLI::App& app) {
                     "stream flows, a failure is not retried")
         ->capture_default_str();
     sub->add_option("--retry-for", opts->retry_for, "Stop retrying after this many seconds; 0: no limit")
-        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     bind_environment(*sub);
     return {sub, [opts] { return guarded("clone", [&] { return run_clone(*opts); }); }};

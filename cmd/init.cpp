@@ -6,14 +6,21 @@
 #include <filesystem>
 #include <random>
 #include <system_error>
-#include <thread>
+#include <map>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "command.hpp"
+#include "duration_flag.hpp"
 #include "mysql_agent/atomic_file.hpp"
 #include "mysql_agent/backup_tools.hpp"
 #include "mysql_agent/clone_client.hpp"
 #include "mysql_agent/config_choice.hpp"
 #include "mysql_agent/datadir_commit.hpp"
+#include "mysql_agent/datadir_lock.hpp"
+#include "mysql_agent/until_signal.hpp"
 #include "mysql_agent/init_plan.hpp"
 #include "mysql_agent/secret_file.hpp"
 #include "mysql_agent/errors.hpp"
@@ -25,6 +32,7 @@ namespace mysql_agent::cmd {
 namespace {
 
 namespace fs = std::filesystem;
+namespace asio = boost::asio;
 
 struct init_options {
     std::string hostname;
@@ -39,7 +47,7 @@ struct init_options {
     std::string clone_from;
     std::string xtrabackup;
     std::string xbstream;
-    unsigned clone_wait = 600;
+    double clone_wait = 600;
 };
 
 /// Writes the role file and server-id.cnf. Reads the source first so that a missing ConfigMap file writes nothing.
@@ -63,25 +71,35 @@ void write_config(const config_plan& plan, const init_options& opts) {
         throw file_error("cannot remove stale " + stale.string() + ": " + ec.message());
 }
 
-/// Tries the donors in order, round after round with full-jitter backoff, until one serves a backup or
-/// --clone-wait runs out. A donor that is unreachable or busy is skipped; a clone that started and failed,
-/// a refused token, or a local disk error ends init (the pod restarts it and the next run cleans up).
-void clone_from_peers(const std::vector<std::string>& donors, const init_options& opts) {
-    clone_options base;
-    base.datadir = opts.datadir;
-    if (!opts.auth_token_file.empty()) base.token = read_secret_file(opts.auth_token_file, "--auth-token-file");
-    base.tools = resolve_backup_tools(opts.xtrabackup.empty() ? std::nullopt : std::optional<fs::path>(opts.xtrabackup),
-                                      opts.xbstream.empty() ? std::nullopt : std::optional<fs::path>(opts.xbstream));
-    base.max_attempts = 1;  // this loop does the retrying, across donors
-    const auto give_up_at = std::chrono::steady_clock::now() + std::chrono::seconds(opts.clone_wait);
+/// One line naming each donor and how its last attempt ended, for the final error.
+std::string tried_text(const std::vector<donor_address>& donors, const std::map<std::string, std::string>& last) {
+    std::string out;
+    for (const auto& d : donors) {
+        out += (out.empty() ? "" : "; ") + d.to_string();
+        if (const auto it = last.find(d.to_string()); it != last.end()) out += ": " + it->second;
+    }
+    return out;
+}
+
+/// Tries the donors in order, round after round with full-jitter backoff, until one serves a complete backup
+/// or --clone-wait runs out. A donor that is unreachable or busy is skipped; a donor whose stream failed (cut,
+/// its backup failed, refused as hostile) is skipped too and tried again in the next round, after the failed
+/// clone's files were removed. A refused token, data the agent did not create, a busy datadir, or a local disk
+/// error end init at once (no other donor changes them).
+asio::awaitable<clone_outcome> clone_from_peers(const std::vector<donor_address>& donors, clone_options base,
+                                                std::chrono::seconds clone_wait) {
+    const auto give_up_at = std::chrono::steady_clock::now() + clone_wait;
     std::mt19937_64 rng{std::random_device{}()};
     std::uniform_real_distribution<double> unit(0.0, 1.0);
+    std::map<std::string, std::string> last_failure;
+    bool any_stream_failed = false;
     for (unsigned round = 1;; ++round) {
-        for (const auto& donor : donors) {
+        for (const auto& address : donors) {
+            const std::string donor = address.to_string();
             clone_options o = base;
-            o.donor = *parse_donor_address(donor);
+            o.donor = address;
             try {
-                const clone_outcome outcome = clone_datadir(o);
+                auto outcome = co_await async_clone_datadir(o);
                 log_event(spdlog::level::info,
                           fmt::format("init: cloned from {} ({} stream bytes in {:.1f} s)", donor,
                                       outcome.marker.stream_bytes, outcome.marker.duration_seconds),
@@ -89,32 +107,51 @@ void clone_from_peers(const std::vector<std::string>& donors, const init_options
                            {"peer", donor},
                            {"bytes", outcome.marker.stream_bytes},
                            {"seconds", outcome.marker.duration_seconds}});
-                return;
+                co_return outcome;
             } catch (const no_donor_error& e) {
+                last_failure[donor] = "unreachable or busy";
                 log_event(spdlog::level::warn, fmt::format("init: donor {} is unreachable or busy: {}", donor, e.what()),
                           {{"event", "init_donor_unavailable"}, {"peer", donor}});
+            } catch (const clone_failed_error& e) {
+                any_stream_failed = true;
+                last_failure[donor] = e.what();
+                log_event(spdlog::level::warn,
+                          fmt::format("init: the clone from {} failed: {}; trying the next donor", donor, e.what()),
+                          {{"event", "init_clone_failed"}, {"peer", donor}});
             }
         }
         if (std::chrono::steady_clock::now() >= give_up_at) {
-            std::string tried;
-            for (const auto& d : donors) tried += (tried.empty() ? "" : ", ") + d;
-            throw no_donor_error("no donor served a backup within --clone-wait " + std::to_string(opts.clone_wait) +
-                                 " s (tried " + tried + "); check that their sidecars run and are reachable");
+            const std::string message = fmt::format(
+                "no donor served a complete backup within --clone-wait {} s (tried {}); check that their sidecars "
+                "run and are reachable, and their logs",
+                clone_wait.count(), tried_text(donors, last_failure));
+            if (any_stream_failed) throw clone_failed_error(message);
+            throw no_donor_error(message);
         }
         const auto delay = full_jitter_backoff(round, std::chrono::seconds(2), std::chrono::seconds(30), unit(rng));
-        spdlog::info("init: no donor available in round {}; trying again in {} ms", round, delay.count());
-        std::this_thread::sleep_for(delay);
+        spdlog::info("init: no donor served a backup in round {}; trying again in {} ms", round, delay.count());
+        asio::steady_timer pause(co_await asio::this_coro::executor, delay);
+        co_await pause.async_wait(asio::use_awaitable);
     }
 }
 
+clone_options clone_base(const init_options& opts) {
+    clone_options base;
+    base.datadir = opts.datadir;
+    if (!opts.auth_token_file.empty()) base.token = read_secret_file(opts.auth_token_file, "--auth-token-file");
+    base.tools = resolve_backup_tools(opts.xtrabackup.empty() ? std::nullopt : std::optional<fs::path>(opts.xtrabackup),
+                                      opts.xbstream.empty() ? std::nullopt : std::optional<fs::path>(opts.xbstream));
+    base.max_attempts = 1;  // clone_from_peers does the retrying, across donors
+    return base;
+}
+
 int run_init(const init_options& opts) {
-    constexpr std::string_view name = "init";
     const std::string hostname = opts.hostname.empty() ? local_hostname() : opts.hostname;
     const auto self = parse_pod_hostname(hostname);
-    if (!self) return fail(name, exit_code::config, self.message());
-    if (const auto s = check_dns_label(opts.service, "--service"); !s) return fail(name, exit_code::config, s.message());
+    if (!self) throw config_error(self.message());
+    if (const auto s = check_dns_label(opts.service, "--service"); !s) throw config_error(s.message());
     const auto server_id = server_id_for(opts.server_id_base, self->ordinal);
-    if (!server_id) return fail(name, exit_code::config, server_id.message());
+    if (!server_id) throw config_error(server_id.message());
 
     set_log_context({"pod", self->hostname});
     const config_plan plan = plan_config(*self, opts.service, *server_id);
@@ -123,22 +160,29 @@ int run_init(const init_options& opts) {
                  self->is_primary() ? "primary" : "replica", *server_id, opts.config_dir, plan.role_file,
                  plan.server_id_file);
 
-    // A datadir that does not exist yet is empty: the clone creates it.
+    std::optional<donor_address> clone_from;
+    if (!opts.clone_from.empty()) {
+        auto donor = parse_donor_address(opts.clone_from);
+        if (!donor) throw config_error("--clone-from: " + donor.message());
+        clone_from = std::move(donor).value();
+    }
+    const auto clone_wait = std::chrono::duration_cast<std::chrono::seconds>(
+        duration_flag("--clone-wait", opts.clone_wait, zero_is::allowed));
+    // Held from the classification to the commit: no other clone or init may touch the datadir meanwhile.
+    std::optional<datadir_lock> lock;
+    if (!self->is_primary() && !opts.no_clone) lock.emplace(opts.datadir);
     std::error_code ec;
     const datadir_verdict verdict = classify_datadir(
         fs::exists(opts.datadir, ec) ? gather_datadir_facts(opts.datadir) : datadir_facts{}, false);
-    std::optional<std::string> clone_from;
-    if (!opts.clone_from.empty()) {
-        const auto donor = parse_donor_address(opts.clone_from);
-        if (!donor) return fail(name, exit_code::config, "--clone-from: " + donor.message());
-        clone_from = donor->to_string();
-    }
     const init_decision decision =
         decide_init(*self, verdict.kind, opts.no_clone, clone_from, opts.service, opts.backup_port);
     log_event(spdlog::level::info, "init: " + decision.reason,
               {{"event", "init_decision"}, {"clone", decision.clone}});
     if (!decision.clone) return exit_code::ok;
-    clone_from_peers(decision.donors, opts);
+    clone_options base = clone_base(opts);
+    base.lock = &*lock;
+    run_until_signal([&] { return clone_from_peers(decision.donors, base, clone_wait); },
+                     "the clone's files were removed");
     return exit_code::ok;
 }
 

@@ -296,6 +296,13 @@ std::string scrub_secrets(std::string_view line, const std::vector<std::string>&
     return out;
 }
 
+std::optional<std::uint64_t> parse_estimated_size(std::string_view value) {
+    constexpr std::uint64_t largest = std::uint64_t{1} << 60;
+    const auto v = parse_decimal<std::uint64_t>(trim(value));
+    if (!v || *v > largest) return std::nullopt;
+    return v;
+}
+
 std::optional<std::uint32_t> parse_retry_after(std::string_view value) {
     // Retry-After = HTTP-date / delay-seconds, delay-seconds = 1*DIGIT (RFC 9110 §10.2.3).
     const std::string_view v = trim(value);

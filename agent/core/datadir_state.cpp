@@ -17,6 +17,11 @@ bool ignorable(std::string_view name) {
     return name == lost_and_found || name == "." || name == "..";
 }
 
+bool is_ours(std::string_view name) {
+    return name == clone_marker_file || name == clone_journal_file || name == clone_staging_dir ||
+           name == clone_displaced_dir;
+}
+
 // "12 entries not created by mysql-agent (ibdata1, mysql, performance_schema, ...)".
 std::string describe(const std::set<std::string>& names, std::string_view what) {
     constexpr std::size_t shown = 3;
@@ -35,74 +40,108 @@ std::string describe(const std::set<std::string>& names, std::string_view what) 
     return s + ")";
 }
 
+struct present {
+    std::set<std::string> ours;
+    std::set<std::string> data;
+    bool has(std::string_view name) const { return ours.count(std::string(name)) > 0; }
+};
+
+present sort_entries(const datadir_facts& facts) {
+    present p;
+    for (const auto& e : facts.entries)
+        if (!ignorable(e)) (is_ours(e) ? p.ours : p.data).insert(e);
+    return p;
+}
+
+/// Our reserved entries that are present, in removal order (the journal always last: while it exists, what
+/// remains is still recognised as ours).
+std::vector<std::string> our_leftovers(const present& p, bool with_journal) {
+    std::vector<std::string> out;
+    for (const auto name : {clone_staging_dir, clone_displaced_dir})
+        if (p.has(name)) out.emplace_back(name);
+    if (with_journal && p.has(clone_journal_file)) out.emplace_back(clone_journal_file);
+    return out;
+}
+
+/// Data entries an interrupted commit does not account for, given its journal.
+std::set<std::string> unaccounted(const present& p, const datadir_facts& facts, const clone_journal& j) {
+    std::set<std::string> bad;
+    for (const auto& name : p.data) {
+        if (j.phase == commit_phase::displacing) {
+            if (std::find(j.displaced.begin(), j.displaced.end(), name) == j.displaced.end()) bad.insert(name);
+            continue;
+        }
+        const auto in = std::find_if(j.incoming.begin(), j.incoming.end(),
+                                     [&](const journal_entry& e) { return e.name == name; });
+        const auto inode = facts.inodes.find(name);
+        if (in == j.incoming.end() || (in->inode != 0 && inode != facts.inodes.end() && inode->second != in->inode))
+            bad.insert(name);
+    }
+    return bad;
+}
+
+datadir_verdict unfinished_commit(const present& p, const datadir_facts& facts) {
+    const clone_journal& j = *facts.journal;
+    datadir_verdict v;
+    const auto bad = unaccounted(p, facts, j);
+    const std::string run = j.run.empty() ? std::string() : " written by run " + j.run;
+    if (!bad.empty()) {
+        v.kind = datadir_kind::foreign;
+        v.reason = "datadir holds a clone commit journal (" + std::string(clone_journal_file) + run + ") and " +
+                   describe(bad, "that it does not account for") + ": something else wrote there";
+        return v;
+    }
+    v.kind = datadir_kind::unfinished_clone;
+    if (j.phase == commit_phase::moving) v.to_remove.assign(p.data.begin(), p.data.end());
+    const auto rest = our_leftovers(p, true);
+    v.to_remove.insert(v.to_remove.end(), rest.begin(), rest.end());
+    v.to_restore = facts.displaced;
+    v.reason = "datadir holds an interrupted clone commit (" + std::string(clone_journal_file) + run + " without " +
+               std::string(clone_marker_file) + ")";
+    if (!v.to_restore.empty()) v.reason += "; the data it had moved aside goes back";
+    return v;
+}
+
 }  // namespace
 
 datadir_verdict classify_datadir(const datadir_facts& facts, bool force) {
-    std::set<std::string> data;  // every entry but the ignorable ones, sorted for stable output
-    for (const auto& e : facts.entries)
-        if (!ignorable(e)) data.insert(e);
-    const bool has_marker = data.count(std::string(clone_marker_file)) > 0;
-    const bool has_journal = data.count(std::string(clone_journal_file)) > 0;
-    const bool has_staging = data.count(std::string(clone_staging_dir)) > 0;
-    std::set<std::string> other = data;
-    other.erase(std::string(clone_marker_file));
-    other.erase(std::string(clone_journal_file));
-    other.erase(std::string(clone_staging_dir));
-
-    // The journal is always removed last: if the cleanup is interrupted, the next start still sees the journal
-    // and recognises what remains as ours instead of as foreign data.
-    const auto leftovers = [&](std::vector<std::string> first) {
-        if (has_staging) first.emplace_back(clone_staging_dir);
-        if (has_journal) first.emplace_back(clone_journal_file);
-        return first;
-    };
-
+    const present p = sort_entries(facts);
     datadir_verdict v;
-    if (has_marker) {
+    if (p.has(clone_marker_file)) {
         v.kind = datadir_kind::cloned;
-        v.to_remove = leftovers({});
+        v.to_remove = our_leftovers(p, true);
         v.reason = "datadir holds a completed clone (" + std::string(clone_marker_file) + ")";
         if (!v.to_remove.empty()) v.reason += "; removing the leftovers of its commit";
         return v;
     }
-    if (has_journal) {
-        const std::set<std::string> journaled(facts.journal.begin(), facts.journal.end());
-        std::set<std::string> unjournaled;
-        for (const auto& e : other)
-            if (journaled.count(e) == 0) unjournaled.insert(e);
-        if (unjournaled.empty()) {
-            v.kind = datadir_kind::unfinished_clone;
-            v.to_remove = leftovers({other.begin(), other.end()});
-            v.reason = "datadir holds an interrupted clone commit (" + std::string(clone_journal_file) +
-                       " without " + std::string(clone_marker_file) + ")";
-            return v;
-        }
+    if (p.has(clone_journal_file)) {
+        if (facts.journal && !facts.journal_unreadable) return unfinished_commit(p, facts);
         v.kind = datadir_kind::foreign;
-        v.reason = "datadir holds a clone commit journal (" + std::string(clone_journal_file) + ") and " +
-                   describe(unjournaled, "that it does not list") + ": something else wrote there";
-    } else if (has_staging) {
-        if (other.empty()) {
-            v.kind = datadir_kind::unfinished_clone;
-            v.to_remove = leftovers({});
-            v.reason = "datadir holds only an unfinished clone's staging dir (" + std::string(clone_staging_dir) + ")";
-            return v;
-        }
-        v.kind = datadir_kind::foreign;
-        v.reason = "datadir holds a clone staging dir (" + std::string(clone_staging_dir) + ") and " +
-                   describe(other, "not created by mysql-agent");
-    } else if (other.empty()) {
-        v.kind = datadir_kind::empty;
-        v.reason = "datadir is empty";
+        v.reason = "datadir holds a file named " + std::string(clone_journal_file) +
+                   " that is not a mysql-agent commit journal: something else wrote there";
         return v;
-    } else {
-        v.kind = datadir_kind::foreign;
-        v.reason = "datadir holds " + describe(other, "not created by mysql-agent");
     }
-
+    if (p.has(clone_displaced_dir)) {
+        v.kind = datadir_kind::foreign;
+        v.reason = "datadir holds " + std::string(clone_displaced_dir) +
+                   " (data an interrupted clone --force moved aside) without the journal that says what it is: "
+                   "move its entries back by hand";
+        return v;
+    }
+    if (p.data.empty()) {
+        v.kind = p.has(clone_staging_dir) ? datadir_kind::unfinished_clone : datadir_kind::empty;
+        v.to_remove = our_leftovers(p, false);
+        v.reason = p.has(clone_staging_dir) ? "datadir holds only an unfinished clone's staging dir (" +
+                                                  std::string(clone_staging_dir) + ")"
+                                            : "datadir is empty";
+        return v;
+    }
+    v.kind = datadir_kind::foreign;
+    v.reason = "datadir holds " + describe(p.data, "not created by mysql-agent");
     if (!force) return v;
-    v.kind = datadir_kind::unfinished_clone;
-    v.to_remove = leftovers({other.begin(), other.end()});
-    v.reason += "; --force was given";
+    v.to_displace.assign(p.data.begin(), p.data.end());
+    v.to_remove = our_leftovers(p, false);
+    v.reason += "; --force: the commit of a verified backup replaces them";
     return v;
 }
 

@@ -3,7 +3,7 @@
 namespace mysql_agent {
 
 init_decision decide_init(const pod_identity& self, datadir_kind datadir, bool no_clone,
-                          const std::optional<std::string>& clone_from, std::string_view service,
+                          const std::optional<donor_address>& clone_from, std::string_view service,
                           std::uint16_t backup_port) {
     init_decision d;
     if (self.is_primary()) {
@@ -32,11 +32,11 @@ init_decision decide_init(const pod_identity& self, datadir_kind datadir, bool n
         // The previous peer first: it is most likely up (StatefulSets start pods in order) and it spreads the
         // load of many replicas over several donors instead of all hitting the primary.
         for (std::uint32_t k = self.ordinal; k-- > 0;)
-            d.donors.push_back(peer_host(self, k, service) + ":" + std::to_string(backup_port));
+            d.donors.push_back(donor_address{peer_host(self, k, service), backup_port});
     }
     d.reason = std::string(datadir == datadir_kind::empty ? "the datadir is empty"
                                                           : "the datadir holds an unfinished clone (cleaning it)") +
-               ": cloning from " + (clone_from ? "--clone-from " + *clone_from : "the peers in order");
+               ": cloning from " + (clone_from ? "--clone-from " + clone_from->to_string() : "the peers in order");
     return d;
 }
 

@@ -6,6 +6,9 @@
 #include <limits>
 #include <string_view>
 
+#include "mysql_agent/backup_layout.hpp"
+#include "mysql_agent/text.hpp"
+
 // Chunk layout: tests/fixtures/backup-metadata/README.md §4, taken from MariaDB extra/mariabackup/xbstream_read.cc
 // (xb_stream_read_chunk) and Percona's xbstream_read.cc and docs/xbstream file format.
 
@@ -20,6 +23,7 @@ constexpr std::uint8_t type_end = 'E';
 // Both readers reject pathlen >= FN_REFLEN (512) with "path length (%lu) is too large".
 constexpr std::uint32_t path_len_limit = 512;
 constexpr std::uint64_t u64_max = std::numeric_limits<std::uint64_t>::max();
+constexpr std::string_view elf_magic = "\x7f" "ELF";
 
 // Without these two a backup cannot be prepared: `--prepare` reads the LSNs from the checkpoints file, and the
 // clone marker takes the tool and server versions from the info file. MariaDB 11.1 renamed both (MDEV-18931).
@@ -35,23 +39,6 @@ std::uint64_t read_le(const std::string& b, std::size_t at, std::size_t bytes) {
 
 std::uint32_t read_u32(const std::string& b, std::size_t at) { return static_cast<std::uint32_t>(read_le(b, at, 4)); }
 std::uint64_t read_u64(const std::string& b, std::size_t at) { return read_le(b, at, 8); }
-
-// Paths and magic bytes come from the network: escape what would break a log line.
-std::string printable(std::string_view bytes) {
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (char c : bytes) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u >= 0x7f || c == '\\') {
-            out += "\\x";
-            out += hex[u >> 4];
-            out += hex[u & 0xf];
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
 
 std::string describe_byte(std::uint8_t b) {
     static constexpr char hex[] = "0123456789abcdef";
@@ -72,8 +59,12 @@ status xbstream_verifier::feed(const void* data, std::size_t size) {
     const char* p = static_cast<const char*>(data);
     while (size > 0) {
         if (stage_ == stage::payload) {
-            // The hot path: a backup is almost all payload, which is skipped without being looked at.
+            // The hot path: a backup is almost all payload, which is skipped without being looked at (but for the
+            // first bytes of each file, which say whether it is an executable).
             const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(payload_left_, size));
+            if (sniff_left_ > 0) {
+                if (status s = sniff(p, n); !s) return s;
+            }
             p += n;
             size -= n;
             offset_ += n;
@@ -100,9 +91,9 @@ status xbstream_verifier::on_field() {
             if (pending_ != chunk_magic) {
                 if (chunk_start_ == 0)
                     return fail("the stream does not start with an xbstream chunk (expected magic XBSTCK01, got \"" +
-                                printable(pending_) + "\"): the donor did not send an xbstream backup");
+                                text::printable(pending_) + "\"): the donor did not send an xbstream backup");
                 return fail("bad xbstream chunk magic at byte " + std::to_string(chunk_start_) +
-                            " (expected XBSTCK01, got \"" + printable(pending_) + "\"): the stream is corrupt");
+                            " (expected XBSTCK01, got \"" + text::printable(pending_) + "\"): the stream is corrupt");
             }
             expect(stage::fixed, 6);
             return ok();
@@ -142,7 +133,7 @@ status xbstream_verifier::on_field() {
             // so the next chunk's offset is this one's plus the payload plus every skip (Percona xbstream.cc).
             const std::uint64_t skip = read_u32(pending_, 0);
             if (file_advance_ > u64_max - skip)
-                return fail("xbstream sparse chunk for " + printable(current_path_) + " at byte " +
+                return fail("xbstream sparse chunk for " + text::printable(current_path_) + " at byte " +
                             std::to_string(chunk_start_) + " describes more than 2^64 bytes: the stream is corrupt");
             file_advance_ += skip;
             if (--sparse_left_ == 0) return after_header();
@@ -155,10 +146,19 @@ status xbstream_verifier::on_field() {
 }
 
 status xbstream_verifier::after_path() {
+    // Checked on every chunk header, before a byte of the file reaches the extractor: mbstream stops at a name it
+    // refuses and exits 0, and nothing may land outside the staging dir or under a reserved name.
+    if (!last_checked_path_ || current_path_ != *last_checked_path_) {
+        if (status s = check_stream_path(current_path_); !s) {
+            refused_ = true;
+            return fail("refusing the donor's stream at byte " + std::to_string(chunk_start_) + ": " + s.message());
+        }
+        last_checked_path_ = current_path_;
+    }
     if (type_ == type_end) return on_end_chunk();
     if ((type_ == type_payload || type_ == type_sparse) && completed_.count(current_path_) > 0)
         return fail("xbstream chunk at byte " + std::to_string(chunk_start_) + " carries data for " +
-                    printable(current_path_) + " after that file's end chunk: the stream is corrupt");
+                    text::printable(current_path_) + " after that file's end chunk: the stream is corrupt");
     if (type_ == type_sparse)
         expect(stage::sparse_count, 4);
     else
@@ -173,7 +173,7 @@ status xbstream_verifier::after_lengths() {
         const auto it = next_offsets_.find(current_path_);
         const std::uint64_t expected = it == next_offsets_.end() ? 0 : it->second;
         if (payload_offset_ != expected)
-            return fail("out-of-order xbstream chunk for " + printable(current_path_) + " at byte " +
+            return fail("out-of-order xbstream chunk for " + text::printable(current_path_) + " at byte " +
                         std::to_string(chunk_start_) + ": payload offset " + std::to_string(payload_offset_) +
                         ", expected " + std::to_string(expected) + ": the stream is corrupt");
     }
@@ -187,10 +187,16 @@ status xbstream_verifier::after_lengths() {
 status xbstream_verifier::after_header() {
     if (type_ == type_payload || type_ == type_sparse) {
         if (payload_offset_ > u64_max - file_advance_)
-            return fail("xbstream chunk for " + printable(current_path_) + " at byte " + std::to_string(chunk_start_) +
+            return fail("xbstream chunk for " + text::printable(current_path_) + " at byte " + std::to_string(chunk_start_) +
                         " ends beyond 2^64 bytes: the stream is corrupt");
         next_offsets_[current_path_] = payload_offset_ + file_advance_;
         open_.insert(current_path_);
+        // The first bytes of a file say whether it is an ELF executable or shared object, which no backup tool
+        // writes. Page files start with a checksum that may, by chance, look like one.
+        if (type_ == type_payload && payload_offset_ == 0 && payload_len_ > 0 && !is_page_file(current_path_)) {
+            sniffed_.clear();
+            sniff_left_ = static_cast<std::size_t>(std::min<std::uint64_t>(payload_len_, elf_magic.size()));
+        }
     }
     payload_left_ = payload_len_;
     if (payload_left_ == 0)
@@ -203,12 +209,29 @@ status xbstream_verifier::after_header() {
 status xbstream_verifier::on_end_chunk() {
     // A second end chunk would make the extractor create the file again; no writer sends one.
     if (completed_.count(current_path_) > 0)
-        return fail("second xbstream end chunk for " + printable(current_path_) + " at byte " +
+        return fail("second xbstream end chunk for " + text::printable(current_path_) + " at byte " +
                     std::to_string(chunk_start_) + ": the stream is corrupt");
     open_.erase(current_path_);
-    next_offsets_.erase(current_path_);
+    const auto next = next_offsets_.find(current_path_);
+    sizes_[current_path_] = next == next_offsets_.end() ? 0 : next->second;
+    if (next != next_offsets_.end()) next_offsets_.erase(next);
     completed_.insert(current_path_);
     end_chunk();
+    return ok();
+}
+
+status xbstream_verifier::sniff(const char* p, std::size_t n) {
+    const std::size_t take = std::min(n, sniff_left_);
+    sniffed_.append(p, take);
+    sniff_left_ -= take;
+    if (sniff_left_ == 0 && sniffed_ == elf_magic) {
+        // The bytes looked at count as consumed, however the stream was split.
+        offset_ += take;
+        refused_ = true;
+        return fail("refusing the donor's stream at byte " + std::to_string(chunk_start_) + ": '" +
+                    text::printable(current_path_) +
+                    "' is an ELF executable or shared object, which no backup tool writes");
+    }
     return ok();
 }
 
@@ -234,7 +257,7 @@ status xbstream_verifier::finish() const {
     const std::string at = std::to_string(offset_);
     if (offset_ == 0) return error{"stream is empty (0 bytes): the donor sent no backup"};
     if (stage_ == stage::payload)
-        return error{"stream cut at byte " + at + " inside the payload of " + printable(current_path_) + " (" +
+        return error{"stream cut at byte " + at + " inside the payload of " + text::printable(current_path_) + " (" +
                      std::to_string(payload_left_) + " more bytes were due in the chunk that starts at byte " +
                      std::to_string(chunk_start_) + ")"};
     if (stage_ != stage::magic || !pending_.empty())
@@ -248,7 +271,7 @@ status xbstream_verifier::finish() const {
         for (const auto& path : open_) {
             if (i == shown) break;
             if (i > 0) names += ", ";
-            names += printable(path);
+            names += text::printable(path);
             ++i;
         }
         if (open_.size() > shown) names += " and " + std::to_string(open_.size() - shown) + " more";

@@ -61,7 +61,7 @@ std::string describe_file_failure(std::string_view what, const std::filesystem::
     return message;
 }
 
-std::optional<std::string> read_file_if_exists(const std::filesystem::path& path) {
+std::optional<std::string> read_file_if_exists(const std::filesystem::path& path, std::uint64_t limit) {
     int fd = -1;
     do {
         fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -80,13 +80,17 @@ std::optional<std::string> read_file_if_exists(const std::filesystem::path& path
             fail("cannot read", path, errno);
         }
         if (n == 0) break;
+        if (content.size() + static_cast<std::size_t>(n) > limit)
+            throw bad_input_error(fmt::format("{} is larger than {} bytes, more than such a file ever holds: refusing to "
+                                         "read it",
+                                         path.string(), limit));
         content.append(buf.data(), static_cast<std::size_t>(n));
     }
     return content;
 }
 
-std::string read_file(const std::filesystem::path& path) {
-    auto content = read_file_if_exists(path);
+std::string read_file(const std::filesystem::path& path, std::uint64_t limit) {
+    auto content = read_file_if_exists(path, limit);
     if (!content) fail("cannot open", path, ENOENT);
     return std::move(*content);
 }

@@ -3,6 +3,7 @@
 #include <system_error>
 
 #include "mysql_agent/atomic_file.hpp"
+#include "mysql_agent/backup_layout.hpp"
 #include "mysql_agent/errors.hpp"
 
 namespace mysql_agent {
@@ -14,7 +15,7 @@ std::optional<named_content> read_chosen(const std::filesystem::path& dir, std::
     const bool xtrabackup = std::filesystem::exists(dir / ("xtrabackup_" + std::string(base)), ec);
     const auto name = choose_metadata_file(base, mariadb, xtrabackup);
     if (!name) return std::nullopt;
-    return named_content{*name, read_file(dir / *name)};
+    return named_content{*name, read_file(dir / *name, control_file_limit)};
 }
 
 }  // namespace

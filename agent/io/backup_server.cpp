@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -56,6 +57,9 @@ constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
 
 /// GET /backup with a bearer token fits in far less; a larger header is not one of our clients.
 constexpr std::uint32_t request_header_limit = 8 * 1024;
+/// The most a connection's read buffer holds before its request is answered. Only the header is read, before
+/// anything else (the token included) is looked at, so every connection costs at most this much.
+constexpr std::size_t request_buffer_limit = 16 * 1024;
 /// Read size from the tool and so the size of most chunks: large enough that per-chunk overhead (a syscall
 /// pair, 10 bytes of framing) is noise, small enough to keep a backup's memory trivial.
 constexpr std::size_t chunk_bytes = 256 * 1024;
@@ -129,47 +133,61 @@ std::string endpoint_text(const tcp::endpoint& ep) {
 
 constexpr std::string_view private_dir_prefix = "mysql-agent-backup-";
 
-/// Removes `mysql-agent-backup-<pid>-*` directories under `root` whose owner process no longer exists: a sidecar
-/// killed with SIGKILL cannot run its cleanup, and its dir holds a 0600 option file with a password. Directories
-/// of live processes (another sidecar sharing /tmp) are left alone. Best effort: failures are logged.
+/// Takes an exclusive flock(2) on a directory; -1 when another process holds it (or it cannot be opened).
+int lock_directory(const fs::path& dir, bool wait) {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int rc = 0;
+    do {
+        rc = ::flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
+    } while (rc != 0 && errno == EINTR);
+    if (rc == 0) return fd;
+    ::close(fd);
+    return -1;
+}
+
+/// Removes `mysql-agent-backup-*` directories under `root` that no live process holds: a sidecar killed with
+/// SIGKILL cannot run its cleanup, and its dir holds a 0600 option file with a password. Each live dir is
+/// flock(2)ed by its owner, and the kernel drops that lock when the owner dies, however it dies. (A pid in the
+/// name would not do: in a pod the sidecar is PID 1 of its container and /tmp outlives a container restart, so
+/// the dead owner's pid is the new sidecar's own.) Best effort: failures are logged.
 void sweep_stale_private_dirs(const fs::path& root) {
     std::error_code ec;
     for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
         const std::string name = it->path().filename().string();
         if (name.rfind(private_dir_prefix, 0) != 0) continue;
-        const std::string rest = name.substr(private_dir_prefix.size());
-        const auto dash = rest.find('-');
-        pid_t pid = 0;
-        const auto [ptr, perr] = std::from_chars(rest.data(), rest.data() + std::min(dash, rest.size()), pid);
-        if (dash == std::string::npos || perr != std::errc{} || ptr != rest.data() + dash || pid <= 0) continue;
-        if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+        const int fd = lock_directory(it->path(), false);
+        if (fd < 0) continue;  // its owner is alive (or it is not a directory we can open)
         std::error_code rm;
         fs::remove_all(it->path(), rm);
+        ::close(fd);
         if (rm)
-            spdlog::warn("removing {} left by a sidecar that died (pid {}) failed: {}", it->path().string(), pid,
-                         rm.message());
+            spdlog::warn("removing {} left by a sidecar that died failed: {}", it->path().string(), rm.message());
         else
-            spdlog::info("removed {}, left by a sidecar that died (pid {})", it->path().string(), pid);
+            spdlog::info("removed {}, left by a sidecar that died", it->path().string());
     }
 }
 
-/// A directory only we can read (mkdtemp creates it 0700), removed with everything in it on scope exit.
+/// A directory only we can read (mkdtemp creates it 0700), locked while it exists and removed with everything
+/// in it on scope exit.
 class private_dir {
 public:
     explicit private_dir(const fs::path& root) {
-        // The owner's pid in the name lets a later sidecar remove what a SIGKILLed one left behind
-        // (sweep_stale_private_dirs): the option file in it holds the backup user's password.
-        std::string tmpl = (root / (std::string(private_dir_prefix) + std::to_string(::getpid()) + "-XXXXXX")).string();
+        std::string tmpl = (root / (std::string(private_dir_prefix) + "XXXXXX")).string();
         if (::mkdtemp(tmpl.data()) == nullptr) {
             throw file_error("creating a private directory under " + root.string() + " failed: " +
                              std::system_category().message(errno) + " (is it writable and not full? set TMPDIR)");
         }
         path_ = tmpl;
+        // A sweep that runs between mkdtemp and this lock sees an empty unlocked dir and may remove it; then
+        // writing the option file fails and this backup fails with that error, which the client retries.
+        lock_fd_ = lock_directory(path_, true);
     }
     ~private_dir() {
         std::error_code ec;
         fs::remove_all(path_, ec);
         if (ec) spdlog::warn("removing {} failed: {}", path_.string(), ec.message());
+        if (lock_fd_ >= 0) ::close(lock_fd_);
     }
     private_dir(const private_dir&) = delete;
     private_dir& operator=(const private_dir&) = delete;
@@ -177,6 +195,7 @@ public:
 
 private:
     fs::path path_;
+    int lock_fd_ = -1;
 };
 
 /// Creates `path` mode 0600 (never following a symlink or reusing a file) and writes `content`.
@@ -339,11 +358,12 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         const auto remote = socket.remote_endpoint(ec);
         const std::string peer = ec ? std::string("unknown peer") : endpoint_text(remote);
 
-        beast::flat_buffer buffer;
+        beast::flat_buffer buffer(request_buffer_limit);
         http::request_parser<http::empty_body> parser;
         parser.header_limit(request_header_limit);
+        parser.body_limit(0);
         asio::steady_timer deadline(ex_, opts_.request_timeout);
-        auto got = co_await (http::async_read(socket, buffer, parser, nothrow_awaitable) ||
+        auto got = co_await (http::async_read_header(socket, buffer, parser, nothrow_awaitable) ||
                              deadline.async_wait(nothrow_awaitable) || wait_for_stop());
         if (got.index() == 1) {
             spdlog::info("{}: no request within {}s; closing", peer, opts_.request_timeout.count());
@@ -353,7 +373,9 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         if (const auto [read_ec, n] = std::get<0>(got); read_ec) {
             if (read_ec == http::error::end_of_stream || read_ec == asio::error::connection_reset) co_return;
             spdlog::info("{}: bad request: {}", peer, read_ec.message());
-            if (read_ec == http::error::header_limit) {
+            if (read_ec == http::error::body_limit) {
+                co_await respond(socket, http::status::bad_request, "bad request: requests carry no body");
+            } else if (read_ec == http::error::header_limit || read_ec == http::error::buffer_overflow) {
                 co_await respond(socket, http::status::request_header_fields_too_large, "request headers too large");
             } else {
                 co_await respond(socket, http::status::bad_request, "bad request: " + read_ec.message());
@@ -361,6 +383,13 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             co_return;
         }
 
+        // None of our endpoints takes a body; a request that announces one is answered at once, without reading
+        // it (a chunked body can carry chunk extensions and trailers of any size).
+        if (parser.chunked() || parser.content_length().value_or(0) > 0) {
+            spdlog::info("{}: bad request: it has a body", peer);
+            co_await respond(socket, http::status::bad_request, "bad request: requests carry no body");
+            co_return;
+        }
         const auto& req = parser.get();
         const std::string_view target(req.target().data(), req.target().size());
         const std::string_view path = target.substr(0, target.find('?'));

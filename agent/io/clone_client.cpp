@@ -4,7 +4,7 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <charconv>
+#include <map>
 #include <cstring>
 #include <ctime>
 #include <exception>
@@ -31,10 +31,13 @@
 
 #include "mysql_agent/backup_protocol.hpp"
 #include "mysql_agent/datadir_commit.hpp"
+#include "mysql_agent/datadir_lock.hpp"
+#include "mysql_agent/staged_backup.hpp"
 #include "mysql_agent/process_runner.hpp"
 #include "mysql_agent/progress.hpp"
 #include "mysql_agent/stream_digest.hpp"
 #include "mysql_agent/logging.hpp"
+#include "mysql_agent/until_signal.hpp"
 #include "mysql_agent/xbstream_verifier.hpp"
 
 namespace mysql_agent {
@@ -50,6 +53,12 @@ constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
 
 /// Room for one receive from the socket (Beast reads at most 64 KiB per read_some).
 constexpr std::size_t socket_read_bytes = 128 * 1024;
+/// The most the response buffer may hold. The body passes through it in pieces, but a chunk header line (with
+/// its extensions) or the whole trailer section must fit in it to be parsed: a donor that sends a larger one
+/// is not our sidecar, and must not grow the init container's memory without bound.
+constexpr std::size_t response_buffer_limit = 1024 * 1024;
+/// The response's header section (status line and fields); ours is a few hundred bytes.
+constexpr std::uint32_t response_header_limit = 64 * 1024;
 /// Body bytes handed to the extractor per write.
 constexpr std::size_t body_buffer_bytes = 256 * 1024;
 /// A bigger pipe lets the extractor read whole xbstream chunks per syscall; Linux allows up to 1 MiB unprivileged.
@@ -197,10 +206,11 @@ std::optional<std::string> header_value(const http::fields& fields, std::string_
 /// A connection on which the donor answered 200, positioned at the start of the body.
 struct donor_response {
     explicit donor_response(asio::any_io_executor ex)
-        : socket(ex), parser(std::make_unique<http::response_parser<http::buffer_body>>()) {
+        : socket(ex), buffer(response_buffer_limit), parser(std::make_unique<http::response_parser<http::buffer_body>>()) {
         // Beast reads at most the buffer's free capacity (minimum 512 bytes) per receive: without room, a
         // multi-gigabyte body would arrive in 512-byte reads.
         buffer.reserve(socket_read_bytes);
+        parser->header_limit(response_header_limit);
     }
     tcp::socket socket;
     beast::flat_buffer buffer;
@@ -281,9 +291,14 @@ asio::awaitable<std::variant<std::unique_ptr<donor_response>, retryable_failure>
             fmt::format("donor {} accepted the connection but sent no response within "
                         "--idle-timeout {}",
                         donor, seconds_text(o.idle_timeout))};
-    if (const auto ec = std::get<0>(*header))
+    if (const auto ec = std::get<0>(*header)) {
+        if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
+            throw clone_failed_error(fmt::format(
+                "donor {} sent a response header larger than {} bytes: it is not a mysql-agent sidecar", donor,
+                response_header_limit));
         co_return retryable_failure{
             fmt::format("donor {} closed the connection without a valid response: {}", donor, ec.message())};
+    }
 
     const auto& head = parser.get();
     const unsigned status = head.result_int();
@@ -369,6 +384,7 @@ struct received_stream {
     std::uint64_t bytes = 0;
     std::string digest;
     double seconds = 0;
+    std::map<std::string, std::uint64_t> files;  ///< every completed file and its size, as the stream said
 };
 
 /// Streams the body into the extractor while verifying framing and digest, then checks the end of the
@@ -378,11 +394,8 @@ asio::awaitable<received_stream> receive_body(donor_response& response, child_pr
     const std::string donor = o.donor.to_string();
     auto& parser = *response.parser;
     std::optional<std::uint64_t> estimate;
-    if (const auto v = header_value(parser.get().base(), protocol::header_estimated_size)) {
-        std::uint64_t n = 0;
-        const auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-        if (ec == std::errc{} && ptr == v->data() + v->size()) estimate = n;
-    }
+    if (const auto v = header_value(parser.get().base(), protocol::header_estimated_size))
+        estimate = protocol::parse_estimated_size(*v);
     spdlog::info("donor {} is streaming its backup{}; extracting into {}", donor,
                  estimate ? fmt::format(" (its datadir holds about {})", format_bytes(*estimate)) : "",
                  staging_dir_of(o.datadir).string());
@@ -418,9 +431,12 @@ asio::awaitable<received_stream> receive_body(donor_response& response, child_pr
         const auto ec = std::get<0>(*read);
         const std::size_t n = buf.size() - body.size;
         if (n > 0) {
-            if (auto fed = verifier.feed(buf.data(), n); !fed)
+            if (auto fed = verifier.feed(buf.data(), n); !fed) {
+                if (verifier.refused())
+                    throw clone_failed_error(fmt::format("clone from {} failed: {}", donor, fed.message()));
                 throw clone_failed_error(
                     fmt::format("the stream from donor {} is not a valid xbstream: {}", donor, fed.message()));
+            }
             digest.update(buf.data(), n);
             const auto written = co_await before(
                 asio::async_write(*pipe, asio::buffer(buf.data(), n), nothrow_awaitable), dl.within(o.idle_timeout));
@@ -435,12 +451,18 @@ asio::awaitable<received_stream> receive_body(donor_response& response, child_pr
             const auto cut = protocol::check_stream_end(std::nullopt, {digest.bytes(), digest.hex()});
             throw clone_failed_error(fmt::format("clone from {} failed: {}", donor, cut.message()));
         }
+        if (ec == http::error::buffer_overflow || ec == http::error::header_limit)
+            throw clone_failed_error(fmt::format(
+                "clone from {} failed at byte {} of the stream: the donor sent a chunk header or trailer section "
+                "larger than {} bytes, which no mysql-agent sidecar does",
+                donor, digest.bytes(), response_buffer_limit));
         if (ec)
             throw clone_failed_error(fmt::format("clone from {} failed at byte {} of the stream: {}; retry the clone",
                                                  donor, digest.bytes(), ec.message()));
     }
 
-    received_stream got{digest.bytes(), digest.hex(), std::chrono::duration<double>(clock::now() - start).count()};
+    received_stream got{digest.bytes(), digest.hex(), std::chrono::duration<double>(clock::now() - start).count(),
+                        verifier.completed_sizes()};
     progress.finish(got.bytes, clock::now(), got.digest);
 
     // Trailers arrive after the last chunk; Beast merges them into the response's fields.
@@ -494,7 +516,7 @@ asio::awaitable<double> prepare_backup(const clone_options& o, const std::filesy
     co_return seconds;
 }
 
-asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o) {
+asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o, const commit_options& commit) {
     auto ex = co_await asio::this_coro::executor;
     const auto started_wall = std::chrono::system_clock::now();
     const auto started = clock::now();
@@ -509,6 +531,8 @@ asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o) {
     boost::system::error_code ignored;
     response->socket.close(ignored);
 
+    // Nothing the donor sent is trusted by --prepare until it is checked: names, types, sizes, backup-my.cnf.
+    vet_staged_backup(staging, got.files);
     co_await prepare_backup(o, staging, dl);
     check_prepared(staging);
     const auto backup = describe_backup(staging);
@@ -524,7 +548,7 @@ asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o) {
     out.marker.started_at = rfc3339_utc(started_wall);
     out.marker.finished_at = rfc3339_utc(std::chrono::system_clock::now());
     out.marker.duration_seconds = std::chrono::duration<double>(clock::now() - started).count();
-    commit_staging(o.datadir, out.marker);
+    commit_staging(o.datadir, out.marker, commit);
     log_event(spdlog::level::info,
               fmt::format("clone from {} committed into {}: {} of data (stream {} in {:.1f}s, {:.1f} MB/s, {}); "
                           "total {:.1f}s",
@@ -541,62 +565,11 @@ asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o) {
 
 }  // namespace
 
-std::string donor_address::to_string() const {
-    if (host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
-    return fmt::format("{}:{}", host, port);
-}
-
-result<donor_address> parse_donor_address(std::string_view text) {
-    const auto bad = [&](std::string_view why) {
-        return error{fmt::format("--from '{}' is not HOST[:PORT] or [IPv6][:PORT]: {}", text, why)};
-    };
-    donor_address out;
-    std::string_view port_text;
-    if (text.empty()) return bad("it is empty");
-    if (text.front() == '[') {
-        const auto close = text.find(']');
-        if (close == std::string_view::npos) return bad("'[' without ']'");
-        out.host = std::string(text.substr(1, close - 1));
-        const auto rest = text.substr(close + 1);
-        if (!rest.empty()) {
-            if (rest.front() != ':') return bad("expected ':' after ']'");
-            port_text = rest.substr(1);
-            if (port_text.empty()) return bad("the port after ':' is empty");
-        }
-    } else {
-        const auto colon = text.rfind(':');
-        if (colon != std::string_view::npos && text.find(':') != colon)
-            return bad("an IPv6 address needs brackets: [addr]:port");
-        out.host = std::string(text.substr(0, colon));
-        if (colon != std::string_view::npos) {
-            port_text = text.substr(colon + 1);
-            if (port_text.empty()) return bad("the port after ':' is empty");
-        }
-    }
-    if (out.host.empty()) return bad("the host is empty");
-    if (out.host.find_first_of(" \t/?#@") != std::string::npos) return bad("the host contains a space or one of /?#@");
-    if (!port_text.empty()) {
-        unsigned port = 0;
-        const auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-        if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port == 0 || port > 65535)
-            return bad(fmt::format("port '{}' is not a number in 1..65535", port_text));
-        out.port = static_cast<std::uint16_t>(port);
-    }
-    return out;
-}
-
-std::chrono::milliseconds full_jitter_backoff(unsigned attempt, std::chrono::milliseconds first,
-                                              std::chrono::milliseconds cap, double unit) {
-    // first * 2^(attempt-1), computed without overflowing for large attempt numbers.
-    auto ceiling = first;
-    for (unsigned i = 1; i < attempt && ceiling < cap; ++i) ceiling *= 2;
-    ceiling = std::min(ceiling, cap);
-    const double u = std::clamp(unit, 0.0, 1.0);
-    return std::chrono::milliseconds(
-        static_cast<std::chrono::milliseconds::rep>(static_cast<double>(ceiling.count()) * u));
-}
-
 asio::awaitable<clone_outcome> async_clone_datadir(clone_options options) {
+    // Held to the end: no other clone or init may classify, clean or commit this datadir meanwhile.
+    std::optional<datadir_lock> own_lock;
+    if (options.lock == nullptr) own_lock.emplace(options.datadir);
+    const datadir_lock& lock = options.lock != nullptr ? *options.lock : *own_lock;
     const auto verdict = settle_datadir(options.datadir, options.force);
     if (verdict.kind == datadir_kind::cloned) {
         clone_outcome out;
@@ -606,43 +579,22 @@ asio::awaitable<clone_outcome> async_clone_datadir(clone_options options) {
     }
     // Whatever fails (or cancels us) from here on, this clone's files go: the next run must find the
     // datadir as empty as this one did, not half a backup.
+    // Foreign data that settle_datadir let through (--force) is replaced only by the commit of a verified,
+    // prepared backup; until then not a byte of it is touched.
+    const commit_options commit{lock.run(), verdict.kind == datadir_kind::foreign};
     std::exception_ptr failure;
     try {
-        co_return co_await fetch_and_commit(options);
+        co_return co_await fetch_and_commit(options, commit);
     } catch (...) {
         failure = std::current_exception();
     }
-    abandon_clone(options.datadir);
+    abandon_clone(options.datadir, commit.replace);
     std::rethrow_exception(failure);
 }
 
 clone_outcome clone_datadir(const clone_options& options) {
-    asio::io_context io;
-    // SIGTERM (pod deletion) and SIGINT cancel the clone so that it removes its files on the way out; as PID 1
-    // of a container we would not even die from SIGTERM without a handler.
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    asio::cancellation_signal cancel;
-    int caught = 0;
-    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
-        caught = sig;
-        cancel.emit(asio::cancellation_type::terminal);
-    });
-    std::exception_ptr failure;
-    clone_outcome outcome;
-    asio::co_spawn(io, async_clone_datadir(options),
-                   asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, clone_outcome r) {
-                       failure = e;
-                       outcome = std::move(r);
-                       boost::system::error_code ignored;
-                       signals.cancel(ignored);
-                   }));
-    io.run();
-    if (caught != 0)
-        throw clone_failed_error(
-            fmt::format("interrupted by signal {} ({}); the clone's files were removed", caught, ::strsignal(caught)));
-    if (failure) std::rethrow_exception(failure);
-    return outcome;
+    // SIGTERM (pod deletion) and SIGINT cancel the clone so that it removes its files on the way out.
+    return run_until_signal([&] { return async_clone_datadir(options); }, "the clone's files were removed");
 }
 
 }  // namespace mysql_agent

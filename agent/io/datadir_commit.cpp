@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>  // renameat2, RENAME_NOREPLACE (glibc >= 2.28)
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,29 +13,18 @@
 #include <spdlog/spdlog.h>
 
 #include "mysql_agent/atomic_file.hpp"
-#include "mysql_agent/backup_dir.hpp"
 
 namespace mysql_agent {
 namespace fs = std::filesystem;
 namespace {
 
+/// Real journals are a line per top-level entry of a datadir: a few KiB.
+constexpr std::uint64_t journal_limit = 16 * 1024 * 1024;
+
 // Every name we create, remove or journal is one component directly inside the datadir.
 bool is_plain_name(std::string_view name) {
     return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
            name.find('\n') == std::string_view::npos && name.find('\0') == std::string_view::npos;
-}
-
-// The journal is one entry name per line; names cannot contain '\n' (is_plain_name).
-std::vector<std::string> parse_journal(std::string_view content) {
-    std::vector<std::string> names;
-    while (!content.empty()) {
-        const auto eol = content.find('\n');
-        const auto line = content.substr(0, eol);
-        if (!line.empty()) names.emplace_back(line);
-        if (eol == std::string_view::npos) break;
-        content.remove_prefix(eol + 1);
-    }
-    return names;
 }
 
 std::vector<std::string> list_names(const fs::path& dir) {
@@ -47,10 +37,21 @@ std::vector<std::string> list_names(const fs::path& dir) {
     return names;
 }
 
+std::uint64_t inode_of(const fs::path& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) throw file_error(describe_file_failure("cannot stat", path, errno));
+    return st.st_ino;
+}
+
 void remove_tree(const fs::path& path) {
     std::error_code ec;
     fs::remove_all(path, ec);
     if (ec) throw file_error(describe_file_failure("cannot remove", path, ec.value()));
+}
+
+void check_plain(const fs::path& datadir, std::string_view name) {
+    if (!is_plain_name(name))
+        throw file_error(fmt::format("refusing to touch '{}' in {}: not a plain entry name", name, datadir.string()));
 }
 
 // Flushes the whole filesystem holding `dir`: one call instead of an fsync per file of the backup, which
@@ -83,34 +84,60 @@ void rename_no_replace(const fs::path& from, const fs::path& to) {
     throw file_error(describe_file_failure(fmt::format("cannot move {} to", from.string()), to, err));
 }
 
-std::uint64_t tree_bytes(const fs::path& root) {
-    std::uint64_t total = 0;
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
-        std::error_code size_ec;
-        if (it->is_regular_file(size_ec)) {
-            const auto size = it->file_size(size_ec);
-            if (!size_ec) total += size;
-        }
-    }
-    if (ec) throw file_error(describe_file_failure("cannot list", root, ec.value()));
-    return total;
-}
-
-// Reads `<prefix><base>` from a backup dir, preferring the mariadb_backup_* name (MariaDB 11.1+, MDEV-18931).
-std::optional<named_content> read_metadata_file(const fs::path& dir, std::string_view base) {
-    const std::string mariadb_name = fmt::format("mariadb_backup_{}", base);
-    const std::string xtrabackup_name = fmt::format("xtrabackup_{}", base);
-    const auto chosen = choose_metadata_file(base, fs::exists(dir / mariadb_name), fs::exists(dir / xtrabackup_name));
-    if (!chosen) return std::nullopt;
-    return named_content{*chosen, read_file(dir / *chosen)};
-}
-
 std::string list_for_message(const std::vector<std::string>& names, std::size_t max = 5) {
     std::string out;
     for (std::size_t i = 0; i < names.size() && i < max; ++i) out += (i ? ", " : "") + names[i];
     if (names.size() > max) out += fmt::format(", ... ({} in all)", names.size());
     return out;
+}
+
+/// Moves the displaced entries back into the datadir: an interrupted `clone --force` commit is undone.
+void restore_displaced(const fs::path& datadir, const std::vector<std::string>& names) {
+    const auto displaced = datadir / clone_displaced_dir;
+    for (const auto& name : names) {
+        check_plain(datadir, name);
+        rename_no_replace(displaced / name, datadir / name);
+    }
+    if (!names.empty()) {
+        fsync_directory(displaced);
+        fsync_directory(datadir);
+        spdlog::info("moved back into {} what an interrupted clone --force had moved aside: {}", datadir.string(),
+                     list_for_message(names));
+    }
+}
+
+/// Carries out an unfinished or cloned verdict: removes what it lists, moving displaced entries back first.
+void carry_out(const fs::path& datadir, const datadir_verdict& verdict) {
+    for (const auto& name : verdict.to_remove) {
+        check_plain(datadir, name);
+        if (name == clone_displaced_dir && verdict.kind == datadir_kind::unfinished_clone)
+            restore_displaced(datadir, verdict.to_restore);
+        remove_tree(datadir / name);
+    }
+    if (!verdict.to_remove.empty()) fsync_directory(datadir);
+}
+
+/// Writes the journal with its temporary inside the staging dir: a crash before the rename leaves nothing
+/// next to the data.
+void write_journal(const fs::path& datadir, const clone_journal& journal) {
+    const atomic_write_options in_staging{.mode = 0640, .temp_dir = staging_dir_of(datadir)};
+    write_file_atomically(datadir / clone_journal_file, format_journal(journal), in_staging);
+}
+
+/// Moves the foreign entries into the displaced dir (same filesystem: renames, no copy), journaled first.
+void displace(const fs::path& datadir, clone_journal& journal, const std::vector<std::string>& names) {
+    journal.phase = commit_phase::displacing;
+    journal.displaced = names;
+    write_journal(datadir, journal);
+    const auto displaced = datadir / clone_displaced_dir;
+    std::error_code ec;
+    fs::create_directory(displaced, ec);
+    if (ec) throw file_error(describe_file_failure("cannot create", displaced, ec.value()));
+    for (const auto& name : names) rename_no_replace(datadir / name, displaced / name);
+    fsync_directory(displaced);
+    fsync_directory(datadir);
+    spdlog::info("--force: moved {} aside into {} (removed once the clone is committed)", list_for_message(names),
+                 displaced.string());
 }
 
 }  // namespace
@@ -120,7 +147,19 @@ fs::path staging_dir_of(const fs::path& datadir) { return datadir / clone_stagin
 datadir_facts gather_datadir_facts(const fs::path& datadir) {
     datadir_facts facts;
     facts.entries = list_names(datadir);
-    if (auto journal = read_file_if_exists(datadir / clone_journal_file)) facts.journal = parse_journal(*journal);
+    for (const auto& name : facts.entries) facts.inodes[name] = inode_of(datadir / name);
+    if (auto text = read_file_if_exists(datadir / clone_journal_file, journal_limit)) {
+        auto journal = parse_journal(*text);
+        if (journal) {
+            facts.journal = std::move(journal).value();
+        } else {
+            facts.journal_unreadable = true;
+            spdlog::warn("{}: {}", (datadir / clone_journal_file).string(), journal.message());
+        }
+    }
+    std::error_code ec;
+    if (fs::is_directory(fs::symlink_status(datadir / clone_displaced_dir, ec)))
+        facts.displaced = list_names(datadir / clone_displaced_dir);
     return facts;
 }
 
@@ -129,9 +168,7 @@ void remove_datadir_entries(const fs::path& datadir, const std::vector<std::stri
     std::vector<std::string> ordered;
     bool journal = false;
     for (const auto& name : names) {
-        if (!is_plain_name(name))
-            throw file_error(
-                fmt::format("refusing to remove '{}' from {}: not a plain entry name", name, datadir.string()));
+        check_plain(datadir, name);
         if (name == clone_journal_file)
             journal = true;
         else
@@ -163,23 +200,32 @@ datadir_verdict settle_datadir(const fs::path& datadir, bool force) {
             throw file_error(describe_file_failure("cannot create the datadir", datadir, ec.value()));
     }
     auto verdict = classify_datadir(gather_datadir_facts(datadir), force);
+    if (verdict.kind == datadir_kind::unfinished_clone) {
+        // Undo it, then look again: an undone `clone --force` commit leaves the foreign data it had moved aside.
+        spdlog::info("{} ({}); removing {}", verdict.reason, datadir.string(), list_for_message(verdict.to_remove));
+        carry_out(datadir, verdict);
+        verdict = classify_datadir(gather_datadir_facts(datadir), force);
+    }
     switch (verdict.kind) {
         case datadir_kind::empty:
+        case datadir_kind::unfinished_clone:
             break;
         case datadir_kind::foreign:
+            if (!verdict.to_displace.empty()) {
+                remove_datadir_entries(datadir, verdict.to_remove);  // a stale staging dir of an earlier run
+                spdlog::info("{} ({}): nothing is deleted unless a donor's backup arrives whole and is prepared",
+                             verdict.reason, datadir.string());
+                break;
+            }
             throw datadir_not_ours_error(fmt::format(
                 "refusing to clone into {}: {}. mysql-agent never deletes data it did not create; if this data may "
                 "be thrown away, run again with --force (MYSQL_AGENT_FORCE=1), or empty the datadir yourself",
                 datadir.string(), verdict.reason));
-        case datadir_kind::unfinished_clone:
-            spdlog::info("{} ({}); removing {}", verdict.reason, datadir.string(), list_for_message(verdict.to_remove));
-            remove_datadir_entries(datadir, verdict.to_remove);
-            break;
         case datadir_kind::cloned:
             if (!verdict.to_remove.empty()) {
                 spdlog::info("{} ({}); removing {}", verdict.reason, datadir.string(),
                              list_for_message(verdict.to_remove));
-                remove_datadir_entries(datadir, verdict.to_remove);
+                carry_out(datadir, verdict);
             }
             break;
     }
@@ -198,84 +244,57 @@ fs::path create_staging_dir(const fs::path& datadir) {
     return staging;
 }
 
-void abandon_clone(const fs::path& datadir) noexcept {
+void abandon_clone(const fs::path& datadir, bool force) noexcept {
     try {
-        const auto verdict = classify_datadir(gather_datadir_facts(datadir), false);
-        if (verdict.kind == datadir_kind::unfinished_clone) remove_datadir_entries(datadir, verdict.to_remove);
+        // With `force`, a foreign verdict lists this run's staging dir in to_remove; the data stays.
+        const auto verdict = classify_datadir(gather_datadir_facts(datadir), force);
+        if (verdict.kind == datadir_kind::unfinished_clone)
+            carry_out(datadir, verdict);
+        else if (verdict.kind == datadir_kind::foreign)
+            remove_datadir_entries(datadir, verdict.to_remove);
     } catch (const std::exception& e) {
         spdlog::warn("could not remove what the failed clone left in {} ({}); the next run removes it",
                      datadir.string(), e.what());
     }
 }
 
-void check_prepared(const fs::path& staging) {
-    const auto checkpoints = read_metadata_file(staging, "checkpoints");
-    if (!checkpoints)
-        throw clone_failed_error(
-            fmt::format("the backup in {} has no xtrabackup_checkpoints or mariadb_backup_checkpoints "
-                        "file after --prepare: the stream is not a complete backup",
-                        staging.string()));
-    const auto kv = parse_key_value_file(checkpoints->name, checkpoints->content);
-    if (!kv) throw clone_failed_error(fmt::format("after --prepare: {}", kv.message()));
-    const auto type = find_value(*kv, "backup_type");
-    // mariabackup marks a prepared backup "log-applied", Percona XtraBackup "full-prepared"; a backup still
-    // saying "full-backuped" would make mysqld start from an inconsistent InnoDB state.
-    if (type == "log-applied" || type == "full-prepared") return;
-    throw clone_failed_error(fmt::format(
-        "--prepare did not finish the backup: {} says backup_type = {} (expected log-applied or full-prepared); "
-        "check that --xtrabackup matches the donor's tool and version",
-        checkpoints->name, type.value_or("<missing>")));
-}
-
-backup_description describe_backup(const fs::path& staging) {
-    backup_description out;
-    auto metadata = parse_backup_metadata(read_backup_files(staging));
-    if (!metadata)
-        throw clone_failed_error(
-            fmt::format("the backup's replication coordinates cannot be read: {}", metadata.message()));
-    out.coordinates = std::move(metadata).value();
-    if (const auto info = read_metadata_file(staging, "info")) {
-        const auto kv = parse_key_value_file(info->name, info->content);
-        if (!kv) throw clone_failed_error(fmt::format("the backup's info file cannot be read: {}", kv.message()));
-        const auto name = find_value(*kv, "tool_name").value_or("");
-        const auto version = find_value(*kv, "tool_version").value_or("");
-        out.tool_version = name.empty() ? version : version.empty() ? name : name + " " + version;
-        out.server_version = find_value(*kv, "server_version").value_or("");
-    }
-    out.bytes = tree_bytes(staging);
-    return out;
-}
-
-void commit_staging(const fs::path& datadir, const clone_marker& marker) {
+void commit_staging(const fs::path& datadir, const clone_marker& marker, const commit_options& options) {
     const auto staging = staging_dir_of(datadir);
-    std::vector<std::string> entries;
+    clone_journal journal;
+    journal.run = options.run;
     for (auto& name : list_names(staging)) {
         // The datadir's own lost+found (a filesystem root) stays; a donor's one is not data.
         if (name == "lost+found") continue;
         if (!is_plain_name(name))
             throw clone_failed_error(
                 fmt::format("the backup holds an entry whose name cannot be journaled: '{}'", name));
-        entries.push_back(std::move(name));
+        journal.incoming.push_back({name, inode_of(staging / name)});
     }
-    if (entries.empty()) throw clone_failed_error(fmt::format("nothing to commit: {} is empty", staging.string()));
+    if (journal.incoming.empty())
+        throw clone_failed_error(fmt::format("nothing to commit: {} is empty", staging.string()));
 
     sync_filesystem(staging);
 
-    std::string journal;
-    for (const auto& name : entries) journal += name + '\n';
-    // Temporaries go into the staging dir: a crash before the rename leaves nothing next to the data.
-    const atomic_write_options in_staging{.mode = 0640, .temp_dir = staging};
-    write_file_atomically(datadir / clone_journal_file, journal, in_staging);
+    if (options.replace) {
+        // Whatever is in the datadir now (under our lock, only what settle_datadir saw) is replaced.
+        const auto verdict = classify_datadir(gather_datadir_facts(datadir), true);
+        if (verdict.kind == datadir_kind::foreign && !verdict.to_displace.empty())
+            displace(datadir, journal, verdict.to_displace);
+    }
+    journal.phase = commit_phase::moving;
+    write_journal(datadir, journal);
 
-    for (const auto& name : entries) rename_no_replace(staging / name, datadir / name);
+    for (const auto& e : journal.incoming) rename_no_replace(staging / e.name, datadir / e.name);
     fsync_directory(datadir);
 
-    write_file_atomically(datadir / clone_marker_file, marker_to_json(marker), in_staging);
+    write_file_atomically(datadir / clone_marker_file, marker_to_json(marker),
+                          {.mode = 0640, .temp_dir = staging});
 
     // The clone is complete from here on: a failure to tidy up is not a failed clone, and the next run
     // (classified cloned) removes these leftovers.
     try {
-        remove_datadir_entries(datadir, {std::string(clone_staging_dir), std::string(clone_journal_file)});
+        remove_datadir_entries(datadir, {std::string(clone_displaced_dir), std::string(clone_staging_dir),
+                                         std::string(clone_journal_file)});
     } catch (const std::exception& e) {
         spdlog::warn("clone committed, but tidying up failed ({}); the next run removes the leftovers", e.what());
     }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -57,7 +58,10 @@ std::string format_progress(std::string_view what, std::uint64_t bytes, std::opt
     line += fmt::format(" in {}, {:.1f} MB/s", format_duration(secs), rate);
     if (within_estimate && rate > 0.0) {
         const double left = static_cast<double>(*estimated_total - bytes) / 1e6 / rate;
-        line += fmt::format(", ETA {}", format_duration(std::chrono::seconds(static_cast<long long>(left + 0.5))));
+        // A crawling start makes `left` astronomically large; a year is as good as "not soon" and fits any clock.
+        constexpr double longest = 365.0 * 24 * 3600;
+        line += fmt::format(", ETA {}",
+                            format_duration(std::chrono::seconds(static_cast<long long>(std::min(left, longest) + 0.5))));
     }
     return line;
 }

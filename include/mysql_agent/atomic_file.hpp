@@ -3,12 +3,16 @@
 // config): written to a temporary file, fsynced, renamed over the target, and the directory fsynced.
 // I/O layer; errors are file_error naming the path and the OS error.
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace mysql_agent {
+
+/// read_file's default limit: none (files the agent itself or the operator wrote).
+inline constexpr std::uint64_t unbounded_read = ~std::uint64_t{0};
 
 /// How write_file_atomically() writes.
 struct atomic_write_options {
@@ -19,11 +23,13 @@ struct atomic_write_options {
     std::optional<std::filesystem::path> temp_dir;
 };
 
-/// Reads the whole file. Throws file_error naming `path` and the OS error.
-std::string read_file(const std::filesystem::path& path);
+/// Reads the whole file. Throws file_error naming `path` and the OS error, or bad_input_error when it holds
+/// more than `limit` bytes (a file from a peer is bounded before it is allocated).
+std::string read_file(const std::filesystem::path& path, std::uint64_t limit = unbounded_read);
 
-/// Reads the whole file, or nullopt if it does not exist. Other failures throw file_error.
-std::optional<std::string> read_file_if_exists(const std::filesystem::path& path);
+/// Reads the whole file, or nullopt if it does not exist. Other failures throw file_error, as read_file.
+std::optional<std::string> read_file_if_exists(const std::filesystem::path& path,
+                                               std::uint64_t limit = unbounded_read);
 
 /// Replaces `path` by a file holding exactly `content`: a reader, or the next boot after a crash, sees the
 /// old content or the new one, never a mix. Returns false (and writes nothing) when the file already

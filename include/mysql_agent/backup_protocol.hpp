@@ -78,6 +78,10 @@ std::string_view trim_trailing_whitespace(std::string_view s);
 /// and the value of `password=...`/`--password=...`/`-p...` style arguments, become `<redacted>`.
 std::string scrub_secrets(std::string_view line, const std::vector<std::string>& secrets);
 
+/// Parses X-Backup-Estimated-Size: a byte count up to 2^60 (an exbibyte; anything larger is not an estimate of
+/// a datadir and would overflow the progress arithmetic), else nullopt (the progress then shows no percentage).
+std::optional<std::uint64_t> parse_estimated_size(std::string_view value);
+
 /// Parses a Retry-After value in seconds (HTTP-date is not used by our donors): nullopt if not a number.
 std::optional<std::uint32_t> parse_retry_after(std::string_view value);
 

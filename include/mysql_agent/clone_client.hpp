@@ -19,12 +19,16 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "mysql_agent/backoff.hpp"
 #include "mysql_agent/backup_tools.hpp"
 #include "mysql_agent/clone_marker.hpp"
+#include "mysql_agent/donor_address.hpp"
 #include "mysql_agent/errors.hpp"
 #include "mysql_agent/result.hpp"
 
 namespace mysql_agent {
+
+class datadir_lock;
 
 /// No donor could be reached, or it stayed busy, until the retries ran out: exit no_donor.
 struct no_donor_error : agent_error {
@@ -36,33 +40,14 @@ struct unauthorized_error : agent_error {
     explicit unauthorized_error(const std::string& message) : agent_error(exit_code::unauthorized, message) {}
 };
 
-/// The port a donor's sidecar serves /backup on when --from names none.
-inline constexpr std::uint16_t default_donor_port = 3307;
-
-/// Where to fetch the backup from.
-struct donor_address {
-    std::string host;  ///< name or address, without brackets
-    std::uint16_t port = default_donor_port;
-    /// "host:port", or "[v6]:port" for an IPv6 literal.
-    std::string to_string() const;
-    bool operator==(const donor_address&) const = default;
-};
-
-/// Parses `host[:port]` or `[v6-address][:port]`. Errors say what is wrong with `text`.
-result<donor_address> parse_donor_address(std::string_view text);
-
-/// Full-jitter exponential backoff (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/):
-/// a delay uniform in [0, min(cap, first * 2^(attempt-1))), `unit` being a uniform draw in [0, 1).
-/// Spreads the retries of many replicas cloning from one donor instead of making them arrive together.
-std::chrono::milliseconds full_jitter_backoff(unsigned attempt, std::chrono::milliseconds first,
-                                              std::chrono::milliseconds cap, double unit);
-
 struct clone_options {
     donor_address donor;
     std::filesystem::path datadir = "/var/lib/mysql";
     std::optional<std::string> token;  ///< sent as "Authorization: Bearer"; none: no header
     backup_tools tools;                ///< xbstream for -x, xtrabackup for --prepare
-    bool force = false;                ///< clone over data the agent did not create (never over a completed clone)
+    bool force = false;  ///< replace data the agent did not create, at commit (never a completed clone)
+    /// The caller already holds the datadir's lock (init holds it across donors); null: the clone takes it.
+    const datadir_lock* lock = nullptr;
 
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};  ///< DNS + TCP connect, per attempt
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};     ///< no byte from the donor for this long
@@ -81,9 +66,10 @@ struct clone_outcome {
     clone_marker marker;          ///< the committed marker (or the existing one, if readable)
 };
 
-/// Runs a whole clone (settle the datadir, fetch with retries, extract, verify, prepare, commit) on the
-/// caller's executor. Throws no_donor_error, unauthorized_error, clone_failed_error, datadir_not_ours_error,
-/// file_error or config_error; on every failure the datadir is left without files of this clone.
+/// Runs a whole clone (lock and settle the datadir, fetch with retries, extract, verify, vet, prepare, commit)
+/// on the caller's executor. Throws no_donor_error, unauthorized_error, clone_failed_error,
+/// datadir_not_ours_error, datadir_busy_error, file_error or config_error; on every failure the datadir is left
+/// as the run found it (without files of this clone; data displaced by --force moved back).
 boost::asio::awaitable<clone_outcome> async_clone_datadir(clone_options options);
 
 /// async_clone_datadir on a private io_context, for callers without one.

@@ -17,6 +17,9 @@ namespace mysql_agent {
 inline constexpr std::string_view clone_staging_dir = ".mysql-agent-staging";    ///< stream extracted + prepared here
 inline constexpr std::string_view clone_journal_file = ".mysql-agent-commit";   ///< lists entries being moved
 inline constexpr std::string_view clone_marker_file = ".mysql-agent-clone.json"; ///< written last: clone complete
+/// `clone --force`: the datadir's foreign entries, moved aside at commit and removed once the marker is written
+/// (or moved back when the commit is undone).
+inline constexpr std::string_view clone_displaced_dir = ".mysql-agent-displaced";
 inline constexpr std::string_view replication_applied_file = ".mysql-agent-replication-applied";
 
 /// What a completed clone records.

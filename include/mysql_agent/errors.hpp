@@ -26,4 +26,9 @@ struct file_error : agent_error {
     explicit file_error(const std::string& message) : agent_error(exit_code::io, message) {}
 };
 
+/// Input data is malformed or unusable (a backup's metadata, a file far larger than its kind ever is).
+struct bad_input_error : agent_error {
+    explicit bad_input_error(const std::string& message) : agent_error(exit_code::bad_input, message) {}
+};
+
 }  // namespace mysql_agent

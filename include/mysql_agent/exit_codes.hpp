@@ -24,6 +24,8 @@ inline constexpr int clone_failed = 11;
 inline constexpr int unauthorized = 12;
 /// The datadir holds data the agent did not create; refused without --force.
 inline constexpr int datadir_not_ours = 13;
+/// Another mysql-agent clone or init holds the datadir (its lock): wait for it, or stop it.
+inline constexpr int datadir_busy = 14;
 /// An unexpected internal error (a bug): the message says where.
 inline constexpr int internal = 70;
 

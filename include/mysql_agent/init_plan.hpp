@@ -8,14 +8,15 @@
 #include <vector>
 
 #include "mysql_agent/datadir_state.hpp"
+#include "mysql_agent/donor_address.hpp"
 #include "mysql_agent/pod_identity.hpp"
 
 namespace mysql_agent {
 
 struct init_decision {
     bool clone = false;
-    /// When cloning: donors "host:port" in the order to try (each round tries them all, then backs off).
-    std::vector<std::string> donors;
+    /// When cloning: the donors in the order to try (each round tries them all, then backs off).
+    std::vector<donor_address> donors;
     /// One line for the log: why this decision.
     std::string reason;
 };
@@ -31,9 +32,8 @@ struct init_decision {
 ///   N>0     | no         | empty/unfinished  | HOST[:PORT]  | clone from that donor only (unfinished: cleaned first)
 ///   N>0     | no         | empty/unfinished  | none         | clone from <sts>-(N-1)...<sts>-0 .<service>:<backup-port>
 ///
-/// `clone_from` is already validated "host:port" text.
 init_decision decide_init(const pod_identity& self, datadir_kind datadir, bool no_clone,
-                          const std::optional<std::string>& clone_from, std::string_view service,
+                          const std::optional<donor_address>& clone_from, std::string_view service,
                           std::uint16_t backup_port);
 
 }  // namespace mysql_agent

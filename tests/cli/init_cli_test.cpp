@@ -138,7 +138,7 @@ TEST_CASE("the binary is statically linked", "[cli]") {
     CHECK(status == 0);
 }
 
-TEST_CASE("init on a replica: no donor reachable is exit 10; foreign data is kept", "[cli]") {
+TEST_CASE("init on a replica: no donor reachable is exit 10, foreign data is kept", "[cli]") {
     pod_dirs pod;
     const fs::path datadir = pod.root.path / "data";
     fs::create_directories(datadir);

@@ -3,6 +3,8 @@
 // Results are taken out of co_await before CHECK: GCC 12 miscompiles co_await inside Catch's macros, and
 // rejects initializer lists inside a co_await expression, so argument vectors are built first.
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -625,6 +627,45 @@ TEST_CASE("backup_server answers other paths 404, other methods 405, huge header
     if (failure) std::rethrow_exception(failure);
 }
 
+TEST_CASE("a request with a body is answered 400 at once, and never buffered", "[io][sidecar]") {
+    setup t;
+    asio::io_context ctx;
+    auto options = in_process_options(t.datadir);
+    options.auth_token = "the-token";
+    backup_server server(ctx.get_executor(), options);
+    server.start();
+    const std::uint16_t port = server.local_endpoint().port();
+    std::exception_ptr failure;
+    // What arrives after the header is never read: a chunk extension or trailer section of any size costs nothing.
+    const std::vector<std::string> heads = {
+        "GET /backup HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;",
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n",
+        "GET /backup HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n",
+    };
+    asio::co_spawn(
+        ctx,
+        [&]() -> asio::awaitable<void> {
+            for (const auto& head : heads) {
+                INFO(head);
+                tcp::socket s = co_await connect(port);
+                co_await asio::async_write(s, asio::buffer(head), nothrow_awaitable);
+                // The start of a flood (a chunk extension or trailers): the answer must not wait for its end.
+                const std::string flood(32 * 1024, head.find("1;") != std::string::npos ? 'a' : 'X');
+                co_await asio::async_write(s, asio::buffer(flood), nothrow_awaitable);
+                beast::flat_buffer buf;
+                response res;
+                co_await http::async_read(s, buf, res, nothrow_awaitable);
+                CHECK(res.result() == http::status::bad_request);
+                CHECK_THAT(res.body(), Catch::Contains("requests carry no body"));
+            }
+            CHECK(server.counters().snapshot().started == 0);
+            server.shutdown();
+        },
+        [&](std::exception_ptr e) { failure = e; });
+    ctx.run();
+    if (failure) std::rethrow_exception(failure);
+}
+
 TEST_CASE("backup_server drops a client that sends no request", "[io][sidecar]") {
     setup t;
     asio::io_context ctx;
@@ -727,30 +768,34 @@ TEST_CASE("read_secret_file trims trailing whitespace and never shows the conten
     CHECK_THROWS_AS(read_secret_file(d.path / "big" / "f", "--auth-token-file"), config_error);
 }
 
-TEST_CASE("sidecar removes private dirs left by a sidecar that died, and only those", "[io][sidecar]") {
+TEST_CASE("sidecar removes private dirs no live process holds, and only those", "[io][sidecar]") {
     setup t;
     const fs::path tmp = t.dir.path / "tmp";
     fs::create_directories(tmp);
-    // A pid that is certainly dead: a child we started and reaped.
-    const pid_t dead = ::fork();
-    if (dead == 0) ::_exit(0);
-    int status = 0;
-    ::waitpid(dead, &status, 0);
-    const fs::path stale = tmp / ("mysql-agent-backup-" + std::to_string(dead) + "-abc123");
-    const fs::path live = tmp / ("mysql-agent-backup-" + std::to_string(::getpid()) + "-def456");
-    const fs::path other = tmp / "mysql-agent-backup-notapid";
-    for (const auto& d : {stale, live, other}) {
+    // The owner of a live dir holds a flock on it; a dead owner's lock is gone with it, whatever its pid was (in
+    // a pod the sidecar is PID 1, so the dead owner's pid is the new sidecar's own: a pid in the name proved
+    // nothing). Names of the earlier, pid-carrying form are judged the same way.
+    const fs::path stale = tmp / "mysql-agent-backup-abc123";
+    const fs::path stale_pid_one = tmp / "mysql-agent-backup-1-ghi789";
+    const fs::path live = tmp / "mysql-agent-backup-def456";
+    const fs::path other = tmp / "not-ours-backup-xyz";
+    for (const auto& d : {stale, stale_pid_one, live, other}) {
         fs::create_directories(d);
         write_file(d / "client.cnf", "[client]\npassword=x\n");
     }
+    const int held = ::open(live.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    REQUIRE(held >= 0);
+    REQUIRE(::flock(held, LOCK_EX) == 0);
     run_coro([&](asio::any_io_executor) -> asio::awaitable<void> {
         auto env = t.env();
         env.push_back("TMPDIR=" + tmp.string());
         sidecar s = co_await start_sidecar(env, t.args("fake-backup-ok"));
         co_await stop_sidecar(s);
-        CHECK_THAT(s.logs(), Catch::Contains("left by a sidecar that died (pid " + std::to_string(dead) + ")"));
+        CHECK_THAT(s.logs(), Catch::Contains("removed " + stale.string() + ", left by a sidecar that died"));
     });
+    ::close(held);
     CHECK_FALSE(fs::exists(stale));
-    CHECK(fs::exists(live / "client.cnf"));   // another sidecar's, alive: untouched
+    CHECK_FALSE(fs::exists(stale_pid_one));
+    CHECK(fs::exists(live / "client.cnf"));   // held by a live process: untouched
     CHECK(fs::exists(other / "client.cnf"));  // not a name we make: untouched
 }

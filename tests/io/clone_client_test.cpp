@@ -320,6 +320,25 @@ private:
     pid_t pid_ = -1;
 };
 
+/// A ConfigMap directory with master.cnf and slave.cnf, and an empty conf.d, for `init`.
+std::pair<fs::path, fs::path> config_dirs(const fs::path& under) {
+    const auto src = under / "src";
+    const auto conf = under / "conf";
+    fs::create_directories(conf);
+    fs::create_directories(src);
+    write_file_atomically(src / "master.cnf", "[mysqld]\nlog-bin\n");
+    write_file_atomically(src / "slave.cnf", "[mysqld]\nread-only\n");
+    return {src, conf};
+}
+
+bool wait_until_exists(const fs::path& p, std::chrono::milliseconds limit) {
+    for (auto waited = 0ms; waited < limit; waited += 50ms) {
+        if (fs::exists(p)) return true;
+        std::this_thread::sleep_for(50ms);
+    }
+    return false;
+}
+
 /// Runs a shell command; returns its exit status and stdout.
 std::pair<int, std::string> shell(const std::string& command) {
     std::string out;
@@ -349,29 +368,6 @@ TEST_CASE("the test's xbstream writer frames chunks exactly as mbstream does", "
     w.file("xtrabackup_checkpoints",
            "backup_type = full-backuped\nfrom_lsn = 0\nto_lsn = 44404\nlast_lsn = 50170\nrecover_binlog_info = 0\n");
     CHECK(w.bytes == read_file(fixtures / "xbstream/mb1011_small_ok.xbs"));
-}
-
-TEST_CASE("parse_donor_address", "[io][clone]") {
-    CHECK(parse_donor_address("mysql-0.mysql").value() == donor_address{"mysql-0.mysql", 3307});
-    CHECK(parse_donor_address("mysql-0.mysql:4000").value() == donor_address{"mysql-0.mysql", 4000});
-    CHECK(parse_donor_address("10.0.0.7:3307").value() == donor_address{"10.0.0.7", 3307});
-    CHECK(parse_donor_address("[fd00::7]:3307").value() == donor_address{"fd00::7", 3307});
-    CHECK(parse_donor_address("[fd00::7]").value() == donor_address{"fd00::7", 3307});
-    CHECK(parse_donor_address("[fd00::7]:3307").value().to_string() == "[fd00::7]:3307");
-    for (const char* bad : {"", ":3307", "host:", "host:0", "host:65536", "host:33x", "fd00::7", "[fd00::7", "[::1]x",
-                            "a b:1", "http://x"}) {
-        INFO(bad);
-        CHECK_FALSE(parse_donor_address(bad).has_value());
-    }
-    CHECK_THAT(parse_donor_address("host:99999").message(), Catch::Contains("1..65535"));
-}
-
-TEST_CASE("full_jitter_backoff stays below the doubling ceiling and the cap", "[io][clone]") {
-    CHECK(full_jitter_backoff(1, 1000ms, 30s, 0.0) == 0ms);
-    CHECK(full_jitter_backoff(1, 1000ms, 30s, 0.999) == 999ms);
-    CHECK(full_jitter_backoff(3, 1000ms, 30s, 0.5) == 2000ms);   // ceiling 4 s
-    CHECK(full_jitter_backoff(6, 1000ms, 30s, 0.5) == 15000ms);  // ceiling 32 s capped at 30 s
-    CHECK(full_jitter_backoff(4000000000U, 1000ms, 30s, 0.5) == 15000ms);
 }
 
 TEST_CASE("progress lines carry bytes, MB/s and an ETA from the estimate", "[io][clone]") {
@@ -679,7 +675,7 @@ TEST_CASE("a refused connection is retried with backoff, then ends in no_donor",
     require_clean(tmp.path);
 }
 
-TEST_CASE("foreign data is refused and left untouched; --force replaces it", "[io][clone]") {
+TEST_CASE("foreign data is refused and left untouched, --force replaces it", "[io][clone]") {
     temp_dir tmp;
     fs::create_directories(tmp.path / "mysql");
     write_file_atomically(tmp.path / "ibdata1", "precious");
@@ -702,6 +698,163 @@ TEST_CASE("foreign data is refused and left untouched; --force replaces it", "[i
     CHECK(read_file(tmp.path / "ibdata1") == pseudo_random_bytes(300 * 1024, 1));
     CHECK_FALSE(fs::exists(tmp.path / "mysql/user.MYD"));
     CHECK(fs::exists(tmp.path / clone_marker_file));
+    CHECK_FALSE(fs::exists(tmp.path / std::string(clone_displaced_dir)));
+}
+
+TEST_CASE("clone --force deletes nothing until a donor's backup arrived whole and was prepared", "[io][clone]") {
+    temp_dir tmp;
+    fs::create_directories(tmp.path / "mysql");
+    write_file_atomically(tmp.path / "ibdata1", "precious");
+    write_file_atomically(tmp.path / "mysql/user.MYD", "root");
+    const auto before = entries(tmp.path);
+    const auto backup = synthetic_backup();
+    auto o = options_for(0, tmp.path);
+    o.force = true;
+    std::vector<scripted_reply> replies;
+    int expected = exit_code::clone_failed;
+
+    SECTION("nobody listens (a mistyped host or port)") {
+        temp_dir other;
+        o.donor.port = 1;  // refused
+        expected = exit_code::no_donor;
+    }
+    SECTION("the donor refuses the token") {
+        replies = {{plain_response(401, "Unauthorized")}};
+        expected = exit_code::unauthorized;
+    }
+    SECTION("the donor is busy") {
+        replies = {{plain_response(503, "Service Unavailable", "Retry-After: 1\r\n")}};
+        expected = exit_code::no_donor;
+    }
+    SECTION("the stream is cut") {
+        replies = {{ok_head() + chunked(cut(backup.bytes, backup.chunk_starts[3] + 10))}};
+    }
+    SECTION("--prepare fails") {
+        replies = {{good_response(backup.bytes)}};
+        o.tools.backup = fakes / "clone-xtrabackup-fail";
+    }
+    std::optional<fake_donor> donor;
+    if (!replies.empty()) {
+        donor.emplace(replies);
+        o.donor.port = donor->port();
+    }
+    const auto r = try_clone(o);
+    INFO(r.message);
+    CHECK(r.exit_code == expected);
+    CHECK(entries(tmp.path) == before);
+    CHECK(read_file(tmp.path / "ibdata1") == "precious");
+    CHECK(read_file(tmp.path / "mysql/user.MYD") == "root");
+}
+
+TEST_CASE("a hostile donor's stream never reaches --prepare or a path outside the datadir", "[io][clone]") {
+    temp_dir tmp;
+    const auto datadir = tmp.path / "data";
+    fs::create_directories(datadir);
+    const std::string elf = "\x7f" "ELF\x02\x01\x01" + pseudo_random_bytes(4096, 9);
+    xbstream_writer w;
+    w.file("ibdata1", pseudo_random_bytes(100 * 1024, 1));
+    std::vector<std::string> expected_text;
+    SECTION("a ../ entry in the middle") {
+        w.file("../escaped", "owned");
+        expected_text = {"refusing the donor's stream", "'../escaped'", "'..' component"};
+    }
+    SECTION("an absolute path") {
+        w.file(tmp.path.string() + "/abs", "owned");
+        expected_text = {"refusing the donor's stream", "is absolute"};
+    }
+    SECTION("the agent's reserved marker name") {
+        w.file(".mysql-agent-clone.json", "{}");
+        expected_text = {"refusing the donor's stream", "starts with '.'"};
+    }
+    SECTION("a shared object") {
+        w.file("evil.so", elf);
+        expected_text = {"refusing the donor's stream", "'evil.so' is a shared object"};
+    }
+    SECTION("a shared object under another name") {
+        w.file("shop/orders.frm", elf);
+        expected_text = {"refusing the donor's stream", "ELF executable or shared object"};
+    }
+    SECTION("a file no backup tool writes") {
+        w.file("run.sh", "#!/bin/sh\nid > /tmp/pwned\n");
+        expected_text = {"refusing the donor's backup before --prepare", "'run.sh'"};
+    }
+    SECTION("a .ren file that renames a table out of the datadir") {
+        w.file("shop/10.ren", "../../../etc/evil.ibd");
+        expected_text = {"refusing the donor's backup before --prepare", "shop/10.ren", "'..' component"};
+    }
+    SECTION("backup-my.cnf with a data file outside the backup") {
+        w.file("backup-my.cnf", "[mysqld]\ninnodb_data_file_path=/etc/passwd:10M\n");
+        expected_text = {"refusing the donor's backup before --prepare", "innodb_data_file_path"};
+    }
+    SECTION("a 2 MiB xtrabackup_binlog_info") {
+        w.file("xtrabackup_binlog_info", std::string(2 * 1024 * 1024, '1'));
+        expected_text = {"refusing the donor's backup before --prepare", "xtrabackup_binlog_info", "far more"};
+    }
+    w.file("xtrabackup_checkpoints", read_file(fixtures / "backup-metadata/mb1011_checkpoints_backup.txt"));
+    w.file("xtrabackup_info", read_file(fixtures / "backup-metadata/mb1011_info.txt"));
+    // The fake --prepare would record that it ran: it must not have.
+    auto o = options_for(0, datadir);
+    o.tools.backup = fakes / "clone-xtrabackup-record";
+    const fs::path prepared_flag = tmp.path / "prepare-ran";
+    ::setenv("FAKE_PREPARE_FLAG", prepared_flag.c_str(), 1);
+    fake_donor donor({{good_response(w.bytes)}});
+    o.donor.port = donor.port();
+    const auto r = try_clone(o);
+    ::unsetenv("FAKE_PREPARE_FLAG");
+    INFO(r.message);
+    CHECK(r.exit_code == exit_code::clone_failed);
+    for (const auto& t : expected_text) CHECK_THAT(r.message, Catch::Contains(t));
+    CHECK_FALSE(fs::exists(prepared_flag));
+    CHECK_FALSE(fs::exists(tmp.path / "escaped"));
+    CHECK_FALSE(fs::exists(tmp.path / "abs"));
+    require_clean(datadir);
+}
+
+TEST_CASE("backup-my.cnf reaches --prepare rebuilt: no plugin, no include", "[io][clone]") {
+    temp_dir tmp;
+    const auto datadir = tmp.path / "data";
+    fs::create_directories(datadir);
+    xbstream_writer w;
+    w.file("ibdata1", pseudo_random_bytes(100 * 1024, 1));
+    w.file("backup-my.cnf", "[mysqld]\ninnodb_page_size=16384\nplugin_dir=" + tmp.path.string() +
+                                "\nplugin_load=evil.so\n!include /etc/shadow\n");
+    w.file("xtrabackup_checkpoints", read_file(fixtures / "backup-metadata/mb1011_checkpoints_backup.txt"));
+    w.file("xtrabackup_info", read_file(fixtures / "backup-metadata/mb1011_info.txt"));
+    w.file("xtrabackup_binlog_info", read_file(fixtures / "backup-metadata/mb1011_binlog_info_gtid.txt"));
+    fake_donor donor({{good_response(w.bytes)}});
+    const auto r = try_clone(options_for(donor.port(), datadir));
+    REQUIRE(r.message == "");
+    const auto cnf = read_file(datadir / "backup-my.cnf");
+    CHECK_THAT(cnf, Catch::Contains("innodb_page_size=16384"));
+    CHECK_THAT(cnf, !Catch::Contains("plugin"));
+    CHECK_THAT(cnf, !Catch::Contains("include"));
+}
+
+TEST_CASE("a donor that floods the response buffer fails the clone at a bounded size", "[io][clone]") {
+    temp_dir tmp;
+    const auto backup = synthetic_backup();
+    const std::string& b = backup.bytes;
+    std::string reply;
+    std::string why;
+    SECTION("a chunk extension of 4 MiB") {
+        reply = ok_head() + chunked(cut(b, 5000)) + "400;" + std::string(4 << 20, 'a') + "\r\n";
+        why = "chunk header or trailer section larger than";
+    }
+    SECTION("trailers that never end") {
+        reply = ok_head() + chunked(b) + "0\r\n";
+        for (int i = 0; i < 200000; ++i) reply += "X-a: b\r\n";
+        why = "chunk header or trailer section larger than";
+    }
+    SECTION("a response header of 1 MiB") {
+        reply = "HTTP/1.1 200 OK\r\nX-Big: " + std::string(1 << 20, 'h') + "\r\n\r\n";
+        why = "response header larger than";
+    }
+    fake_donor donor({{reply}});
+    const auto r = try_clone(options_for(donor.port(), tmp.path));
+    INFO(r.message);
+    CHECK(r.exit_code == exit_code::clone_failed);
+    CHECK_THAT(r.message, Catch::Contains(why));
+    require_clean(tmp.path);
 }
 
 TEST_CASE("the clone binary: a signal mid-stream leaves nothing, or what the next run cleans", "[io][clone]") {
@@ -791,6 +944,70 @@ TEST_CASE("the clone command line: exit codes and messages a person can act on",
         INFO(out);
         CHECK(rc == exit_code::config);
         CHECK_THAT(out, Catch::Contains("1..65535"));
+    }
+    SECTION("a duration flag out of range: exit config, naming the flag") {
+        for (const char* flag : {"--connect-timeout 1e17", "--idle-timeout 1e300", "--timeout -1", "--retry-for 1e20",
+                                 "--connect-timeout 0", "--idle-timeout nan"}) {
+            const auto [rc, out] = run_agent(fmt::format("clone --from 127.0.0.1:1 --datadir {} {} {}",
+                                                         quoted(datadir.string()), flag, tools));
+            INFO(flag << ": " << out);
+            CHECK(rc == exit_code::config);
+            CHECK_THAT(out, Catch::Contains(std::string(flag).substr(0, std::string(flag).find(' '))));
+            CHECK_THAT(out, Catch::Contains("expected a number of seconds"));
+        }
+    }
+    SECTION("two clones into one datadir: the second is told who holds it") {
+        const auto backup = synthetic_backup();
+        const std::size_t midway = backup.chunk_starts[backup.chunk_starts.size() / 2];
+        fake_donor stalling({{ok_head() + chunked(cut(backup.bytes, midway)), true}});
+        background_process first({AGENT_BINARY, "clone", "--from", fmt::format("127.0.0.1:{}", stalling.port()),
+                                  "--datadir", datadir.string(), "--xtrabackup", (fakes / "clone-xtrabackup").string(),
+                                  "--xbstream", "/usr/bin/mbstream", "--idle-timeout", "30"});
+        REQUIRE(wait_until_exists(datadir / std::string(clone_staging_dir), 10s));
+        const auto [rc, out] = run_agent(fmt::format("clone --from 127.0.0.1:1 --datadir {} {}",
+                                                     quoted(datadir.string()), tools));
+        INFO(out);
+        CHECK(rc == exit_code::datadir_busy);
+        CHECK_THAT(out, Catch::Contains("another mysql-agent run (process "));
+        CHECK_THAT(out, Catch::Contains(datadir.string()));
+        CHECK(fs::exists(datadir / std::string(clone_staging_dir)));  // the first run's work is untouched
+    }
+    SECTION("init tries the donor again after a failed stream, in the same run") {
+        const auto backup = synthetic_backup();
+        const auto [src, conf] = config_dirs(tmp.path);
+        // The first attempt is cut mid-stream (a donor killed), the second serves the whole backup.
+        fake_donor donor({{ok_head() + chunked(cut(backup.bytes, backup.chunk_starts[3] + 7))},
+                          {good_response(backup.bytes)}});
+        const auto [rc, out] = run_agent(fmt::format(
+            "init --hostname mysql-1 --config-src {} --config-dir {} --datadir {} --clone-from 127.0.0.1:{} "
+            "--clone-wait 60 {}",
+            quoted(src.string()), quoted(conf.string()), quoted(datadir.string()), donor.port(), tools));
+        INFO(out);
+        CHECK(rc == exit_code::ok);
+        CHECK_THAT(out, Catch::Contains("trying the next donor"));
+        CHECK(donor.connections() == 2);
+        CHECK(fs::exists(datadir / clone_marker_file));
+    }
+    SECTION("init answers SIGTERM within a second while it waits for donors") {
+        const auto [src, conf] = config_dirs(tmp.path);
+        pid_t pid = 0;
+        std::vector<std::string> args = {AGENT_BINARY, "init", "--hostname", "mysql-1", "--config-src", src.string(),
+                                         "--config-dir", conf.string(), "--datadir", datadir.string(),
+                                         "--clone-from", "127.0.0.1:1", "--clone-wait", "600", "--xtrabackup",
+                                         (fakes / "clone-xtrabackup").string(), "--xbstream", "/usr/bin/mbstream"};
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        REQUIRE(::posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
+        std::this_thread::sleep_for(2500ms);  // refused at once, then waiting between rounds
+        const auto sent = std::chrono::steady_clock::now();
+        ::kill(pid, SIGTERM);
+        int status = 0;
+        REQUIRE(::waitpid(pid, &status, 0) == pid);
+        CHECK(std::chrono::steady_clock::now() - sent < 1s);
+        REQUIRE(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == exit_code::clone_failed);
+        require_clean(datadir);
     }
     SECTION("a completed clone: exit 0, nothing fetched, and how to clone again") {
         const auto backup = synthetic_backup();

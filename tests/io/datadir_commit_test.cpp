@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -17,7 +18,9 @@
 #include "mysql_agent/atomic_file.hpp"
 #include "mysql_agent/clone_marker.hpp"
 #include "mysql_agent/datadir_commit.hpp"
+#include "mysql_agent/datadir_lock.hpp"
 #include "mysql_agent/datadir_state.hpp"
+#include "mysql_agent/staged_backup.hpp"
 
 namespace {
 
@@ -87,7 +90,12 @@ TEST_CASE("gather_datadir_facts lists the top-level names and the journal", "[io
     auto facts = gather_datadir_facts(tmp.path);
     std::sort(facts.entries.begin(), facts.entries.end());
     CHECK(facts.entries == std::vector<std::string>{".mysql-agent-commit", "ibdata1", "lost+found"});
-    CHECK(facts.journal == std::vector<std::string>{"ibdata1", "mysql"});
+    REQUIRE(facts.journal.has_value());
+    CHECK(facts.journal->incoming == std::vector<journal_entry>{{"ibdata1", 0}, {"mysql", 0}});
+    struct stat st {};
+    REQUIRE(::lstat((tmp.path / "ibdata1").c_str(), &st) == 0);
+    CHECK(facts.inodes.at("ibdata1") == st.st_ino);
+    CHECK(facts.displaced.empty());
 
     CHECK_THROWS_AS(gather_datadir_facts(tmp.path / "missing"), file_error);
 }
@@ -113,15 +121,17 @@ TEST_CASE("foreign data is refused and left untouched", "[io][datadir]") {
     CHECK(read_file(tmp.path / "ibdata1") == "precious");
     CHECK(read_file(tmp.path / "mysql/user.MYD") == "root");
 
-    SECTION("--force deletes it, but not lost+found") {
+    SECTION("--force deletes nothing before the commit: only the stale staging dir goes") {
         fs::create_directories(tmp.path / "lost+found");
         const auto verdict = settle_datadir(tmp.path, true);
-        CHECK(verdict.kind == datadir_kind::unfinished_clone);
-        CHECK(entries(tmp.path) == std::vector<std::string>{"lost+found"});
+        CHECK(verdict.kind == datadir_kind::foreign);
+        CHECK(verdict.to_displace == std::vector<std::string>{"ibdata1", "mysql"});
+        CHECK(entries(tmp.path) == std::vector<std::string>{"ibdata1", "lost+found", "mysql"});
+        CHECK(read_file(tmp.path / "ibdata1") == "precious");
     }
 }
 
-TEST_CASE("a missing datadir is created; an empty one is left as it is", "[io][datadir]") {
+TEST_CASE("a missing datadir is created, an empty one is left as it is", "[io][datadir]") {
     temp_dir tmp;
     CHECK(settle_datadir(tmp.path / "data", false).kind == datadir_kind::empty);
     CHECK(fs::is_directory(tmp.path / "data"));
@@ -338,4 +348,98 @@ TEST_CASE("file errors name the path and the OS error", "[io][atomic_file]") {
         Catch::Contains((tmp.path / "no-dir/file").string()) && Catch::Contains("No such file or directory"));
     CHECK_THAT(describe_file_failure("cannot write", "/data/x", ENOSPC),
                Catch::Contains("No space left on device") && Catch::Contains("grow the PersistentVolume"));
+}
+
+TEST_CASE("a commit with --force moves foreign data aside and deletes it only after the marker", "[io][datadir]") {
+    temp_dir tmp;
+    fs::create_directories(tmp.path / "lost+found");
+    put(tmp.path / "ibdata1", "old system tablespace");
+    put(tmp.path / "olddb/t.ibd", "old table");
+    put(tmp.path / "notes.txt", "an operator's notes");
+    REQUIRE(settle_datadir(tmp.path, true).kind == datadir_kind::foreign);
+    staged_backup(tmp.path);
+    commit_staging(tmp.path, sample_marker(), {.run = "test/1/now/00000000", .replace = true});
+    CHECK(read_file(tmp.path / "ibdata1") == std::string(64 * 1024, 'i'));
+    CHECK_FALSE(fs::exists(tmp.path / "olddb"));
+    CHECK_FALSE(fs::exists(tmp.path / "notes.txt"));
+    CHECK_FALSE(fs::exists(tmp.path / std::string(clone_displaced_dir)));
+    CHECK_FALSE(fs::exists(tmp.path / std::string(clone_journal_file)));
+    CHECK(fs::exists(tmp.path / "lost+found"));
+    CHECK(read_clone_marker(tmp.path) == sample_marker());
+}
+
+TEST_CASE("with --force, a kill during the commit gives the foreign data back, byte for byte", "[io][datadir]") {
+    temp_dir tmp;
+    put(tmp.path / "ibdata1", "old system tablespace");
+    put(tmp.path / "olddb/t.ibd", "old table");
+    const auto staging = staged_backup(tmp.path);
+    const auto displaced = tmp.path / std::string(clone_displaced_dir);
+    clone_journal j;
+    j.run = "mysql-1/4711/2026-12-01T00:00:00Z/0badf00d";
+    for (const auto& n : entries(staging)) j.incoming.push_back({n, 0});
+    j.displaced = {"ibdata1", "olddb"};
+
+    SECTION("killed while moving the foreign entries aside") {
+        j.phase = commit_phase::displacing;
+        put(tmp.path / std::string(clone_journal_file), format_journal(j));
+        fs::create_directories(displaced);
+        fs::rename(tmp.path / "olddb", displaced / "olddb");
+    }
+    SECTION("killed while moving the backup in") {
+        j.phase = commit_phase::moving;
+        fs::create_directories(displaced);
+        fs::rename(tmp.path / "olddb", displaced / "olddb");
+        fs::rename(tmp.path / "ibdata1", displaced / "ibdata1");
+        // The journal records the inodes of what it moves in (a rename keeps them).
+        for (auto& e : j.incoming) {
+            struct stat st {};
+            REQUIRE(::lstat((staging / e.name).c_str(), &st) == 0);
+            e.inode = st.st_ino;
+        }
+        put(tmp.path / std::string(clone_journal_file), format_journal(j));
+        fs::rename(staging / "ibdata1", tmp.path / "ibdata1");
+        fs::rename(staging / "mysql", tmp.path / "mysql");
+    }
+    INFO(classify_datadir(gather_datadir_facts(tmp.path), false).reason);
+    CHECK(classify_datadir(gather_datadir_facts(tmp.path), false).kind == datadir_kind::unfinished_clone);
+    // Without --force the next run undoes the commit, then finds the foreign data again and refuses it.
+    CHECK_THROWS_AS(settle_datadir(tmp.path, false), datadir_not_ours_error);
+    CHECK(entries(tmp.path) == std::vector<std::string>{"ibdata1", "olddb"});
+    CHECK(read_file(tmp.path / "ibdata1") == "old system tablespace");
+    CHECK(read_file(tmp.path / "olddb/t.ibd") == "old table");
+}
+
+TEST_CASE("a journaled name whose entry was replaced by hand is not removed", "[io][datadir]") {
+    temp_dir tmp;
+    const auto staging = staged_backup(tmp.path);
+    clone_journal j;
+    j.run = "mysql-1/1/2026-12-01T00:00:00Z/00000001";
+    struct stat st {};
+    REQUIRE(::lstat((staging / "ibdata1").c_str(), &st) == 0);
+    j.incoming.push_back({"ibdata1", st.st_ino});
+    put(tmp.path / std::string(clone_journal_file), format_journal(j));
+    fs::remove_all(staging);
+    put(tmp.path / "ibdata1", "restored by hand from a backup");  // a new file: another inode
+    const auto verdict = classify_datadir(gather_datadir_facts(tmp.path), false);
+    CHECK(verdict.kind == datadir_kind::foreign);
+    CHECK_THROWS_AS(settle_datadir(tmp.path, false), datadir_not_ours_error);
+    CHECK(read_file(tmp.path / "ibdata1") == "restored by hand from a backup");
+}
+
+TEST_CASE("one run at a time holds a datadir, and the second is told who holds it", "[io][datadir]") {
+    temp_dir tmp;
+    std::optional<datadir_lock> first;
+    first.emplace(tmp.path / "data");
+    CHECK(fs::is_directory(tmp.path / "data"));
+    CHECK_THAT(first->run(), Catch::Contains("/" + std::to_string(::getpid()) + "/"));
+    try {
+        datadir_lock second(tmp.path / "data");
+        FAIL("a second lock was granted");
+    } catch (const datadir_busy_error& e) {
+        CHECK(e.exit_code == exit_code::datadir_busy);
+        CHECK_THAT(e.what(), Catch::Contains("process " + std::to_string(::getpid())));
+        CHECK_THAT(e.what(), Catch::Contains((tmp.path / "data").string()));
+    }
+    first.reset();
+    CHECK_NOTHROW(datadir_lock(tmp.path / "data"));
 }

@@ -2,18 +2,20 @@
 
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
-using mysql_agent::classify_datadir;
-using mysql_agent::datadir_facts;
-using mysql_agent::datadir_kind;
+#include "mysql_agent/clone_journal.hpp"
+
+using namespace mysql_agent;
 
 namespace {
 
 const std::string marker = ".mysql-agent-clone.json";
 const std::string journal = ".mysql-agent-commit";
 const std::string staging = ".mysql-agent-staging";
+const std::string displaced = ".mysql-agent-displaced";
 
 const char* name_of(datadir_kind k) {
     switch (k) {
@@ -25,71 +27,179 @@ const char* name_of(datadir_kind k) {
     return "?";
 }
 
+/// A journal in phase moving whose `in` entries have unknown inodes (as a version 1 journal reads).
+clone_journal moving(std::vector<std::string> names) {
+    clone_journal j;
+    for (auto& n : names) j.incoming.push_back({std::move(n), 0});
+    return j;
+}
+
+clone_journal displacing(std::vector<std::string> in, std::vector<std::string> out) {
+    clone_journal j = moving(std::move(in));
+    j.phase = commit_phase::displacing;
+    j.displaced = std::move(out);
+    return j;
+}
+
 }  // namespace
 
 TEST_CASE("datadir classification follows the decision table", "[stream]") {
+    using strings = std::vector<std::string>;
     struct row {
         const char* name;
-        std::vector<std::string> entries;
-        std::vector<std::string> journaled;
+        strings entries;
+        std::optional<clone_journal> journal;
         bool force;
         datadir_kind kind;
-        std::vector<std::string> to_remove;  // in order: the journal always last
+        strings to_remove;  // in order: the journal always last
         std::string reason_part;
+        strings to_displace = {};
     };
     const std::vector<row> rows = {
         // marker | journal | staging | other data -> verdict
         {"marker: a completed clone is kept", {marker, "ibdata1", "mysql"}, {}, false, datadir_kind::cloned, {},
          "completed clone"},
         {"marker + journal + staging: cloned, and the commit's leftovers go",
-         {"ibdata1", journal, marker, staging, "mysql"}, {"ibdata1", "mysql"}, false, datadir_kind::cloned,
+         {"ibdata1", journal, marker, staging, "mysql"}, moving({"ibdata1", "mysql"}), false, datadir_kind::cloned,
          {staging, journal}, "removing the leftovers"},
+        {"marker + displaced dir: the replaced data goes after the commit", {marker, displaced, "ibdata1", journal},
+         moving({"ibdata1"}), false, datadir_kind::cloned, {displaced, journal}, "leftovers"},
         {"marker + staging only: cloned, staging goes", {marker, staging}, {}, false, datadir_kind::cloned, {staging},
          "completed clone"},
         {"marker with force: still cloned, force never deletes a clone", {marker, "ibdata1"}, {}, true,
          datadir_kind::cloned, {}, "completed clone"},
         {"journal, everything else journaled: unfinished, journaled entries then staging then journal",
-         {"mysql", journal, staging, "ibdata1"}, {"ibdata1", "mysql", "ib_logfile0"}, false,
+         {"mysql", journal, staging, "ibdata1"}, moving({"ibdata1", "mysql", "ib_logfile0"}), false,
          datadir_kind::unfinished_clone, {"ibdata1", "mysql", staging, journal}, "interrupted clone commit"},
-        {"journal alone (every move undone or never started): unfinished, journal goes", {journal}, {"ibdata1"}, false,
-         datadir_kind::unfinished_clone, {journal}, "interrupted clone commit"},
-        {"journal without staging, entries journaled: unfinished", {journal, "ibdata1"}, {"ibdata1"}, false,
+        {"journal alone (every move undone or never started): unfinished, journal goes", {journal},
+         moving({"ibdata1"}), false, datadir_kind::unfinished_clone, {journal}, "interrupted clone commit"},
+        {"journal without staging, entries journaled: unfinished", {journal, "ibdata1"}, moving({"ibdata1"}), false,
          datadir_kind::unfinished_clone, {"ibdata1", journal}, "interrupted clone commit"},
         {"journal + an entry it does not list: foreign, nothing deleted", {journal, staging, "ibdata1", "notes.txt"},
-         {"ibdata1"}, false, datadir_kind::foreign, {}, "1 entry that it does not list (notes.txt)"},
+         moving({"ibdata1"}), false, datadir_kind::foreign, {}, "1 entry that it does not account for (notes.txt)"},
+        {"journal + an unlisted entry, with force: still foreign, force does not guess",
+         {journal, staging, "ibdata1", "notes.txt"}, moving({"ibdata1"}), true, datadir_kind::foreign, {},
+         "something else wrote there"},
+        {"displacing: the foreign entries not yet moved stay, the rest goes back", {journal, staging, displaced,
+         "ibdata1"}, displacing({"ibdata1", "mysql"}, {"ibdata1", "notes"}), false, datadir_kind::unfinished_clone,
+         {staging, displaced, journal}, "interrupted clone commit"},
+        {"displacing + an entry it does not list: foreign", {journal, displaced, "ibdata1", "new.txt"},
+         displacing({"ibdata1"}, {"ibdata1"}), false, datadir_kind::foreign, {}, "(new.txt)"},
+        {"moving after displacing: what was moved in goes, then the displaced dir",
+         {journal, staging, displaced, "ibdata1"}, [] {
+             auto j = displacing({"ibdata1", "mysql"}, {"ibdata1", "notes"});
+             j.phase = commit_phase::moving;
+             return j;
+         }(),
+         false, datadir_kind::unfinished_clone, {"ibdata1", staging, displaced, journal}, "interrupted clone commit"},
         {"staging alone: unfinished, staging goes", {staging}, {}, false, datadir_kind::unfinished_clone, {staging},
          "staging"},
         {"staging + other data: foreign", {staging, "ibdata1"}, {}, false, datadir_kind::foreign, {},
          "1 entry not created by mysql-agent (ibdata1)"},
+        {"a displaced dir without a journal: foreign, even with force", {displaced, "ibdata1"}, {}, true,
+         datadir_kind::foreign, {}, "move its entries back by hand"},
         {"nothing at all: empty", {}, {}, false, datadir_kind::empty, {}, "empty"},
         {"only lost+found: empty", {"lost+found"}, {}, false, datadir_kind::empty, {}, "empty"},
         {"data without our files: foreign, never deleted",
          {"ibdata1", "mysql", "performance_schema", "lost+found", "aria_log.00000001"}, {}, false,
          datadir_kind::foreign, {}, "4 entries not created by mysql-agent (aria_log.00000001, ibdata1, mysql, ...)"},
-        // --force
-        {"force on foreign data: unfinished, every entry but lost+found goes",
-         {"mysql", "lost+found", "ibdata1"}, {}, true, datadir_kind::unfinished_clone, {"ibdata1", "mysql"}, "--force"},
-        {"force on journal + unlisted entry: all of it goes, journal last", {journal, staging, "ibdata1", "notes.txt"},
-         {"ibdata1"}, true, datadir_kind::unfinished_clone, {"ibdata1", "notes.txt", staging, journal}, "--force"},
-        {"force on staging + data: all of it goes", {staging, "ibdata1"}, {}, true, datadir_kind::unfinished_clone,
-         {"ibdata1", staging}, "--force"},
+        // --force: nothing is removed now; the commit displaces the data
+        {"force on foreign data: foreign, to be displaced at commit, nothing removed now",
+         {"mysql", "lost+found", "ibdata1"}, {}, true, datadir_kind::foreign, {}, "--force", {"ibdata1", "mysql"}},
+        {"force on staging + data: only the stale staging goes now", {staging, "ibdata1"}, {}, true,
+         datadir_kind::foreign, {staging}, "--force", {"ibdata1"}},
         {"force on an empty datadir: still empty", {"lost+found"}, {}, true, datadir_kind::empty, {}, "empty"},
         {"force on an unfinished clone changes nothing", {staging}, {}, true, datadir_kind::unfinished_clone,
          {staging}, "staging"},
         // what the I/O layer may hand over
         {"lost+found next to a staging dir is ignored", {"lost+found", staging}, {}, false,
          datadir_kind::unfinished_clone, {staging}, "staging"},
-        {"journal listing lost+found never gets it deleted", {journal, "lost+found"}, {"lost+found"}, false,
+        {"journal listing lost+found never gets it deleted", {journal, "lost+found"}, moving({"lost+found"}), false,
          datadir_kind::unfinished_clone, {journal}, "interrupted"},
         {". and .. from readdir are not entries", {".", "..", "lost+found"}, {}, false, datadir_kind::empty, {},
          "empty"},
     };
     for (const auto& r : rows) {
         SECTION(r.name) {
-            const auto v = classify_datadir(datadir_facts{r.entries, r.journaled}, r.force);
+            datadir_facts facts;
+            facts.entries = r.entries;
+            facts.journal = r.journal;
+            const auto v = classify_datadir(facts, r.force);
             CHECK(std::string(name_of(v.kind)) == name_of(r.kind));
             CHECK(v.to_remove == r.to_remove);
+            CHECK(v.to_displace == r.to_displace);
             CHECK_THAT(v.reason, Catch::Contains(r.reason_part));
         }
+    }
+}
+
+TEST_CASE("the journal's inodes tell the commit's entries from ones put back by hand", "[stream]") {
+    datadir_facts facts;
+    facts.entries = {journal, "ibdata1", "mysql"};
+    clone_journal j;
+    j.run = "mysql-1/42/2026-12-01T00:00:00Z/0badcafe";
+    j.incoming = {{"ibdata1", 1001}, {"mysql", 1002}};
+    facts.journal = j;
+    facts.inodes = {{journal, 7}, {"ibdata1", 1001}, {"mysql", 1002}};
+    SECTION("same inodes: the commit's own entries, removed") {
+        const auto v = classify_datadir(facts, false);
+        CHECK(v.kind == datadir_kind::unfinished_clone);
+        CHECK(v.to_remove == std::vector<std::string>{"ibdata1", "mysql", journal});
+        CHECK_THAT(v.reason, Catch::Contains("written by run mysql-1/42/"));
+    }
+    SECTION("an entry restored by hand under a journaled name: foreign, nothing removed") {
+        facts.inodes["mysql"] = 5555;
+        const auto v = classify_datadir(facts, false);
+        CHECK(v.kind == datadir_kind::foreign);
+        CHECK(v.to_remove.empty());
+        CHECK_THAT(v.reason, Catch::Contains("(mysql)"));
+    }
+}
+
+TEST_CASE("an unreadable journal makes the datadir foreign", "[stream]") {
+    datadir_facts facts;
+    facts.entries = {journal, "ibdata1"};
+    facts.journal_unreadable = true;
+    const auto v = classify_datadir(facts, true);
+    CHECK(v.kind == datadir_kind::foreign);
+    CHECK(v.to_remove.empty());
+    CHECK(v.to_displace.empty());
+}
+
+TEST_CASE("an interrupted --force commit gives the displaced data back", "[stream]") {
+    datadir_facts facts;
+    facts.entries = {journal, displaced, staging};
+    facts.journal = displacing({"ibdata1"}, {"old1", "old2"});
+    facts.displaced = {"old1", "old2"};
+    const auto v = classify_datadir(facts, false);
+    CHECK(v.kind == datadir_kind::unfinished_clone);
+    CHECK(v.to_restore == std::vector<std::string>{"old1", "old2"});
+    CHECK(v.to_remove == std::vector<std::string>{staging, displaced, journal});
+}
+
+TEST_CASE("the commit journal: version 2 round trip and version 1", "[stream]") {
+    clone_journal j;
+    j.run = "mysql-2/77/2026-12-01T18:00:00Z/deadbeef";
+    j.phase = commit_phase::displacing;
+    j.incoming = {{"ibdata1", 12}, {"mysql", 13}, {"a b", 14}};
+    j.displaced = {"old data", "x"};
+    const auto text = format_journal(j);
+    CHECK_THAT(text, Catch::StartsWith("mysql-agent clone journal v2\n"));
+    const auto back = parse_journal(text);
+    REQUIRE(back.has_value());
+    CHECK(*back == j);
+
+    const auto v1 = parse_journal("ibdata1\nmysql\n\nshop\n");
+    REQUIRE(v1.has_value());
+    CHECK(v1->phase == commit_phase::moving);
+    CHECK(v1->run.empty());
+    CHECK(v1->incoming == std::vector<journal_entry>{{"ibdata1", 0}, {"mysql", 0}, {"shop", 0}});
+
+    for (const char* bad : {"mysql-agent clone journal v2\nrun x\n",
+                            "mysql-agent clone journal v2\nphase sideways\n",
+                            "mysql-agent clone journal v2\nphase moving\nin x ibdata1\n",
+                            "mysql-agent clone journal v2\nphase moving\nwhat is this\n"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_journal(bad).has_value());
     }
 }

@@ -250,7 +250,7 @@ TEST_CASE("unusable coordinates are errors, not SQL", "[sql]") {
     }
 }
 
-TEST_CASE("values from input stay one literal; the password shows only when asked", "[sql]") {
+TEST_CASE("values from input stay one literal, the password shows only when asked", "[sql]") {
     const auto v = *parse_server_version("8.0.36");
     const auto start = *choose_start_coordinates(from_primary("binlog.000001", 4), v, "", gtid_choice::automatic);
     const replication_source hostile{"db'; DROP TABLE t; --", 3307, "re'pl", std::string("p'w\\d")};

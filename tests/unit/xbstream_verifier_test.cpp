@@ -236,7 +236,7 @@ TEST_CASE("xbstream: the intact fixture plus an info file is a complete backup",
     CHECK(v.completed.count("xtrabackup_info") == 1);
 }
 
-TEST_CASE("xbstream: a cut at any byte is detected; only the full stream passes", "[stream]") {
+TEST_CASE("xbstream: a cut at any byte is detected, only the full stream passes", "[stream]") {
     const stream_builder b = realistic_stream();
     const std::string& s = b.bytes();
     REQUIRE(run(s).finish.empty());
@@ -354,8 +354,9 @@ TEST_CASE("xbstream: framing and completeness errors", "[stream]") {
          "xbstream chunk at byte " + last_start(after_end) + " carries data for ibdata1 after that file's end chunk"},
         {"a second end chunk for the same file", second_end.bytes(), true,
          "second xbstream end chunk for ibdata1 at byte " + last_start(second_end)},
-        {"a path with control characters is escaped in messages", stream_builder().payload("a\nb", "x", 3).bytes(),
-         true, "out-of-order xbstream chunk for a\\x0ab at byte 0"},
+        {"a path with control characters is refused, escaped in the message",
+         stream_builder().payload("a\nb", "x", 3).bytes(), true,
+         "refusing the donor's stream at byte 0: the path 'a\\x0ab' has the character '\\x0a'"},
         {"cut inside a payload", stream_builder().payload("ibdata1", "0123456789", 0).bytes().substr(0, 45), false,
          "stream cut at byte 45 inside the payload of ibdata1 (6 more bytes were due in the chunk that starts at byte "
          "0)"},
@@ -401,7 +402,6 @@ TEST_CASE("xbstream: complete streams", "[stream]") {
         {"a 511-byte path is accepted", stream_builder().file(std::string(511, 'p'), "x").metadata().bytes(), 6},
         {"a zero-length payload chunk", stream_builder().payload("f", "", 0).payload("f", "ab", 0).end("f").metadata()
                                              .bytes(), 7},
-        {"an empty path", stream_builder().file("", "x").metadata().bytes(), 6},
         {"an ignorable unknown chunk is skipped and touches no file's offsets",
          stream_builder().payload("f", "ab", 0).payload("f", "zz", 42, 1, 'Z').payload("f", "c", 2).end("f").metadata()
              .bytes(), 8},
@@ -421,6 +421,83 @@ TEST_CASE("xbstream: complete streams", "[stream]") {
             CHECK(run(r.bytes, byte_by_byte(r.bytes.size())) == v);
         }
     }
+}
+
+TEST_CASE("xbstream: names and files no backup tool writes are refused at their chunk header", "[stream]") {
+    const std::string elf = "\x7f" "ELF\x02\x01\x01" + std::string(100, '\0');
+    struct row {
+        const char* name;
+        stream_builder hostile;
+        std::string expected;
+    };
+    const std::vector<row> rows = {
+        {"a ../ entry in the middle", stream_builder().file("ibdata1", "abc").file("../x", "owned").metadata(),
+         "the path '../x' has a '..' component"},
+        {"an absolute path", stream_builder().file("/etc/cron.d/x", "* * * * * root id").metadata(),
+         "the path '/etc/cron.d/x' is absolute"},
+        {"the agent's own marker", stream_builder().file(".mysql-agent-clone.json", "{}").metadata(),
+         "starts with '.'"},
+        {"a hidden file in a database", stream_builder().file("shop/.hidden", "x").metadata(), "starts with '.'"},
+        {"a shared object by name", stream_builder().file("evil.so", "not even elf").metadata(), "is a shared object"},
+        {"an empty path", stream_builder().file("", "x").metadata(), "is empty"},
+        {"an end chunk alone for a bad name", stream_builder().end("../y").metadata(), "'..' component"},
+        {"a shared object under a data file's name that is not a page file", stream_builder().file("shop/t.frm", elf)
+             .metadata(), "'shop/t.frm' is an ELF executable or shared object"},
+        {"an executable split over tiny chunks", stream_builder().payload("run", "\x7f" "E", 0).payload("run", "LF", 2)
+             .end("run").metadata(), ""},
+    };
+    for (const auto& r : rows) {
+        SECTION(r.name) {
+            const verdict v = run(r.hostile.bytes());
+            if (r.expected.empty()) {
+                // Only the first payload chunk's bytes are looked at: a file whose ELF header spans chunks is left
+                // to the layout check after extraction (no backup tool writes a file named "run").
+                CHECK(v.feed_error.empty());
+                continue;
+            }
+            CHECK_THAT(v.feed_error, Catch::Contains("refusing the donor's stream at byte"));
+            CHECK_THAT(v.feed_error, Catch::Contains(r.expected));
+            CHECK(run(r.hostile.bytes(), byte_by_byte(r.hostile.bytes().size())) == v);
+            xbstream_verifier fed;
+            (void)fed.feed(r.hostile.bytes().data(), r.hostile.bytes().size());
+            CHECK(fed.refused());
+        }
+    }
+}
+
+TEST_CASE("xbstream: page files may start like an ELF header, no payload byte is refused after its header", "[stream]") {
+    const std::string elf = "\x7f" "ELF" + std::string(60, 'x');
+    const auto s = stream_builder().file("shop/t.ibd", elf).file("ibdata1", elf).metadata().bytes();
+    const verdict v = run(s);
+    CHECK(v.feed_error.empty());
+    CHECK(v.finish.empty());
+
+    // The refusal comes before the payload: feeding exactly the header of a bad entry already fails.
+    const auto bad = stream_builder().file("ibdata1", "abc").payload("../x", "payload", 0);
+    xbstream_verifier fed;
+    const auto header_end = bad.chunks().back().header_end;
+    const auto st = fed.feed(bad.bytes().data(), header_end);
+    REQUIRE_FALSE(st);
+    CHECK(fed.offset() <= header_end);
+}
+
+TEST_CASE("xbstream: completed files with their sizes, holes included", "[stream]") {
+    const auto s = stream_builder()
+                       .file("a", "12345")
+                       .end("empty")
+                       .sparse("t.ibd", {{100, 4}}, "abcd", 0)
+                       .payload("t.ibd", "ef", 104)
+                       .end("t.ibd")
+                       .metadata()
+                       .bytes();
+    xbstream_verifier v;
+    REQUIRE(v.feed(s.data(), s.size()));
+    REQUIRE(v.finish());
+    const auto& sizes = v.completed_sizes();
+    CHECK(sizes.at("a") == 5);
+    CHECK(sizes.at("empty") == 0);
+    CHECK(sizes.at("t.ibd") == 106);
+    CHECK(sizes.size() == v.files_completed());
 }
 
 TEST_CASE("xbstream: after a framing error feed() repeats it and consumes nothing", "[stream]") {

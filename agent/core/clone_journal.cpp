@@ -1,0 +1,69 @@
+#include "mysql_agent/clone_journal.hpp"
+
+#include "mysql_agent/text.hpp"
+
+namespace mysql_agent {
+namespace {
+
+constexpr std::string_view header = "mysql-agent clone journal v2";
+
+std::string_view phase_name(commit_phase p) { return p == commit_phase::displacing ? "displacing" : "moving"; }
+
+// "key rest": the rest may contain spaces only where the key allows it (none of ours do but `in`'s name).
+std::pair<std::string_view, std::string_view> split_key(std::string_view line) {
+    const auto space = line.find(' ');
+    if (space == std::string_view::npos) return {line, {}};
+    return {line.substr(0, space), line.substr(space + 1)};
+}
+
+}  // namespace
+
+std::string format_journal(const clone_journal& journal) {
+    std::string out = std::string(header) + "\n";
+    out += "run " + journal.run + "\n";
+    out += "phase " + std::string(phase_name(journal.phase)) + "\n";
+    for (const auto& e : journal.incoming) out += "in " + std::to_string(e.inode) + " " + e.name + "\n";
+    for (const auto& name : journal.displaced) out += "out " + name + "\n";
+    return out;
+}
+
+result<clone_journal> parse_journal(std::string_view content) {
+    const auto all = text::lines(content);
+    clone_journal j;
+    if (all.empty() || all.front() != header) {
+        // Version 1: the entry names being moved in, one per line.
+        for (const auto line : all)
+            if (!line.empty()) j.incoming.push_back({std::string(line), 0});
+        return j;
+    }
+    bool have_phase = false;
+    for (std::size_t i = 1; i < all.size(); ++i) {
+        const auto [key, rest] = split_key(all[i]);
+        const auto bad = [&, n = i + 1](std::string_view why) {
+            return error{"commit journal line " + std::to_string(n) + ": " + std::string(why) + " ('" +
+                         text::printable(all[n - 1]) + "')"};
+        };
+        if (key.empty() && rest.empty()) continue;
+        if (key == "run") {
+            j.run = std::string(rest);
+        } else if (key == "phase") {
+            if (rest != "displacing" && rest != "moving") return bad("unknown phase");
+            j.phase = rest == "displacing" ? commit_phase::displacing : commit_phase::moving;
+            have_phase = true;
+        } else if (key == "in") {
+            const auto [inode_text, name] = split_key(rest);
+            const auto inode = text::parse_uint(inode_text);
+            if (!inode || name.empty()) return bad("expected 'in <inode> <name>'");
+            j.incoming.push_back({std::string(name), *inode});
+        } else if (key == "out") {
+            if (rest.empty()) return bad("expected 'out <name>'");
+            j.displaced.emplace_back(rest);
+        } else {
+            return bad("unknown key");
+        }
+    }
+    if (!have_phase) return error{"commit journal has no phase line: it was not written by mysql-agent"};
+    return j;
+}
+
+}  // namespace mysql_agent
