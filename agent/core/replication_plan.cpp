@@ -64,8 +64,6 @@ std::string where(const start_coordinates& start) {
     return start.origin + ", " + start.file + ":" + std::to_string(start.position);
 }
 
-std::string account_name(const std::string& user, const std::string& host) { return "'" + user + "'@'" + host + "'"; }
-
 }  // namespace
 
 result<replica_status> replica_status_from_rows(const std::vector<sql_row>& rows) {
@@ -190,23 +188,34 @@ std::string_view to_string(replication_action action) {
     return "unknown";
 }
 
+result<std::vector<kept_account>> primary_accounts(const replication_config& c, const server_version& server) {
+    if (!c.source.password)
+        return error{"the replication password is missing; the primary needs it to create the replication account"};
+    std::vector<account_spec> specs{{account_kind::replication, c.source.user, c.replication_user_host, *c.source.password}};
+    if (c.backup_account) specs.push_back(*c.backup_account);
+    return kept_accounts(specs, server);
+}
+
 result<replication_plan> plan_replication(const replication_facts& f, const replication_config& c) {
     replication_plan p;
     if (f.is_primary) {
-        if (!c.source.password)
-            return error{"the replication password is missing; the primary needs it to create the replication account"};
-        const account_spec repl{account_kind::replication, c.source.user, c.replication_user_host, *c.source.password};
-        auto statements = ensure_account_statements(repl, f.server, f.no_backslash_escapes);
-        if (!statements) return statements.err();
-        p.statements = std::move(*statements);
-        p.reason = "ordinal 0 is the primary: ensuring the replication account " +
-                   account_name(repl.user, repl.host);
-        if (c.backup_account) {
-            auto backup = ensure_account_statements(*c.backup_account, f.server, f.no_backslash_escapes);
-            if (!backup) return backup.err();
-            p.statements.insert(p.statements.end(), backup->begin(), backup->end());
-            p.reason += " and the backup account " + account_name(c.backup_account->user, c.backup_account->host);
+        const auto accounts = primary_accounts(c, f.server);
+        if (!accounts) return accounts.err();
+        p.reason = "ordinal 0 is the primary: ";
+        for (std::size_t i = 0; i < accounts->size(); ++i) {
+            const kept_account& a = (*accounts)[i];
+            const auto facts = std::find_if(f.accounts.begin(), f.accounts.end(), [&](const account_facts& af) {
+                return af.user == a.spec.user && af.host == a.spec.host;
+            });
+            if (facts == f.accounts.end())
+                return error{"nothing is known about " + describe_account(a) +
+                             " on the primary: its facts were not gathered (a bug in the agent)"};
+            auto changes = ensure_account_statements(a, *facts, f.server, f.no_backslash_escapes);
+            if (!changes) return changes.err();
+            p.statements.insert(p.statements.end(), changes->statements.begin(), changes->statements.end());
+            p.reason += (i == 0 ? "" : "; ") + changes->summary;
         }
+        if (p.statements.empty()) p.reason += ": nothing to run";
         p.action = replication_action::ensure_users;
         return p;
     }

@@ -11,6 +11,7 @@
 
 #include "mysql_agent/atomic_file.hpp"
 #include "mysql_agent/clone_marker.hpp"
+#include "mysql_agent/password_hash.hpp"
 
 namespace mysql_agent {
 namespace {
@@ -95,12 +96,44 @@ replica_status read_replica_status(mysql_client& client, const replica_control& 
     return *status;
 }
 
+// What the server holds for `account`, and the configured password's hashes (password_hash.hpp), for the planner.
+account_facts read_account(mysql_client& client, const kept_account& account, const server_version& server,
+                           bool no_backslash_escapes) {
+    account_facts a;
+    a.user = account.spec.user;
+    a.host = account.spec.host;
+    const auto queries = account_queries_for(a.user, a.host, server, no_backslash_escapes);
+    auto stored = stored_account_from_rows(client.query(queries.stored));
+    if (!stored)
+        throw mysql_error(0, "", "reading " + describe_account(account) + " on " + client.endpoint() + ": " +
+                                     stored.message());
+    a.stored = std::move(*stored);
+    if (a.stored.exists)
+        for (const auto& row : client.query(queries.grants))
+            if (!row.empty()) a.grants.push_back(row.begin()->second.value_or(""));
+
+    const std::string& password = account.spec.password;
+    a.hashes.native = native_password_hash(password);
+    if (!server.is_mariadb()) {  // MariaDB has no caching_sha2_password
+        a.hashes.caching_sha2 = caching_sha2_auth_string(password, random_caching_sha2_salt());
+        if (const auto params = caching_sha2_params_of(a.stored.auth_string))
+            a.hashes.caching_sha2_stored_salt = caching_sha2_auth_string(password, params->salt, params->rounds);
+    }
+    return a;
+}
+
 replication_facts gather_facts(mysql_client& client, const replication_options& o) {
     replication_facts f;
     f.is_primary = o.is_primary;
     f.server = client.version();
     f.no_backslash_escapes = has_no_backslash_escapes(single_value(client, "SELECT @@SESSION.sql_mode"));
-    if (f.is_primary) return f;
+    if (f.is_primary) {
+        // Without the accounts (a configuration error), the planner reports that error itself.
+        if (const auto accounts = primary_accounts(o.replication, f.server))
+            for (const auto& a : *accounts)
+                f.accounts.push_back(read_account(client, a, f.server, f.no_backslash_escapes));
+        return f;
+    }
 
     if (f.server.is_mariadb()) {
         f.executed_gtid_set = single_value(client, "SELECT @@GLOBAL.gtid_slave_pos");
@@ -194,6 +227,7 @@ replication_outcome run_replication_setup(const replication_options& o, const st
         for (const auto& s : statements) {
             spdlog::info("replication: {}", s.redacted);
             client->execute(s);
+            ++out.statements_run;
         }
     };
 

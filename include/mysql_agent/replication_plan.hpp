@@ -89,6 +89,7 @@ struct replication_facts {
     bool mysql_gtid_mode_on = false;              ///< MySQL @@gtid_mode = ON; ignored for MariaDB
     replica_status replica;                       ///< of the configured channel
     std::string executed_gtid_set;                ///< MariaDB @@gtid_slave_pos / MySQL @@gtid_executed
+    std::vector<account_facts> accounts;          ///< primary: each of primary_accounts(), as the server has it
 };
 
 /// What the sidecar was told: who the source is and which accounts the primary keeps.
@@ -101,7 +102,7 @@ struct replication_config {
 };
 
 enum class replication_action {
-    ensure_users,    ///< primary: create/sync the replication (and backup) accounts
+    ensure_users,    ///< primary: create/sync the replication (and backup) accounts; nothing to run when they are as configured
     nothing,         ///< replica not cloned by us: leave it alone
     configure,       ///< run the statements from the clone's coordinates, start, verify, record applied
     stop_and_recheck,  ///< stop the threads, gather the facts again and decide again on the still replica
@@ -110,6 +111,11 @@ enum class replication_action {
     report_error,    ///< something is wrong that a reset would hide or make worse: report, do not touch
     ok,              ///< replicating
 };
+
+/// The accounts the primary keeps for `config`: the replication account, and the backup account when configured,
+/// one account when both name the same user and host (kept_accounts()). The I/O layer gathers account_facts for
+/// each; plan_replication() decides on them. Errors: a missing replication password, and those of kept_accounts().
+result<std::vector<kept_account>> primary_accounts(const replication_config& config, const server_version& server);
 
 /// "ensure_users", "configure", ...
 std::string_view to_string(replication_action action);
@@ -128,7 +134,10 @@ struct replication_plan {
 ///
 /// | role    | applied | marker      | replica state       | moved | action                                   |
 /// |---------|---------|-------------|---------------------|-------|------------------------------------------|
-/// | primary | -       | -           | -                   | -     | ensure_users                             |
+/// | primary | -       | -           | -                   | -     | ensure_users: for each of                |
+/// |         |         |             |                     |       | primary_accounts(), only what makes it as|
+/// |         |         |             |                     |       | configured (ensure_account_statements(); |
+/// |         |         |             |                     |       | nothing at all when every one already is)|
 /// | replica | yes     | -           | running             | -     | ok (an IO error while it retries: named) |
 /// | replica | yes     | -           | stopped             | -     | start                                    |
 /// | replica | yes     | -           | failed              | -     | report_error (never reset)               |
@@ -148,7 +157,8 @@ struct replication_plan {
 /// | replica | no      | present     | failed              | yes   | report_error                             |
 ///
 /// An error (not a plan) only for configuration the operator must fix: empty source host or user, an account
-/// that cannot be built, `--gtid on` against a MySQL server without gtid_mode.
+/// that cannot be built, `--gtid on` against a MySQL server without gtid_mode; and, on the primary, an account of
+/// primary_accounts() missing from `facts.accounts` (the I/O layer did not gather it).
 result<replication_plan> plan_replication(const replication_facts& facts, const replication_config& config);
 
 }  // namespace mysql_agent

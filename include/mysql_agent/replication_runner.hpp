@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <string>
 
@@ -33,6 +34,7 @@ struct replication_outcome {
     replication_action action = replication_action::nothing;  ///< what was decided (and, unless stopped, done)
     std::string message;   ///< the decision's reason and what was done; for report_error, the error to surface
     bool stopped = false;  ///< `stop` was set before the work finished; nothing half-done is recorded
+    std::size_t statements_run = 0;  ///< statements sent to the server (0: a primary whose accounts were as configured)
 };
 
 /// Replication was set up or started but did not run: the threads were not both running within verify_timeout, a
@@ -52,6 +54,8 @@ struct replication_error : agent_error {
 /// in flight is bounded by local.connect_timeout, a statement by local.read_timeout. Calling it again later is safe:
 /// that is exactly what a restart does. Waits for mysqld with exponential backoff (retry_initial doubling up to
 /// retry_max), logging every progress_interval what it waits for and the last error.
+/// On the primary, the accounts are read first (mysql.user, SHOW GRANTS) and changed only where they differ from the
+/// configuration, with client-side password hashes (password_hash.hpp): the clear password never reaches the binlog.
 /// On a replica, the applied record (`replication_applied_file` in the datadir) is written atomically after the
 /// threads were seen running, so a restart never reconfigures replication that already ran.
 /// report_error is returned, not thrown: the replica keeps serving while an operator looks.

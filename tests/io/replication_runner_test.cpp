@@ -1,6 +1,8 @@
-// run_replication_setup against real MariaDB servers: a primary keeps its accounts; a replica cloned with real
-// mariabackup is configured once from its clone marker (GTID, and file/position), and restarts never configure it
-// again; stopped threads are started; waiting for mysqld honours the stop flag and the deadline.
+// run_replication_setup against real MariaDB servers: a primary keeps its accounts, from client-side hashes and only
+// when something must change (the clear password never reaches the binlog); a replica cloned with real mariabackup
+// is configured once from its clone marker (GTID, and file/position), and restarts never configure it again; stopped
+// threads are started; waiting for mysqld honours the stop flag and the deadline. Also the hashes themselves
+// (password_hash.hpp) against known vectors.
 
 #include <catch2/catch.hpp>
 
@@ -18,6 +20,7 @@
 #include "mysql_agent/backup_metadata.hpp"
 #include "mysql_agent/clone_marker.hpp"
 #include "mysql_agent/mysql_client.hpp"
+#include "mysql_agent/password_hash.hpp"
 #include "mysql_agent/replication_runner.hpp"
 
 using namespace mysql_agent;
@@ -117,6 +120,31 @@ void insert_rows(mysql_client& c, int first, int count) {
     c.execute(sql);
 }
 
+/// "mariadb-bin.000002:1234": where the binlog ends (SHOW MASTER STATUS); unchanged when nothing was logged.
+std::string binlog_end(mysql_client& c) {
+    const auto rows = c.query("SHOW MASTER STATUS");
+    REQUIRE(rows.size() == 1);
+    return column(rows.front(), "File") + ":" + column(rows.front(), "Position");
+}
+
+/// Every binlog file of `server` as mariadb-binlog prints it, followed by its raw bytes: what a replica's relay log
+/// or a binlog archive would hold.
+std::string binlog_contents(const mariadb_server& server, const fs::path& work) {
+    std::string all;
+    int files = 0;
+    for (const auto& e : fs::directory_iterator(server.datadir())) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind("mariadb-bin.", 0) != 0 || name == "mariadb-bin.index") continue;
+        const fs::path printed = work / (name + ".txt");
+        fs::remove(printed);
+        test_support::run_tool({"mariadb-binlog", "--no-defaults", e.path().string()}, printed);
+        all += test_support::file_tail(printed, 1 << 30) + test_support::file_tail(e.path(), 1 << 30);
+        ++files;
+    }
+    REQUIRE(files > 0);
+    return all;
+}
+
 int row_count(mysql_client& c) { return std::stoi(value(c, "SELECT COUNT(*) FROM app.t")); }
 
 std::string checksum(mysql_client& c) {
@@ -186,30 +214,123 @@ double row_arrival(mysql_client& primary, mysql_client& replica, int id) {
 
 }  // namespace
 
-TEST_CASE("primary: the accounts are created once, kept in sync, and do their jobs", "[mysql]") {
-    auto primary = mariadb_server::start_fresh(server_options(1));
+TEST_CASE("password hashes: known vectors", "[password]") {
+    struct native_row {
+        const char* name;
+        std::string password;
+        const char* hash;
+    };
+    // Cross-checked with MariaDB 10.11's PASSWORD() and Python's hashlib.
+    const native_row natives[] = {
+        {"the classic vector", "password", "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19"},
+        {"a quote and a backslash", "s3cr'et\\pw", "*E6F898189F13DCD30A129FD5B2CBCA7730E9C9F4"},
+        {"UTF-8 bytes", "p\xc3\xa4ssw\xc3\xb6rd", "*0225EC5004ABB0B8CB557541FE53DE1A5D8CC825"},
+        {"empty", "", "*BE1BDEC0AA74B4DCB079943E70528096CCA985F8"},
+    };
+    for (const auto& r : natives) {
+        SECTION(std::string("mysql_native_password: ") + r.name) { CHECK(native_password_hash(r.password) == r.hash); }
+    }
+
+    struct sha2_row {
+        const char* name;
+        std::string password;
+        std::string salt;
+        unsigned rounds;
+        std::string expected;
+    };
+    // From the mysql9 branch's tests/support/mysql/sha2_auth_string.py, proven there on MySQL 9.7.4 (accounts made
+    // `AS 0x<its output>` log in; the server's own strings recompute byte for byte).
+    const std::string p70(70, 'p');
+    const sha2_row sha2s[] = {
+        {"5000 rounds", "password", "abcdefghijklmnopqrst", 5000,
+         "$A$005$abcdefghijklmnopqrst5h1v5FsOOkZe9oB5eilHTkorw62QcaKthhxPA7B5ukD"},
+        {"10000 rounds (MySQL 9.7's default): 00A", "password", "abcdefghijklmnopqrst", 10000,
+         "$A$00A$abcdefghijklmnopqrstwCSfUv8bMuuvm/OHaD19nf47E0gysbFys45fZBf84W0"},
+        {"a 42-byte password (SHA-crypt's step 9 loops once)", "0123456789abcdef0123456789abcdef0123456789",
+         "ABCDEFGHIJ0123456789", 5000, "$A$005$ABCDEFGHIJ0123456789PXg6n9DFvQh4qK8xo7Cq4cV0UIpu1k4KE/knRDJ0mKA"},
+        {"exactly 32 bytes", "0123456789abcdef0123456789abcdef", "zyxwvutsrqponm./9876", 5000,
+         "$A$005$zyxwvutsrqponm./9876d2fsFan15DxvLUI2aXohbbS9rYpLa6WzH/4i747PNYD"},
+        {"33 bytes", "0123456789abcdef0123456789abcdef0", "zyxwvutsrqponm./9876", 5000,
+         "$A$005$zyxwvutsrqponm./9876bCF1zGGLVBEyDkNV5.ccjqsQlzoV3/dsth79MlxE886"},
+        {"70 bytes", p70, "zyxwvutsrqponm./9876", 5000,
+         "$A$005$zyxwvutsrqponm./9876dy72qcvP5Z.TmP4WfMG/mJlNBlvpBunGoo9Wy5afbE6"},
+        {"a quote and a backslash", "s3cr'et\\pw", "zyxwvutsrqponm./9876", 5000,
+         "$A$005$zyxwvutsrqponm./9876sJ4L2rSbc/E1Uq5AVPsdTd0yTmRMoPZFETQ/md50OUA"},
+        {"one byte", "x", "zyxwvutsrqponm./9876", 5000,
+         "$A$005$zyxwvutsrqponm./9876m2XAsuBzdxrhe.xVoq8RP6LsB0IP6oj4lVkUA2/kCQ1"},
+        {"UTF-8 bytes", "p\xc3\xa4ssw\xc3\xb6rd", "zyxwvutsrqponm./9876", 5000,
+         "$A$005$zyxwvutsrqponm./9876vYpY1k4gUzVifqpErAw4gar25JfXJc2rahjcZQ0Ta5B"},
+        // What MySQL 9.7.4 stored itself for IDENTIFIED BY 'password': its own salt, with control bytes.
+        {"MySQL 9.7.4's own string", "password", "7G`QaKm:I\\s\x7fZWWw\x10" "7CZ", 10000,
+         "$A$00A$7G`QaKm:I\\s\x7fZWWw\x10" "7CZV9KKooiRHCIiEu9Ge0pdcoAFfMMjirJiiAIma34.QY3"},
+    };
+    for (const auto& r : sha2s) {
+        SECTION(std::string("caching_sha2_password: ") + r.name) {
+            CHECK(caching_sha2_auth_string(r.password, r.salt, r.rounds) == r.expected);
+        }
+    }
+    SECTION("random salts: 20 printable crypt characters, never twice the same") {
+        const std::string a = random_caching_sha2_salt();
+        const std::string b = random_caching_sha2_salt();
+        CHECK(a.size() == 20);
+        CHECK(a.find_first_not_of("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") == std::string::npos);
+        CHECK(a != b);
+        CHECK(caching_sha2_auth_string("pw", a).size() == 70);
+    }
+    SECTION("salts and rounds the server would not take are refused") {
+        CHECK_THROWS_AS(caching_sha2_auth_string("pw", "short"), std::invalid_argument);
+        CHECK_THROWS_AS(caching_sha2_auth_string("pw", "abcdefghij$lmnopqrst"), std::invalid_argument);
+        CHECK_THROWS_AS(caching_sha2_auth_string("pw", "abcdefghij\xe9lmnopqrst"), std::invalid_argument);
+        CHECK_THROWS_AS(caching_sha2_auth_string("pw", "abcdefghijklmnopqrst", 5500), std::invalid_argument);
+    }
+}
+
+TEST_CASE("primary: the accounts are created once from hashes, kept in sync, and do their jobs", "[mysql]") {
+    test_support::temp_dir work;
+    auto primary = mariadb_server::start_fresh(server_options(1));  // --log-bin
     auto options = primary_options(*primary);
     options.replication.backup_account = account_spec{account_kind::backup, "backup", "localhost", "b4ckup-Pa55"};
+    auto root = primary->root();
 
     const auto first = run(options);
     CHECK(first.action == replication_action::ensure_users);
+    CHECK(first.statements_run == 4);  // CREATE USER + GRANT, for each account
     CHECK_THAT(first.message, !Catch::Contains("r3pl"));
-    const auto again = run(options);  // a restart: the same statements are harmless
-    CHECK(again.action == replication_action::ensure_users);
+    const std::string after_first = binlog_end(root);
 
-    auto root = primary->root();
+    const auto again = run(options);  // a restart: nothing to change, nothing run, nothing logged
+    CHECK(again.action == replication_action::ensure_users);
+    CHECK(again.statements_run == 0);
+    CHECK_THAT(again.message, Catch::Contains("the replication account 'repl'@'%' is as configured") &&
+                                  Catch::Contains("nothing to run"));
+    CHECK(binlog_end(root) == after_first);
+    std::fprintf(stderr, "measured: statements run by the primary's setup: first %zu, second %zu; binlog end %s\n",
+                 first.statements_run, again.statements_run, after_first.c_str());
+
     CHECK(value(root, "SELECT COUNT(*) FROM mysql.user WHERE user IN ('repl', 'backup')") == "2");
     const auto grants = root.query("SHOW GRANTS FOR 'repl'@'%'");
     REQUIRE_FALSE(grants.empty());
     CHECK_THAT(grants.front().begin()->second.value_or(""), Catch::Contains("GRANT REPLICATION SLAVE ON *.*"));
+    {
+        INFO("the binlog holds the accounts, with their hashes, never a password");
+        const std::string binlog = binlog_contents(*primary, work.path());
+        CHECK_THAT(binlog, Catch::Contains("CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY PASSWORD '" +
+                                           native_password_hash(repl_password) + "'"));
+        CHECK_THAT(binlog, Catch::Contains("CREATE USER IF NOT EXISTS 'backup'@'localhost' IDENTIFIED BY PASSWORD"));
+        CHECK_THAT(binlog, !Catch::Contains("r3pl-Pa55"));
+        CHECK_THAT(binlog, !Catch::Contains("b4ckup-Pa55"));
+    }
 
-    SECTION("the replication user logs in over TCP; a rotated password is synced, the old one refused") {
+    SECTION("the replication user logs in over TCP; a rotated password is synced by one ALTER USER, the old refused") {
         auto repl = primary->root_tcp();
         repl.user = "repl";
         repl.password = repl_password;
         CHECK_NOTHROW(mysql_client(repl));
         options.replication.source.password = "rotated-Pa55";
-        CHECK(run(options).action == replication_action::ensure_users);
+        const auto rotated = run(options);
+        CHECK(rotated.action == replication_action::ensure_users);
+        CHECK(rotated.statements_run == 1);
+        CHECK_THAT(rotated.message, Catch::Contains("hash differs") && Catch::Contains("ALTER USER"));
         try {
             mysql_client old(repl);
             FAIL("the old password still works");
@@ -218,9 +339,32 @@ TEST_CASE("primary: the accounts are created once, kept in sync, and do their jo
         }
         repl.password = "rotated-Pa55";
         CHECK_NOTHROW(mysql_client(repl));
+        const std::string after_rotation = binlog_end(root);
+        CHECK(after_rotation != after_first);
+        CHECK(run(options).statements_run == 0);
+        CHECK(binlog_end(root) == after_rotation);
+        std::fprintf(stderr, "measured: statements run by the rotation: %zu, by the restart after it: 0\n",
+                     rotated.statements_run);
+
+        const std::string binlog = binlog_contents(*primary, work.path());
+        CHECK_THAT(binlog, Catch::Contains("ALTER USER 'repl'@'%' IDENTIFIED BY PASSWORD '" +
+                                           native_password_hash("rotated-Pa55") + "'"));
+        CHECK_THAT(binlog, !Catch::Contains("rotated-Pa55"));
+        CHECK_THAT(binlog, !Catch::Contains("r3pl-Pa55"));
+    }
+    SECTION("the sidecar's layout: the backup privileges join the replication account with one GRANT") {
+        auto merged = primary_options(*primary);
+        merged.replication.backup_account = account_spec{account_kind::backup, "repl", "%", repl_password};
+        const auto granted = run(merged);
+        CHECK(granted.statements_run == 1);
+        CHECK_THAT(granted.message, Catch::Contains("the replication and backup account 'repl'@'%': it lacks RELOAD"));
+        // MariaDB now prints every privilege of the account on one line; read back, it is complete.
+        const auto restarted = run(merged);
+        CHECK(restarted.statements_run == 0);
+        CHECK_THAT(restarted.message, Catch::Contains("is as configured: nothing to run"));
+        CHECK_THAT(binlog_contents(*primary, work.path()), !Catch::Contains("r3pl-Pa55"));
     }
     SECTION("the backup user's grants are all mariabackup checks, even with --slave-info") {
-        test_support::temp_dir work;
         const fs::path cnf = option_file(work.path(), "backup", "b4ckup-Pa55", primary->socket());
         test_support::run_tool({"mariabackup", "--defaults-file=" + cnf.string(), "--backup", "--slave-info",
                                 "--target-dir=" + (work.path() / "b").string()},

@@ -1,4 +1,5 @@
-// replication_plan and account_statements: the sidecar's replication decision and the SQL it runs, as tables.
+// replication_plan: the sidecar's replication decision and the SQL it runs, as tables (the accounts' own statements:
+// account_plan_test.cpp).
 
 #include <catch2/catch.hpp>
 
@@ -28,12 +29,6 @@ server_version version(const char* text) {
 strings texts(const std::vector<sql_statement>& statements) {
     strings out;
     for (const auto& s : statements) out.push_back(s.text);
-    return out;
-}
-
-strings redacted(const std::vector<sql_statement>& statements) {
-    strings out;
-    for (const auto& s : statements) out.push_back(s.redacted);
     return out;
 }
 
@@ -95,6 +90,34 @@ replication_facts replica_facts(replica_status status, bool applied, std::string
     f.executed_gtid_set = std::move(executed);
     return f;
 }
+
+// "*" + HEX(SHA1(SHA1(password))), what the I/O layer computes (password_hash.hpp), and that of "password".
+const std::string password_hash = "*E6F898189F13DCD30A129FD5B2CBCA7730E9C9F4";
+const std::string other_hash = "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19";
+
+// The primary's facts: MariaDB 10.11 holding `accounts`.
+replication_facts primary_facts(std::vector<account_facts> accounts) {
+    replication_facts f;
+    f.is_primary = true;
+    f.server = version(mariadb);
+    f.accounts = std::move(accounts);
+    return f;
+}
+
+// An account as the server holds it: missing, or with `hash` and the SHOW GRANTS `grants`.
+account_facts account(const std::string& user, const std::string& host, const std::string& hash, strings grants,
+                      const std::string& configured_hash = password_hash) {
+    account_facts a;
+    a.user = user;
+    a.host = host;
+    a.stored = hash.empty() ? stored_account{} : stored_account{true, "mysql_native_password", hash};
+    a.grants = std::move(grants);
+    a.hashes.native = configured_hash;
+    return a;
+}
+
+const std::string repl_grants_line =
+    "GRANT REPLICATION SLAVE ON *.* TO `repl`@`%` IDENTIFIED BY PASSWORD '*E6F898189F13DCD30A129FD5B2CBCA7730E9C9F4'";
 
 const std::string change_master_shown =
     "CHANGE MASTER TO MASTER_HOST='mysql-0.mysql', MASTER_PORT=3306, MASTER_USER='repl', "
@@ -279,100 +302,6 @@ TEST_CASE("stop, reset, start and status statements per flavour and channel", "[
     }
 }
 
-TEST_CASE("account statements: idempotent, escaped, redacted, grants per server", "[replication]") {
-    struct row {
-        const char* name;
-        const char* version;
-        account_kind kind;
-        bool native;
-        strings expected;
-    };
-    const std::string repl_create = "CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY 's3cr\\'et\\\\pw';";
-    const std::string repl_alter = "ALTER USER 'repl'@'%' IDENTIFIED BY 's3cr\\'et\\\\pw';";
-    const row rows[] = {
-        {"MariaDB 10.11 replication", mariadb, account_kind::replication, false,
-         {repl_create, repl_alter, "GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';"}},
-        {"MariaDB ignores native_password: it is already the default", mariadb, account_kind::replication, true,
-         {repl_create, repl_alter, "GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';"}},
-        {"MySQL 8.4 replication: REPLICATION SLAVE keeps its name", "8.4.3", account_kind::replication, false,
-         {repl_create, repl_alter, "GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';"}},
-        {"MySQL 8.0 account the agent logs in with: mysql_native_password", "8.0.36", account_kind::replication, true,
-         {"CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED WITH mysql_native_password BY 's3cr\\'et\\\\pw';",
-          "ALTER USER 'repl'@'%' IDENTIFIED WITH mysql_native_password BY 's3cr\\'et\\\\pw';",
-          "GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';"}},
-        {"MariaDB 10.11 backup: BINLOG MONITOR and SLAVE MONITOR", mariadb, account_kind::backup, false,
-         {"CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY 's3cr\\'et\\\\pw';", repl_alter,
-          "GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR ON *.* TO 'repl'@'%';"}},
-        {"MariaDB 10.5.4 backup: SHOW SLAVE STATUS needed REPLICATION SLAVE ADMIN", "10.5.4-MariaDB",
-         account_kind::backup, false,
-         {repl_create, repl_alter,
-          "GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, REPLICATION SLAVE ADMIN ON *.* TO 'repl'@'%';"}},
-        {"MariaDB 10.4 backup: REPLICATION CLIENT", "10.4.32-MariaDB", account_kind::backup, false,
-         {repl_create, repl_alter, "GRANT RELOAD, PROCESS, LOCK TABLES, REPLICATION CLIENT ON *.* TO 'repl'@'%';"}},
-        {"MySQL 5.7 backup", "5.7.44-log", account_kind::backup, false,
-         {repl_create, repl_alter, "GRANT RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT ON *.* TO 'repl'@'%';"}},
-        {"MySQL 8.0.20 backup: BACKUP_ADMIN and log_status, no keyring table yet", "8.0.20", account_kind::backup,
-         false,
-         {repl_create, repl_alter,
-          "GRANT BACKUP_ADMIN, RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT ON *.* TO 'repl'@'%';",
-          "GRANT SELECT ON performance_schema.log_status TO 'repl'@'%';",
-          "GRANT SELECT ON performance_schema.replication_group_members TO 'repl'@'%';"}},
-        {"MySQL 8.4 backup: also keyring_component_status", "8.4.3", account_kind::backup, false,
-         {repl_create, repl_alter,
-          "GRANT BACKUP_ADMIN, RELOAD, LOCK TABLES, PROCESS, REPLICATION CLIENT ON *.* TO 'repl'@'%';",
-          "GRANT SELECT ON performance_schema.log_status TO 'repl'@'%';",
-          "GRANT SELECT ON performance_schema.replication_group_members TO 'repl'@'%';",
-          "GRANT SELECT ON performance_schema.keyring_component_status TO 'repl'@'%';"}},
-    };
-    for (const auto& r : rows) {
-        SECTION(r.name) {
-            const account_spec a{r.kind, "repl", "%", password, r.native};
-            const auto sql = ensure_account_statements(a, version(r.version));
-            REQUIRE(sql.has_value());
-            CHECK(texts(*sql) == r.expected);
-            for (const auto& s : redacted(*sql)) {
-                INFO(s);
-                CHECK_THAT(s, !Catch::Contains("s3cr"));
-            }
-            CHECK_THAT((*sql)[0].redacted, Catch::EndsWith("BY '<redacted>';"));
-        }
-    }
-    SECTION("user and host are escaped too") {
-        const auto sql =
-            ensure_account_statements({account_kind::replication, "r'x", "10.%", password}, version(mariadb));
-        REQUIRE(sql.has_value());
-        CHECK((*sql)[2].text == "GRANT REPLICATION SLAVE ON *.* TO 'r\\'x'@'10.%';");
-    }
-    SECTION("NO_BACKSLASH_ESCAPES doubles the quote and leaves the backslash") {
-        const auto sql =
-            ensure_account_statements({account_kind::replication, "repl", "%", password}, version(mariadb), true);
-        REQUIRE(sql.has_value());
-        CHECK((*sql)[1].text == "ALTER USER 'repl'@'%' IDENTIFIED BY 's3cr''et\\pw';");
-    }
-    struct bad {
-        const char* name;
-        account_spec account;
-        const char* version;
-        const char* says;
-    };
-    const bad bads[] = {
-        {"empty user", {account_kind::replication, "", "%", password}, mariadb, "user name is empty"},
-        {"empty host", {account_kind::backup, "b", "", password}, mariadb, "empty host pattern"},
-        {"empty password", {account_kind::replication, "repl", "%", ""}, mariadb, "empty password"},
-        {"MySQL 5.6 has no CREATE USER IF NOT EXISTS", {account_kind::replication, "repl", "%", password}, "5.6.51",
-         "5.7.6"},
-        {"MariaDB 10.1 has no ALTER USER", {account_kind::replication, "repl", "%", password}, "10.1.48-MariaDB",
-         "10.2"},
-    };
-    for (const auto& b : bads) {
-        SECTION(std::string("rejects: ") + b.name) {
-            const auto sql = ensure_account_statements(b.account, version(b.version));
-            REQUIRE_FALSE(sql.has_value());
-            CHECK_THAT(sql.message(), Catch::Contains(b.says));
-        }
-    }
-}
-
 TEST_CASE("replication decision table", "[replication]") {
     const strings configure_fresh = {"SET GLOBAL gtid_slave_pos='0-1-5';", change_master_shown, "START SLAVE;"};
     const strings configure_again = {"STOP SLAVE;", "RESET SLAVE ALL;", "SET GLOBAL gtid_slave_pos='0-1-5';",
@@ -382,9 +311,7 @@ TEST_CASE("replication decision table", "[replication]") {
         f.marker_problem = std::move(problem);
         return f;
     };
-    replication_facts primary;
-    primary.is_primary = true;
-    primary.server = version(mariadb);
+    const replication_facts primary = primary_facts({account("repl", "%", "", {})});
     replication_facts bad_coordinates = replica_facts(replica_status{}, false);
     bad_coordinates.coordinates = backup_metadata{};
 
@@ -396,10 +323,20 @@ TEST_CASE("replication decision table", "[replication]") {
         const char* reason_says;
     };
     const row rows[] = {
-        {"primary: ensure the replication account", primary, replication_action::ensure_users,
-         {"CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY 's3cr\\'et\\\\pw';",
-          "ALTER USER 'repl'@'%' IDENTIFIED BY 's3cr\\'et\\\\pw';", "GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';"},
-         "primary"},
+        {"primary, no replication account yet: created from the hash, granted", primary,
+         replication_action::ensure_users,
+         {"CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY PASSWORD '" + password_hash + "';",
+          "GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';"},
+         "ordinal 0 is the primary: the replication account 'repl'@'%' is missing"},
+        {"primary, the account as configured (a restart): nothing to run",
+         primary_facts({account("repl", "%", password_hash, {repl_grants_line})}), replication_action::ensure_users,
+         {}, "the replication account 'repl'@'%' is as configured: nothing to run"},
+        {"primary, a rotated password: one ALTER USER with the new hash",
+         primary_facts({account("repl", "%", other_hash, {repl_grants_line})}), replication_action::ensure_users,
+         {"ALTER USER 'repl'@'%' IDENTIFIED BY PASSWORD '" + password_hash + "';"}, "hash differs"},
+        {"primary, the grant revoked: one GRANT",
+         primary_facts({account("repl", "%", password_hash, {"GRANT USAGE ON *.* TO `repl`@`%`"})}),
+         replication_action::ensure_users, {"GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';"}, "lacks REPLICATION SLAVE"},
         {"applied, running: ok", replica_facts(running(), true), replication_action::ok, {}, "IO thread Yes"},
         {"applied, IO retrying after access denied: ok, the error named", replica_facts(connecting_with_error(), true),
          replication_action::ok, {}, "1045"},
@@ -451,6 +388,9 @@ TEST_CASE("replication decision table", "[replication]") {
             for (const auto& s : plan->statements) {
                 INFO(s.redacted);
                 CHECK_THAT(s.redacted, !Catch::Contains("s3cr"));
+                CHECK_THAT(s.redacted, !Catch::Contains("E6F898"));
+                // The primary's statements reach the binlog: not even their text holds the password.
+                if (r.action == replication_action::ensure_users) CHECK_THAT(s.text, !Catch::Contains("s3cr"));
             }
             CHECK_THAT(plan->reason, !Catch::Contains("s3cr"));
         }
@@ -477,18 +417,62 @@ TEST_CASE("replication plan details", "[replication]") {
         REQUIRE(plan.has_value());
         CHECK(plan->action == replication_action::configure);
     }
-    SECTION("primary also ensures the backup account") {
-        replication_facts f;
-        f.is_primary = true;
-        f.server = version(mariadb);
+    SECTION("primary also ensures a separate backup account, each only as needed") {
         auto c = config();
         c.backup_account = account_spec{account_kind::backup, "backup", "localhost", "b4ck"};
-        const auto plan = plan_replication(f, c);
+        const std::string backup_hash = "*46A6417D6EEAFF403FDDEB61AFB067064AA01A3A";  // "b4ck"
+        auto f = primary_facts({account("repl", "%", password_hash, {repl_grants_line}),
+                                account("backup", "localhost", "", {}, backup_hash)});
+        auto plan = plan_replication(f, c);
         REQUIRE(plan.has_value());
-        REQUIRE(plan->statements.size() == 6);
-        CHECK(plan->statements[5].text ==
-              "GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR ON *.* TO 'backup'@'localhost';");
-        CHECK_THAT(plan->reason, Catch::Contains("'backup'@'localhost'"));
+        CHECK(texts(plan->statements) ==
+              strings{"CREATE USER IF NOT EXISTS 'backup'@'localhost' IDENTIFIED BY PASSWORD '" + backup_hash + "';",
+                      "GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR ON *.* TO 'backup'@'localhost';"});
+        CHECK_THAT(plan->reason, Catch::Contains("the replication account 'repl'@'%' is as configured; the backup "
+                                                 "account 'backup'@'localhost' is missing"));
+        f.accounts[1] = account("backup", "localhost", backup_hash,
+                                {"GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR ON *.* TO "
+                                 "`backup`@`localhost` IDENTIFIED BY PASSWORD '" + backup_hash + "'"},
+                                backup_hash);
+        plan = plan_replication(f, c);
+        REQUIRE(plan.has_value());
+        CHECK(plan->statements.empty());
+        CHECK_THAT(plan->reason, Catch::EndsWith("is as configured: nothing to run"));
+    }
+    SECTION("the sidecar's layout: replication and backup privileges on the one replication account") {
+        auto c = config();
+        c.backup_account = account_spec{account_kind::backup, "repl", "%", password};
+        auto plan = plan_replication(primary_facts({account("repl", "%", password_hash, {repl_grants_line})}), c);
+        REQUIRE(plan.has_value());
+        CHECK(texts(plan->statements) ==
+              strings{"GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR ON *.* TO 'repl'@'%';"});
+        CHECK_THAT(plan->reason, Catch::Contains("the replication and backup account 'repl'@'%'"));
+        const std::string merged_line =
+            "GRANT RELOAD, PROCESS, LOCK TABLES, REPLICATION SLAVE, BINLOG MONITOR, SLAVE MONITOR ON *.* TO `repl`@`%` "
+            "IDENTIFIED BY PASSWORD '" + password_hash + "'";
+        plan = plan_replication(primary_facts({account("repl", "%", password_hash, {merged_line})}), c);
+        REQUIRE(plan.has_value());
+        CHECK(plan->statements.empty());
+        CHECK(plan->reason ==
+              "ordinal 0 is the primary: the replication and backup account 'repl'@'%' is as configured: nothing to run");
+    }
+    SECTION("an account the I/O layer did not gather is an error, not a blind CREATE") {
+        auto c = config();
+        c.backup_account = account_spec{account_kind::backup, "backup", "localhost", "b4ck"};
+        const auto plan = plan_replication(primary_facts({account("repl", "%", password_hash, {repl_grants_line})}), c);
+        REQUIRE_FALSE(plan.has_value());
+        CHECK_THAT(plan.message(), Catch::Contains("the backup account 'backup'@'localhost'") &&
+                                       Catch::Contains("not gathered"));
+    }
+    SECTION("primary_accounts: what the I/O layer gathers") {
+        auto c = config();
+        c.backup_account = account_spec{account_kind::backup, "repl", "%", password};
+        const auto accounts = primary_accounts(c, version(mariadb));
+        REQUIRE(accounts.has_value());
+        REQUIRE(accounts->size() == 1);
+        CHECK(accounts->front().spec.user == "repl");
+        c.source.password.reset();
+        CHECK_THAT(primary_accounts(c, version(mariadb)).message(), Catch::Contains("password is missing"));
     }
     SECTION("a missing replication password is a configuration error") {
         auto c = config();
