@@ -9,13 +9,13 @@
 
 #include "command.hpp"
 #include "duration_flag.hpp"
-#include "mysql_agent/backup_tools.hpp"
-#include "mysql_agent/clone_client.hpp"
-#include "mysql_agent/clone_marker.hpp"
-#include "mysql_agent/errors.hpp"
-#include "mysql_agent/exit_codes.hpp"
-#include "mysql_agent/progress.hpp"
-#include "mysql_agent/secret_file.hpp"
+#include "mysql_agent/io/backup_tools.hpp"
+#include "mysql_agent/io/clone_client.hpp"
+#include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/core/exit_codes.hpp"
+#include "mysql_agent/io/progress.hpp"
+#include "mysql_agent/io/secret_file.hpp"
 
 namespace mysql_agent::cmd {
 namespace {

@@ -7,8 +7,8 @@
 #include <exception>
 #include <iostream>
 
-#include "mysql_agent/errors.hpp"
-#include "mysql_agent/exit_codes.hpp"
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/core/exit_codes.hpp"
 
 namespace mysql_agent::cmd {
 

@@ -1,8 +1,8 @@
 #include "connection_flags.hpp"
 
 #include "command.hpp"
-#include "mysql_agent/errors.hpp"
-#include "mysql_agent/secret_file.hpp"
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/io/secret_file.hpp"
 
 namespace mysql_agent::cmd {
 

@@ -5,8 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "mysql_agent/mysql_client.hpp"
-#include "mysql_agent/pod_identity.hpp"
+#include "mysql_agent/io/mysql_client.hpp"
+#include "mysql_agent/core/pod_identity.hpp"
 
 namespace mysql_agent::cmd {
 

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "mysql_agent/errors.hpp"
+#include "mysql_agent/core/errors.hpp"
 
 namespace mysql_agent::cmd {
 

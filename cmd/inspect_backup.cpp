@@ -3,9 +3,9 @@
 #include <iostream>
 
 #include "command.hpp"
-#include "mysql_agent/backup_dir.hpp"
-#include "mysql_agent/backup_metadata.hpp"
-#include "mysql_agent/exit_codes.hpp"
+#include "mysql_agent/io/backup_dir.hpp"
+#include "mysql_agent/core/backup_metadata.hpp"
+#include "mysql_agent/core/exit_codes.hpp"
 
 namespace mysql_agent::cmd {
 namespace {

@@ -6,9 +6,9 @@
 #include <filesystem>
 
 #include "command.hpp"
-#include "mysql_agent/atomic_file.hpp"
-#include "mysql_agent/errors.hpp"
-#include "mysql_agent/exit_codes.hpp"
+#include "mysql_agent/io/atomic_file.hpp"
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/core/exit_codes.hpp"
 
 namespace mysql_agent::cmd {
 namespace {

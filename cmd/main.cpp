@@ -3,8 +3,8 @@
 #include <vector>
 
 #include "command.hpp"
-#include "mysql_agent/exit_codes.hpp"
-#include "mysql_agent/logging.hpp"
+#include "mysql_agent/core/exit_codes.hpp"
+#include "mysql_agent/io/logging.hpp"
 
 int main(int argc, char** argv) {
     using namespace mysql_agent;

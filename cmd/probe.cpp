@@ -4,8 +4,8 @@
 
 #include "command.hpp"
 #include "connection_flags.hpp"
-#include "mysql_agent/exit_codes.hpp"
-#include "mysql_agent/health_facts.hpp"
+#include "mysql_agent/core/exit_codes.hpp"
+#include "mysql_agent/io/health_facts.hpp"
 
 namespace mysql_agent::cmd {
 namespace {

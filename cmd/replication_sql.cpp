@@ -4,12 +4,12 @@
 #include <optional>
 
 #include "command.hpp"
-#include "mysql_agent/backup_dir.hpp"
-#include "mysql_agent/backup_metadata.hpp"
-#include "mysql_agent/exit_codes.hpp"
-#include "mysql_agent/secret_file.hpp"
-#include "mysql_agent/server_version.hpp"
-#include "mysql_agent/sql_dialect.hpp"
+#include "mysql_agent/io/backup_dir.hpp"
+#include "mysql_agent/core/backup_metadata.hpp"
+#include "mysql_agent/core/exit_codes.hpp"
+#include "mysql_agent/io/secret_file.hpp"
+#include "mysql_agent/core/server_version.hpp"
+#include "mysql_agent/core/sql_dialect.hpp"
 
 namespace mysql_agent::cmd {
 namespace {

@@ -17,14 +17,14 @@
 
 #include "command.hpp"
 #include "connection_flags.hpp"
-#include "mysql_agent/backup_server.hpp"
-#include "mysql_agent/backup_tools.hpp"
-#include "mysql_agent/errors.hpp"
-#include "mysql_agent/exit_codes.hpp"
-#include "mysql_agent/logging.hpp"
-#include "mysql_agent/pod_identity.hpp"
-#include "mysql_agent/replication_runner.hpp"
-#include "mysql_agent/secret_file.hpp"
+#include "mysql_agent/io/backup_server.hpp"
+#include "mysql_agent/io/backup_tools.hpp"
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/core/exit_codes.hpp"
+#include "mysql_agent/io/logging.hpp"
+#include "mysql_agent/core/pod_identity.hpp"
+#include "mysql_agent/io/replication_runner.hpp"
+#include "mysql_agent/io/secret_file.hpp"
 
 namespace mysql_agent::cmd {
 namespace {

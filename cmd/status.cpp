@@ -6,9 +6,9 @@
 
 #include "command.hpp"
 #include "connection_flags.hpp"
-#include "mysql_agent/errors.hpp"
-#include "mysql_agent/exit_codes.hpp"
-#include "mysql_agent/status_facts.hpp"
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/core/exit_codes.hpp"
+#include "mysql_agent/io/status_facts.hpp"
 
 namespace mysql_agent::cmd {
 namespace {

@@ -1,10 +1,10 @@
-#include "mysql_agent/account_statements.hpp"
+#include "mysql_agent/core/account_statements.hpp"
 
 #include <algorithm>
 #include <cctype>
 
-#include "mysql_agent/grants.hpp"
-#include "mysql_agent/sql_literal.hpp"
+#include "mysql_agent/core/grants.hpp"
+#include "mysql_agent/core/sql_literal.hpp"
 
 namespace mysql_agent {
 namespace {

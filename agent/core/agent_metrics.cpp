@@ -1,4 +1,4 @@
-#include "mysql_agent/agent_metrics.hpp"
+#include "mysql_agent/core/agent_metrics.hpp"
 
 namespace mysql_agent {
 namespace {

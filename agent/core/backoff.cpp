@@ -1,4 +1,4 @@
-#include "mysql_agent/backoff.hpp"
+#include "mysql_agent/core/backoff.hpp"
 
 #include <algorithm>
 

@@ -1,9 +1,9 @@
-#include "mysql_agent/backup_layout.hpp"
+#include "mysql_agent/core/backup_layout.hpp"
 
 #include <algorithm>
 #include <array>
 
-#include "mysql_agent/text.hpp"
+#include "mysql_agent/core/text.hpp"
 
 // Layout sources: the files mariabackup writes (https://mariadb.com/kb/en/files-created-by-mariabackup/, and a
 // real 10.11 stream listed in tests/fixtures), XtraBackup's (https://docs.percona.com/percona-xtrabackup/8.0/

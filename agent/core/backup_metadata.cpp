@@ -1,4 +1,4 @@
-#include "mysql_agent/backup_metadata.hpp"
+#include "mysql_agent/core/backup_metadata.hpp"
 
 #include <charconv>
 #include <cstddef>

@@ -1,4 +1,4 @@
-#include "mysql_agent/backup_protocol.hpp"
+#include "mysql_agent/core/backup_protocol.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -1,6 +1,6 @@
-#include "mysql_agent/clone_journal.hpp"
+#include "mysql_agent/core/clone_journal.hpp"
 
-#include "mysql_agent/text.hpp"
+#include "mysql_agent/core/text.hpp"
 
 namespace mysql_agent {
 namespace {

@@ -1,4 +1,4 @@
-#include "mysql_agent/clone_marker.hpp"
+#include "mysql_agent/core/clone_marker.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "mysql_agent/config_choice.hpp"
+#include "mysql_agent/core/config_choice.hpp"
 
 namespace mysql_agent {
 

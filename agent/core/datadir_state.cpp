@@ -1,10 +1,10 @@
-#include "mysql_agent/datadir_state.hpp"
+#include "mysql_agent/core/datadir_state.hpp"
 
 #include <algorithm>
 #include <set>
 #include <string_view>
 
-#include "mysql_agent/clone_marker.hpp"
+#include "mysql_agent/core/clone_marker.hpp"
 
 namespace mysql_agent {
 namespace {

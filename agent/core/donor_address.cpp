@@ -1,6 +1,6 @@
-#include "mysql_agent/donor_address.hpp"
+#include "mysql_agent/core/donor_address.hpp"
 
-#include "mysql_agent/text.hpp"
+#include "mysql_agent/core/text.hpp"
 
 namespace mysql_agent {
 

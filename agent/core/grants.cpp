@@ -1,4 +1,4 @@
-#include "mysql_agent/grants.hpp"
+#include "mysql_agent/core/grants.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "mysql_agent/init_plan.hpp"
+#include "mysql_agent/core/init_plan.hpp"
 
 namespace mysql_agent {
 

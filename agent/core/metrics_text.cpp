@@ -1,4 +1,4 @@
-#include "mysql_agent/metrics_text.hpp"
+#include "mysql_agent/core/metrics_text.hpp"
 
 #include <algorithm>
 #include <charconv>

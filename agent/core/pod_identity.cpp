@@ -1,4 +1,4 @@
-#include "mysql_agent/pod_identity.hpp"
+#include "mysql_agent/core/pod_identity.hpp"
 
 #include <charconv>
 #include <limits>

@@ -1,10 +1,10 @@
-#include "mysql_agent/proc_locks.hpp"
+#include "mysql_agent/core/proc_locks.hpp"
 
 #include <charconv>
 #include <string>
 #include <vector>
 
-#include "mysql_agent/text.hpp"
+#include "mysql_agent/core/text.hpp"
 
 namespace mysql_agent {
 namespace {

@@ -1,4 +1,4 @@
-#include "mysql_agent/readiness.hpp"
+#include "mysql_agent/core/readiness.hpp"
 
 namespace mysql_agent {
 

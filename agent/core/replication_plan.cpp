@@ -1,12 +1,12 @@
-#include "mysql_agent/replication_plan.hpp"
+#include "mysql_agent/core/replication_plan.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <initializer_list>
 
-#include "mysql_agent/clone_marker.hpp"
-#include "mysql_agent/sql_literal.hpp"
+#include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/core/sql_literal.hpp"
 
 namespace mysql_agent {
 namespace {

@@ -1,4 +1,4 @@
-#include "mysql_agent/server_version.hpp"
+#include "mysql_agent/core/server_version.hpp"
 
 #include <charconv>
 

@@ -1,8 +1,8 @@
-#include "mysql_agent/sql_dialect.hpp"
+#include "mysql_agent/core/sql_dialect.hpp"
 
 #include <algorithm>
 
-#include "mysql_agent/sql_literal.hpp"
+#include "mysql_agent/core/sql_literal.hpp"
 
 namespace mysql_agent {
 namespace {

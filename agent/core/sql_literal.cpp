@@ -1,4 +1,4 @@
-#include "mysql_agent/sql_literal.hpp"
+#include "mysql_agent/core/sql_literal.hpp"
 
 namespace mysql_agent {
 

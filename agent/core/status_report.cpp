@@ -1,11 +1,11 @@
-#include "mysql_agent/status_report.hpp"
+#include "mysql_agent/core/status_report.hpp"
 
 #include <cmath>
 #include <cstdio>
 #include <utility>
 #include <vector>
 
-#include "mysql_agent/metrics_text.hpp"
+#include "mysql_agent/core/metrics_text.hpp"
 
 namespace mysql_agent {
 namespace {

@@ -1,4 +1,4 @@
-#include "mysql_agent/stream_digest.hpp"
+#include "mysql_agent/core/stream_digest.hpp"
 
 #include <new>
 

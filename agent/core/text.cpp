@@ -1,4 +1,4 @@
-#include "mysql_agent/text.hpp"
+#include "mysql_agent/core/text.hpp"
 
 #include <algorithm>
 #include <charconv>

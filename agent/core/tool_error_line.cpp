@@ -1,4 +1,4 @@
-#include "mysql_agent/tool_error_line.hpp"
+#include "mysql_agent/core/tool_error_line.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "mysql_agent/xbstream_verifier.hpp"
+#include "mysql_agent/core/xbstream_verifier.hpp"
 
 #include <algorithm>
 #include <array>
@@ -6,8 +6,8 @@
 #include <limits>
 #include <string_view>
 
-#include "mysql_agent/backup_layout.hpp"
-#include "mysql_agent/text.hpp"
+#include "mysql_agent/core/backup_layout.hpp"
+#include "mysql_agent/core/text.hpp"
 
 // Chunk layout: tests/fixtures/backup-metadata/README.md §4, taken from MariaDB extra/mariabackup/xbstream_read.cc
 // (xb_stream_read_chunk) and Percona's xbstream_read.cc and docs/xbstream file format.

@@ -1,4 +1,4 @@
-#include "mysql_agent/atomic_file.hpp"
+#include "mysql_agent/io/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "mysql_agent/errors.hpp"
+#include "mysql_agent/core/errors.hpp"
 
 namespace mysql_agent {
 namespace {

@@ -1,10 +1,10 @@
-#include "mysql_agent/backup_dir.hpp"
+#include "mysql_agent/io/backup_dir.hpp"
 
 #include <system_error>
 
-#include "mysql_agent/atomic_file.hpp"
-#include "mysql_agent/backup_layout.hpp"
-#include "mysql_agent/errors.hpp"
+#include "mysql_agent/io/atomic_file.hpp"
+#include "mysql_agent/core/backup_layout.hpp"
+#include "mysql_agent/core/errors.hpp"
 
 namespace mysql_agent {
 namespace {

@@ -5,7 +5,7 @@
 // hang the sidecar and SIGTERM reaches each stream between two chunks (never in the middle of one, which would
 // leave no way to send the failed trailer).
 
-#include "mysql_agent/backup_server.hpp"
+#include "mysql_agent/io/backup_server.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -30,15 +30,15 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
-#include "mysql_agent/agent_metrics.hpp"
-#include "mysql_agent/backup_protocol.hpp"
-#include "mysql_agent/errors.hpp"
-#include "mysql_agent/health_checker.hpp"
-#include "mysql_agent/logging.hpp"
-#include "mysql_agent/metrics_text.hpp"
-#include "mysql_agent/process_runner.hpp"
-#include "mysql_agent/stream_digest.hpp"
-#include "mysql_agent/tool_error_line.hpp"
+#include "mysql_agent/core/agent_metrics.hpp"
+#include "mysql_agent/core/backup_protocol.hpp"
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/io/health_checker.hpp"
+#include "mysql_agent/io/logging.hpp"
+#include "mysql_agent/core/metrics_text.hpp"
+#include "mysql_agent/io/process_runner.hpp"
+#include "mysql_agent/core/stream_digest.hpp"
+#include "mysql_agent/core/tool_error_line.hpp"
 
 namespace mysql_agent {
 

@@ -1,4 +1,4 @@
-#include "mysql_agent/backup_tools.hpp"
+#include "mysql_agent/io/backup_tools.hpp"
 
 #include <unistd.h>
 
@@ -15,8 +15,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "mysql_agent/errors.hpp"
-#include "mysql_agent/process_runner.hpp"
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/io/process_runner.hpp"
 
 namespace mysql_agent {
 

@@ -1,4 +1,4 @@
-#include "mysql_agent/clone_client.hpp"
+#include "mysql_agent/io/clone_client.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -29,16 +29,16 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "mysql_agent/backup_protocol.hpp"
-#include "mysql_agent/datadir_commit.hpp"
-#include "mysql_agent/datadir_lock.hpp"
-#include "mysql_agent/staged_backup.hpp"
-#include "mysql_agent/process_runner.hpp"
-#include "mysql_agent/progress.hpp"
-#include "mysql_agent/stream_digest.hpp"
-#include "mysql_agent/logging.hpp"
-#include "mysql_agent/until_signal.hpp"
-#include "mysql_agent/xbstream_verifier.hpp"
+#include "mysql_agent/core/backup_protocol.hpp"
+#include "mysql_agent/io/datadir_commit.hpp"
+#include "mysql_agent/io/datadir_lock.hpp"
+#include "mysql_agent/io/staged_backup.hpp"
+#include "mysql_agent/io/process_runner.hpp"
+#include "mysql_agent/io/progress.hpp"
+#include "mysql_agent/core/stream_digest.hpp"
+#include "mysql_agent/io/logging.hpp"
+#include "mysql_agent/io/until_signal.hpp"
+#include "mysql_agent/core/xbstream_verifier.hpp"
 
 namespace mysql_agent {
 namespace {

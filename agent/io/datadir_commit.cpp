@@ -1,4 +1,4 @@
-#include "mysql_agent/datadir_commit.hpp"
+#include "mysql_agent/io/datadir_commit.hpp"
 
 #include <fcntl.h>
 #include <stdio.h>  // renameat2, RENAME_NOREPLACE (glibc >= 2.28)
@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "mysql_agent/atomic_file.hpp"
+#include "mysql_agent/io/atomic_file.hpp"
 
 namespace mysql_agent {
 namespace fs = std::filesystem;

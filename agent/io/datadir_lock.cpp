@@ -1,4 +1,4 @@
-#include "mysql_agent/datadir_lock.hpp"
+#include "mysql_agent/io/datadir_lock.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -14,8 +14,8 @@
 
 #include <fmt/format.h>
 
-#include "mysql_agent/atomic_file.hpp"
-#include "mysql_agent/proc_locks.hpp"
+#include "mysql_agent/io/atomic_file.hpp"
+#include "mysql_agent/core/proc_locks.hpp"
 
 namespace mysql_agent {
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "mysql_agent/health_checker.hpp"
+#include "mysql_agent/io/health_checker.hpp"
 
 #include <exception>
 
@@ -9,9 +9,9 @@
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "mysql_agent/atomic_file.hpp"
-#include "mysql_agent/clone_marker.hpp"
-#include "mysql_agent/health_facts.hpp"
+#include "mysql_agent/io/atomic_file.hpp"
+#include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/io/health_facts.hpp"
 
 namespace mysql_agent {
 

@@ -1,10 +1,10 @@
-#include "mysql_agent/health_facts.hpp"
+#include "mysql_agent/io/health_facts.hpp"
 
 #include <charconv>
 #include <exception>
 #include <system_error>
 
-#include "mysql_agent/clone_marker.hpp"
+#include "mysql_agent/core/clone_marker.hpp"
 
 namespace mysql_agent {
 namespace {

@@ -1,4 +1,4 @@
-#include "mysql_agent/logging.hpp"
+#include "mysql_agent/io/logging.hpp"
 
 #include <time.h>
 #include <unistd.h>

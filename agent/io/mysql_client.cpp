@@ -1,4 +1,4 @@
-#include "mysql_agent/mysql_client.hpp"
+#include "mysql_agent/io/mysql_client.hpp"
 
 #include <mysql.h>
 

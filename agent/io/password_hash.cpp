@@ -1,6 +1,6 @@
-#include "mysql_agent/password_hash.hpp"
+#include "mysql_agent/io/password_hash.hpp"
 
-#include "mysql_agent/errors.hpp"
+#include "mysql_agent/core/errors.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>

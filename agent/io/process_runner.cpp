@@ -9,7 +9,7 @@
 // readable file descriptor that Asio can wait on without a SIGCHLD handler (which would race with anyone
 // else who reaps children in this process).
 
-#include "mysql_agent/process_runner.hpp"
+#include "mysql_agent/io/process_runner.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-#include "mysql_agent/progress.hpp"
+#include "mysql_agent/io/progress.hpp"
 
 #include <unistd.h>
 
@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "mysql_agent/logging.hpp"
+#include "mysql_agent/io/logging.hpp"
 
 namespace mysql_agent {
 namespace {

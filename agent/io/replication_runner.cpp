@@ -1,4 +1,4 @@
-#include "mysql_agent/replication_runner.hpp"
+#include "mysql_agent/io/replication_runner.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -9,9 +9,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "mysql_agent/atomic_file.hpp"
-#include "mysql_agent/clone_marker.hpp"
-#include "mysql_agent/password_hash.hpp"
+#include "mysql_agent/io/atomic_file.hpp"
+#include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/io/password_hash.hpp"
 
 namespace mysql_agent {
 namespace {

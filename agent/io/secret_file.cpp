@@ -1,4 +1,4 @@
-#include "mysql_agent/secret_file.hpp"
+#include "mysql_agent/io/secret_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <system_error>
 
-#include "mysql_agent/backup_protocol.hpp"
-#include "mysql_agent/errors.hpp"
+#include "mysql_agent/core/backup_protocol.hpp"
+#include "mysql_agent/core/errors.hpp"
 
 namespace mysql_agent {
 

@@ -1,4 +1,4 @@
-#include "mysql_agent/staged_backup.hpp"
+#include "mysql_agent/io/staged_backup.hpp"
 
 #include <sys/stat.h>
 
@@ -11,11 +11,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "mysql_agent/atomic_file.hpp"
-#include "mysql_agent/backup_dir.hpp"
-#include "mysql_agent/backup_layout.hpp"
-#include "mysql_agent/datadir_commit.hpp"
-#include "mysql_agent/text.hpp"
+#include "mysql_agent/io/atomic_file.hpp"
+#include "mysql_agent/io/backup_dir.hpp"
+#include "mysql_agent/core/backup_layout.hpp"
+#include "mysql_agent/io/datadir_commit.hpp"
+#include "mysql_agent/core/text.hpp"
 
 namespace mysql_agent {
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "mysql_agent/status_facts.hpp"
+#include "mysql_agent/io/status_facts.hpp"
 
 #include <charconv>
 #include <exception>
@@ -10,9 +10,9 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
-#include "mysql_agent/clone_marker.hpp"
-#include "mysql_agent/errors.hpp"
-#include "mysql_agent/health_checker.hpp"
+#include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/io/health_checker.hpp"
 
 namespace mysql_agent {
 namespace {

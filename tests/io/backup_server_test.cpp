@@ -33,12 +33,12 @@
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 
-#include "mysql_agent/backup_protocol.hpp"
-#include "mysql_agent/backup_server.hpp"
-#include "mysql_agent/errors.hpp"
-#include "mysql_agent/process_runner.hpp"
-#include "mysql_agent/secret_file.hpp"
-#include "mysql_agent/stream_digest.hpp"
+#include "mysql_agent/core/backup_protocol.hpp"
+#include "mysql_agent/io/backup_server.hpp"
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/io/process_runner.hpp"
+#include "mysql_agent/io/secret_file.hpp"
+#include "mysql_agent/core/stream_digest.hpp"
 
 namespace {
 

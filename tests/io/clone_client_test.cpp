@@ -28,14 +28,14 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "mysql_agent/atomic_file.hpp"
-#include "mysql_agent/backup_protocol.hpp"
-#include "mysql_agent/clone_client.hpp"
-#include "mysql_agent/clone_marker.hpp"
-#include "mysql_agent/datadir_commit.hpp"
-#include "mysql_agent/exit_codes.hpp"
-#include "mysql_agent/progress.hpp"
-#include "mysql_agent/stream_digest.hpp"
+#include "mysql_agent/io/atomic_file.hpp"
+#include "mysql_agent/core/backup_protocol.hpp"
+#include "mysql_agent/io/clone_client.hpp"
+#include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/io/datadir_commit.hpp"
+#include "mysql_agent/core/exit_codes.hpp"
+#include "mysql_agent/io/progress.hpp"
+#include "mysql_agent/core/stream_digest.hpp"
 
 extern char** environ;
 

@@ -15,12 +15,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "mysql_agent/atomic_file.hpp"
-#include "mysql_agent/clone_marker.hpp"
-#include "mysql_agent/datadir_commit.hpp"
-#include "mysql_agent/datadir_lock.hpp"
-#include "mysql_agent/datadir_state.hpp"
-#include "mysql_agent/staged_backup.hpp"
+#include "mysql_agent/io/atomic_file.hpp"
+#include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/io/datadir_commit.hpp"
+#include "mysql_agent/io/datadir_lock.hpp"
+#include "mysql_agent/core/datadir_state.hpp"
+#include "mysql_agent/io/staged_backup.hpp"
 
 namespace {
 

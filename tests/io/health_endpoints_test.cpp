@@ -13,8 +13,8 @@
 
 #include "http_get.hpp"
 #include "mariadb_server.hpp"
-#include "mysql_agent/backup_server.hpp"
-#include "mysql_agent/clone_marker.hpp"
+#include "mysql_agent/io/backup_server.hpp"
+#include "mysql_agent/core/clone_marker.hpp"
 
 namespace {
 

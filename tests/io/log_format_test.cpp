@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "mysql_agent/logging.hpp"
+#include "mysql_agent/io/logging.hpp"
 
 using namespace mysql_agent;
 

@@ -28,7 +28,7 @@
 #include <thread>
 #include <vector>
 
-#include "mysql_agent/mysql_client.hpp"
+#include "mysql_agent/io/mysql_client.hpp"
 
 namespace test_support {
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "mariadb_server.hpp"
-#include "mysql_agent/mysql_client.hpp"
-#include "mysql_agent/mysql_errors.hpp"
+#include "mysql_agent/io/mysql_client.hpp"
+#include "mysql_agent/core/mysql_errors.hpp"
 
 using namespace mysql_agent;
 using test_support::mariadb_server;

@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "mariadb_server.hpp"
-#include "mysql_agent/clone_marker.hpp"
+#include "mysql_agent/core/clone_marker.hpp"
 
 namespace {
 

@@ -22,7 +22,7 @@
 #include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 
-#include "mysql_agent/process_runner.hpp"
+#include "mysql_agent/io/process_runner.hpp"
 
 namespace {
 

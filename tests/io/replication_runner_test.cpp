@@ -15,13 +15,13 @@
 #include <thread>
 
 #include "mariadb_server.hpp"
-#include "mysql_agent/atomic_file.hpp"
-#include "mysql_agent/backup_dir.hpp"
-#include "mysql_agent/backup_metadata.hpp"
-#include "mysql_agent/clone_marker.hpp"
-#include "mysql_agent/mysql_client.hpp"
-#include "mysql_agent/password_hash.hpp"
-#include "mysql_agent/replication_runner.hpp"
+#include "mysql_agent/io/atomic_file.hpp"
+#include "mysql_agent/io/backup_dir.hpp"
+#include "mysql_agent/core/backup_metadata.hpp"
+#include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/io/mysql_client.hpp"
+#include "mysql_agent/io/password_hash.hpp"
+#include "mysql_agent/io/replication_runner.hpp"
 
 using namespace mysql_agent;
 using namespace std::chrono_literals;

@@ -19,9 +19,9 @@
 #include <nlohmann/json.hpp>
 
 #include "mariadb_server.hpp"
-#include "mysql_agent/clone_marker.hpp"
-#include "mysql_agent/exit_codes.hpp"
-#include "mysql_agent/mysql_client.hpp"
+#include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/core/exit_codes.hpp"
+#include "mysql_agent/io/mysql_client.hpp"
 
 namespace {
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "mysql_agent/account_statements.hpp"
-#include "mysql_agent/grants.hpp"
-#include "mysql_agent/server_version.hpp"
+#include "mysql_agent/core/account_statements.hpp"
+#include "mysql_agent/core/grants.hpp"
+#include "mysql_agent/core/server_version.hpp"
 
 using namespace mysql_agent;
 using strings = std::vector<std::string>;

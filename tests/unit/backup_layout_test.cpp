@@ -1,14 +1,14 @@
 // What a donor's stream may contain: paths as they arrive, the extracted layout, .ren targets and the rebuilt
 // backup-my.cnf. Every row is a name a real tool writes (kept) or one an attacker would send (refused).
 
-#include "mysql_agent/backup_layout.hpp"
+#include "mysql_agent/core/backup_layout.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <string>
 #include <vector>
 
-#include "mysql_agent/text.hpp"
+#include "mysql_agent/core/text.hpp"
 
 using namespace mysql_agent;
 using namespace std::string_literals;

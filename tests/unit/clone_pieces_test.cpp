@@ -4,9 +4,9 @@
 
 #include <chrono>
 
-#include "mysql_agent/backoff.hpp"
-#include "mysql_agent/donor_address.hpp"
-#include "mysql_agent/proc_locks.hpp"
+#include "mysql_agent/core/backoff.hpp"
+#include "mysql_agent/core/donor_address.hpp"
+#include "mysql_agent/core/proc_locks.hpp"
 
 using namespace mysql_agent;
 using namespace std::chrono_literals;

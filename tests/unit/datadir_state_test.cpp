@@ -1,4 +1,4 @@
-#include "mysql_agent/datadir_state.hpp"
+#include "mysql_agent/core/datadir_state.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "mysql_agent/clone_journal.hpp"
+#include "mysql_agent/core/clone_journal.hpp"
 
 using namespace mysql_agent;
 

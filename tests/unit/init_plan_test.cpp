@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "mysql_agent/init_plan.hpp"
+#include "mysql_agent/core/init_plan.hpp"
 
 using namespace mysql_agent;
 using strings = std::vector<std::string>;

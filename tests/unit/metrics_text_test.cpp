@@ -3,8 +3,8 @@
 #include <cmath>
 #include <sstream>
 
-#include "mysql_agent/agent_metrics.hpp"
-#include "mysql_agent/metrics_text.hpp"
+#include "mysql_agent/core/agent_metrics.hpp"
+#include "mysql_agent/core/metrics_text.hpp"
 
 using namespace mysql_agent;
 

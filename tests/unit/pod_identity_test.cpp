@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "mysql_agent/config_choice.hpp"
-#include "mysql_agent/pod_identity.hpp"
+#include "mysql_agent/core/config_choice.hpp"
+#include "mysql_agent/core/pod_identity.hpp"
 
 using namespace mysql_agent;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "mysql_agent/readiness.hpp"
+#include "mysql_agent/core/readiness.hpp"
 
 using namespace mysql_agent;
 

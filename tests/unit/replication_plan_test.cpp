@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "mysql_agent/account_statements.hpp"
-#include "mysql_agent/replication_plan.hpp"
-#include "mysql_agent/server_version.hpp"
+#include "mysql_agent/core/account_statements.hpp"
+#include "mysql_agent/core/replication_plan.hpp"
+#include "mysql_agent/core/server_version.hpp"
 
 using namespace mysql_agent;
 using strings = std::vector<std::string>;

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "mysql_agent/server_version.hpp"
-#include "mysql_agent/sql_dialect.hpp"
-#include "mysql_agent/sql_literal.hpp"
+#include "mysql_agent/core/server_version.hpp"
+#include "mysql_agent/core/sql_dialect.hpp"
+#include "mysql_agent/core/sql_literal.hpp"
 
 using namespace mysql_agent;
 using strings = std::vector<std::string>;

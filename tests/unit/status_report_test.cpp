@@ -2,8 +2,8 @@
 
 #include <sstream>
 
-#include "mysql_agent/metrics_text.hpp"
-#include "mysql_agent/status_report.hpp"
+#include "mysql_agent/core/metrics_text.hpp"
+#include "mysql_agent/core/status_report.hpp"
 
 using namespace mysql_agent;
 

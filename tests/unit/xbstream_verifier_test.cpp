@@ -1,4 +1,4 @@
-#include "mysql_agent/xbstream_verifier.hpp"
+#include "mysql_agent/core/xbstream_verifier.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "mysql_agent/stream_digest.hpp"
+#include "mysql_agent/core/stream_digest.hpp"
 
 using namespace std::string_literals;
 using mysql_agent::stream_digest;

@@ -1,0 +1,25 @@
+# Fails when a file of the pure core includes an I/O library. Run by the core_seam_check target on every build.
+# FILES: the core's sources and headers, ';'-separated.
+set(forbidden "boost/asio" "boost/beast" "boost/process" "spdlog/" "fmt/" "mysql.h" "mariadb/" "openssl/"
+              "mysql_agent/io/")
+set(files "${FILES}")
+set(violations "")
+foreach(file IN LISTS files)
+  if(file STREQUAL "")
+    continue()
+  endif()
+  file(STRINGS "${file}" includes REGEX "^[ \t]*#[ \t]*include")
+  foreach(line IN LISTS includes)
+    foreach(bad IN LISTS forbidden)
+      string(FIND "${line}" "${bad}" at)
+      if(NOT at EQUAL -1)
+        list(APPEND violations "${file}: ${line}")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+if(violations)
+  list(JOIN violations "\n  " shown)
+  message(FATAL_ERROR "agent/core must stay pure (std and header-only parsers only); these includes belong in "
+                      "agent/io:\n  ${shown}")
+endif()

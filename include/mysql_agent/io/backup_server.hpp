@@ -1,0 +1,94 @@
+#pragma once
+// The sidecar's backup server: `GET /backup` streams a fresh xtrabackup/mariabackup xbstream as a chunked HTTP/1.1
+// body that ends with trailers saying whether the backup succeeded (wire protocol: backup_protocol.hpp).
+// I/O layer (Asio + Beast); one coroutine per connection.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "mysql_agent/core/backup_counters.hpp"
+#include "mysql_agent/io/backup_tools.hpp"
+
+namespace mysql_agent {
+
+/// How the backup tool reaches the local server. Written to a private 0600 option file, never to argv.
+struct mysql_connection {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 3306;
+    std::string socket;  ///< when set, the tool connects through this Unix socket instead of host:port
+    std::string user = "root";
+    std::string password;  ///< empty: no password line
+};
+
+struct backup_server_options {
+    std::string listen = "0.0.0.0:3307";  ///< "host:port" or "[v6]:port"; numeric host; port 0 picks a free port
+    std::optional<std::string> auth_token;  ///< the bearer token; nullopt serves anyone (--insecure-no-auth)
+    backup_tools tools;
+    std::filesystem::path datadir = "/var/lib/mysql";  ///< passed as --datadir and summed for the size estimate
+    mysql_connection mysql;
+    bool replica = false;  ///< adds --slave-info (and --safe-slave-backup for mariabackup)
+    unsigned max_concurrent_backups = 1;
+    std::chrono::seconds request_timeout{10};  ///< a client must send its request headers within this
+    std::chrono::seconds send_timeout{60};     ///< a client that reads nothing for this long is dropped
+    std::uint32_t retry_after_seconds = 30;    ///< Retry-After of a 503
+    std::filesystem::path temp_root;           ///< parent of the private per-backup dirs; empty: $TMPDIR or /tmp
+    std::vector<std::string> extra_secrets;    ///< more strings to scrub from anything sent or logged
+    // /healthz, /readyz and /metrics (unauthenticated) ask `mysql` the same questions as `mysql-agent probe`,
+    // off the event loop (health_checker.hpp). The role is !replica: ordinal 0 is the primary.
+    std::uint64_t max_lag = 60;                ///< /readyz: most seconds a replica may lag (sidecar --max-lag)
+    std::chrono::seconds health_timeout{2};    ///< connecting and each statement of a health check
+};
+
+/// The arguments of the backup tool after its program name. `defaults_file` comes first because the tools
+/// refuse it anywhere else ("--defaults-extra-file must be specified first on the command line").
+std::vector<std::string> backup_tool_arguments(const backup_server_options& opts,
+                                               const std::filesystem::path& defaults_file,
+                                               const std::filesystem::path& target_dir);
+
+/// The option file that carries the credentials: a [client] group, values double-quoted with `\` and `"`
+/// escaped (the quoting that my_print_defaults and mariabackup 10.11 accept for `#`, spaces and quotes).
+std::string client_option_file(const mysql_connection& c);
+
+/// Total bytes of regular files under `dir` (best effort: unreadable entries are skipped; 0 if it is missing).
+std::uint64_t directory_size(const std::filesystem::path& dir);
+
+/// Serves `GET /backup` (bearer token), and `GET /healthz`, `/readyz` (200 or 503 with the one-line reason of
+/// `mysql-agent probe live|ready`) and `/metrics` (Prometheus text format 0.0.4; agent_metrics.hpp) without a
+/// token. Create it, start() it, and run the executor's io_context; shutdown() drains it.
+class backup_server {
+public:
+    /// Binds and listens on `opts.listen` at once (so a client can connect even while mysqld is still down).
+    /// Throws config_error naming --listen when the address is malformed or cannot be bound.
+    backup_server(boost::asio::any_io_executor ex, backup_server_options opts);
+    ~backup_server();
+    backup_server(const backup_server&) = delete;
+    backup_server& operator=(const backup_server&) = delete;
+
+    /// The bound address (the real port when --listen asked for port 0).
+    boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+    /// What /metrics reports about backups; updated on the server's executor, readable from any thread.
+    const backup_counters& counters() const;
+
+    /// Starts accepting connections.
+    void start();
+
+    /// Stops accepting; requests not yet answered are dropped; each backup in flight kills its tool and ends
+    /// its body with a failed trailer ("sidecar is shutting down"). The io_context runs out of work once they
+    /// are all finished.
+    void shutdown();
+
+private:
+    struct impl;
+    std::shared_ptr<impl> impl_;
+};
+
+}  // namespace mysql_agent

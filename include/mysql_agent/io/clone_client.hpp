@@ -1,0 +1,78 @@
+#pragma once
+// The receiving half of "backup streaming": fetch GET /backup from a donor's sidecar, extract the xbstream
+// body into the staging dir while checking its framing and digest, prepare it, and commit it into the
+// datadir (datadir_commit.hpp). Used by `mysql-agent clone` and by `init`. I/O layer (Asio coroutines).
+//
+// Retries: only what happens before the donor answers 200 is retried (connection refused or timed out,
+// DNS not resolvable yet, 503 busy, 5xx, no response): with exponential backoff and full jitter, or the
+// donor's Retry-After, until --max-attempts attempts or --retry-for seconds are used up, whichever comes
+// first; then no_donor. A 401 is never retried. Once the body flows, a failure (stream cut, idle timeout,
+// donor's backup failed, bad digest, prepare failed) ends the run with clone_failed: restarting a
+// multi-gigabyte transfer is the caller's decision (the pod's restart policy, or running clone again).
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "mysql_agent/core/backoff.hpp"
+#include "mysql_agent/io/backup_tools.hpp"
+#include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/core/donor_address.hpp"
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/core/result.hpp"
+
+namespace mysql_agent {
+
+class datadir_lock;
+
+/// No donor could be reached, or it stayed busy, until the retries ran out: exit no_donor.
+struct no_donor_error : agent_error {
+    explicit no_donor_error(const std::string& message) : agent_error(exit_code::no_donor, message) {}
+};
+
+/// The donor refused our token (401): exit unauthorized.
+struct unauthorized_error : agent_error {
+    explicit unauthorized_error(const std::string& message) : agent_error(exit_code::unauthorized, message) {}
+};
+
+struct clone_options {
+    donor_address donor;
+    std::filesystem::path datadir = "/var/lib/mysql";
+    std::optional<std::string> token;  ///< sent as "Authorization: Bearer"; none: no header
+    backup_tools tools;                ///< xbstream for -x, xtrabackup for --prepare
+    bool force = false;  ///< replace data the agent did not create, at commit (never a completed clone)
+    /// The caller already holds the datadir's lock (init holds it across donors); null: the clone takes it.
+    const datadir_lock* lock = nullptr;
+
+    std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};  ///< DNS + TCP connect, per attempt
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};     ///< no byte from the donor for this long
+    std::chrono::milliseconds overall_timeout{std::chrono::hours(24)};  ///< 0: none. The whole clone, prepare included
+    unsigned max_attempts = 10;                                     ///< to reach a donor that answers 200; 0: no limit
+    std::chrono::milliseconds retry_for{std::chrono::minutes(10)};  ///< stop retrying after this long; 0: no limit
+    std::chrono::milliseconds first_backoff{std::chrono::seconds(1)};
+    std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
+    std::chrono::milliseconds progress_interval{std::chrono::seconds(5)};
+    bool progress_tty = false;  ///< one updating line on stderr instead of log lines
+};
+
+/// What a clone run did.
+struct clone_outcome {
+    bool already_cloned = false;  ///< the datadir held a completed clone: nothing was fetched
+    clone_marker marker;          ///< the committed marker (or the existing one, if readable)
+};
+
+/// Runs a whole clone (lock and settle the datadir, fetch with retries, extract, verify, vet, prepare, commit)
+/// on the caller's executor. Throws no_donor_error, unauthorized_error, clone_failed_error,
+/// datadir_not_ours_error, datadir_busy_error, file_error or config_error; on every failure the datadir is left
+/// as the run found it (without files of this clone; data displaced by --force moved back).
+boost::asio::awaitable<clone_outcome> async_clone_datadir(clone_options options);
+
+/// async_clone_datadir on a private io_context, for callers without one.
+clone_outcome clone_datadir(const clone_options& options);
+
+}  // namespace mysql_agent

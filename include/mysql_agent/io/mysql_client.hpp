@@ -1,0 +1,97 @@
+#pragma once
+// A blocking connection to one MySQL/MariaDB server: RAII over MariaDB Connector/C's MYSQL* (libmariadb.a).
+// I/O layer; every failure throws mysql_error (mysql_errors.hpp) with exit_code::mysql.
+//
+// Authentication: the agent is one fully static binary, and Connector/C (libmariadb.a) has only
+// mysql_native_password built in; it loads every other client authentication plugin from a .so file at run time
+// (caching_sha2_password.so, client_ed25519.so, dialog.so; https://mariadb.com/kb/en/mariadb-connectorc-plugins/).
+// The agent's image ships no such files (and a static glibc's dlopen needs the exact glibc they were built
+// against), so the accounts the agent itself logs in with must use mysql_native_password: MariaDB's default, but on
+// MySQL 8.0+ create them `IDENTIFIED WITH mysql_native_password` (MySQL 8.4 also needs mysqld
+// --mysql-native-password=ON; MySQL 9.0 removed the plugin). Connector/C 3.3 then fails with 1045 "Plugin ... could
+// not be loaded" (MySQL's client says 2059, is_auth_plugin_unavailable()); the message says what to change.
+//
+// TLS: none. The agent talks to its own mysqld over the pod's unix socket or loopback; TLS is not
+// requested and the server certificate is not verified (Connector/C 3.4 would otherwise verify by default).
+//
+// Secrets: the password is never part of a message. A statement that carries a secret is run with the text
+// to show instead (`execute(sql, redacted)`, or an sql_statement); a syntax error's echo of the statement
+// ("... near '...'") is then cut from the server's message too.
+//
+// Threads: one mysql_client per thread at a time. The library is initialised once, thread-safely, on first use.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mysql_agent/core/mysql_errors.hpp"
+#include "mysql_agent/core/server_version.hpp"
+#include "mysql_agent/core/sql_types.hpp"
+
+struct st_mysql;  // MYSQL of <mysql.h>; kept out of this header
+
+namespace mysql_agent {
+
+/// Where and how to connect.
+struct mysql_connection_options {
+    std::string host = "127.0.0.1";  ///< TCP host, used when `socket` is empty
+    std::uint16_t port = 3306;
+    std::string socket;              ///< unix socket path; when set, host and port are ignored
+    std::string user = "root";
+    std::string password;            ///< may be empty; never logged
+    std::chrono::seconds connect_timeout{5};
+    std::chrono::seconds read_timeout{30};   ///< bounds every statement: a hung server cannot block forever
+    std::chrono::seconds write_timeout{30};
+
+    /// "unix:/run/mysqld/mysqld.sock" or "127.0.0.1:3306", for messages.
+    std::string endpoint() const;
+};
+
+/// One open connection. Not copyable; movable.
+class mysql_client {
+public:
+    /// Connects. Throws mysql_error naming the endpoint and user (never the password), with a hint for
+    /// access denied, an unreachable server and a missing authentication plugin.
+    explicit mysql_client(const mysql_connection_options& options);
+    ~mysql_client();
+    mysql_client(mysql_client&& other) noexcept;
+    mysql_client& operator=(mysql_client&& other) noexcept;
+    mysql_client(const mysql_client&) = delete;
+    mysql_client& operator=(const mysql_client&) = delete;
+
+    /// Runs one statement and returns its rows (none for statements without a result set). `shown_in_errors`
+    /// replaces `sql` in error messages when `sql` holds a secret; empty means `sql` may be shown as it is.
+    /// Throws mysql_error.
+    std::vector<sql_row> query(std::string_view sql, std::string_view shown_in_errors = {});
+    /// As above; errors show `statement.redacted`.
+    std::vector<sql_row> query(const sql_statement& statement);
+
+    /// Runs one statement and discards any result. Same error rules as query().
+    void execute(std::string_view sql, std::string_view shown_in_errors = {});
+    void execute(const sql_statement& statement);
+
+    /// The server's flavour and version from `SELECT VERSION(), @@version_comment`. Throws mysql_error,
+    /// also when the answer cannot be parsed.
+    server_version version();
+
+    /// Checks the connection is alive (mysql_ping). Throws mysql_error.
+    void ping();
+
+    /// Where this client is connected, as in mysql_connection_options::endpoint().
+    const std::string& endpoint() const noexcept { return endpoint_; }
+
+private:
+    struct closer {
+        void operator()(st_mysql* handle) const noexcept;
+    };
+    [[noreturn]] void fail(std::string_view doing) const;
+
+    std::unique_ptr<st_mysql, closer> handle_;
+    std::string endpoint_;
+    std::string user_;
+};
+
+}  // namespace mysql_agent

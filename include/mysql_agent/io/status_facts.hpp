@@ -1,0 +1,32 @@
+#pragma once
+// Gathers what `mysql-agent status` shows: the local mysqld, the datadir's clone marker, the sidecar's /metrics.
+// I/O layer; never throws for an unreachable mysqld or sidecar (those are facts).
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "mysql_agent/io/mysql_client.hpp"
+#include "mysql_agent/core/status_report.hpp"
+
+namespace mysql_agent {
+
+struct status_gather_options {
+    mysql_connection_options connection;
+    std::filesystem::path datadir;
+    std::string pod;
+    bool is_primary = false;
+    std::string sidecar_host = "127.0.0.1";
+    std::uint16_t sidecar_port = 3307;
+    std::chrono::seconds timeout{3};  ///< connecting and each query or HTTP exchange
+};
+
+status_facts gather_status(const status_gather_options& options);
+
+/// GET http://host:port`target` with a deadline; returns the body of a 200. Throws agent_error naming the
+/// endpoint otherwise (unreachable, timeout, another status).
+std::string http_get_text(const std::string& host, std::uint16_t port, const std::string& target,
+                          std::chrono::seconds timeout);
+
+}  // namespace mysql_agent
