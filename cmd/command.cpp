@@ -5,10 +5,11 @@
 #include <algorithm>
 #include <cctype>
 #include <exception>
-#include <iostream>
+#include <fmt/format.h>
 
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/exit_codes.hpp"
+#include "mysql_agent/io/logging.hpp"
 
 namespace mysql_agent::cmd {
 
@@ -24,10 +25,16 @@ void bind_environment(CLI::App& sub) {
     }
 }
 
+namespace {
+
+/// Logs "mysql-agent <subcommand>: <message>" as one error line in the configured format and returns `code`.
 int fail(std::string_view subcommand, int code, std::string_view message) {
-    std::cerr << "mysql-agent " << subcommand << ": " << message << '\n';
+    log_event(spdlog::level::err, fmt::format("mysql-agent {}: {}", subcommand, message),
+              {{"event", "exit"}, {"exit_code", code}});
     return code;
 }
+
+}  // namespace
 
 int guarded(std::string_view subcommand, const std::function<int()>& body) {
     try {

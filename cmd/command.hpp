@@ -19,10 +19,9 @@ struct command {
 /// -> MYSQL_AGENT_AUTH_TOKEN_FILE). Call after all options are added.
 void bind_environment(CLI::App& sub);
 
-/// Prints "mysql-agent <subcommand>: <message>" on stderr as one line and returns `code`.
-int fail(std::string_view subcommand, int code, std::string_view message);
-
-/// Runs `body` and turns any exception escaping it into one clear line and a distinct exit code.
+/// Runs `body` and turns any exception escaping it into one clear error line ("mysql-agent <subcommand>:
+/// <message>", logged in the --log-format) and a distinct exit code: the one boundary between the subcommands,
+/// which always throw (core/errors.hpp), and the process's exit code.
 int guarded(std::string_view subcommand, const std::function<int()>& body);
 
 /// The short hostname of this machine (the pod name in Kubernetes).

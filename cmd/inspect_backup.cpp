@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/io/backup_dir.hpp"
 #include "mysql_agent/core/backup_metadata.hpp"
 #include "mysql_agent/core/exit_codes.hpp"
@@ -17,7 +18,7 @@ struct inspect_backup_options {
 int run_inspect_backup(const inspect_backup_options& opts) {
     const backup_files files = read_backup_files(opts.dir);
     const auto metadata = parse_backup_metadata(files);
-    if (!metadata) return fail("inspect-backup", exit_code::bad_input, metadata.message());
+    if (!metadata) throw bad_input_error(metadata.message());
     std::cout << to_json(*metadata);
     return exit_code::ok;
 }

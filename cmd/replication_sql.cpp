@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "command.hpp"
+#include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/io/backup_dir.hpp"
 #include "mysql_agent/core/backup_metadata.hpp"
 #include "mysql_agent/core/exit_codes.hpp"
@@ -27,24 +28,23 @@ struct replication_sql_options {
 };
 
 int run_replication_sql(const replication_sql_options& opts) {
-    constexpr std::string_view name = "replication-sql";
     const auto version = parse_server_version(opts.server_version);
-    if (!version) return fail(name, exit_code::config, "--server-version: " + version.message());
+    if (!version) throw config_error("--server-version: " + version.message());
     const auto gtid = parse_gtid_choice(opts.gtid);
-    if (!gtid) return fail(name, exit_code::config, gtid.message());
+    if (!gtid) throw config_error(gtid.message());
 
     replication_source source{opts.source_host, opts.source_port, opts.repl_user, std::nullopt};
     if (!opts.repl_password_file.empty())
         source.password = read_secret_file(opts.repl_password_file, "--repl-password-file");
 
     const auto metadata = parse_backup_metadata(read_backup_files(opts.dir));
-    if (!metadata) return fail(name, exit_code::bad_input, metadata.message());
+    if (!metadata) throw bad_input_error(metadata.message());
     const auto start = choose_start_coordinates(*metadata, *version, opts.channel, *gtid);
-    if (!start) return fail(name, exit_code::bad_input, "backup " + opts.dir + ": " + start.message());
+    if (!start) throw bad_input_error("backup " + opts.dir + ": " + start.message());
     const auto statements =
         replication_statements(*start, *version, source, opts.channel,
                                opts.show_password ? secret_rendering::shown : secret_rendering::redacted);
-    if (!statements) return fail(name, exit_code::config, statements.message());
+    if (!statements) throw config_error(statements.message());
     for (const auto& s : *statements) std::cout << s << '\n';
     return exit_code::ok;
 }

@@ -41,9 +41,6 @@ extern char** environ;
 
 namespace mysql_agent {
 
-process_error::process_error(std::string argv0_, int exit_code_, std::string stderr_tail_, const std::string& what)
-    : std::runtime_error(what), argv0(std::move(argv0_)), exit_code(exit_code_), stderr_tail(std::move(stderr_tail_)) {}
-
 namespace {
 
 namespace asio = boost::asio;
@@ -83,7 +80,7 @@ void reap_orphans_if_init() {
 }
 
 /// Writing to a pipe whose reader died must fail with EPIPE, not kill us with SIGPIPE. The children get
-/// SIGPIPE back to its default (POSIX_SPAWN_SETSIGDEF below), as tools like xbstream expect.
+/// SIGPIPE back to its default in the forked child before exec (exec_child below), as tools like xbstream expect.
 void ignore_sigpipe_once() {
     static std::once_flag once;
     std::call_once(once, [] { ::signal(SIGPIPE, SIG_IGN); });

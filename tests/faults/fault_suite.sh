@@ -6,7 +6,7 @@
 #
 #   fault_suite.sh AGENT_BINARY
 # Parameters (environment): FAULT_ROWS (rows in the donor's table, default 200000), FAULT_MYSQLD_DELAY (seconds a
-# replica's mysqld stays down after its sidecar starts, default 15; the minute: 60), FAULT_ONLY (regex of
+# replica's mysqld stays down after its sidecar starts, default 15; a minute, 60, also passes), FAULT_ONLY (regex of
 # case names to run). Needs root (tmpfs, network namespaces).
 set -u
 set -o pipefail

@@ -162,7 +162,8 @@ TEST_CASE("child_process that cannot start throws process_error naming the progr
         FAIL("start did not throw");
     } catch (const mysql_agent::process_error& e) {
         CHECK(e.argv0 == "/nonexistent/xtrabackup");
-        CHECK(e.exit_code == -1);
+        CHECK(e.tool_exit_code == -1);
+        CHECK(e.exit_code == mysql_agent::exit_code::config);
         CHECK(std::string(e.what()).find("/nonexistent/xtrabackup") != std::string::npos);
         CHECK(std::string(e.what()).find("No such file") != std::string::npos);
     }

@@ -213,7 +213,7 @@ TEST_CASE("binlog info: malformed content is an error naming the file and line",
     check_error(parsed.message(), row.file_name, row.line, row.fragment);
 }
 
-TEST_CASE("binlog info: the issue's example message, word for word", "[metadata]") {
+TEST_CASE("binlog info: a bad position names the file, the line and the value, word for word", "[metadata]") {
     const auto parsed = parse_binlog_info("xtrabackup_binlog_info", "mysql-bin.000001\tabc\n");
     REQUIRE_FALSE(parsed.has_value());
     CHECK(parsed.message() == "xtrabackup_binlog_info line 1: position 'abc' is not a number");

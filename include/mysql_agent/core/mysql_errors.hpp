@@ -15,15 +15,6 @@
 
 namespace mysql_agent {
 
-/// The local server refused a connection or a statement. The message says what was being done, with which
-/// endpoint, the server's error, and what to do; it never contains a password (see mysql_client.hpp).
-struct mysql_error : agent_error {
-    mysql_error(unsigned error_code, std::string error_sqlstate, const std::string& message)
-        : agent_error(exit_code::mysql, message), code(error_code), sqlstate(std::move(error_sqlstate)) {}
-    unsigned code;         ///< server (1xxx, 3xxx) or client (2xxx) error number; 0 when not from MySQL
-    std::string sqlstate;  ///< "28000", "HY000", ...; "" when unknown
-};
-
 namespace mysql_code {
 inline constexpr unsigned access_denied = 1045;             ///< ER_ACCESS_DENIED_ERROR
 inline constexpr unsigned access_denied_no_password = 1698; ///< ER_ACCESS_DENIED_NO_PASSWORD_ERROR (unix_socket)

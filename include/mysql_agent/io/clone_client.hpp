@@ -30,16 +30,6 @@ namespace mysql_agent {
 
 class datadir_lock;
 
-/// No donor could be reached, or it stayed busy, until the retries ran out: exit no_donor.
-struct no_donor_error : agent_error {
-    explicit no_donor_error(const std::string& message) : agent_error(exit_code::no_donor, message) {}
-};
-
-/// The donor refused our token (401): exit unauthorized.
-struct unauthorized_error : agent_error {
-    explicit unauthorized_error(const std::string& message) : agent_error(exit_code::unauthorized, message) {}
-};
-
 struct clone_options {
     donor_address donor;
     std::filesystem::path datadir = "/var/lib/mysql";

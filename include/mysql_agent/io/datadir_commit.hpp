@@ -30,16 +30,6 @@
 
 namespace mysql_agent {
 
-/// A clone started but cannot be completed (bad stream, donor failure, prepare failed): exit clone_failed.
-struct clone_failed_error : agent_error {
-    explicit clone_failed_error(const std::string& message) : agent_error(exit_code::clone_failed, message) {}
-};
-
-/// The datadir holds data the agent did not create: exit datadir_not_ours.
-struct datadir_not_ours_error : agent_error {
-    explicit datadir_not_ours_error(const std::string& message) : agent_error(exit_code::datadir_not_ours, message) {}
-};
-
 /// `<datadir>/.mysql-agent-staging`.
 std::filesystem::path staging_dir_of(const std::filesystem::path& datadir);
 

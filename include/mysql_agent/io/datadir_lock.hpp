@@ -10,11 +10,6 @@
 
 namespace mysql_agent {
 
-/// Another mysql-agent run holds the datadir: exit datadir_busy.
-struct datadir_busy_error : agent_error {
-    explicit datadir_busy_error(const std::string& message) : agent_error(exit_code::datadir_busy, message) {}
-};
-
 class datadir_lock {
 public:
     /// Creates the datadir when it is missing, then takes the lock without waiting. Throws datadir_busy_error

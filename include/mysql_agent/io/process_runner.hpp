@@ -16,15 +16,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
-namespace mysql_agent {
+#include "mysql_agent/core/errors.hpp"
 
-/// A tool failed: which one, how it ended, and the last lines it wrote to stderr (secrets scrubbed by the caller).
-struct process_error : std::runtime_error {
-    process_error(std::string argv0, int exit_code, std::string stderr_tail, const std::string& what);
-    std::string argv0;
-    int exit_code;  ///< -1 if killed by a signal or never started
-    std::string stderr_tail;
-};
+namespace mysql_agent {
 
 struct process_options {
     std::filesystem::path program;   ///< absolute, or found on PATH

@@ -37,14 +37,6 @@ struct replication_outcome {
     std::size_t statements_run = 0;  ///< statements sent to the server (0: a primary whose accounts were as configured)
 };
 
-/// Replication was set up or started but did not run: the threads were not both running within verify_timeout, a
-/// thread stopped on an error, or the source refused the replication user (that fails at once: the IO thread would
-/// retry only every 60 s). The message carries Last_IO_Error / Last_SQL_Error, never the password. The applied
-/// record is not written, so the next start decides again (replication_plan.hpp).
-struct replication_error : agent_error {
-    explicit replication_error(const std::string& message) : agent_error(exit_code::mysql, message) {}
-};
-
 /// Sets up replication once, and returns. Blocking: run it on its own thread (a sidecar serving backups on an
 /// io_context keeps that thread free), e.g.
 ///     std::atomic<bool> stop{false};

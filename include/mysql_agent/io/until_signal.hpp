@@ -22,15 +22,6 @@
 
 namespace mysql_agent {
 
-/// The work was stopped by a signal: `what` says what was undone. Exit clone_failed (the clone did not happen).
-struct interrupted_error : agent_error {
-    interrupted_error(int sig, const std::string& what)
-        : agent_error(exit_code::clone_failed,
-                      "interrupted by signal " + std::to_string(sig) + " (" + ::strsignal(sig) + "); " + what),
-          signal(sig) {}
-    int signal;
-};
-
 /// Runs `make_work()` (a function returning boost::asio::awaitable<T>) to completion and returns its value or
 /// rethrows its exception; on SIGTERM or SIGINT throws interrupted_error(sig, `undone`) once the work unwound.
 template <class MakeWork>
