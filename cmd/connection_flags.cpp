@@ -25,8 +25,8 @@ pod_identity identity_of(const local_flags& f) {
     return *self;
 }
 
-mysql_connection_options connection_of(const local_flags& f) {
-    mysql_connection_options o;
+mysql_connection connection_of(const local_flags& f) {
+    mysql_connection o;
     o.host = f.mysql_host;
     o.port = f.mysql_port;
     o.socket = f.mysql_socket;

@@ -28,6 +28,6 @@ void add_local_flags(CLI::App& sub, local_flags& flags);
 pod_identity identity_of(const local_flags& flags);
 
 /// Connection options for the local mysqld; reads --password-file. Throws config_error.
-mysql_connection_options connection_of(const local_flags& flags);
+mysql_connection connection_of(const local_flags& flags);
 
 }  // namespace mysql_agent::cmd

@@ -18,7 +18,7 @@ struct probe_options {
 };
 
 int run_probe(const probe_options& o) {
-    mysql_connection_options c = connection_of(o.local);
+    mysql_connection c = connection_of(o.local);
     // Probes must answer well under the kubelet's timeout (1 s by default): bound every step.
     c.connect_timeout = c.read_timeout = c.write_timeout = std::chrono::seconds(o.timeout);
     probe_verdict v;

@@ -97,12 +97,7 @@ int run_sidecar(const sidecar_options& o) {
     }
     so.listen = o.listen;
     so.datadir = o.local.datadir;
-    so.mysql.host = o.local.mysql_host;
-    so.mysql.port = o.local.mysql_port;
-    so.mysql.socket = o.local.mysql_socket;
-    so.mysql.user = o.local.user;
-    if (!o.local.password_file.empty())
-        so.mysql.password = read_secret_file(o.local.password_file, "--password-file");
+    so.mysql = connection_of(o.local);  // reads --password-file, once
     // Read now so a missing Secret fails at start, and scrubbed from everything we send or log.
     std::optional<std::string> repl_password;
     if (!o.repl_password_file.empty()) {
@@ -131,7 +126,7 @@ int run_sidecar(const sidecar_options& o) {
         server.shutdown();
     });
     replication_options ro;
-    ro.local = connection_of(o.local);
+    ro.local = so.mysql;
     ro.datadir = o.local.datadir;
     ro.is_primary = self.is_primary();
     ro.replication.source.host = o.primary_host.empty() ? peer_host(self, 0, o.local.service) : o.primary_host;

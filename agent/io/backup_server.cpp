@@ -77,11 +77,7 @@ constexpr std::string_view metrics_path = "/metrics";
 
 health_checker_options health_options_of(const backup_server_options& o) {
     health_checker_options h;
-    h.connection.host = o.mysql.host;
-    h.connection.port = o.mysql.port;
-    h.connection.socket = o.mysql.socket;
-    h.connection.user = o.mysql.user;
-    h.connection.password = o.mysql.password;
+    h.connection = o.mysql;
     h.datadir = o.datadir;
     h.is_primary = !o.replica;
     h.max_lag = o.max_lag;

@@ -24,7 +24,7 @@ std::optional<std::uint64_t> lag_of(const std::vector<sql_row>& rows) {
 
 }  // namespace
 
-liveness_facts gather_liveness(const mysql_connection_options& connection) {
+liveness_facts gather_liveness(const mysql_connection& connection) {
     liveness_facts f;
     f.endpoint = connection.endpoint();
     try {
@@ -37,7 +37,7 @@ liveness_facts gather_liveness(const mysql_connection_options& connection) {
     return f;
 }
 
-readiness_facts gather_readiness(const mysql_connection_options& connection, const std::filesystem::path& datadir,
+readiness_facts gather_readiness(const mysql_connection& connection, const std::filesystem::path& datadir,
                                  bool is_primary, std::uint64_t max_lag) {
     readiness_facts f;
     f.server.endpoint = connection.endpoint();

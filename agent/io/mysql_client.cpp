@@ -40,13 +40,9 @@ std::string scrub_server_message(std::string message, bool statement_has_secret)
 
 }  // namespace
 
-std::string mysql_connection_options::endpoint() const {
-    return socket.empty() ? host + ":" + std::to_string(port) : "unix:" + socket;
-}
-
 void mysql_client::closer::operator()(st_mysql* handle) const noexcept { mysql_close(handle); }
 
-mysql_client::mysql_client(const mysql_connection_options& o) : endpoint_(o.endpoint()), user_(o.user) {
+mysql_client::mysql_client(const mysql_connection& o) : endpoint_(o.endpoint()), user_(o.user) {
     init_library_once();
     handle_.reset(mysql_init(nullptr));
     if (!handle_) throw mysql_error(0, "", "connecting to MySQL at " + endpoint_ + ": out of memory (mysql_init)");

@@ -40,7 +40,7 @@ std::optional<T> number(const std::optional<std::string>& text) {
 }
 
 void gather_mysqld(const status_gather_options& o, status_facts& f) {
-    mysql_connection_options c = o.connection;
+    mysql_connection c = o.connection;
     c.connect_timeout = c.read_timeout = c.write_timeout = o.timeout;
     std::optional<mysql_client> client;
     try {

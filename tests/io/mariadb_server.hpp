@@ -246,8 +246,8 @@ public:
     }
 
     /// root@localhost over the unix socket (no password: mariadb-install-db --auth-root-authentication-method=normal).
-    mysql_agent::mysql_connection_options root_socket() const {
-        mysql_agent::mysql_connection_options o;
+    mysql_agent::mysql_connection root_socket() const {
+        mysql_agent::mysql_connection o;
         o.socket = socket_.string();
         o.user = "root";
         o.connect_timeout = 5s;
@@ -255,8 +255,8 @@ public:
     }
 
     /// root@127.0.0.1 over TCP.
-    mysql_agent::mysql_connection_options root_tcp() const {
-        mysql_agent::mysql_connection_options o;
+    mysql_agent::mysql_connection root_tcp() const {
+        mysql_agent::mysql_connection o;
         o.host = "127.0.0.1";
         o.port = port_;
         o.user = "root";

@@ -15,25 +15,17 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "mysql_agent/core/backup_counters.hpp"
+#include "mysql_agent/core/mysql_connection.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
 
 namespace mysql_agent {
-
-/// How the backup tool reaches the local server. Written to a private 0600 option file, never to argv.
-struct mysql_connection {
-    std::string host = "127.0.0.1";
-    std::uint16_t port = 3306;
-    std::string socket;  ///< when set, the tool connects through this Unix socket instead of host:port
-    std::string user = "root";
-    std::string password;  ///< empty: no password line
-};
 
 struct backup_server_options {
     std::string listen = "0.0.0.0:3307";  ///< "host:port" or "[v6]:port"; numeric host; port 0 picks a free port
     std::optional<std::string> auth_token;  ///< the bearer token; nullopt serves anyone (--insecure-no-auth)
     backup_tools tools;
     std::filesystem::path datadir = "/var/lib/mysql";  ///< passed as --datadir and summed for the size estimate
-    mysql_connection mysql;
+    mysql_connection mysql;  ///< the local server; written to a private 0600 option file, never to argv
     bool replica = false;  ///< adds --slave-info (and --safe-slave-backup for mariabackup)
     unsigned max_concurrent_backups = 1;
     std::chrono::seconds request_timeout{10};  ///< a client must send its request headers within this

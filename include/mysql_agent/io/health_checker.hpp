@@ -36,7 +36,7 @@ struct marker_reading {
 marker_reading read_marker_reading(const std::filesystem::path& datadir);
 
 struct health_checker_options {
-    mysql_connection_options connection;  ///< the local mysqld; its timeouts are replaced by `timeout`
+    mysql_connection connection;  ///< the local mysqld; its timeouts are replaced by `timeout`
     std::filesystem::path datadir;
     bool is_primary = false;
     std::uint64_t max_lag = 60;

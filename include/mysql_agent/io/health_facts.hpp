@@ -10,11 +10,11 @@
 namespace mysql_agent {
 
 /// Connects and pings. Never throws: a failure is a fact (answers = false, with the error).
-liveness_facts gather_liveness(const mysql_connection_options& connection);
+liveness_facts gather_liveness(const mysql_connection& connection);
 
 /// Liveness, then (when it answers) @@read_only, the clone marker and applied record in `datadir`, and the
 /// default channel's replica status with its lag. Never throws: an unexpected failure becomes a not-answering fact.
-readiness_facts gather_readiness(const mysql_connection_options& connection, const std::filesystem::path& datadir,
+readiness_facts gather_readiness(const mysql_connection& connection, const std::filesystem::path& datadir,
                                  bool is_primary, std::uint64_t max_lag);
 
 }  // namespace mysql_agent

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mysql_agent/core/mysql_connection.hpp"
 #include "mysql_agent/core/mysql_errors.hpp"
 #include "mysql_agent/core/server_version.hpp"
 #include "mysql_agent/core/sql_types.hpp"
@@ -35,27 +36,12 @@ struct st_mysql;  // MYSQL of <mysql.h>; kept out of this header
 
 namespace mysql_agent {
 
-/// Where and how to connect.
-struct mysql_connection_options {
-    std::string host = "127.0.0.1";  ///< TCP host, used when `socket` is empty
-    std::uint16_t port = 3306;
-    std::string socket;              ///< unix socket path; when set, host and port are ignored
-    std::string user = "root";
-    std::string password;            ///< may be empty; never logged
-    std::chrono::seconds connect_timeout{5};
-    std::chrono::seconds read_timeout{30};   ///< bounds every statement: a hung server cannot block forever
-    std::chrono::seconds write_timeout{30};
-
-    /// "unix:/run/mysqld/mysqld.sock" or "127.0.0.1:3306", for messages.
-    std::string endpoint() const;
-};
-
 /// One open connection. Not copyable; movable.
 class mysql_client {
 public:
     /// Connects. Throws mysql_error naming the endpoint and user (never the password), with a hint for
     /// access denied, an unreachable server and a missing authentication plugin.
-    explicit mysql_client(const mysql_connection_options& options);
+    explicit mysql_client(const mysql_connection& options);
     ~mysql_client();
     mysql_client(mysql_client&& other) noexcept;
     mysql_client& operator=(mysql_client&& other) noexcept;
@@ -80,7 +66,7 @@ public:
     /// Checks the connection is alive (mysql_ping). Throws mysql_error.
     void ping();
 
-    /// Where this client is connected, as in mysql_connection_options::endpoint().
+    /// Where this client is connected, as in mysql_connection::endpoint().
     const std::string& endpoint() const noexcept { return endpoint_; }
 
 private:

@@ -18,7 +18,7 @@ namespace mysql_agent {
 
 /// Everything the setup needs. Passwords arrive already read from their files (secret_file.hpp).
 struct replication_options {
-    mysql_connection_options local;     ///< the pod's own mysqld, usually through its unix socket
+    mysql_connection local;     ///< the pod's own mysqld, usually through its unix socket
     std::filesystem::path datadir;      ///< holds the clone marker and where the applied record is written
     bool is_primary = false;            ///< ordinal 0 (pod_identity::is_primary())
     replication_config replication;     ///< source host/port, replication user/password, channel, gtid, accounts

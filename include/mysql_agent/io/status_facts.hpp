@@ -13,7 +13,7 @@
 namespace mysql_agent {
 
 struct status_gather_options {
-    mysql_connection_options connection;
+    mysql_connection connection;
     std::filesystem::path datadir;
     std::string pod;
     bool is_primary = false;

@@ -1,0 +1,27 @@
+#pragma once
+// How the agent reaches a MySQL/MariaDB server: the one description every part uses (the client library in
+// io/mysql_client.hpp, the backup tool's option file, the health checks). Pure data.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace mysql_agent {
+
+struct mysql_connection {
+    std::string host = "127.0.0.1";  ///< TCP host, used when `socket` is empty
+    std::uint16_t port = 3306;
+    std::string socket;              ///< unix socket path; when set, host and port are ignored
+    std::string user = "root";
+    std::string password;            ///< may be empty; never logged
+    std::chrono::seconds connect_timeout{5};
+    std::chrono::seconds read_timeout{30};  ///< bounds every statement: a hung server cannot block forever
+    std::chrono::seconds write_timeout{30};
+
+    /// "unix:/run/mysqld/mysqld.sock" or "127.0.0.1:3306", for messages.
+    std::string endpoint() const {
+        return socket.empty() ? host + ":" + std::to_string(port) : "unix:" + socket;
+    }
+};
+
+}  // namespace mysql_agent
