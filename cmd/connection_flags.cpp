@@ -6,10 +6,16 @@
 
 namespace mysql_agent::cmd {
 
-void add_local_flags(CLI::App& sub, local_flags& f) {
+void add_pod_flags(CLI::App& sub, pod_flags& f) {
     sub.add_option("--hostname", f.hostname, "This pod's name <statefulset>-<ordinal> (default: the machine's hostname)");
-    sub.add_option("--service", f.service, "Headless Service of the StatefulSet (peer DNS names)")->capture_default_str();
-    sub.add_option("--datadir", f.datadir, "MySQL data directory (holds the clone marker)")->capture_default_str();
+    sub.add_option("--service", f.service, "Headless Service of the StatefulSet (peers are <sts>-<k>.<service>)")
+        ->capture_default_str();
+    sub.add_option("--datadir", f.datadir, "MySQL data directory (the data volume; holds the clone marker)")
+        ->capture_default_str();
+}
+
+void add_local_flags(CLI::App& sub, local_flags& f) {
+    add_pod_flags(sub, f);
     sub.add_option("--mysql-host", f.mysql_host, "Host of the local mysqld")->capture_default_str();
     sub.add_option("--mysql-port", f.mysql_port, "Port of the local mysqld")->capture_default_str();
     sub.add_option("--mysql-socket", f.mysql_socket,
@@ -18,7 +24,7 @@ void add_local_flags(CLI::App& sub, local_flags& f) {
     sub.add_option("--password-file", f.password_file, "File holding --user's password (trailing whitespace trimmed)");
 }
 
-pod_identity identity_of(const local_flags& f) {
+pod_identity identity_of(const pod_flags& f) {
     const auto self = parse_pod_hostname(f.hostname.empty() ? local_hostname() : f.hostname);
     if (!self) throw config_error("--hostname: " + self.message());
     if (const auto s = check_dns_label(f.service, "--service"); !s) throw config_error(s.message());

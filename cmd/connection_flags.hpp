@@ -1,5 +1,6 @@
 #pragma once
-// The flags that say who this pod is and how to reach its own mysqld: shared by sidecar, probe and status.
+// The flags that say who this pod is (init, sidecar, probe, status) and how to reach its own mysqld (sidecar,
+// probe, status): declared once, with one help text and one default each.
 
 #include <string>
 
@@ -10,10 +11,15 @@
 
 namespace mysql_agent::cmd {
 
-struct local_flags {
+/// --hostname --service --datadir.
+struct pod_flags {
     std::string hostname;
     std::string service = "mysql";
     std::string datadir = "/var/lib/mysql";
+};
+
+/// pod_flags and the local mysqld: --mysql-host --mysql-port --mysql-socket --user --password-file.
+struct local_flags : pod_flags {
     std::string mysql_host = "127.0.0.1";
     std::uint16_t mysql_port = 3306;
     std::string mysql_socket;
@@ -21,11 +27,14 @@ struct local_flags {
     std::string password_file;
 };
 
-/// Adds --hostname --service --datadir --mysql-host --mysql-port --mysql-socket --user --password-file.
+/// Adds --hostname --service --datadir.
+void add_pod_flags(CLI::App& sub, pod_flags& flags);
+
+/// Adds the pod flags and --mysql-host --mysql-port --mysql-socket --user --password-file.
 void add_local_flags(CLI::App& sub, local_flags& flags);
 
-/// This pod's identity from --hostname (default: the machine's). Throws config_error.
-pod_identity identity_of(const local_flags& flags);
+/// This pod's identity from --hostname (default: the machine's), with --service checked. Throws config_error.
+pod_identity identity_of(const pod_flags& flags);
 
 /// Connection options for the local mysqld; reads --password-file. Throws config_error.
 mysql_connection connection_of(const local_flags& flags);

@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "command.hpp"
+#include "connection_flags.hpp"
 #include "duration_flag.hpp"
 #include "mysql_agent/io/atomic_file.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
@@ -34,13 +35,10 @@ namespace {
 namespace fs = std::filesystem;
 namespace asio = boost::asio;
 
-struct init_options {
-    std::string hostname;
-    std::string service = "mysql";
+struct init_options : pod_flags {
     std::uint64_t server_id_base = 100;
     std::string config_src = "/mnt/config-map";
     std::string config_dir = "/mnt/conf.d";
-    std::string datadir = "/var/lib/mysql";
     std::uint16_t backup_port = 3307;
     std::string auth_token_file;
     bool no_clone = false;
@@ -146,20 +144,10 @@ clone_options clone_base(const init_options& opts) {
 }
 
 int run_init(const init_options& opts) {
-    const std::string hostname = opts.hostname.empty() ? local_hostname() : opts.hostname;
-    const auto self = parse_pod_hostname(hostname);
-    if (!self) throw config_error(self.message());
-    if (const auto s = check_dns_label(opts.service, "--service"); !s) throw config_error(s.message());
-    const auto server_id = server_id_for(opts.server_id_base, self->ordinal);
+    // Every flag is checked before anything is written.
+    const pod_identity self = identity_of(opts);
+    const auto server_id = server_id_for(opts.server_id_base, self.ordinal);
     if (!server_id) throw config_error(server_id.message());
-
-    set_log_context({"pod", self->hostname});
-    const config_plan plan = plan_config(*self, opts.service, *server_id);
-    write_config(plan, opts);
-    spdlog::info("init: {} is ordinal {} ({}), server-id {}: wrote {}/{} and {}", self->hostname, self->ordinal,
-                 self->is_primary() ? "primary" : "replica", *server_id, opts.config_dir, plan.role_file,
-                 plan.server_id_file);
-
     std::optional<donor_address> clone_from;
     if (!opts.clone_from.empty()) {
         auto donor = parse_donor_address(opts.clone_from);
@@ -168,14 +156,22 @@ int run_init(const init_options& opts) {
     }
     const auto clone_wait = std::chrono::duration_cast<std::chrono::seconds>(
         duration_flag("--clone-wait", opts.clone_wait, zero_is::allowed));
+
+    set_log_context({"pod", self.hostname});
+    const config_plan plan = plan_config(self, opts.service, *server_id);
+    write_config(plan, opts);
+    spdlog::info("init: {} is ordinal {} ({}), server-id {}: wrote {}/{} and {}", self.hostname, self.ordinal,
+                 self.is_primary() ? "primary" : "replica", *server_id, opts.config_dir, plan.role_file,
+                 plan.server_id_file);
+
     // Held from the classification to the commit: no other clone or init may touch the datadir meanwhile.
     std::optional<datadir_lock> lock;
-    if (!self->is_primary() && !opts.no_clone) lock.emplace(opts.datadir);
+    if (!self.is_primary() && !opts.no_clone) lock.emplace(opts.datadir);
     std::error_code ec;
     const datadir_verdict verdict = classify_datadir(
         fs::exists(opts.datadir, ec) ? gather_datadir_facts(opts.datadir) : datadir_facts{}, false);
     const init_decision decision =
-        decide_init(*self, verdict.kind, opts.no_clone, clone_from, opts.service, opts.backup_port);
+        decide_init(self, verdict.kind, opts.no_clone, clone_from, opts.service, opts.backup_port);
     log_event(spdlog::level::info, "init: " + decision.reason,
               {{"event", "init_decision"}, {"clone", decision.clone}});
     if (!decision.clone) return exit_code::ok;
@@ -194,15 +190,12 @@ command add_init(CLI::App& app) {
         "init",
         "Init container: derive the ordinal from the pod hostname, write server-id.cnf and master.cnf (ordinal 0) "
         "or slave.cnf into --config-dir, and on a replica with an empty datadir clone it from a peer.");
-    sub->add_option("--hostname", opts->hostname, "Pod hostname <statefulset>-<ordinal> (default: this host's name)");
-    sub->add_option("--service", opts->service, "Headless Service name (peers are <sts>-<k>.<service>)")
-        ->capture_default_str();
+    add_pod_flags(*sub, *opts);
     sub->add_option("--server-id-base", opts->server_id_base, "server-id = base + ordinal")->capture_default_str();
     sub->add_option("--config-src", opts->config_src, "Directory of the ConfigMap with master.cnf and slave.cnf")
         ->capture_default_str();
     sub->add_option("--config-dir", opts->config_dir, "Directory mysqld reads extra config from (an emptyDir)")
         ->capture_default_str();
-    sub->add_option("--datadir", opts->datadir, "MySQL data directory (the data volume)")->capture_default_str();
     sub->add_option("--backup-port", opts->backup_port, "Port of the peers' sidecar backup server")
         ->capture_default_str();
     sub->add_option("--auth-token-file", opts->auth_token_file, "File holding the bearer token for peers' backups");

@@ -5,7 +5,6 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -17,6 +16,7 @@
 
 #include "command.hpp"
 #include "connection_flags.hpp"
+#include "duration_flag.hpp"
 #include "mysql_agent/io/backup_server.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
 #include "mysql_agent/core/errors.hpp"
@@ -24,6 +24,7 @@
 #include "mysql_agent/io/logging.hpp"
 #include "mysql_agent/core/pod_identity.hpp"
 #include "mysql_agent/io/replication_runner.hpp"
+#include "mysql_agent/io/stoppable.hpp"
 #include "mysql_agent/io/secret_file.hpp"
 
 namespace mysql_agent::cmd {
@@ -41,38 +42,38 @@ struct sidecar_options {
     unsigned max_concurrent_backups = 1;
     std::string xtrabackup;
     std::string xbstream;
-    unsigned send_timeout = 60;
+    double send_timeout = 60;
     std::string gtid = "auto";
     std::uint64_t max_lag = 60;
 };
 
+/// Logs how a replication setup ended (nothing when it was stopped).
+void report(const replication_outcome& r) {
+    if (r.stopped) return;
+    const log_fields fields = {{"event", "replication_decision"}, {"action", to_string(r.action)}};
+    if (r.action == replication_action::report_error)
+        log_event(spdlog::level::err, "replication: " + r.message + " (fix it, then restart the sidecar)", fields);
+    else
+        log_event(spdlog::level::info, "replication: " + std::string(to_string(r.action)) + ": " + r.message, fields);
+}
+
 /// Sets up replication, retrying with capped exponential backoff while it fails (the primary or the local
 /// mysqld may come up later than this sidecar). A replication error found on the replica is reported, not
 /// retried over: a reset could lose data (replication_plan.hpp).
-void replication_loop(const replication_options& ro, const std::atomic<bool>& stop) {
-    auto delay = std::chrono::seconds(1);
-    for (unsigned attempt = 1; !stop; ++attempt) {
-        try {
-            const replication_outcome r = run_replication_setup(ro, stop);
-            if (r.stopped) return;
-            const log_fields fields = {{"event", "replication_decision"}, {"action", to_string(r.action)}};
-            if (r.action == replication_action::report_error)
-                log_event(spdlog::level::err, "replication: " + r.message + " (fix it, then restart the sidecar)",
-                          fields);
-            else
-                log_event(spdlog::level::info, "replication: " + std::string(to_string(r.action)) + ": " + r.message,
-                          fields);
-            return;
-        } catch (const agent_error& e) {
-            log_event(spdlog::level::err,
-                      fmt::format("replication setup failed (attempt {}): {}; retrying in {} s", attempt, e.what(),
-                                  delay.count()),
-                      {{"event", "replication_retry"}, {"attempt", attempt}});
-        }
-        for (auto waited = std::chrono::milliseconds(0); waited < delay && !stop; waited += std::chrono::milliseconds(100))
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        delay = std::min(delay * 2, std::chrono::seconds(30));
-    }
+void replication_loop(const replication_options& ro, std::stop_token stop) {
+    retry_until_stopped(stop, {std::chrono::seconds(1), std::chrono::seconds(30)},
+                        [&](unsigned attempt, std::chrono::milliseconds pause) -> std::optional<bool> {
+                            try {
+                                report(run_replication_setup(ro, stop));
+                                return true;
+                            } catch (const agent_error& e) {
+                                log_event(spdlog::level::err,
+                                          fmt::format("replication setup failed (attempt {}): {}; retrying in {} s",
+                                                      attempt, e.what(), pause.count() / 1000),
+                                          {{"event", "replication_retry"}, {"attempt", attempt}});
+                                return std::nullopt;
+                            }
+                        });
 }
 
 std::optional<std::filesystem::path> optional_path(const std::string& s) {
@@ -80,13 +81,8 @@ std::optional<std::filesystem::path> optional_path(const std::string& s) {
     return std::filesystem::path(s);
 }
 
-int run_sidecar(const sidecar_options& o) {
-    const pod_identity self = identity_of(o.local);
-    const std::string& hostname = self.hostname;
-    set_log_context({"pod", hostname});
-    const auto gtid = parse_gtid_choice(o.gtid);
-    if (!gtid) throw config_error(gtid.message());
-
+/// What the backup server is told: the token, the local mysqld (password file read once), the tools.
+backup_server_options server_options_of(const sidecar_options& o, const pod_identity& self) {
     backup_server_options so;
     if (!o.auth_token_file.empty()) {
         so.auth_token = read_secret_file(o.auth_token_file, "--auth-token-file");
@@ -97,21 +93,49 @@ int run_sidecar(const sidecar_options& o) {
     }
     so.listen = o.listen;
     so.datadir = o.local.datadir;
-    so.mysql = connection_of(o.local);  // reads --password-file, once
+    so.mysql = connection_of(o.local);
+    so.replica = !self.is_primary();
+    so.max_concurrent_backups = o.max_concurrent_backups;
+    so.send_timeout = std::chrono::duration_cast<std::chrono::seconds>(duration_flag("--send-timeout", o.send_timeout));
+    so.max_lag = o.max_lag;
+    so.tools = resolve_backup_tools(optional_path(o.xtrabackup), optional_path(o.xbstream));
+    return so;
+}
+
+/// What the replication thread is told: the primary, the replication account, the accounts ordinal 0 keeps.
+replication_options replication_options_of(const sidecar_options& o, const pod_identity& self,
+                                           const mysql_connection& local, std::optional<std::string> repl_password) {
+    const auto gtid = parse_gtid_choice(o.gtid);
+    if (!gtid) throw config_error(gtid.message());
+    replication_options ro;
+    ro.local = local;
+    ro.datadir = o.local.datadir;
+    ro.is_primary = self.is_primary();
+    ro.replication.source.host = o.primary_host.empty() ? peer_host(self, 0, o.local.service) : o.primary_host;
+    ro.replication.source.port = o.primary_port;
+    ro.replication.source.user = o.repl_user;
+    ro.replication.source.password = repl_password;
+    ro.replication.gtid = *gtid;
+    // The same account also gets the privileges a backup tool needs, so a deployment can run backups as the
+    // replication user instead of root (--user repl --password-file <replication password>).
+    if (repl_password)
+        ro.replication.backup_account = account_spec{account_kind::backup, o.repl_user, "%", *repl_password};
+    return ro;
+}
+
+int run_sidecar(const sidecar_options& o) {
+    const pod_identity self = identity_of(o.local);
+    set_log_context({"pod", self.hostname});
+    backup_server_options so = server_options_of(o, self);
     // Read now so a missing Secret fails at start, and scrubbed from everything we send or log.
     std::optional<std::string> repl_password;
     if (!o.repl_password_file.empty()) {
         repl_password = read_secret_file(o.repl_password_file, "--repl-password-file");
         so.extra_secrets.push_back(*repl_password);
     }
-    so.replica = !self.is_primary();
-    so.max_concurrent_backups = o.max_concurrent_backups;
-    so.send_timeout = std::chrono::seconds(o.send_timeout);
-    so.max_lag = o.max_lag;
-    so.tools = resolve_backup_tools(optional_path(o.xtrabackup), optional_path(o.xbstream));
-
+    const replication_options ro = replication_options_of(o, self, so.mysql, repl_password);
     const std::string version = backup_tool_version(so.tools.backup);
-    spdlog::info("sidecar for {} (ordinal {}, {}): backups by {}", hostname, self.ordinal,
+    spdlog::info("sidecar for {} (ordinal {}, {}): backups by {}", self.hostname, self.ordinal,
                  so.replica ? "replica: --slave-info" : "primary", version.empty() ? so.tools.backup.string() : version);
     if (!so.auth_token) spdlog::warn("--insecure-no-auth: backups are served to anyone who can connect");
 
@@ -125,31 +149,15 @@ int run_sidecar(const sidecar_options& o) {
         spdlog::info("received {}: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         server.shutdown();
     });
-    replication_options ro;
-    ro.local = so.mysql;
-    ro.datadir = o.local.datadir;
-    ro.is_primary = self.is_primary();
-    ro.replication.source.host = o.primary_host.empty() ? peer_host(self, 0, o.local.service) : o.primary_host;
-    ro.replication.source.port = o.primary_port;
-    ro.replication.source.user = o.repl_user;
-    ro.replication.source.password = repl_password;
-    ro.replication.gtid = *gtid;
-    // The same account also gets the privileges a backup tool needs, so a deployment can run backups as the
-    // replication user instead of root (--user repl --password-file <replication password>).
+    // Joined when it goes out of scope, after a stop request (below, or as the stack unwinds).
+    std::jthread replication;
     if (repl_password)
-        ro.replication.backup_account = account_spec{account_kind::backup, o.repl_user, "%", *repl_password};
-    std::atomic<bool> stop_replication{false};
-    std::thread replication;
-    if (repl_password) {
-        replication = std::thread([&] { replication_loop(ro, stop_replication); });
-    } else {
+        replication = std::jthread([&](std::stop_token stop) { replication_loop(ro, stop); });
+    else
         spdlog::warn("no --repl-password-file: replication is not managed by this sidecar");
-    }
-
     server.start();
     ctx.run();
-    stop_replication = true;
-    if (replication.joinable()) replication.join();
+    replication.request_stop();
     spdlog::info("sidecar stopped");
     return exit_code::ok;
 }
@@ -199,7 +207,6 @@ command add_sidecar(CLI::App& app) {
     sub->add_option("--xbstream", opts->xbstream, "Stream tool (default: xbstream on PATH, else mbstream)");
     sub->add_option("--send-timeout", opts->send_timeout,
                     "Seconds a client may read nothing before it is dropped and its backup tool killed")
-        ->check(CLI::PositiveNumber)
         ->capture_default_str();
     sub->add_option("--max-lag", opts->max_lag,
                     "GET /readyz: most seconds a replica may lag behind its source (as `probe ready --max-lag`)")

@@ -196,127 +196,138 @@ result<std::vector<kept_account>> primary_accounts(const replication_config& c, 
     return kept_accounts(specs, server);
 }
 
-result<replication_plan> plan_replication(const replication_facts& f, const replication_config& c) {
+namespace {
+
+replication_plan decided(replication_action action, std::string reason, std::vector<sql_statement> statements = {}) {
     replication_plan p;
-    if (f.is_primary) {
-        const auto accounts = primary_accounts(c, f.server);
-        if (!accounts) return accounts.err();
-        p.reason = "ordinal 0 is the primary: ";
-        for (std::size_t i = 0; i < accounts->size(); ++i) {
-            const kept_account& a = (*accounts)[i];
-            const auto facts = std::find_if(f.accounts.begin(), f.accounts.end(), [&](const account_facts& af) {
-                return af.user == a.spec.user && af.host == a.spec.host;
-            });
-            if (facts == f.accounts.end())
-                return error{"nothing is known about " + describe_account(a) +
-                             " on the primary: its facts were not gathered (a bug in the agent)"};
-            auto changes = ensure_account_statements(a, *facts, f.server, f.no_backslash_escapes);
-            if (!changes) return changes.err();
-            p.statements.insert(p.statements.end(), changes->statements.begin(), changes->statements.end());
-            p.reason += (i == 0 ? "" : "; ") + changes->summary;
-        }
-        if (p.statements.empty()) p.reason += ": nothing to run";
-        p.action = replication_action::ensure_users;
-        return p;
+    p.action = action;
+    p.reason = std::move(reason);
+    p.statements = std::move(statements);
+    return p;
+}
+
+replication_plan report(std::string reason) { return decided(replication_action::report_error, std::move(reason)); }
+
+/// The primary: each account it keeps, changed only where it differs.
+result<replication_plan> plan_primary(const replication_facts& f, const replication_config& c) {
+    const auto accounts = primary_accounts(c, f.server);
+    if (!accounts) return accounts.err();
+    replication_plan p = decided(replication_action::ensure_users, "ordinal 0 is the primary: ");
+    for (std::size_t i = 0; i < accounts->size(); ++i) {
+        const kept_account& a = (*accounts)[i];
+        const auto facts = std::find_if(f.accounts.begin(), f.accounts.end(), [&](const account_facts& af) {
+            return af.user == a.spec.user && af.host == a.spec.host;
+        });
+        if (facts == f.accounts.end())
+            return error{"nothing is known about " + describe_account(a) +
+                         " on the primary: its facts were not gathered (a bug in the agent)"};
+        auto changes = ensure_account_statements(a, *facts, f.server, f.no_backslash_escapes);
+        if (!changes) return changes.err();
+        p.statements.insert(p.statements.end(), changes->statements.begin(), changes->statements.end());
+        p.reason += (i == 0 ? "" : "; ") + changes->summary;
     }
+    if (p.statements.empty()) p.reason += ": nothing to run";
+    return p;
+}
 
-    const replica_state state = replica_state_of(f.replica);
-    const replica_control control = replica_control_for(f.server, c.channel, f.no_backslash_escapes);
-    const auto report = [&](std::string reason) {
-        p.action = replication_action::report_error;
-        p.reason = std::move(reason);
-        return p;
-    };
-
-    if (f.applied) {
-        switch (state) {
-            case replica_state::running:
-                p.action = replication_action::ok;
-                p.reason = "replicating (" + describe_replica(f.replica) + ")";
-                return p;
-            case replica_state::stopped:
-                p.action = replication_action::start;
-                p.reason = "replication was set up from the clone but its threads are stopped without an error (" +
-                           describe_replica(f.replica) + "): starting them";
-                p.statements = {control.start};
-                return p;
-            case replica_state::failed:
-                return report("replication stopped on an error (" + describe_replica(f.replica) +
-                              "); not resetting it, which would hide the cause: fix it and start replication, or "
-                              "re-clone this replica");
-            case replica_state::none:
-                return report("replication was set up from the clone (" + std::string(replication_applied_file) +
-                              " exists) but the server has none now (RESET SLAVE ALL?); not configuring it again "
-                              "from the clone's coordinates, which are stale by now: re-clone this replica");
-        }
+/// A replica whose setup from the clone was recorded as applied: keep it running, never reconfigure it.
+replication_plan plan_applied(const replication_facts& f, const replica_control& control) {
+    switch (replica_state_of(f.replica)) {
+        case replica_state::running:
+            return decided(replication_action::ok, "replicating (" + describe_replica(f.replica) + ")");
+        case replica_state::stopped:
+            return decided(replication_action::start,
+                           "replication was set up from the clone but its threads are stopped without an error (" +
+                               describe_replica(f.replica) + "): starting them",
+                           {control.start});
+        case replica_state::failed:
+            return report("replication stopped on an error (" + describe_replica(f.replica) +
+                          "); not resetting it, which would hide the cause: fix it and start replication, or "
+                          "re-clone this replica");
+        case replica_state::none:
+            break;
     }
+    return report("replication was set up from the clone (" + std::string(replication_applied_file) +
+                  " exists) but the server has none now (RESET SLAVE ALL?); not configuring it again "
+                  "from the clone's coordinates, which are stale by now: re-clone this replica");
+}
 
+/// Configured from the clone's coordinates earlier and moved since: record it or start it, never reset it.
+replication_plan plan_moved(const replication_facts& f, const replica_control& control) {
+    const std::string since = "replication from the clone was configured and has applied transactions since (" +
+                              describe_replica(f.replica) + ")";
+    switch (replica_state_of(f.replica)) {
+        case replica_state::running:
+            return decided(replication_action::record_applied, since + ": recording it as applied, without touching it");
+        case replica_state::stopped:
+            return decided(replication_action::start, since + ": starting its threads, without a reset",
+                           {control.start});
+        default:
+            return report(since + "; not resetting it, which would replay them: fix the cause and start "
+                                  "replication, or re-clone this replica");
+    }
+}
+
+/// The statements that configure replication from `start` (after a stop and reset when something is configured).
+result<replication_plan> plan_configure(const replication_facts& f, const replication_config& c,
+                                        const replica_control& control, start_coordinates start) {
+    if (!c.source.password) return error{"the replication password is missing; the replica needs it to connect"};
+    const auto shown = replication_statements(start, f.server, c.source, c.channel, secret_rendering::shown,
+                                              f.no_backslash_escapes);
+    if (!shown) return shown.err();
+    const auto redacted = replication_statements(start, f.server, c.source, c.channel, secret_rendering::redacted,
+                                                 f.no_backslash_escapes);
+    if (!redacted) return redacted.err();
+    replication_plan p = decided(replication_action::configure, "");
+    if (replica_state_of(f.replica) != replica_state::none) {
+        // Nothing was applied since the clone: stopping and resetting loses nothing, and CHANGE MASTER needs the
+        // threads stopped (SET GLOBAL gtid_slave_pos too).
+        p.statements = {control.stop, control.reset_all};
+        p.reason = "replication from the clone was configured but has applied nothing since (" +
+                   describe_replica(f.replica) + "): configuring it again from " + where(start);
+    } else {
+        p.reason = "a clone not yet set up as a replica: configuring replication from " + where(start);
+    }
+    for (std::size_t i = 0; i < shown->size(); ++i) p.statements.push_back({(*shown)[i], (*redacted)[i]});
+    p.start = std::move(start);
+    return p;
+}
+
+/// A replica not yet recorded as applied: what its clone marker and its current state call for.
+result<replication_plan> plan_from_marker(const replication_facts& f, const replication_config& c,
+                                          const replica_control& control) {
     using marker_state = replication_facts::marker_state;
-    if (f.marker == marker_state::absent) {
-        p.action = replication_action::nothing;
-        p.reason = "no clone marker in the datadir: this replica was not cloned by the agent; leaving its replication "
-                   "alone (" + describe_replica(f.replica) + ")";
-        return p;
-    }
+    if (f.marker == marker_state::absent)
+        return decided(replication_action::nothing,
+                       "no clone marker in the datadir: this replica was not cloned by the agent; leaving its "
+                       "replication alone (" + describe_replica(f.replica) + ")");
     if (f.marker == marker_state::unreadable)
         return report("the clone marker cannot be used: " + f.marker_problem +
                       "; not guessing replication coordinates: re-clone this replica");
-
     const auto gtid = effective_gtid_choice(f.server, c.gtid, f.mysql_gtid_mode_on);
     if (!gtid) return gtid.err();
     auto start = choose_start_coordinates(f.coordinates, f.server, c.channel, *gtid);
     if (!start) return report("the clone marker's coordinates cannot be used: " + start.message());
-
-    if (state != replica_state::none && replica_moved_past(*start, f.replica, f.executed_gtid_set)) {
-        const std::string since = "replication from the clone was configured and has applied transactions since (" +
-                                  describe_replica(f.replica) + ")";
-        switch (state) {
-            case replica_state::running:
-                p.action = replication_action::record_applied;
-                p.reason = since + ": recording it as applied, without touching it";
-                return p;
-            case replica_state::stopped:
-                p.action = replication_action::start;
-                p.reason = since + ": starting its threads, without a reset";
-                p.statements = {control.start};
-                return p;
-            default:
-                return report(since + "; not resetting it, which would replay them: fix the cause and start "
-                                      "replication, or re-clone this replica");
-        }
-    }
-
-    if (state == replica_state::running) {
+    const replica_state state = replica_state_of(f.replica);
+    if (state != replica_state::none && replica_moved_past(*start, f.replica, f.executed_gtid_set))
+        return plan_moved(f, control);
+    if (state == replica_state::running)
         // "Nothing applied" holds only while the threads stand still: stop them, then decide on what is left.
-        p.action = replication_action::stop_and_recheck;
-        p.reason = "replication from the clone was configured and runs but has applied nothing yet (" +
-                   describe_replica(f.replica) + "): stopping it to decide on a replica that cannot move meanwhile";
-        p.statements = {control.stop};
-        return p;
-    }
+        return decided(replication_action::stop_and_recheck,
+                       "replication from the clone was configured and runs but has applied nothing yet (" +
+                           describe_replica(f.replica) +
+                           "): stopping it to decide on a replica that cannot move meanwhile",
+                       {control.stop});
+    return plan_configure(f, c, control, std::move(*start));
+}
 
-    if (!c.source.password) return error{"the replication password is missing; the replica needs it to connect"};
-    const auto shown = replication_statements(*start, f.server, c.source, c.channel, secret_rendering::shown,
-                                              f.no_backslash_escapes);
-    if (!shown) return shown.err();
-    const auto redacted = replication_statements(*start, f.server, c.source, c.channel, secret_rendering::redacted,
-                                                 f.no_backslash_escapes);
-    if (!redacted) return redacted.err();
+}  // namespace
 
-    if (state != replica_state::none) {
-        // Nothing was applied since the clone: stopping and resetting loses nothing, and CHANGE MASTER needs the
-        // threads stopped (SET GLOBAL gtid_slave_pos too).
-        p.statements.push_back(control.stop);
-        p.statements.push_back(control.reset_all);
-        p.reason = "replication from the clone was configured but has applied nothing since (" + describe_replica(f.replica) +
-                   "): configuring it again from " + where(*start);
-    } else {
-        p.reason = "a clone not yet set up as a replica: configuring replication from " + where(*start);
-    }
-    for (std::size_t i = 0; i < shown->size(); ++i) p.statements.push_back({(*shown)[i], (*redacted)[i]});
-    p.action = replication_action::configure;
-    p.start = std::move(*start);
-    return p;
+result<replication_plan> plan_replication(const replication_facts& f, const replication_config& c) {
+    if (f.is_primary) return plan_primary(f, c);
+    const replica_control control = replica_control_for(f.server, c.channel, f.no_backslash_escapes);
+    if (f.applied) return plan_applied(f, control);
+    return plan_from_marker(f, c, control);
 }
 
 }  // namespace mysql_agent

@@ -1,9 +1,10 @@
 #include "mysql_agent/io/replication_runner.hpp"
 
+#include "mysql_agent/io/stoppable.hpp"
+
 #include <algorithm>
 #include <ctime>
 #include <optional>
-#include <thread>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -19,35 +20,20 @@ namespace {
 using clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr milliseconds poll_step{50};
-
-// Sleeps for `d` unless `stop` is set first; returns false when stopped.
-bool sleep_unless_stopped(milliseconds d, const std::atomic<bool>& stop) {
-    const auto until = clock::now() + d;
-    while (!stop.load()) {
-        const auto now = clock::now();
-        if (now >= until) return true;
-        std::this_thread::sleep_for(std::min<clock::duration>(poll_step, until - now));
-    }
-    return false;
-}
-
 double seconds_since(clock::time_point t0) {
     return std::chrono::duration<double>(clock::now() - t0).count();
 }
 
 // Connects to the local mysqld, waiting while it starts. nullopt when stopped first.
-std::optional<mysql_client> wait_for_server(const replication_options& o, const std::atomic<bool>& stop) {
+std::optional<mysql_client> wait_for_server(const replication_options& o, std::stop_token stop) {
     const auto t0 = clock::now();
     auto next_log = t0 + o.progress_interval;
-    auto pause = o.retry_initial;
-    for (;;) {
-        if (stop.load()) return std::nullopt;
+    return retry_until_stopped(stop, {o.retry_initial, o.retry_max}, [&](unsigned, milliseconds) {
         try {
             mysql_client client(o.local);
             if (clock::now() - t0 > o.progress_interval)
                 spdlog::info("replication: mysqld at {} answers after {:.1f} s", o.local.endpoint(), seconds_since(t0));
-            return client;
+            return std::optional<mysql_client>(std::move(client));
         } catch (const mysql_error& e) {
             // Access denied or a missing plugin will not fix itself: fail now with the client's hint.
             if (!is_retryable_connect_error(e)) throw;
@@ -60,10 +46,9 @@ std::optional<mysql_client> wait_for_server(const replication_options& o, const 
                              o.local.endpoint(), seconds_since(t0), e.what());
                 next_log = clock::now() + o.progress_interval;
             }
+            return std::optional<mysql_client>();
         }
-        if (!sleep_unless_stopped(pause, stop)) return std::nullopt;
-        pause = std::min(pause * 2, o.retry_max);
-    }
+    });
 }
 
 bool has_no_backslash_escapes(const std::string& sql_mode) {
@@ -165,7 +150,7 @@ replication_facts gather_facts(mysql_client& client, const replication_options& 
 
 // Waits until both threads run, a thread stops on an error, or the timeout. Returns false when stopped.
 bool verify_running(mysql_client& client, const replica_control& control, const replication_options& o,
-                    const std::atomic<bool>& stop) {
+                    std::stop_token stop) {
     const auto t0 = clock::now();
     for (;;) {
         const replica_status s = read_replica_status(client, control);
@@ -191,7 +176,7 @@ bool verify_running(mysql_client& client, const replica_control& control, const 
                 "is reachable and accepts the replication user",
                 client.endpoint(), std::chrono::duration<double>(o.verify_timeout).count(), describe_replica(s),
                 o.replication.source.host, o.replication.source.port));
-        if (!sleep_unless_stopped(milliseconds{100}, stop)) return false;
+        if (!wait_unless_stopped(stop, milliseconds{100})) return false;
     }
 }
 
@@ -214,7 +199,7 @@ void record_applied(const replication_options& o, const replication_facts& facts
 
 }  // namespace
 
-replication_outcome run_replication_setup(const replication_options& o, const std::atomic<bool>& stop) {
+replication_outcome run_replication_setup(const replication_options& o, std::stop_token stop) {
     replication_outcome out;
     auto client = wait_for_server(o, stop);
     if (!client) {

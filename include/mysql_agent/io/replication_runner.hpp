@@ -3,10 +3,10 @@
 // clone marker, applied record, replica status), lets plan_replication() (replication_plan.hpp) decide, and carries
 // the decision out. I/O layer: blocking MySQL calls (mysql_client.hpp), files, spdlog.
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <stop_token>
 #include <string>
 
 #include "mysql_agent/core/errors.hpp"
@@ -39,11 +39,10 @@ struct replication_outcome {
 
 /// Sets up replication once, and returns. Blocking: run it on its own thread (a sidecar serving backups on an
 /// io_context keeps that thread free), e.g.
-///     std::atomic<bool> stop{false};
-///     std::thread repl([&] { try { auto r = run_replication_setup(opts, stop); ... } catch (const agent_error& e) { ... } });
-///     // on SIGTERM: stop = true; repl.join();
-/// `stop` is polled at least every 100 ms while waiting (for mysqld, for the threads to run); a connection attempt
-/// in flight is bounded by local.connect_timeout, a statement by local.read_timeout. Calling it again later is safe:
+///     std::jthread repl([&](std::stop_token stop) { auto r = run_replication_setup(opts, stop); ... });
+///     // on SIGTERM: repl.request_stop(); (the jthread joins when it goes out of scope)
+/// A stop request ends every wait (for mysqld, for the threads to run) at once (io/stoppable.hpp); a connection
+/// attempt in flight is bounded by local.connect_timeout, a statement by local.read_timeout. Calling it again later is safe:
 /// that is exactly what a restart does. Waits for mysqld with exponential backoff (retry_initial doubling up to
 /// retry_max), logging every progress_interval what it waits for and the last error.
 /// On the primary, the accounts are read first (mysql.user, SHOW GRANTS) and changed only where they differ from the
@@ -53,6 +52,6 @@ struct replication_outcome {
 /// report_error is returned, not thrown: the replica keeps serving while an operator looks.
 /// Throws: mysql_error (access denied, a refused statement, mysqld not up within wait_for_server), replication_error
 /// (threads not running after START), config_error (missing password, `--gtid on` without gtid_mode), file_error.
-replication_outcome run_replication_setup(const replication_options& options, const std::atomic<bool>& stop);
+replication_outcome run_replication_setup(const replication_options& options, std::stop_token stop);
 
 }  // namespace mysql_agent
