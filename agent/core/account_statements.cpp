@@ -1,5 +1,7 @@
 #include "mysql_agent/core/account_statements.hpp"
 
+#include "mysql_agent/core/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -18,11 +20,7 @@ const char* kind_name(account_kind kind) { return kind == account_kind::replicat
 
 std::string account_name(const std::string& user, const std::string& host) { return "'" + user + "'@'" + host + "'"; }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
-           });
-}
+using text::iequals;
 
 std::optional<std::string> hex_decoded(std::string_view hex) {
     if (hex.size() % 2 != 0) return std::nullopt;

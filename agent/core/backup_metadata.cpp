@@ -1,5 +1,7 @@
 #include "mysql_agent/core/backup_metadata.hpp"
 
+#include "mysql_agent/core/text.hpp"
+
 #include <charconv>
 #include <cstddef>
 #include <span>
@@ -10,8 +12,11 @@
 namespace mysql_agent {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+using text::is_digit;
+using text::is_space;
+using text::iequals;
+using text::trim;
+
 bool is_word_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c == '$';
 }
@@ -21,19 +26,6 @@ std::string upper(std::string_view s) {
     std::string out(s);
     for (char& c : out) c = to_upper(c);
     return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (to_upper(a[i]) != to_upper(b[i])) return false;
-    return true;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
 }
 
 // GTID sets are compared and replayed as text, so `a:1-5, b:1-3` (PXB 2.3/2.4 gtid_purged) and
@@ -62,14 +54,7 @@ struct numbered_line {
 std::vector<numbered_line> split_lines(std::string_view content) {
     std::vector<numbered_line> lines;
     std::size_t number = 1;
-    while (!content.empty()) {
-        const auto end = content.find('\n');
-        std::string_view text = content.substr(0, end);
-        if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-        lines.push_back({number++, text});
-        if (end == std::string_view::npos) break;
-        content.remove_prefix(end + 1);
-    }
+    for (const auto line : text::lines(content)) lines.push_back({number++, line});
     return lines;
 }
 

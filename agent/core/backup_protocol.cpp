@@ -1,5 +1,7 @@
 #include "mysql_agent/core/backup_protocol.hpp"
 
+#include "mysql_agent/core/text.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstddef>
@@ -10,22 +12,12 @@ namespace {
 constexpr std::string_view digest_prefix = "xxh3-64:";
 constexpr std::string_view redacted = "<redacted>";
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 // Field names are case-insensitive (RFC 9110 §5.1).
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return lower(x) == lower(y);
-           });
-}
+using text::iequals;
+using text::is_space;
+using text::trim;
 
 bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    return trim_trailing_whitespace(s);
-}
 
 // A field value must stay one line: a CR or LF would end the trailer section early or inject a field.
 std::string single_line(std::string_view value) {
@@ -34,10 +26,11 @@ std::string single_line(std::string_view value) {
     return std::string(trim(out));
 }
 
+/// The whole of `s` as a decimal T (signed types take a leading '-'), or nullopt.
 template <class T>
 std::optional<T> parse_decimal(std::string_view s) {
     T v{};
-    if (s.empty()) return std::nullopt;
+    if (s.empty() || s.front() == '+') return std::nullopt;
     const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
     return v;
@@ -155,10 +148,7 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
     return diff == 0;
 }
 
-std::string_view trim_trailing_whitespace(std::string_view s) {
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
-}
+std::string_view trim_trailing_whitespace(std::string_view s) { return text::trim_trailing(s); }
 
 namespace {
 
@@ -166,9 +156,7 @@ bool is_word_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-bool ends_with_ci(std::string_view s, std::string_view suffix) {
-    return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
-}
+using text::ends_with_ci;
 
 std::size_t skip_blanks(std::string_view s, std::size_t i) {
     while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;

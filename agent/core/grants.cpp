@@ -1,5 +1,7 @@
 #include "mysql_agent/core/grants.hpp"
 
+#include "mysql_agent/core/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <string_view>
@@ -9,20 +11,9 @@ namespace {
 
 constexpr std::size_t npos = std::string_view::npos;
 
-bool is_space(char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; }
-
-std::string_view trimmed(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::toupper(static_cast<unsigned char>(a[i])) != std::toupper(static_cast<unsigned char>(b[i]))) return false;
-    return true;
-}
+using text::iequals;
+using text::is_space;
+constexpr auto trimmed = text::trim;
 
 // For each character of `line`: whether it stands outside quotes ('...', "..."), backticks and parentheses.
 std::vector<bool> top_level_mask(std::string_view line) {
