@@ -160,6 +160,10 @@ result<std::vector<std::string>> replication_statements(const start_coordinates&
     if (source.password)
         change += ", " + p + "PASSWORD=" +
                   (password == secret_rendering::shown ? lit(*source.password) : std::string("'<redacted>'"));
+    // MariaDB's default MASTER_CONNECT_RETRY (60 s) makes a replica take up to a minute to follow a restarted
+    // primary; every replica of a down primary now costs one connection attempt per replica_connect_retry instead.
+    // https://mariadb.com/kb/en/change-master-to/#master_connect_retry
+    change += ", " + p + "CONNECT_RETRY=" + std::to_string(replica_connect_retry_seconds);
     if (start.use_gtid)
         change += server.is_mariadb() ? ", MASTER_USE_GTID=slave_pos" : ", " + p + "AUTO_POSITION=1";
     else

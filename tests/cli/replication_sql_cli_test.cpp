@@ -32,27 +32,27 @@ TEST_CASE("replication-sql prints the statements for the server's dialect", "[cl
          {"--server-version", "10.11.19-MariaDB-0+deb12u1-log"},
          "SET GLOBAL gtid_slave_pos='0-1-5';\n"
          "CHANGE MASTER TO MASTER_HOST='mysql-0.mysql', MASTER_PORT=3306, MASTER_USER='repl', "
-         "MASTER_USE_GTID=slave_pos;\n"
+         "MASTER_CONNECT_RETRY=5, MASTER_USE_GTID=slave_pos;\n"
          "START SLAVE;\n"},
         {"MariaDB clone of a replica, file/position (slave info wins over the donor's binlog)",
          {{"mb1011_binlog_info_gtid.txt", "xtrabackup_binlog_info"},
           {"mb1011_slave_info_filepos.txt", "xtrabackup_slave_info"}},
          {"--server-version", "10.11.19-MariaDB-0+deb12u1-log"},
          "CHANGE MASTER TO MASTER_HOST='mysql-0.mysql', MASTER_PORT=3306, MASTER_USER='repl', "
-         "MASTER_LOG_FILE='mariadb-bin.000001', MASTER_LOG_POS=1840;\n"
+         "MASTER_CONNECT_RETRY=5, MASTER_LOG_FILE='mariadb-bin.000001', MASTER_LOG_POS=1840;\n"
          "START SLAVE;\n"},
         {"MySQL 8.4 from PXB 8.4 slave info",
          {{"xb84_binlog_info_nogtid.txt", "xtrabackup_binlog_info"},
           {"xb84_slave_info_filepos.txt", "xtrabackup_slave_info"}},
          {"--server-version", "8.4.3", "--source-port", "3307"},
          "CHANGE REPLICATION SOURCE TO SOURCE_HOST='mysql-0.mysql', SOURCE_PORT=3307, SOURCE_USER='repl', "
-         "SOURCE_LOG_FILE='mysql-bin.000001', SOURCE_LOG_POS=1543, GET_SOURCE_PUBLIC_KEY=1;\n"
+         "SOURCE_CONNECT_RETRY=5, SOURCE_LOG_FILE='mysql-bin.000001', SOURCE_LOG_POS=1543, GET_SOURCE_PUBLIC_KEY=1;\n"
          "START REPLICA;\n"},
         {"MySQL 5.7 from PXB 2.3 without semicolons",
          {{"xb23_slave_info_filepos_nosemicolon.txt", "xtrabackup_slave_info"}},
          {"--server-version", "5.7.44-log"},
          "CHANGE MASTER TO MASTER_HOST='mysql-0.mysql', MASTER_PORT=3306, MASTER_USER='repl', "
-         "MASTER_LOG_FILE='mysql-bin.000001', MASTER_LOG_POS=481;\n"
+         "MASTER_CONNECT_RETRY=5, MASTER_LOG_FILE='mysql-bin.000001', MASTER_LOG_POS=481;\n"
          "START SLAVE;\n"},
         {"MySQL 8.0 multi-channel with --channel ch2",
          {{"xb80_slave_info_multichannel_gtid.txt", "xtrabackup_slave_info"}},
@@ -60,13 +60,13 @@ TEST_CASE("replication-sql prints the statements for the server's dialect", "[cl
          "RESET MASTER;\n"
          "SET GLOBAL gtid_purged='4b272950-e317-11eb-a829-d45d64347a19:1-2,8ba3a5b3-e317-11eb-9c3d-d45d64347a19:1-5';\n"
          "CHANGE REPLICATION SOURCE TO SOURCE_HOST='mysql-0.mysql', SOURCE_PORT=3306, SOURCE_USER='repl', "
-         "SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1 FOR CHANNEL 'ch2';\n"
+         "SOURCE_CONNECT_RETRY=5, SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1 FOR CHANNEL 'ch2';\n"
          "START REPLICA FOR CHANNEL 'ch2';\n"},
         {"hostile host stays one literal",
          {{"xb80_binlog_info_nogtid.txt", "xtrabackup_binlog_info"}},
          {"--server-version", "8.0.36", "--source-host", "db'; DROP TABLE t; --"},
          "CHANGE REPLICATION SOURCE TO SOURCE_HOST='db\\'; DROP TABLE t; --', SOURCE_PORT=3306, SOURCE_USER='repl', "
-         "SOURCE_LOG_FILE='binlog.000072', SOURCE_LOG_POS=157, GET_SOURCE_PUBLIC_KEY=1;\n"
+         "SOURCE_CONNECT_RETRY=5, SOURCE_LOG_FILE='binlog.000072', SOURCE_LOG_POS=157, GET_SOURCE_PUBLIC_KEY=1;\n"
          "START REPLICA;\n"},
     };
     for (const auto& r : rows) {
@@ -159,5 +159,5 @@ TEST_CASE("every flag can come from MYSQL_AGENT_<FLAG>", "[cli]") {
     INFO(res.err);
     REQUIRE(res.code == 0);
     CHECK_THAT(res.out, Catch::Contains("SOURCE_HOST='db', SOURCE_PORT=3399"));
-    CHECK_THAT(res.out, Catch::Contains("SOURCE_LOG_FILE='mariadb-bin.000001'"));
+    CHECK_THAT(res.out, Catch::Contains("SOURCE_CONNECT_RETRY=5, SOURCE_LOG_FILE='mariadb-bin.000001'"));
 }

@@ -121,10 +121,10 @@ const std::string repl_grants_line =
 
 const std::string change_master_shown =
     "CHANGE MASTER TO MASTER_HOST='mysql-0.mysql', MASTER_PORT=3306, MASTER_USER='repl', "
-    "MASTER_PASSWORD='s3cr\\'et\\\\pw', MASTER_USE_GTID=slave_pos;";
+    "MASTER_PASSWORD='s3cr\\'et\\\\pw', MASTER_CONNECT_RETRY=5, MASTER_USE_GTID=slave_pos;";
 const std::string change_master_redacted =
     "CHANGE MASTER TO MASTER_HOST='mysql-0.mysql', MASTER_PORT=3306, MASTER_USER='repl', "
-    "MASTER_PASSWORD='<redacted>', MASTER_USE_GTID=slave_pos;";
+    "MASTER_PASSWORD='<redacted>', MASTER_CONNECT_RETRY=5, MASTER_USE_GTID=slave_pos;";
 
 }  // namespace
 
@@ -499,7 +499,7 @@ TEST_CASE("replication plan details", "[replication]") {
         REQUIRE(plan.has_value());
         CHECK(texts(plan->statements) ==
               strings{"CHANGE REPLICATION SOURCE TO SOURCE_HOST='mysql-0.mysql', SOURCE_PORT=3306, SOURCE_USER='repl', "
-                      "SOURCE_PASSWORD='s3cr\\'et\\\\pw', SOURCE_LOG_FILE='binlog.000002', SOURCE_LOG_POS=157, "
+                      "SOURCE_PASSWORD='s3cr\\'et\\\\pw', SOURCE_CONNECT_RETRY=5, SOURCE_LOG_FILE='binlog.000002', SOURCE_LOG_POS=157, "
                       "GET_SOURCE_PUBLIC_KEY=1;",
                       "START REPLICA;"});
     }

@@ -114,41 +114,41 @@ TEST_CASE("replication SQL per server version, from a backup of the primary", "[
     const row rows[] = {
         {"MySQL 5.7 file/position: CHANGE MASTER and START SLAVE", "5.7.44-log", from_primary("mysql-bin.000002", 18304406),
          {"CHANGE MASTER TO MASTER_HOST='mysql-0.mysql', MASTER_PORT=3306, MASTER_USER='repl', "
-          "MASTER_PASSWORD='<redacted>', MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=18304406;",
+          "MASTER_PASSWORD='<redacted>', MASTER_CONNECT_RETRY=5, MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=18304406;",
           "START SLAVE;"}},
-        {"MySQL 5.7 GTID: RESET MASTER, gtid_purged, MASTER_AUTO_POSITION", "5.7.26",
+        {"MySQL 5.7 GTID: RESET MASTER, gtid_purged, MASTER_CONNECT_RETRY=5, MASTER_AUTO_POSITION", "5.7.26",
          from_primary("mysql-bin.000003", 86412752, "55d3d9b9-4d49-11ea-932c-02000aba3fa6:1-595859"),
          {"RESET MASTER;", "SET GLOBAL gtid_purged='55d3d9b9-4d49-11ea-932c-02000aba3fa6:1-595859';",
           "CHANGE MASTER TO MASTER_HOST='mysql-0.mysql', MASTER_PORT=3306, MASTER_USER='repl', "
-          "MASTER_PASSWORD='<redacted>', MASTER_AUTO_POSITION=1;",
+          "MASTER_PASSWORD='<redacted>', MASTER_CONNECT_RETRY=5, MASTER_AUTO_POSITION=1;",
           "START SLAVE;"}},
         {"MySQL 8.0.22 still CHANGE MASTER, with the public key option", "8.0.22", from_primary("binlog.000072", 157),
          {"CHANGE MASTER TO MASTER_HOST='mysql-0.mysql', MASTER_PORT=3306, MASTER_USER='repl', "
-          "MASTER_PASSWORD='<redacted>', MASTER_LOG_FILE='binlog.000072', MASTER_LOG_POS=157, GET_MASTER_PUBLIC_KEY=1;",
+          "MASTER_PASSWORD='<redacted>', MASTER_CONNECT_RETRY=5, MASTER_LOG_FILE='binlog.000072', MASTER_LOG_POS=157, GET_MASTER_PUBLIC_KEY=1;",
           "START SLAVE;"}},
         {"MySQL 8.0.23 switches to CHANGE REPLICATION SOURCE", "8.0.23", from_primary("binlog.000072", 157),
          {"CHANGE REPLICATION SOURCE TO SOURCE_HOST='mysql-0.mysql', SOURCE_PORT=3306, SOURCE_USER='repl', "
-          "SOURCE_PASSWORD='<redacted>', SOURCE_LOG_FILE='binlog.000072', SOURCE_LOG_POS=157, GET_SOURCE_PUBLIC_KEY=1;",
+          "SOURCE_PASSWORD='<redacted>', SOURCE_CONNECT_RETRY=5, SOURCE_LOG_FILE='binlog.000072', SOURCE_LOG_POS=157, GET_SOURCE_PUBLIC_KEY=1;",
           "START REPLICA;"}},
         {"MySQL 8.0.36 GTID resets with RESET MASTER", "8.0.36", from_primary("binlog.000003", 1274, mysql_gtid),
          {"RESET MASTER;", "SET GLOBAL gtid_purged='" + mysql_gtid + "';",
           "CHANGE REPLICATION SOURCE TO SOURCE_HOST='mysql-0.mysql', SOURCE_PORT=3306, SOURCE_USER='repl', "
-          "SOURCE_PASSWORD='<redacted>', SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1;",
+          "SOURCE_PASSWORD='<redacted>', SOURCE_CONNECT_RETRY=5, SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1;",
           "START REPLICA;"}},
         {"MySQL 8.2 GTID resets with RESET BINARY LOGS AND GTIDS", "8.2.0", from_primary("binlog.000003", 1274, mysql_gtid),
          {"RESET BINARY LOGS AND GTIDS;", "SET GLOBAL gtid_purged='" + mysql_gtid + "';",
           "CHANGE REPLICATION SOURCE TO SOURCE_HOST='mysql-0.mysql', SOURCE_PORT=3306, SOURCE_USER='repl', "
-          "SOURCE_PASSWORD='<redacted>', SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1;",
+          "SOURCE_PASSWORD='<redacted>', SOURCE_CONNECT_RETRY=5, SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1;",
           "START REPLICA;"}},
         {"MariaDB file/position", "10.11.19-MariaDB-0+deb12u1-log", from_primary("mariadb-bin.000001", 330),
          {"CHANGE MASTER TO MASTER_HOST='mysql-0.mysql', MASTER_PORT=3306, MASTER_USER='repl', "
-          "MASTER_PASSWORD='<redacted>', MASTER_LOG_FILE='mariadb-bin.000001', MASTER_LOG_POS=330;",
+          "MASTER_PASSWORD='<redacted>', MASTER_CONNECT_RETRY=5, MASTER_LOG_FILE='mariadb-bin.000001', MASTER_LOG_POS=330;",
           "START SLAVE;"}},
         {"MariaDB GTID from the primary's binlog info sets gtid_slave_pos first", "10.11.19-MariaDB-0+deb12u1-log",
          from_primary("mariadb-bin.000001", 1198, "0-1-5"),
          {"SET GLOBAL gtid_slave_pos='0-1-5';",
           "CHANGE MASTER TO MASTER_HOST='mysql-0.mysql', MASTER_PORT=3306, MASTER_USER='repl', "
-          "MASTER_PASSWORD='<redacted>', MASTER_USE_GTID=slave_pos;",
+          "MASTER_PASSWORD='<redacted>', MASTER_CONNECT_RETRY=5, MASTER_USE_GTID=slave_pos;",
           "START SLAVE;"}},
     };
     for (const auto& r : rows) {
@@ -203,7 +203,7 @@ TEST_CASE("replication SQL from a backup of a replica uses its slave info, not i
         REQUIRE(sql.size() == 2);  // file/position entry: no GTID statements
         CHECK(sql[0] ==
               "CHANGE MASTER 'src3' TO MASTER_HOST='mysql-0.mysql', MASTER_PORT=3306, MASTER_USER='repl', "
-              "MASTER_PASSWORD='<redacted>', MASTER_LOG_FILE='mariadb-bin.000001', MASTER_LOG_POS=1389;");
+              "MASTER_PASSWORD='<redacted>', MASTER_CONNECT_RETRY=5, MASTER_LOG_FILE='mariadb-bin.000001', MASTER_LOG_POS=1389;");
         CHECK(sql[1] == "START SLAVE 'src3';");
     }
 }
@@ -257,7 +257,7 @@ TEST_CASE("values from input stay one literal, the password shows only when aske
     const auto shown = *replication_statements(start, v, hostile, "", secret_rendering::shown);
     CHECK(shown[0] ==
           "CHANGE REPLICATION SOURCE TO SOURCE_HOST='db\\'; DROP TABLE t; --', SOURCE_PORT=3307, "
-          "SOURCE_USER='re\\'pl', SOURCE_PASSWORD='p\\'w\\\\d', SOURCE_LOG_FILE='binlog.000001', SOURCE_LOG_POS=4, "
+          "SOURCE_USER='re\\'pl', SOURCE_PASSWORD='p\\'w\\\\d', SOURCE_CONNECT_RETRY=5, SOURCE_LOG_FILE='binlog.000001', SOURCE_LOG_POS=4, "
           "GET_SOURCE_PUBLIC_KEY=1;");
     const auto redacted = *replication_statements(start, v, hostile, "", secret_rendering::redacted);
     CHECK_THAT(redacted[0], Catch::Contains("SOURCE_PASSWORD='<redacted>'"));

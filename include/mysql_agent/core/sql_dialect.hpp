@@ -30,6 +30,10 @@ struct sql_dialect {
 /// Picks the dialect for `server`. Rules and sources: tests/fixtures/backup-metadata/README.md §3.
 sql_dialect dialect_for(const server_version& server);
 
+/// MASTER_CONNECT_RETRY / SOURCE_CONNECT_RETRY of every replica the agent configures: how soon a replica tries
+/// again after its primary went away (the servers' default is 60 s).
+inline constexpr unsigned replica_connect_retry_seconds = 5;
+
 enum class gtid_choice { automatic, on, off };
 
 /// Parses "auto" | "on" | "off".
