@@ -323,6 +323,16 @@ EOF
 [ "\$1" = "--version" ] || echo "\$\$ \$*" >>"$WORK/flags/tool-starts"
 exec /usr/bin/mariabackup "\$@"
 EOF
+    # A backup tool whose backup is whatever $WORK/flags/stream.sh writes (serve_stream sets it per case); it answers
+    # --version as mariabackup. Served by a real sidecar (start_stream_sidecar), so that the trailers and the digest
+    # are right and only the stream itself is hostile.
+    cat >"$WORK/bin/fault-stream" <<EOF
+#!/bin/sh
+# $WORK
+for a in "\$@"; do [ "\$a" = --version ] && exec /usr/bin/mariabackup --version; done
+for a in "\$@"; do [ "\$a" = --backup ] && { . "$WORK/flags/stream.sh"; exit \$?; }; done
+exec /usr/bin/mariabackup "\$@"
+EOF
     chmod 755 "$WORK"/bin/*
 }
 tool_starts() { [ -f "$WORK/flags/tool-starts" ] && wc -l <"$WORK/flags/tool-starts" || echo 0; }
@@ -384,6 +394,38 @@ backup_stream() {
     /usr/bin/mariabackup --defaults-extra-file="$cnf" --backup --stream=xbstream --target-dir="$WORK/backup-tmp" \
         --datadir="$WORK/primary" >"$1" 2>>"$LOGS/backup-stream.log"
 }
+base_stream() {  # $WORK/base.xbs: a real backup of the primary, taken once per group
+    [ -s "$WORK/base.xbs" ] || backup_stream "$WORK/base.xbs"
+}
+# serve_stream SHELL_TEXT: what fault-stream runs for the next backups (e.g. "cat FILE", "head -c N FILE; exit 1").
+serve_stream() { printf '%s\n' "$1" >"$WORK/flags/stream.sh"; }
+# serve_rewritten OPS...: the base stream rewritten by xbstream.py as it is served (never stored whole).
+serve_rewritten() {
+    local q
+    q=$(printf '%q ' "$@")
+    serve_stream "$PY $HERE/xbstream.py rewrite $WORK/base.xbs - $q"
+}
+# start_stream_sidecar: a real sidecar (ordinal 0, no replication management) whose tool is fault-stream;
+# sets STREAM_PORT, STREAM_PID.
+start_stream_sidecar() {
+    STREAM_PORT=$(free_port)
+    "$AGENT" sidecar --listen "127.0.0.1:$STREAM_PORT" --auth-token-file "$WORK/secrets/token" --user agent \
+        --password-file "$WORK/secrets/agent-password" --hostname mysql-0 --datadir "$WORK/primary" \
+        --mysql-socket "$WORK/primary.sock" --xtrabackup "$WORK/bin/fault-stream" --xbstream /usr/bin/mbstream \
+        --send-timeout 10 >>"$LOGS/sidecar-stream.log" 2>&1 &
+    STREAM_PID=$!
+    PIDS+=("$STREAM_PID")
+    wait_port 20 127.0.0.1 "$STREAM_PORT"
+}
+# fake_donor MODE [RAW_FILE]: hostile.py's fake donor in the background; sets DONOR_PORT, DONOR_PID.
+fake_donor() {
+    rm -f "$WORK/flags/donor-port"
+    $HOSTILE donor "$WORK/flags/donor-port" "$@" >>"$LOGS/fake-donor.log" 2>&1 &
+    DONOR_PID=$!
+    PIDS+=("$DONOR_PID")
+    wait_until 10 test -s "$WORK/flags/donor-port" && DONOR_PORT=$(cat "$WORK/flags/donor-port")
+}
+stop_pid() { [ -n "${1:-}" ] && { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }; return 0; }
 # backup_bytes: the size of a committed clone (what the disk-full case must not fit), measured by a clone when no
 # earlier case of this run did (BACKUP_BYTES set by the baseline).
 measure_backup_bytes() {
