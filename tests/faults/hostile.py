@@ -11,7 +11,8 @@
   hostile.py silent PORT_FILE HOLD_S          accepts connections and never answers, for HOLD_S seconds
 
 Floods (request and donor MODE chunk-ext-flood, trailer-flood, content-length-flood) send FLOOD_MIB (300) MiB
-at most, and stop early when the peer closes or stops reading for 10 s.
+at most, trailer floods TRAILER_FLOOD_MIB (128: twice the suite's memory limit; a parser that buffers them reads
+them slowly, in ever-growing buffers), and stop early when the peer closes or stops reading for 10 s.
 """
 import os
 import random
@@ -21,6 +22,7 @@ import sys
 import time
 
 FLOOD_BYTES = int(os.environ.get("FLOOD_MIB", "300")) << 20
+TRAILER_FLOOD_BYTES = int(os.environ.get("TRAILER_FLOOD_MIB", "128")) << 20
 PIECE = 1 << 20
 
 
@@ -106,7 +108,7 @@ def request_flood(s, mode):
                                FLOOD_BYTES, b"\r\nx\r\n0\r\n\r\n")
     elif mode == "trailer-flood":
         sent, why = send_flood(s, b"GET /backup HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n",
-                               b"X-a: b\r\n", FLOOD_BYTES)
+                               b"X-a: b\r\n", TRAILER_FLOOD_BYTES)
     else:
         sent, why = send_flood(s, b"GET /backup HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n", b"c",
                                FLOOD_BYTES)
@@ -259,7 +261,7 @@ def donor(port_file, mode, raw_file=None):
                 sent, why = send_flood(c, DONOR_HEAD + b"1;", b"a", FLOOD_BYTES, b"\r\nX\r\n0\r\n\r\n")
                 print("chunk-ext-flood: %d MiB sent, %s" % (sent >> 20, why), flush=True)
             elif mode == "trailer-flood":
-                sent, why = send_flood(c, DONOR_HEAD + b"0\r\n", b"X-a: b\r\n", FLOOD_BYTES)
+                sent, why = send_flood(c, DONOR_HEAD + b"0\r\n", b"X-a: b\r\n", TRAILER_FLOOD_BYTES)
                 print("trailer-flood: %d MiB sent, %s" % (sent >> 20, why), flush=True)
             elif mode == "estimated-size-max":
                 estimated_size_max(c, open(raw_file, "rb").read())
