@@ -247,7 +247,7 @@ start_sidecar() {
     LAST_PID=$!
     PIDS+=("$LAST_PID")
     local host=${listen%:*} port=${listen##*:}
-    wait_until 20 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null
+    wait_port 20 "$host" "$port"
 }
 start_donor_sidecar() {  # the primary's sidecar, on 127.0.0.1:$SIDECAR_PORT
     SIDECAR_PORT=${SIDECAR_PORT:-$(free_port)}
@@ -365,7 +365,7 @@ start_counting_sidecar() {  # sets HPORT, HPID
         --xbstream /usr/bin/mbstream --send-timeout 4 --max-concurrent-backups 1 "$@" >>"$LOGS/sidecar-hostile.log" 2>&1 &
     HPID=$!
     PIDS+=("$HPID")
-    wait_until 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$HPORT" 2>/dev/null
+    wait_port 20 127.0.0.1 "$HPORT"
 }
 sidecar_alive_and_serving() {  # a good clone through the hostile-tested sidecar still works
     local d=$WORK/c-after-hostile; rm -rf "$d"; mkdir -p "$d"

@@ -36,5 +36,3 @@ exit_code_in() {
     return 1
 }
 
-# elapsed_since EPOCH_SECONDS_WITH_FRACTION: seconds since then, one decimal.
-elapsed_since() { $PY -c "import time,sys;print('%.1f' % (time.time() - float(sys.argv[1])))" "$1"; }

@@ -7,7 +7,9 @@
 # A replica: cloned from the primary's sidecar, into $WORK/r-NAME (mysqld "NAME", server id $2).
 make_replica_datadir() {
     local d=$WORK/r-$1; rm -rf "$d"; mkdir -p "$d"
-    clone_run "$d" "replica-$1" && [ -f "$d/.mysql-agent-clone.json" ]
+    clone_run "$d" "replica-$1" && [ -f "$d/.mysql-agent-clone.json" ] && return 0
+    log "    the clone said: $(tail -2 "$LOGS/clone-replica-$1.log" | cut -c1-300 | tr '\n' ' ')"
+    return 1
 }
 replica_sidecar() {  # replica_sidecar NAME: its sidecar (kill -9 target); sets LAST_PID
     local port_var="RSIDECAR_PORT_$1"
