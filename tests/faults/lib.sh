@@ -28,7 +28,11 @@ T0=$(date +%s)
 WORK=$(mktemp -d "/tmp/mysql-agent-faults-$GROUP-XXXXXX")
 chmod 755 "$WORK"
 LOGS=$WORK/logs
-mkdir -p "$LOGS" "$WORK/bin" "$WORK/secrets" "$WORK/flags"
+mkdir -p "$LOGS" "$WORK/bin" "$WORK/secrets" "$WORK/flags" "$WORK/tmp"
+# Every process of the group keeps its temporary files here, never in the machine's /tmp: a sidecar sweeps its temp
+# root for private dirs it judges stale, and one of another test run (another build, another namespace) must not
+# judge ours, nor ours theirs.
+export TMPDIR=$WORK/tmp
 # Secrets that must never show up anywhere but in their 0600 files.
 TOKEN="tok$(random_hex 12)"
 AGENT_PW="apw$(random_hex 12)"
