@@ -427,7 +427,7 @@ fake_donor() {
     $HOSTILE donor "$WORK/flags/donor-port" "$@" >>"$LOGS/fake-donor.log" 2>&1 &
     DONOR_PID=$!
     PIDS+=("$DONOR_PID")
-    wait_until 10 test -s "$WORK/flags/donor-port" && DONOR_PORT=$(cat "$WORK/flags/donor-port")
+    wait_until 60 test -s "$WORK/flags/donor-port" && DONOR_PORT=$(cat "$WORK/flags/donor-port")
 }
 stop_pid() { [ -n "${1:-}" ] && { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }; return 0; }
 # backup_bytes: the size of a committed clone (what the disk-full case must not fit), measured by a clone when no

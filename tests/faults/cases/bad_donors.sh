@@ -15,7 +15,7 @@ case_bad_donor() {  # $1: garbage-http | garbage-body | longer | longer-xbstream
     $HOSTILE donor "$WORK/flags/donor-port" "$1" "$WORK/raw-backup" >>"$LOGS/fake-donor.log" 2>&1 &
     local donor=$!
     PIDS+=("$donor")
-    wait_until 10 test -s "$WORK/flags/donor-port"
+    wait_until 60 test -s "$WORK/flags/donor-port"
     inject "clone from a fake donor sending $1"
     CLONE_FROM="127.0.0.1:$(cat "$WORK/flags/donor-port")" clone_run "$d" "bad-$1" --idle-timeout 10
     local rc=$?
