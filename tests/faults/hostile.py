@@ -5,14 +5,25 @@
   hostile.py flood HOST PORT N TOKEN HOLD_S   N concurrent connections (half idle, half GET /backup with the
                                               token, none reading the body), held HOLD_S seconds; prints counts
   hostile.py slow HOST PORT TOKEN HOLD_S      GET /backup, read the head, then read nothing for HOLD_S seconds
-  hostile.py donor PORT_FILE MODE [RAW_FILE]  a fake donor serving one clone request (MODE: garbage-http,
-                                              garbage-body, longer); writes its port to PORT_FILE
+  hostile.py donor PORT_FILE MODE [RAW_FILE]  a fake donor serving clone requests (MODE: garbage-http,
+                                              garbage-body, longer, longer-xbstream, chunk-ext-flood,
+                                              trailer-flood, estimated-size-max); writes its port to PORT_FILE
+  hostile.py silent PORT_FILE HOLD_S          accepts connections and never answers, for HOLD_S seconds
+
+Floods (request and donor MODE chunk-ext-flood, trailer-flood, content-length-flood) send FLOOD_MIB (300) MiB
+at most, trailer floods TRAILER_FLOOD_MIB (128: twice the suite's memory limit; a parser that buffers them reads
+them slowly, in ever-growing buffers), and stop early when the peer closes or stops reading for 10 s.
 """
 import os
 import random
+import re
 import socket
 import sys
 import time
+
+FLOOD_BYTES = int(os.environ.get("FLOOD_MIB", "300")) << 20
+TRAILER_FLOOD_BYTES = int(os.environ.get("TRAILER_FLOOD_MIB", "128")) << 20
+PIECE = 1 << 20
 
 
 def connect(host, port):
@@ -41,30 +52,72 @@ def status_of(data):
 
 def request(host, port, mode, token=""):
     s = connect(host, port)
+    if mode in ("chunk-ext-flood", "trailer-flood", "content-length-flood"):
+        return request_flood(s, mode)
     if mode == "no-token":
-        s.sendall(b"GET /backup HTTP/1.1\r\nHost: x\r\n\r\n")
+        payload = b"GET /backup HTTP/1.1\r\nHost: x\r\n\r\n"
     elif mode == "wrong-token":
-        s.sendall(b"GET /backup HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token.encode() + b"\r\n\r\n")
+        payload = b"GET /backup HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token.encode() + b"\r\n\r\n"
     elif mode == "huge-header":
-        s.sendall(b"GET /backup HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (1 << 20) + b"\r\n\r\n")
+        payload = b"GET /backup HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (1 << 20) + b"\r\n\r\n"
     elif mode == "many-headers":
-        s.sendall(b"GET /backup HTTP/1.1\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(20000)) + b"\r\n")
+        payload = b"GET /backup HTTP/1.1\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(20000)) + b"\r\n"
     elif mode == "garbage":
         rng = random.Random(7)
-        s.sendall(bytes(rng.getrandbits(8) for _ in range(64 * 1024)))
+        payload = bytes(rng.getrandbits(8) for _ in range(64 * 1024))
     elif mode == "http09":
-        s.sendall(b"GET /backup\r\n\r\n")
+        payload = b"GET /backup\r\n\r\n"
     elif mode == "huge-uri":
-        s.sendall(b"GET /" + b"b" * (1 << 20) + b" HTTP/1.1\r\n\r\n")
+        payload = b"GET /" + b"b" * (1 << 20) + b" HTTP/1.1\r\n\r\n"
     elif mode == "bad-chunked-request":
-        s.sendall(b"GET /backup HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzzzz\r\n")
+        payload = b"GET /backup HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzzzz\r\n"
     else:
         raise SystemExit("unknown mode " + mode)
+    try:
+        s.sendall(payload)
+    except OSError:
+        pass  # the sidecar answered and closed before the whole request was sent: its answer is what counts
     try:
         s.shutdown(socket.SHUT_WR)
     except OSError:
         pass
     print(status_of(read_some(s, 4096)))
+
+
+def send_flood(s, prefix, filler, total, suffix=b""):
+    """Sends prefix, then filler repeated up to `total` bytes, then suffix; stops when the peer closes or stalls.
+    Returns (bytes sent, why it stopped)."""
+    s.settimeout(10)
+    sent = 0
+    try:
+        s.sendall(prefix)
+        piece = (filler * (PIECE // len(filler) + 1))[:PIECE]
+        while sent < total:
+            n = min(PIECE, total - sent)
+            s.sendall(piece[:n])
+            sent += n
+        s.sendall(suffix)
+        return sent, "all sent"
+    except socket.timeout:
+        return sent, "the peer stopped reading"
+    except OSError as e:
+        return sent, "the peer closed (%s)" % e.strerror
+
+
+def request_flood(s, mode):
+    """A request without a token whose body or framing never ends: what comes back, how fast, after how much."""
+    start = time.time()
+    if mode == "chunk-ext-flood":
+        sent, why = send_flood(s, b"GET /backup HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;", b"a",
+                               FLOOD_BYTES, b"\r\nx\r\n0\r\n\r\n")
+    elif mode == "trailer-flood":
+        sent, why = send_flood(s, b"GET /backup HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n",
+                               b"X-a: b\r\n", TRAILER_FLOOD_BYTES)
+    else:
+        sent, why = send_flood(s, b"GET /backup HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n", b"c",
+                               FLOOD_BYTES)
+    answer = status_of(read_some(s, 4096, timeout=5))
+    print("%s | after %.1f s, %d MiB sent, %s" % (answer, time.time() - start, sent >> 20, why))
 
 
 def flood(host, port, n, token, hold):
@@ -107,7 +160,63 @@ def slow(host, port, token, hold):
     s.close()
 
 
+DONOR_HEAD = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Backup-Status, X-Backup-Bytes, "
+              b"X-Backup-Digest, X-Backup-Exit-Code, X-Backup-Error\r\n\r\n")
+
+
+def dechunk(raw):
+    """A raw sidecar response: (head without the blank line, body, trailer section with its blank line)."""
+    head_end = raw.index(b"\r\n\r\n")
+    pos = head_end + 4
+    body = []
+    while True:
+        eol = raw.index(b"\r\n", pos)
+        n = int(raw[pos:eol].split(b";")[0], 16)
+        pos = eol + 2
+        if n == 0:
+            return raw[:head_end], b"".join(body), raw[pos:]
+        body.append(raw[pos:pos + n])
+        pos += n + 2
+
+
+def estimated_size_max(c, head, body, trailers):
+    """A real backup (dechunk()ed) announced as 2^64-1 bytes, trickled so that a progress line (every 5 s) falls
+    while only two bytes have arrived: the ETA a naive rate gives overflows every integer type."""
+    head = re.sub(rb"(?im)^X-Backup-Estimated-Size:[^\r\n]*", b"X-Backup-Estimated-Size: 18446744073709551615", head)
+    c.sendall(head + b"\r\n\r\n" + b"1\r\n" + body[:1] + b"\r\n")
+    time.sleep(5.5)
+    c.sendall(b"1\r\n" + body[1:2] + b"\r\n")
+    time.sleep(0.5)
+    for off in range(2, len(body), 65536):
+        part = body[off:off + 65536]
+        c.sendall(b"%x\r\n" % len(part) + part + b"\r\n")
+    c.sendall(b"0\r\n" + trailers)
+
+
+def silent(port_file, hold):
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(64)
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(srv.getsockname()[1]))
+    os.rename(port_file + ".tmp", port_file)
+    held = []
+    end = time.time() + float(hold)
+    while time.time() < end:
+        srv.settimeout(max(0.1, end - time.time()))
+        try:
+            held.append(srv.accept()[0])
+        except socket.timeout:
+            pass
+
+
 def donor(port_file, mode, raw_file=None):
+    # The raw response is read once, before the port is published, and sent from a memoryview: on a loaded machine
+    # reading and copying 170 MB per connection took longer than the clone's --idle-timeout for the first byte.
+    needs_raw = mode in ("longer", "longer-xbstream", "estimated-size-max")
+    raw = memoryview(open(raw_file, "rb").read()) if needs_raw else None
+    trickled = dechunk(raw.obj) if mode == "estimated-size-max" else None
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", 0))
@@ -144,8 +253,7 @@ def donor(port_file, mode, raw_file=None):
             elif mode in ("longer", "longer-xbstream"):
                 # A real sidecar's raw response (head, chunked body, trailers). One more chunk goes in before the
                 # last chunk: the trailers still vouch for the original byte count and digest.
-                raw = open(raw_file, "rb").read()
-                cut = raw.rfind(b"\r\n0\r\n") + 2
+                cut = raw.obj.rfind(b"\r\n0\r\n") + 2
                 if mode == "longer":
                     extra = bytes(rng.getrandbits(8) for _ in range(100000))
                 else:  # a well-framed extra xbstream file: only the byte count and digest betray it
@@ -155,7 +263,22 @@ def donor(port_file, mode, raw_file=None):
                     extra = (b"XBSTCK01\x00P" + len(name).to_bytes(4, "little") + name + len(data).to_bytes(8, "little")
                              + (0).to_bytes(8, "little") + zlib.crc32(data).to_bytes(4, "little") + data
                              + b"XBSTCK01\x00E" + len(name).to_bytes(4, "little") + name)
-                c.sendall(raw[:cut] + b"%x\r\n" % len(extra) + extra + b"\r\n" + raw[cut:])
+                c.sendall(raw[:cut])
+                c.sendall(b"%x\r\n" % len(extra) + extra + b"\r\n")
+                c.sendall(raw[cut:])
+            elif mode == "chunk-ext-flood":
+                sent, why = send_flood(c, DONOR_HEAD + b"1;", b"a", FLOOD_BYTES, b"\r\nX\r\n0\r\n\r\n")
+                print("chunk-ext-flood: %d MiB sent, %s" % (sent >> 20, why), flush=True)
+            elif mode == "trailer-flood":
+                sent, why = send_flood(c, DONOR_HEAD + b"0\r\n", b"X-a: b\r\n", TRAILER_FLOOD_BYTES)
+                print("trailer-flood: %d MiB sent, %s" % (sent >> 20, why), flush=True)
+            elif mode == "estimated-size-max":
+                estimated_size_max(c, *trickled)
+            if mode.endswith("-flood"):
+                # Then hold the connection without a byte more: the client must give up by itself (--idle-timeout).
+                c.settimeout(120)
+                while c.recv(65536):
+                    pass
         except OSError:
             pass
         time.sleep(0.5)
@@ -172,6 +295,8 @@ def main():
         slow(*sys.argv[2:])
     elif cmd == "donor":
         donor(*sys.argv[2:])
+    elif cmd == "silent":
+        silent(*sys.argv[2:])
     else:
         raise SystemExit(__doc__)
 

@@ -1,0 +1,161 @@
+#!/bin/bash
+# Fault group "clone_safety": what `clone` and `init` must never do to a datadir. `clone --force` deletes nothing
+# before it holds a verified, prepared stream; `init` gets over a donor killed mid-stream within --clone-wait; a
+# second clone into a datadir that a first one is filling stops at once; flags that overflow are refused.
+#   bash tests/faults/cases/clone_safety.sh AGENT_BINARY    (FAULT_ROWS, FAULT_ONLY: see ../lib.sh)
+. "$(dirname "$0")/../lib.sh" "$@"
+
+# --- 4: clone --force over foreign data ---------------------------------------------------------------------------
+# A datadir the agent did not create: a real datadir (mariadb-install-db's) plus a schema and a file of its own.
+make_foreign_datadir() {
+    rm -rf "$1"
+    cp -a "$TEMPLATE" "$1"
+    mkdir -p "$1/olddb"
+    printf 'foreign row %s\n' $(seq 1 1000) >"$1/olddb/keep.me"
+    printf 'foreign\n' >"$1/foreign-$$.dat"
+}
+# snapshot DIR: the checksum of every file, and the entries of the top level (hidden ones included).
+snapshot() { (cd "$1" && find . -type f | sort | xargs -r sha256sum && echo "--- ls -A" && ls -A); }
+same_as_before() {  # same_as_before DIR SNAPSHOT_FILE
+    local diff
+    diff=$(diff "$2" <(snapshot "$1")) && return 0
+    log "    the datadir changed: $(echo "$diff" | grep '^[<>]' | head -4 | tr '\n' ' ')"
+    return 1
+}
+case_force_fails_early() {  # $1: no-listener | silent | wrong-token | backup-fails
+    local mode=$1 what expect
+    case $mode in
+    no-listener) what="a port where nothing listens"; expect="10" ;;
+    silent) what="a listener that accepts and never answers (--idle-timeout 3)"; expect="10" ;;
+    wrong-token) what="the real donor with a wrong token (401)"; expect="12" ;;
+    backup-fails) what="a donor whose backup fails after 20 MB (its tool exits 1)"; expect="11" ;;
+    esac
+    case_begin "clone --force over foreign data, from $what: nothing deleted"
+    local d=$WORK/c-force; make_foreign_datadir "$d"
+    snapshot "$d" >"$WORK/flags/force-before"
+    local from=127.0.0.1:$SIDECAR_PORT token=$WORK/secrets/token silent_pid=""
+    case $mode in
+    no-listener) from=127.0.0.1:$(free_port) ;;
+    silent)
+        rm -f "$WORK/flags/silent-port"
+        $HOSTILE silent "$WORK/flags/silent-port" 60 >>"$LOGS/silent.log" 2>&1 &
+        silent_pid=$!; PIDS+=("$silent_pid")
+        wait_until 10 test -s "$WORK/flags/silent-port"
+        from=127.0.0.1:$(cat "$WORK/flags/silent-port") ;;
+    wrong-token) token=$WORK/secrets/wrong-token ;;
+    backup-fails)
+        serve_stream "head -c 20000000 '$WORK/base.xbs'; exit 1"
+        from=127.0.0.1:$STREAM_PORT ;;
+    esac
+    inject "clone --force from $what"
+    CLONE_FROM=$from CLONE_TOKEN_FILE=$token CLONE_ATTEMPTS=1 clone_run "$d" "force-$mode" --force --idle-timeout 3
+    local rc=$?
+    log "  clone said: $(tail -1 "$LOGS/clone-force-$mode.log" | cut -c1-240)"
+    check "clone fails ($expect)" exit_code_is $rc "$expect"
+    check "every foreign file is still there with the same checksum, and nothing else (ls -A)" \
+        same_as_before "$d" "$WORK/flags/force-before"
+    check "no orphan tool, no zombie" no_tools_left
+    stop_pid "$silent_pid"
+    rm -rf "$d"
+    case_end
+}
+case_force_succeeds() {
+    case_begin "clone --force over foreign data, from the real donor: replaced by the clone"
+    local d=$WORK/c-force; make_foreign_datadir "$d"
+    inject "clone --force from the real donor"
+    CLONE_ATTEMPTS=1 clone_run "$d" force-ok --force; local rc=$?
+    log "  clone said: $(tail -1 "$LOGS/clone-force-ok.log" | cut -c1-240)"
+    check "clone succeeds (0)" exit_code_is $rc 0
+    check "the foreign files are gone" test ! -e "$d/olddb" -a ! -e "$d/foreign-$$.dat"
+    check "no .mysql-agent-* entry but the marker" \
+        test "$(ls -A "$d" | grep '^\.mysql-agent-' | tr '\n' ' ')" = ".mysql-agent-clone.json "
+    check "no orphan tool, no zombie" no_tools_left
+    check "the clone has the donor's rows" clone_has_donor_rows "$d"
+    rm -rf "$d"
+    case_end
+}
+
+# --- 6: init gets over a donor killed mid-stream -----------------------------------------------------------------
+case_init_donor_killed() {
+    case_begin "init --clone-wait 120: the donor's sidecar is killed mid-stream and back 2 s later"
+    local d=$WORK/c-init-cut; rm -rf "$d" "$d.conf"; mkdir -p "$d" "$d.conf" "$WORK/config-src"
+    echo -e "[mysqld]\nlog-bin" >"$WORK/config-src/master.cnf"; echo -e "[mysqld]\nsuper-read-only" >"$WORK/config-src/slave.cnf"
+    "$AGENT" init --hostname mysql-1 --config-src "$WORK/config-src" --config-dir "$d.conf" --datadir "$d" \
+        --clone-from "127.0.0.1:$SIDECAR_PORT" --auth-token-file "$WORK/secrets/token" --xtrabackup /usr/bin/mariabackup \
+        --xbstream "$WORK/bin/fault-slow-mbstream" --clone-wait 120 >>"$LOGS/init-donor-killed.log" 2>&1 &
+    local init=$!
+    wait_until 30 staging_over "$d" 5000000 || fail "the stream did not start"
+    inject "kill -9 the donor's sidecar (pid $SIDECAR_PID) at $(staging_bytes "$d") bytes; restart it on port $SIDECAR_PORT 2 s later"
+    kill -9 "$SIDECAR_PID"; wait "$SIDECAR_PID" 2>/dev/null
+    sleep 2
+    start_donor_sidecar || fail "the donor's sidecar did not restart"
+    wait "$init"; local rc=$?
+    log "  init said: $(tail -1 "$LOGS/init-donor-killed.log" | cut -c1-240)"
+    check "the same init run exits 0" exit_code_is $rc 0
+    check "a completed clone: the marker, no staging, no journal" \
+        test -f "$d/.mysql-agent-clone.json" -a ! -e "$d/.mysql-agent-staging" -a ! -e "$d/.mysql-agent-commit"
+    check "no orphan tool, no zombie" no_tools_left
+    check "the clone has the donor's rows" clone_has_donor_rows "$d"
+    rm -rf "$d" "$d.conf"
+    case_end
+}
+
+# --- 8: two clones into one datadir at once -------------------------------------------------------------------
+backup_requests() { grep -c 'GET /backup' "$LOGS/sidecar-primary.log"; }
+case_two_clones() {
+    case_begin "two clones into one datadir at once: the second stops, the first completes"
+    local d=$WORK/c-two; rm -rf "$d"; mkdir -p "$d"
+    local requests_before; requests_before=$(backup_requests)
+    CLONE_XBSTREAM=$WORK/bin/fault-slow-mbstream clone_bg "$d" two-a; local a=$LAST_PID
+    wait_until 30 staging_over "$d" 5000000 || fail "clone A's stream did not start"
+    inject "clone B into $d while clone A extracts ($(staging_bytes "$d") bytes staged)"
+    local t0; t0=$(date +%s)
+    clone_run "$d" two-b; local rc_b=$? secs=$(($(date +%s) - t0))
+    log "  clone B said ($secs s): $(tail -1 "$LOGS/clone-two-b.log" | cut -c1-240)"
+    check "B exits 14" exit_code_is $rc_b 14
+    check "B stops within 5 s (took $secs s)" test "$secs" -le 5
+    check "B's message names the datadir and says another mysql-agent run holds it" \
+        sh -c "grep -qF '$d' '$LOGS/clone-two-b.log' && grep -qi 'another mysql-agent' '$LOGS/clone-two-b.log'"
+    wait "$a"; local rc_a=$?
+    log "  clone A said: $(tail -1 "$LOGS/clone-two-a.log" | cut -c1-240)"
+    check "A completes (0)" exit_code_is $rc_a 0
+    check "B never asked the donor for a backup (one new GET /backup, A's)" \
+        test "$(($(backup_requests) - requests_before))" = 1
+    check "nothing of B's: the marker, no staging, no journal" \
+        test -f "$d/.mysql-agent-clone.json" -a ! -e "$d/.mysql-agent-staging" -a ! -e "$d/.mysql-agent-commit"
+    check "no orphan tool, no zombie" no_tools_left
+    check "the clone has the donor's rows" clone_has_donor_rows "$d"
+    rm -rf "$d"
+    case_end
+}
+
+# --- 9a: flags that overflow ------------------------------------------------------------------------------------
+case_flag_overflows() {
+    case_begin "clone flags that overflow or are negative are configuration errors"
+    local d=$WORK/c-flags port flag out rc
+    port=$(free_port)
+    for flag in "--connect-timeout 1e17" "--idle-timeout 1e300" "--timeout -1" "--retry-for 1e20"; do
+        rm -rf "$d"; mkdir -p "$d"
+        inject "clone $flag"
+        # shellcheck disable=SC2086
+        out=$(timeout 60 "$AGENT" --log-format text clone --from "127.0.0.1:$port" --datadir "$d" --max-attempts 1 $flag 2>&1)
+        rc=$?
+        log "    $flag -> exit $rc: $(echo "$out" | head -3 | cut -c1-200 | tr '\n' '|')"
+        check "$flag: exit 3" exit_code_is $rc 3
+        check "$flag: one line that names the flag" \
+            test "$(grep -c . <<<"$out")" = 1 -a "$(grep -cF -- "${flag%% *}" <<<"$out")" = 1
+    done
+    rm -rf "$d"
+    case_end
+}
+
+# ================================================================================================================
+setup
+base_stream || { echo "taking the base backup failed"; tail -5 "$LOGS/backup-stream.log"; exit 1; }
+start_stream_sidecar || { echo "the stream sidecar did not start"; cat "$LOGS/sidecar-stream.log"; exit 1; }
+for m in no-listener silent wrong-token backup-fails; do want "force $m" && case_force_fails_early $m; done
+want "force ok" && case_force_succeeds
+want init-donor-killed && case_init_donor_killed
+want two-clones && case_two_clones
+want flag-overflows && case_flag_overflows
+finish
