@@ -5,7 +5,7 @@
 #   . "$(dirname "$0")/../lib.sh" "$@"      # in a group file; $1 is the agent binary
 #
 # Parameters (environment): FAULT_ROWS (rows in the donor's table, default 200000), FAULT_MYSQLD_DELAY (seconds a
-# replica's mysqld stays down after its sidecar starts, default 15; the issue's minute: 60), FAULT_ONLY (regex of
+# replica's mysqld stays down after its sidecar starts, default 15; a minute, 60, also passes), FAULT_ONLY (regex of
 # case names to run). Needs root (tmpfs, network and PID namespaces).
 # shellcheck shell=bash
 set -u
