@@ -36,5 +36,6 @@ command add_probe(CLI::App& app);
 command add_clone(CLI::App& app);
 command add_sidecar(CLI::App& app);
 command add_status(CLI::App& app);
+command add_reseed(CLI::App& app);
 
 }  // namespace mysql_agent::cmd

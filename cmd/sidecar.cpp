@@ -23,6 +23,7 @@
 #include "mysql_agent/core/exit_codes.hpp"
 #include "mysql_agent/io/logging.hpp"
 #include "mysql_agent/core/pod_identity.hpp"
+#include "mysql_agent/io/replica_reconciler.hpp"
 #include "mysql_agent/io/replication_runner.hpp"
 #include "mysql_agent/io/stoppable.hpp"
 #include "mysql_agent/io/secret_file.hpp"
@@ -43,6 +44,7 @@ struct sidecar_options {
     std::string xtrabackup;
     std::string xbstream;
     double send_timeout = 60;
+    double reconcile_interval = 5;
     std::string gtid = "auto";
     std::uint64_t max_lag = 60;
 };
@@ -60,7 +62,7 @@ void report(const replication_outcome& r) {
 /// Sets up replication, retrying with capped exponential backoff while it fails (the primary or the local
 /// mysqld may come up later than this sidecar). A replication error found on the replica is reported, not
 /// retried over: a reset could lose data (replication_plan.hpp).
-void replication_loop(const replication_options& ro, std::stop_token stop) {
+void replication_loop(const replication_options& ro, std::chrono::milliseconds reconcile_every, std::stop_token stop) {
     retry_until_stopped(stop, {std::chrono::seconds(1), std::chrono::seconds(30)},
                         [&](unsigned attempt, std::chrono::milliseconds pause) -> std::optional<bool> {
                             try {
@@ -74,6 +76,9 @@ void replication_loop(const replication_options& ro, std::stop_token stop) {
                                 return std::nullopt;
                             }
                         });
+    // Replicas: keep checking that the primary carries this replica's history, and restart replication stopped
+    // without an error (replica_reconciler.hpp).
+    if (!ro.is_primary && !stop.stop_requested()) run_reconcile_loop(ro, reconcile_every, stop);
 }
 
 std::optional<std::filesystem::path> optional_path(const std::string& s) {
@@ -134,6 +139,7 @@ int run_sidecar(const sidecar_options& o) {
         so.extra_secrets.push_back(*repl_password);
     }
     const replication_options ro = replication_options_of(o, self, so.mysql, repl_password);
+    const auto reconcile_every = duration_flag("--reconcile-interval", o.reconcile_interval);
     const std::string version = backup_tool_version(so.tools.backup);
     spdlog::info("sidecar for {} (ordinal {}, {}): backups by {}", self.hostname, self.ordinal,
                  so.replica ? "replica: --slave-info" : "primary", version.empty() ? so.tools.backup.string() : version);
@@ -152,7 +158,9 @@ int run_sidecar(const sidecar_options& o) {
     // Joined when it goes out of scope, after a stop request (below, or as the stack unwinds).
     std::jthread replication;
     if (repl_password)
-        replication = std::jthread([&](std::stop_token stop) { replication_loop(ro, stop); });
+        replication = std::jthread([&](std::stop_token stop) {
+            replication_loop(ro, reconcile_every, stop);
+        });
     else
         spdlog::warn("no --repl-password-file: replication is not managed by this sidecar");
     server.start();
@@ -207,6 +215,10 @@ command add_sidecar(CLI::App& app) {
     sub->add_option("--xbstream", opts->xbstream, "Stream tool (default: xbstream on PATH, else mbstream)");
     sub->add_option("--send-timeout", opts->send_timeout,
                     "Seconds a client may read nothing before it is dropped and its backup tool killed")
+        ->capture_default_str();
+    sub->add_option("--reconcile-interval", opts->reconcile_interval,
+                    "Replicas: seconds between checks that the primary carries this replica's history (else replication "
+                    "is halted) and that replication stopped without an error is started again")
         ->capture_default_str();
     sub->add_option("--max-lag", opts->max_lag,
                     "GET /readyz: most seconds a replica may lag behind its source (as `probe ready --max-lag`)")

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "mysql_agent/core/cluster_identity.hpp"
 #include "mysql_agent/core/grants.hpp"
 #include "mysql_agent/core/sql_literal.hpp"
 
@@ -79,7 +80,10 @@ std::string count_of(std::size_t n, const char* what) {
 std::vector<grant_spec> grants_for(account_kind kind, const server_version& server) {
     // REPLICATION SLAVE is still the privilege's name in MySQL 8.4 and MariaDB 11 (MariaDB 10.5.1 added the alias
     // REPLICATION REPLICA; SHOW GRANTS prints REPLICATION SLAVE on both).
-    if (kind == account_kind::replication) return {{"REPLICATION SLAVE", "*.*"}};
+    // SELECT on the agent's schema: a replica's sidecar logs in to its primary as this user to read the cluster
+    // identity (cluster_identity.hpp) before it trusts the primary's history.
+    if (kind == account_kind::replication)
+        return {{"REPLICATION SLAVE", "*.*"}, {"SELECT", std::string(identity_schema) + ".*"}};
 
     if (server.is_mariadb()) {
         // 10.5.2 split REPLICATION CLIENT: its old name became an alias of BINLOG MONITOR, and SHOW SLAVE STATUS

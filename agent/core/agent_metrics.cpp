@@ -79,6 +79,11 @@ std::vector<metric_family> agent_metric_families(const agent_metrics_facts& fact
     out.push_back(single("mysql_agent_replication_configured",
                          "1 when this replica has replication configured (always 0 on the primary, ordinal 0)",
                          metric_type::gauge, flag(replica && h.replica.configured)));
+    if (replica)
+        out.push_back(single("mysql_agent_replication_halted",
+                             "1 while the sidecar has halted replication because the primary is not the one this "
+                             "replica's data came from (the reason: mysql-agent status, /readyz)",
+                             metric_type::gauge, flag(h.halted.has_value())));
     if (!replica || !h.replica.configured) return out;
     out.push_back(single("mysql_agent_replication_io_running", "1 when the replica IO thread runs (Slave_IO_Running=Yes)",
                          metric_type::gauge, flag(h.replica.io_running == "Yes")));

@@ -167,6 +167,10 @@ std::string marker_to_json(const clone_marker& m) {
     j["started_at"] = m.started_at;
     j["finished_at"] = m.finished_at;
     j["duration_seconds"] = m.duration_seconds;
+    if (m.reseed)
+        j["reseed"] = {{"as_primary", m.reseed->as_primary},
+                       {"reason", m.reseed->reason},
+                       {"position", m.reseed->position}};
     // Invalid UTF-8 (a version string is free text) is replaced rather than thrown on: the marker must be written.
     return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
@@ -200,6 +204,16 @@ result<clone_marker> marker_from_json(std::string_view file_name, std::string_vi
     MYSQL_AGENT_TRY(m.started_at, r.string("started_at"));
     MYSQL_AGENT_TRY(m.finished_at, r.string("finished_at"));
     MYSQL_AGENT_TRY(m.duration_seconds, r.number("duration_seconds"));
+    // Optional: markers written before re-seeding existed have none.
+    if (const auto it = j.find("reseed"); it != j.end() && !it->is_null()) {
+        auto rs = r.object(*it, "reseed");
+        if (!rs) return rs.err();
+        reseed_record rec;
+        MYSQL_AGENT_TRY(rec.as_primary, rs->boolean("as_primary"));
+        MYSQL_AGENT_TRY(rec.reason, rs->string("reason"));
+        MYSQL_AGENT_TRY(rec.position, rs->string("position"));
+        m.reseed = std::move(rec);
+    }
     return m;
 }
 

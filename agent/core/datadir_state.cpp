@@ -19,7 +19,7 @@ bool ignorable(std::string_view name) {
 
 bool is_ours(std::string_view name) {
     return name == clone_marker_file || name == clone_journal_file || name == clone_staging_dir ||
-           name == clone_displaced_dir;
+           name == clone_displaced_dir || name == reseed_request_file;
 }
 
 // "12 entries not created by mysql-agent (ibdata1, mysql, performance_schema, ...)".
@@ -104,9 +104,24 @@ datadir_verdict unfinished_commit(const present& p, const datadir_facts& facts) 
 
 }  // namespace
 
-datadir_verdict classify_datadir(const datadir_facts& facts, bool force) {
+bool has_reseed_request(const datadir_facts& facts) {
+    return std::find(facts.entries.begin(), facts.entries.end(), reseed_request_file) != facts.entries.end();
+}
+
+datadir_verdict classify_datadir(const datadir_facts& facts, bool force, bool replace_clone) {
     const present p = sort_entries(facts);
     datadir_verdict v;
+    if (p.has(clone_marker_file) && replace_clone && !p.has(clone_journal_file) && !p.has(clone_displaced_dir)) {
+        // A re-seed: the completed clone, its marker with it, is data the next commit replaces.
+        v.kind = datadir_kind::foreign;
+        v.to_displace.assign(p.data.begin(), p.data.end());
+        v.to_displace.emplace_back(clone_marker_file);
+        std::sort(v.to_displace.begin(), v.to_displace.end());
+        v.to_remove = our_leftovers(p, false);
+        v.reason = "datadir holds a completed clone that is to be re-seeded: the commit of a verified backup "
+                   "replaces it";
+        return v;
+    }
     if (p.has(clone_marker_file)) {
         v.kind = datadir_kind::cloned;
         v.to_remove = our_leftovers(p, true);

@@ -1,42 +1,83 @@
 #include "mysql_agent/core/init_plan.hpp"
 
 namespace mysql_agent {
+namespace {
 
-init_decision decide_init(const pod_identity& self, datadir_kind datadir, bool no_clone,
-                          const std::optional<donor_address>& clone_from, std::string_view service,
-                          std::uint16_t backup_port) {
+init_decision keep(std::string reason) {
     init_decision d;
+    d.reason = std::move(reason);
+    return d;
+}
+
+/// Re-seed: from --clone-from, or from the peers to ask (--peers, else found through DNS).
+init_decision reseed(const init_flags& flags, bool as_primary, bool replace, std::string why) {
+    init_decision d;
+    d.action = init_action::reseed;
+    d.as_primary = as_primary;
+    d.replace = replace;
+    if (flags.clone_from) {
+        d.donors.push_back(*flags.clone_from);
+        d.reason = why + ": re-seeding from --clone-from " + flags.clone_from->to_string();
+    } else {
+        d.donors = flags.peers;
+        d.discover_peers = flags.peers.empty();
+        d.reason = why + ": re-seeding from the most advanced of " +
+                   (flags.peers.empty() ? std::string("the peers that exist") : std::string("--peers"));
+    }
+    return d;
+}
+
+bool has_data(datadir_kind k) { return k == datadir_kind::cloned || k == datadir_kind::foreign; }
+
+}  // namespace
+
+std::string_view to_string(init_action action) {
+    switch (action) {
+        case init_action::keep: return "keep";
+        case init_action::clone: return "clone";
+        case init_action::reseed: return "reseed";
+    }
+    return "unknown";
+}
+
+init_decision decide_init(const init_facts& facts, const init_flags& flags) {
+    const pod_identity& self = facts.self;
+    if (flags.no_clone) return keep("--no-clone given: not cloning");
+    if (facts.reseed_requested && has_data(facts.datadir))
+        return reseed(flags, self.is_primary(), true,
+                      "`mysql-agent reseed` asked for it; the data in the datadir is replaced only once the new "
+                      "clone is committed");
     if (self.is_primary()) {
-        d.reason = "ordinal 0 is the primary and never clones";
-        return d;
+        if (has_data(facts.datadir)) return keep("ordinal 0 holds its data: it is the primary");
+        if (flags.bootstrap_empty)
+            return keep("--bootstrap-empty: starting an empty primary, discarding whatever the peers hold");
+        return reseed(flags, true, false,
+                      std::string("ordinal 0's datadir is ") +
+                          (facts.datadir == datadir_kind::empty ? "empty" : "an unfinished clone") +
+                          ": a lost volume must not become an empty primary while peers hold the data");
     }
-    if (no_clone) {
-        d.reason = "--no-clone given: not cloning";
-        return d;
-    }
-    switch (datadir) {
+    switch (facts.datadir) {
         case datadir_kind::cloned:
-            d.reason = "the datadir holds a completed clone (its marker is present): keeping it";
-            return d;
+            return keep("the datadir holds a completed clone (its marker is present): keeping it");
         case datadir_kind::foreign:
-            d.reason = "the datadir holds data mysql-agent did not create: keeping it untouched";
-            return d;
+            return keep("the datadir holds data mysql-agent did not create: keeping it untouched");
         case datadir_kind::empty:
         case datadir_kind::unfinished_clone:
             break;
     }
-    d.clone = true;
-    if (clone_from) {
-        d.donors.push_back(*clone_from);
+    init_decision d;
+    d.action = init_action::clone;
+    if (flags.clone_from) {
+        d.donors.push_back(*flags.clone_from);
     } else {
         // The previous peer first: it is most likely up (StatefulSets start pods in order) and it spreads the
         // load of many replicas over several donors instead of all hitting the primary.
         for (std::uint32_t k = self.ordinal; k-- > 0;)
-            d.donors.push_back(donor_address{peer_host(self, k, service), backup_port});
+            d.donors.push_back(donor_address{peer_host(self, k, flags.service), flags.backup_port});
     }
-    d.reason = std::string(datadir == datadir_kind::empty ? "the datadir is empty"
-                                                          : "the datadir holds an unfinished clone (cleaning it)") +
-               ": cloning from " + (clone_from ? "--clone-from " + clone_from->to_string() : "the peers in order");
+    d.reason = std::string(facts.datadir == datadir_kind::empty ? "the datadir is empty"
+                                                                : "the datadir holds an unfinished clone (cleaning it)") +
+               ": cloning from " + (flags.clone_from ? "--clone-from " + flags.clone_from->to_string() : "the peers in order");
     return d;
 }
 

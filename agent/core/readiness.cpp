@@ -16,6 +16,7 @@ probe_verdict ready_verdict(const readiness_facts& f) {
     if (!f.marker_present)
         return {false, "replica has no clone marker: its datadir was not cloned by mysql-agent init"};
     if (!f.applied) return {false, "replica is cloned but the sidecar has not configured replication yet"};
+    if (f.halted) return {false, "replication halted by the sidecar: " + *f.halted};
     if (!f.replica.configured) return {false, "replica has no replication configured (SHOW SLAVE STATUS is empty)"};
     if (replica_state_of(f.replica) != replica_state::running)
         return {false, "replication threads are not running: " + describe_replica(f.replica)};

@@ -1,5 +1,7 @@
 #include "mysql_agent/core/replication_plan.hpp"
 
+#include "mysql_agent/core/primary_takeover.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -176,6 +178,7 @@ replica_control replica_control_for(const server_version& server, std::string_vi
 
 std::string_view to_string(replication_action action) {
     switch (action) {
+        case replication_action::take_over: return "take_over";
         case replication_action::ensure_users: return "ensure_users";
         case replication_action::nothing: return "nothing";
         case replication_action::configure: return "configure";
@@ -209,10 +212,36 @@ replication_plan decided(replication_action action, std::string reason, std::vec
 replication_plan report(std::string reason) { return decided(replication_action::report_error, std::move(reason)); }
 
 /// The primary: each account it keeps, changed only where it differs.
+/// The statements that make a re-seeded primary the cluster's primary, or writable again; none for any other.
+result<replication_plan> plan_primary_role(const replication_facts& f) {
+    const bool reseeded = f.marker == replication_facts::marker_state::present && f.reseed && f.reseed->as_primary;
+    if (reseeded && !f.applied) {
+        auto takeover = takeover_statements(f.coordinates, f.server, f.no_backslash_escapes);
+        if (!takeover) return error{"re-seeded primary: " + takeover.message()};
+        return decided(replication_action::take_over,
+                       "ordinal 0 was re-seeded from a peer (" + f.reseed->reason +
+                           "): its binlog continues the clone's position, its replica configuration goes, then it "
+                           "becomes writable; ",
+                       std::move(takeover).value());
+    }
+    if (reseeded && f.read_only) {
+        std::vector<sql_statement> writable;
+        if (!f.server.is_mariadb()) writable.push_back(plain_statement("SET GLOBAL super_read_only=OFF;"));
+        writable.push_back(plain_statement("SET GLOBAL read_only=OFF;"));
+        return decided(replication_action::ensure_users,
+                       "ordinal 0 was re-seeded and taken over, but mysqld restarted read-only: making it "
+                       "writable; ",
+                       std::move(writable));
+    }
+    return decided(replication_action::ensure_users, "ordinal 0 is the primary: ");
+}
+
 result<replication_plan> plan_primary(const replication_facts& f, const replication_config& c) {
     const auto accounts = primary_accounts(c, f.server);
     if (!accounts) return accounts.err();
-    replication_plan p = decided(replication_action::ensure_users, "ordinal 0 is the primary: ");
+    auto role = plan_primary_role(f);
+    if (!role) return role.err();
+    replication_plan p = std::move(role).value();
     for (std::size_t i = 0; i < accounts->size(); ++i) {
         const kept_account& a = (*accounts)[i];
         const auto facts = std::find_if(f.accounts.begin(), f.accounts.end(), [&](const account_facts& af) {

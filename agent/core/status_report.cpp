@@ -63,6 +63,7 @@ std::vector<row> rows_of(const status_facts& f) {
             rows.emplace_back("  last SQL error", error_text(f.replica.last_sql_errno, f.replica.last_sql_error));
         }
     }
+    if (f.halted) rows.emplace_back("replication halted", *f.halted);
 
     switch (f.marker) {
         case agent_metrics_facts::marker_state::absent:
@@ -178,6 +179,7 @@ nlohmann::json status_json(const status_facts& f) {
                                              {"message", f.replica.last_sql_error}};
         }
     }
+    if (f.mysqld_answers && !f.is_primary) replication["halted"] = f.halted ? json(*f.halted) : json(nullptr);
     json clone = {{"marker", marker_state_name(f.marker)}, {"replication_applied", f.replication_applied}};
     if (f.marker == agent_metrics_facts::marker_state::unreadable) clone["problem"] = f.marker_problem;
     if (f.marker == agent_metrics_facts::marker_state::present) {

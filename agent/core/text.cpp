@@ -53,6 +53,16 @@ std::vector<std::string_view> lines(std::string_view content) {
     return out;
 }
 
+std::vector<std::string_view> split(std::string_view s, char separator) {
+    std::vector<std::string_view> out;
+    for (;;) {
+        const auto at = s.find(separator);
+        out.push_back(s.substr(0, at));
+        if (at == std::string_view::npos) return out;
+        s.remove_prefix(at + 1);
+    }
+}
+
 std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept {
     if (s.empty() || !std::all_of(s.begin(), s.end(), is_digit)) return std::nullopt;
     std::uint64_t v = 0;

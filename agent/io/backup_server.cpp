@@ -400,10 +400,10 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             co_await serve_operational(socket, peer, req.method(), path);
             co_return;
         }
-        if (path != protocol::backup_path) {
+        if (path != protocol::backup_path && path != protocol::position_path) {
             spdlog::info("404 for {}: no such path {}", peer, path);
             co_await respond(socket, http::status::not_found,
-                             "not found: GET /backup, /healthz, /readyz and /metrics are served");
+                             "not found: GET /backup, /position, /healthz, /readyz and /metrics are served");
             co_return;
         }
         if (req.method() != http::verb::get) {
@@ -413,19 +413,11 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             co_await respond(socket, http::status::method_not_allowed, "method not allowed: use GET", std::move(allow));
             co_return;
         }
-        if (opts_.auth_token) {
-            const auto it = req.find(http::field::authorization);
-            std::optional<std::string_view> token;
-            if (it != req.end())
-                token = protocol::bearer_token(std::string_view(it->value().data(), it->value().size()));
-            if (!token || !protocol::constant_time_equal(*token, *opts_.auth_token)) {
-                spdlog::warn("401 for {}: {}", peer, token ? "wrong bearer token" : "no bearer token");
-                std::vector<std::pair<std::string, std::string>> challenge{
-                    {"WWW-Authenticate", "Bearer realm=\"mysql-agent\""}};
-                co_await respond(socket, http::status::unauthorized, "unauthorized: a valid bearer token is required",
-                                 std::move(challenge));
-                co_return;
-            }
+        const bool allowed = co_await authorized(socket, peer, req);
+        if (!allowed) co_return;
+        if (path == protocol::position_path) {
+            co_await serve_position(socket, peer);
+            co_return;
         }
         if (stopping_ || active_ >= opts_.max_concurrent_backups) {
             const std::string why =
@@ -444,6 +436,39 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             ~release() { --n; }
         } guard{active_};
         co_await stream_backup(socket, peer);
+    }
+
+    /// The bearer token of /backup and /position; answers 401 itself and returns false when it is wrong.
+    template <typename Request>
+    asio::awaitable<bool> authorized(tcp::socket& socket, const std::string& peer, const Request& req) {
+        if (!opts_.auth_token) co_return true;
+        const auto it = req.find(http::field::authorization);
+        std::optional<std::string_view> token;
+        if (it != req.end()) token = protocol::bearer_token(std::string_view(it->value().data(), it->value().size()));
+        if (token && protocol::constant_time_equal(*token, *opts_.auth_token)) co_return true;
+        spdlog::warn("401 for {}: {}", peer, token ? "wrong bearer token" : "no bearer token");
+        std::vector<std::pair<std::string, std::string>> challenge{{"WWW-Authenticate", "Bearer realm=\"mysql-agent\""}};
+        co_await respond(socket, http::status::unauthorized, "unauthorized: a valid bearer token is required",
+                         std::move(challenge));
+        co_return false;
+    }
+
+    /// GET /position: where the local server stands (position_report.hpp), for a peer choosing whom to re-seed
+    /// from. Behind the token: it names the server's version and position.
+    asio::awaitable<void> serve_position(tcp::socket& socket, const std::string& peer) {
+        auto answer = co_await health_.position();
+        if (!answer) {
+            co_await respond(socket, http::status::service_unavailable,
+                             "not checked: too many checks pending (is mysqld hanging?)");
+            co_return;
+        }
+        if (!answer->ok) {
+            spdlog::info("503 for {} on {}: {}", peer, protocol::position_path, answer->body);
+            co_await respond(socket, http::status::service_unavailable, std::move(answer->body));
+            co_return;
+        }
+        std::vector<std::pair<std::string, std::string>> type{{"Content-Type", "application/json"}};
+        co_await respond(socket, http::status::ok, std::move(answer->body), std::move(type));
     }
 
     /// GET /healthz, /readyz, /metrics: no token, the checks run off the event loop (health_checker.hpp).

@@ -548,6 +548,7 @@ asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o, const co
     out.marker.started_at = rfc3339_utc(started_wall);
     out.marker.finished_at = rfc3339_utc(std::chrono::system_clock::now());
     out.marker.duration_seconds = std::chrono::duration<double>(clock::now() - started).count();
+    out.marker.reseed = o.reseed;
     commit_staging(o.datadir, out.marker, commit);
     log_event(spdlog::level::info,
               fmt::format("clone from {} committed into {}: {} of data (stream {} in {:.1f}s, {:.1f} MB/s, {}); "
@@ -570,7 +571,7 @@ asio::awaitable<clone_outcome> async_clone_datadir(clone_options options) {
     std::optional<datadir_lock> own_lock;
     if (options.lock == nullptr) own_lock.emplace(options.datadir);
     const datadir_lock& lock = options.lock != nullptr ? *options.lock : *own_lock;
-    const auto verdict = settle_datadir(options.datadir, options.force);
+    const auto verdict = settle_datadir(options.datadir, options.force || options.replace_clone, options.replace_clone);
     if (verdict.kind == datadir_kind::cloned) {
         clone_outcome out;
         out.already_cloned = true;

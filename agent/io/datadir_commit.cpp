@@ -192,19 +192,19 @@ std::optional<clone_marker> read_clone_marker(const fs::path& datadir) {
     return std::move(marker).value();
 }
 
-datadir_verdict settle_datadir(const fs::path& datadir, bool force) {
+datadir_verdict settle_datadir(const fs::path& datadir, bool force, bool replace_clone) {
     std::error_code ec;
     if (!fs::exists(datadir, ec)) {
         spdlog::info("datadir {} does not exist: creating it", datadir.string());
         if (!fs::create_directories(datadir, ec) && ec)
             throw file_error(describe_file_failure("cannot create the datadir", datadir, ec.value()));
     }
-    auto verdict = classify_datadir(gather_datadir_facts(datadir), force);
+    auto verdict = classify_datadir(gather_datadir_facts(datadir), force, replace_clone);
     if (verdict.kind == datadir_kind::unfinished_clone) {
         // Undo it, then look again: an undone `clone --force` commit leaves the foreign data it had moved aside.
         spdlog::info("{} ({}); removing {}", verdict.reason, datadir.string(), list_for_message(verdict.to_remove));
         carry_out(datadir, verdict);
-        verdict = classify_datadir(gather_datadir_facts(datadir), force);
+        verdict = classify_datadir(gather_datadir_facts(datadir), force, replace_clone);
     }
     switch (verdict.kind) {
         case datadir_kind::empty:
@@ -277,7 +277,7 @@ void commit_staging(const fs::path& datadir, const clone_marker& marker, const c
 
     if (options.replace) {
         // Whatever is in the datadir now (under our lock, only what settle_datadir saw) is replaced.
-        const auto verdict = classify_datadir(gather_datadir_facts(datadir), true);
+        const auto verdict = classify_datadir(gather_datadir_facts(datadir), true, true);
         if (verdict.kind == datadir_kind::foreign && !verdict.to_displace.empty())
             displace(datadir, journal, verdict.to_displace);
     }
@@ -293,7 +293,8 @@ void commit_staging(const fs::path& datadir, const clone_marker& marker, const c
     // The clone is complete from here on: a failure to tidy up is not a failed clone, and the next run
     // (classified cloned) removes these leftovers.
     try {
-        remove_datadir_entries(datadir, {std::string(clone_displaced_dir), std::string(clone_staging_dir),
+        remove_datadir_entries(datadir, {std::string(clone_displaced_dir), std::string(reseed_request_file),
+                                         std::string(clone_staging_dir),
                                          std::string(clone_journal_file)});
     } catch (const std::exception& e) {
         spdlog::warn("clone committed, but tidying up failed ({}); the next run removes the leftovers", e.what());

@@ -11,6 +11,7 @@
 
 #include "mysql_agent/io/atomic_file.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/io/cluster_position.hpp"
 #include "mysql_agent/io/health_facts.hpp"
 
 namespace mysql_agent {
@@ -104,6 +105,21 @@ asio::awaitable<health_checker::metrics_facts> health_checker::for_metrics() {
     });
     metrics_facts facts = co_await std::move(work);
     co_return facts;
+}
+
+asio::awaitable<std::optional<health_checker::position_answer>> health_checker::position() {
+    if (!admit()) co_return std::nullopt;
+    pending_guard guard{pending_};
+    auto work = on_pool([c = opts_.connection, primary = opts_.is_primary] {
+        try {
+            mysql_client client(c);
+            return position_answer{true, to_json(gather_position(client, primary))};
+        } catch (const std::exception& e) {
+            return position_answer{false, std::string("mysqld cannot say where it stands: ") + e.what()};
+        }
+    });
+    position_answer answer = co_await std::move(work);
+    co_return answer;
 }
 
 }  // namespace mysql_agent

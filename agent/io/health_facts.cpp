@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/io/halt_record.hpp"
 
 namespace mysql_agent {
 namespace {
@@ -52,6 +53,7 @@ readiness_facts gather_readiness(const mysql_connection& connection, const std::
             std::error_code ec;
             f.marker_present = std::filesystem::exists(datadir / clone_marker_file, ec);
             f.applied = std::filesystem::exists(datadir / replication_applied_file, ec);
+            f.halted = read_halt_record(datadir);
             const auto rows = client.query(replica_control_for(client.version(), "").show_status);
             if (auto status = replica_status_from_rows(rows)) f.replica = *status;
             f.seconds_behind = lag_of(rows);

@@ -11,6 +11,8 @@
 #include <spdlog/spdlog.h>
 
 #include "mysql_agent/io/atomic_file.hpp"
+#include "mysql_agent/io/cluster_position.hpp"
+#include "mysql_agent/io/halt_record.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/io/password_hash.hpp"
 
@@ -67,19 +69,6 @@ std::string single_value(mysql_client& client, const char* sql) {
     return rows.front().begin()->second.value_or("");
 }
 
-replica_status read_replica_status(mysql_client& client, const replica_control& control) {
-    std::vector<sql_row> rows;
-    try {
-        rows = client.query(control.show_status);
-    } catch (const mysql_error& e) {
-        if (!is_replication_not_configured(e)) throw;  // an unknown channel/connection is "not configured"
-    }
-    auto status = replica_status_from_rows(rows);
-    if (!status)
-        throw mysql_error(0, "", "reading `" + control.show_status.redacted + "` on " + client.endpoint() + ": " +
-                                     status.message());
-    return *status;
-}
 
 // What the server holds for `account`, and the configured password's hashes (password_hash.hpp), for the planner.
 account_facts read_account(mysql_client& client, const kept_account& account, const server_version& server,
@@ -107,12 +96,32 @@ account_facts read_account(mysql_client& client, const kept_account& account, co
     return a;
 }
 
+// The clone marker and the applied record, as the planner sees them.
+void read_marker(const std::filesystem::path& datadir, replication_facts& f) {
+    std::error_code ec;
+    f.applied = std::filesystem::exists(datadir / replication_applied_file, ec);
+    const auto marker_path = datadir / clone_marker_file;
+    const auto text = read_file_if_exists(marker_path);
+    if (!text) return;
+    auto marker = marker_from_json(marker_path.string(), *text);
+    if (marker) {
+        f.marker = replication_facts::marker_state::present;
+        f.coordinates = marker->coordinates;
+        f.reseed = marker->reseed;
+    } else {
+        f.marker = replication_facts::marker_state::unreadable;
+        f.marker_problem = marker.message();
+    }
+}
+
 replication_facts gather_facts(mysql_client& client, const replication_options& o) {
     replication_facts f;
     f.is_primary = o.is_primary;
     f.server = client.version();
     f.no_backslash_escapes = has_no_backslash_escapes(single_value(client, "SELECT @@SESSION.sql_mode"));
+    read_marker(o.datadir, f);
     if (f.is_primary) {
+        f.read_only = single_value(client, "SELECT @@GLOBAL.read_only") == "1";
         // Without the accounts (a configuration error), the planner reports that error itself.
         if (const auto accounts = primary_accounts(o.replication, f.server))
             for (const auto& a : *accounts)
@@ -131,20 +140,6 @@ replication_facts gather_facts(mysql_client& client, const replication_options& 
     }
     f.replica = read_replica_status(client, replica_control_for(f.server, o.replication.channel,
                                                                 f.no_backslash_escapes));
-
-    std::error_code ec;
-    f.applied = std::filesystem::exists(o.datadir / replication_applied_file, ec);
-    const auto marker_path = o.datadir / clone_marker_file;
-    if (const auto text = read_file_if_exists(marker_path)) {
-        auto marker = marker_from_json(marker_path.string(), *text);
-        if (marker) {
-            f.marker = replication_facts::marker_state::present;
-            f.coordinates = marker->coordinates;
-        } else {
-            f.marker = replication_facts::marker_state::unreadable;
-            f.marker_problem = marker.message();
-        }
-    }
     return f;
 }
 
@@ -199,6 +194,20 @@ void record_applied(const replication_options& o, const replication_facts& facts
 
 }  // namespace
 
+replica_status read_replica_status(mysql_client& client, const replica_control& control) {
+    std::vector<sql_row> rows;
+    try {
+        rows = client.query(control.show_status);
+    } catch (const mysql_error& e) {
+        if (!is_replication_not_configured(e)) throw;  // an unknown channel/connection is "not configured"
+    }
+    auto status = replica_status_from_rows(rows);
+    if (!status)
+        throw mysql_error(0, "", "reading `" + control.show_status.redacted + "` on " + client.endpoint() + ": " +
+                                     status.message());
+    return *status;
+}
+
 replication_outcome run_replication_setup(const replication_options& o, std::stop_token stop) {
     replication_outcome out;
     auto client = wait_for_server(o, stop);
@@ -216,6 +225,13 @@ replication_outcome run_replication_setup(const replication_options& o, std::sto
         }
     };
 
+    if (!o.is_primary) {
+        if (const auto halted = read_halt_record(o.datadir)) {
+            out.message = "replication is halted (" + *halted + "): the reconcile loop resumes it once the primary "
+                          "carries this replica's history again";
+            return out;
+        }
+    }
     replication_facts facts = gather_facts(*client, o);
     auto planned = plan_replication(facts, o.replication);
     if (!planned) throw config_error("replication setup: " + planned.message());
@@ -244,6 +260,10 @@ replication_outcome run_replication_setup(const replication_options& o, std::sto
 
     const auto t0 = clock::now();
     switch (plan.action) {
+        case replication_action::take_over:
+            run_all(plan.statements);
+            record_applied(o, facts, plan);
+            break;
         case replication_action::ensure_users:
             run_all(plan.statements);
             break;
@@ -269,6 +289,13 @@ replication_outcome run_replication_setup(const replication_options& o, std::sto
         case replication_action::stop_and_recheck:  // replaced by the second decision above
             break;
     }
+    if (o.is_primary && (plan.action == replication_action::take_over || plan.action == replication_action::ensure_users))
+        try {
+            spdlog::info("replication: cluster identity {}", ensure_cluster_identity(*client));
+        } catch (const mysql_error& e) {
+            // Replicas that cannot read it report "unknown" and keep replicating; the next start tries again.
+            spdlog::warn("replication: cannot record the cluster identity: {}", e.what());
+        }
     return out;
 }
 

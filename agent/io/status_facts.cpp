@@ -1,14 +1,12 @@
 #include "mysql_agent/io/status_facts.hpp"
 
+#include "mysql_agent/io/halt_record.hpp"
+#include "mysql_agent/io/http_get.hpp"
+
 #include <charconv>
 #include <exception>
 #include <system_error>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
 
 #include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/core/errors.hpp"
@@ -17,9 +15,6 @@
 namespace mysql_agent {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 
 /// The first of `columns` present and not NULL in `row` (MySQL 8.0.22+ renamed Master_* to Source_*).
 std::optional<std::string> column(const sql_row& row, std::initializer_list<const char*> columns) {
@@ -83,49 +78,22 @@ void gather_mysqld(const status_gather_options& o, status_facts& f) {
 
 void gather_sidecar(const status_gather_options& o, status_facts& f) {
     try {
-        const std::string text = http_get_text(o.sidecar_host, o.sidecar_port, "/metrics", o.timeout);
+        const auto answer = http_get({.host = o.sidecar_host,
+                                      .port = o.sidecar_port,
+                                      .target = "/metrics",
+                                      .bearer = std::nullopt,
+                                      .timeout = o.timeout,
+                                      .body_limit = 1024 * 1024});
+        if (answer.status != 200)
+            throw agent_error(exit_code::io, "GET /metrics answered " + std::to_string(answer.status));
         f.sidecar_reachable = true;
-        f.backups = backup_counters_from_metrics(text);
+        f.backups = backup_counters_from_metrics(answer.body);
     } catch (const std::exception& e) {
         f.sidecar_error = e.what();
     }
 }
 
 }  // namespace
-
-std::string http_get_text(const std::string& host, std::uint16_t port, const std::string& target,
-                          std::chrono::seconds timeout) {
-    const std::string where = "http://" + host + ":" + std::to_string(port) + target;
-    boost::system::error_code aec;
-    const auto address = asio::ip::make_address(host, aec);
-    if (aec) throw config_error("GET " + where + ": '" + host + "' is not an IP address");
-    asio::io_context ctx;
-    beast::tcp_stream stream(ctx);
-    http::request<http::empty_body> req{http::verb::get, target, 11};
-    req.set(http::field::host, host);
-    http::response<http::string_body> res;
-    beast::flat_buffer buffer;
-    beast::error_code failure;
-    stream.expires_after(timeout);
-    stream.async_connect(asio::ip::tcp::endpoint(address, port), [&](beast::error_code ec) {
-        if (ec) {
-            failure = ec;
-            return;
-        }
-        http::async_write(stream, req, [&](beast::error_code wec, std::size_t) {
-            if (wec) {
-                failure = wec;
-                return;
-            }
-            http::async_read(stream, buffer, res, [&](beast::error_code rec, std::size_t) { failure = rec; });
-        });
-    });
-    ctx.run();
-    if (failure) throw agent_error(exit_code::io, "GET " + where + " failed: " + failure.message());
-    if (res.result() != http::status::ok)
-        throw agent_error(exit_code::io, "GET " + where + " answered " + std::to_string(res.result_int()));
-    return std::move(res.body());
-}
 
 status_facts gather_status(const status_gather_options& o) {
     status_facts f;
@@ -140,6 +108,7 @@ status_facts gather_status(const status_gather_options& o) {
     f.marker_problem = marker.problem;
     std::error_code ec;
     f.replication_applied = std::filesystem::exists(o.datadir / replication_applied_file, ec);
+    f.halted = read_halt_record(o.datadir);
     gather_sidecar(o, f);
     return f;
 }

@@ -21,6 +21,7 @@
 #include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/io/mysql_client.hpp"
 #include "mysql_agent/io/password_hash.hpp"
+#include "mysql_agent/io/cluster_position.hpp"
 #include "mysql_agent/io/replication_runner.hpp"
 
 using namespace mysql_agent;
@@ -293,7 +294,9 @@ TEST_CASE("primary: the accounts are created once from hashes, kept in sync, and
 
     const auto first = run(options);
     CHECK(first.action == replication_action::ensure_users);
-    CHECK(first.statements_run == 4);  // CREATE USER + GRANT, for each account
+    CHECK(first.statements_run == 5);  // CREATE USER + GRANT (+ GRANT SELECT on the identity for repl)
+    const std::string identity = value(root, "SELECT identity FROM mysql_agent.cluster WHERE id = 1");
+    CHECK(identity.size() == 36);
     CHECK_THAT(first.message, !Catch::Contains("r3pl"));
     const std::string after_first = binlog_end(root);
 
@@ -303,6 +306,7 @@ TEST_CASE("primary: the accounts are created once from hashes, kept in sync, and
     CHECK_THAT(again.message, Catch::Contains("the replication account 'repl'@'%' is as configured") &&
                                   Catch::Contains("nothing to run"));
     CHECK(binlog_end(root) == after_first);
+    CHECK(value(root, "SELECT identity FROM mysql_agent.cluster WHERE id = 1") == identity);  // recorded once
     std::fprintf(stderr, "measured: statements run by the primary's setup: first %zu, second %zu; binlog end %s\n",
                  first.statements_run, again.statements_run, after_first.c_str());
 
@@ -325,6 +329,8 @@ TEST_CASE("primary: the accounts are created once from hashes, kept in sync, and
         repl.user = "repl";
         repl.password = repl_password;
         CHECK_NOTHROW(mysql_client(repl));
+        mysql_client as_repl(repl);
+        CHECK(read_cluster_identity(as_repl) == identity);  // what a replica's reconcile loop reads
         options.replication.source.password = "rotated-Pa55";
         const auto rotated = run(options);
         CHECK(rotated.action == replication_action::ensure_users);

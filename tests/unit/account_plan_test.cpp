@@ -62,6 +62,8 @@ const std::string mariadb_repl_and_backup =
     "IDENTIFIED BY PASSWORD '*E6F898189F13DCD30A129FD5B2CBCA7730E9C9F4'";
 const std::string mariadb_repl_only =
     "GRANT REPLICATION SLAVE ON *.* TO `repl`@`%` IDENTIFIED BY PASSWORD '*E6F898189F13DCD30A129FD5B2CBCA7730E9C9F4'";
+// The replication account's read of the cluster identity (cluster_identity.hpp), as both servers print it.
+const std::string identity_held = "GRANT SELECT ON `mysql_agent`.* TO `repl`@`%`";
 const strings mysql_backup_84 = {
     "GRANT RELOAD, PROCESS, LOCK TABLES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `repl`@`%`",
     "GRANT BACKUP_ADMIN ON *.* TO `repl`@`%`",
@@ -302,6 +304,7 @@ TEST_CASE("account statements: only what must change, with a hash, never the pas
     const std::string mariadb_create = "CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY PASSWORD '" + native_hash + "';";
     const std::string mariadb_alter = "ALTER USER 'repl'@'%' IDENTIFIED BY PASSWORD '" + native_hash + "';";
     const std::string grant_repl = "GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';";
+    const std::string grant_identity = "GRANT SELECT ON mysql_agent.* TO 'repl'@'%';";
     const std::string grant_mariadb_backup =
         "GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR ON *.* TO 'repl'@'%';";
     const std::string sha2_clause = "IDENTIFIED WITH caching_sha2_password AS 0x" + sha2_hex + ";";
@@ -322,78 +325,78 @@ TEST_CASE("account statements: only what must change, with a hash, never the pas
     };
     const row rows[] = {
         {"MariaDB, missing: CREATE with the hash, then the grant", mariadb, kept(mariadb, repl),
-         facts(missing, {}, mariadb_hashes()), {mariadb_create, grant_repl}, "is missing: creating it with 1 grant"},
+         facts(missing, {}, mariadb_hashes()), {mariadb_create, grant_repl, grant_identity}, "is missing: creating it with 2 grants"},
         {"MariaDB, as configured: nothing", mariadb, kept(mariadb, repl),
-         facts(native_ok, {mariadb_repl_only}, mariadb_hashes()), {}, "the replication account 'repl'@'%' is as configured"},
+         facts(native_ok, {mariadb_repl_only, identity_held}, mariadb_hashes()), {}, "the replication account 'repl'@'%' is as configured"},
         {"MariaDB, the stored hash in lower case still matches", mariadb, kept(mariadb, repl),
-         facts(native_ok_lower, {mariadb_repl_only}, mariadb_hashes()), {}, "is as configured"},
+         facts(native_ok_lower, {mariadb_repl_only, identity_held}, mariadb_hashes()), {}, "is as configured"},
         {"MariaDB, another password (a rotated Secret): one ALTER USER", mariadb, kept(mariadb, repl),
-         facts(native_other, {mariadb_repl_only}, mariadb_hashes()), {mariadb_alter}, "hash differs"},
+         facts(native_other, {mariadb_repl_only, identity_held}, mariadb_hashes()), {mariadb_alter}, "hash differs"},
         {"MariaDB, switched to another plugin: ALTER USER back to native", mariadb, kept(mariadb, repl),
-         facts({true, "ed25519", "x"}, {mariadb_repl_only}, mariadb_hashes()), {mariadb_alter},
+         facts({true, "ed25519", "x"}, {mariadb_repl_only, identity_held}, mariadb_hashes()), {mariadb_alter},
          "authenticates with 'ed25519'"},
         {"MariaDB, no password at all: ALTER USER", mariadb, kept(mariadb, repl),
-         facts({true, "mysql_native_password", ""}, {mariadb_repl_only}, mariadb_hashes()), {mariadb_alter},
+         facts({true, "mysql_native_password", ""}, {mariadb_repl_only, identity_held}, mariadb_hashes()), {mariadb_alter},
          "hash differs"},
         {"MariaDB 10.3, an old row with an empty plugin and the right hash: nothing", "10.3.39-MariaDB",
-         kept("10.3.39-MariaDB", repl), facts({true, "", native_hash}, {mariadb_repl_only}, mariadb_hashes()), {},
+         kept("10.3.39-MariaDB", repl), facts({true, "", native_hash}, {mariadb_repl_only, identity_held}, mariadb_hashes()), {},
          "is as configured"},
         {"MariaDB, replication and backup in one account, all held: nothing", mariadb, kept(mariadb, both),
-         facts(native_ok, {mariadb_repl_and_backup}, mariadb_hashes()), {},
+         facts(native_ok, {mariadb_repl_and_backup, identity_held}, mariadb_hashes()), {},
          "the replication and backup account 'repl'@'%' is as configured"},
         {"MariaDB, one account, the backup grant missing: that GRANT only", mariadb, kept(mariadb, both),
-         facts(native_ok, {mariadb_repl_only}, mariadb_hashes()), {grant_mariadb_backup}, "lacks RELOAD"},
+         facts(native_ok, {mariadb_repl_only, identity_held}, mariadb_hashes()), {grant_mariadb_backup}, "lacks RELOAD"},
         {"MariaDB, one account, missing: CREATE and both grants", mariadb, kept(mariadb, both),
-         facts(missing, {}, mariadb_hashes()), {mariadb_create, grant_repl, grant_mariadb_backup}, "2 grants"},
+         facts(missing, {}, mariadb_hashes()), {mariadb_create, grant_repl, grant_identity, grant_mariadb_backup}, "3 grants"},
         {"MariaDB, password and a grant wrong: ALTER and the GRANT", mariadb, kept(mariadb, both),
-         facts(native_other, {mariadb_repl_only}, mariadb_hashes()), {mariadb_alter, grant_mariadb_backup},
+         facts(native_other, {mariadb_repl_only, identity_held}, mariadb_hashes()), {mariadb_alter, grant_mariadb_backup},
          "hash differs from the configured password (ALTER USER), and it lacks"},
         {"unreadable SHOW GRANTS: every grant again, said", mariadb, kept(mariadb, repl),
-         facts(native_ok, {"SOMETHING ELSE"}, mariadb_hashes()), {grant_repl}, "cannot be read"},
+         facts(native_ok, {"SOMETHING ELSE"}, mariadb_hashes()), {grant_repl, grant_identity}, "cannot be read"},
         {"MySQL 8.4, missing: caching_sha2_password from a hex literal", "8.4.3", kept("8.4.3", repl),
-         facts(missing, {}, mysql_hashes()), {"CREATE USER IF NOT EXISTS 'repl'@'%' " + sha2_clause, grant_repl},
+         facts(missing, {}, mysql_hashes()), {"CREATE USER IF NOT EXISTS 'repl'@'%' " + sha2_clause, grant_repl, grant_identity},
          "is missing"},
         {"MySQL 8.4, caching_sha2 as configured (same string with the stored salt): nothing", "8.4.3",
          kept("8.4.3", repl),
-         facts({true, "caching_sha2_password", sha2_hash}, {"GRANT REPLICATION SLAVE ON *.* TO `repl`@`%`"},
+         facts({true, "caching_sha2_password", sha2_hash}, {"GRANT REPLICATION SLAVE ON *.* TO `repl`@`%`", identity_held},
                mysql_hashes(sha2_hash)),
          {}, "is as configured"},
         {"MySQL 8.4, caching_sha2 with another password: ALTER with a fresh string", "8.4.3", kept("8.4.3", repl),
-         facts(sha2_other, {"GRANT REPLICATION SLAVE ON *.* TO `repl`@`%`"}, mysql_hashes("$A$005$abcdefghijklmnopqrstX")),
+         facts(sha2_other, {"GRANT REPLICATION SLAVE ON *.* TO `repl`@`%`", identity_held}, mysql_hashes("$A$005$abcdefghijklmnopqrstX")),
          {"ALTER USER 'repl'@'%' " + sha2_clause}, "hash differs"},
         {"MySQL 9.7, a PBKDF2 string that cannot be checked: replaced once by a CRYPT5 one", "9.7.4-2",
          kept("9.7.4-2", repl),
-         facts({true, "caching_sha2_password", "$B$00A$..."}, {"GRANT REPLICATION SLAVE ON *.* TO `repl`@`%`"},
+         facts({true, "caching_sha2_password", "$B$00A$..."}, {"GRANT REPLICATION SLAVE ON *.* TO `repl`@`%`", identity_held},
                mysql_hashes()),
          {"ALTER USER 'repl'@'%' " + sha2_clause}, "hash differs"},
         {"MySQL 8.4 backup grants, the keyring table missing: that GRANT only", "8.4.3",
          kept("8.4.3", both),
          facts({true, "caching_sha2_password", sha2_hash},
                joined(strings(mysql_backup_84.begin(), mysql_backup_84.begin() + 2),
-                      {mysql_backup_84[3], mysql_backup_84[4]}),
+                      {mysql_backup_84[3], mysql_backup_84[4], identity_held}),
                mysql_hashes(sha2_hash)),
          {mysql84_backup_grants[3]}, "lacks SELECT ON performance_schema.keyring_component_status"},
-        {"MySQL 8.4, one account, missing: CREATE and all five grants", "8.4.3", kept("8.4.3", both),
+        {"MySQL 8.4, one account, missing: CREATE and all six grants", "8.4.3", kept("8.4.3", both),
          facts(missing, {}, mysql_hashes()),
-         joined({"CREATE USER IF NOT EXISTS 'repl'@'%' " + sha2_clause, grant_repl}, mysql84_backup_grants),
-         "5 grants"},
+         joined({"CREATE USER IF NOT EXISTS 'repl'@'%' " + sha2_clause, grant_repl, grant_identity}, mysql84_backup_grants),
+         "6 grants"},
         {"MySQL 8.0, an existing native account keeps its plugin: as configured", "8.0.36", kept("8.0.36", repl),
-         facts(native_ok, {"GRANT REPLICATION SLAVE ON *.* TO `repl`@`%`"}, mysql_hashes()), {}, "is as configured"},
+         facts(native_ok, {"GRANT REPLICATION SLAVE ON *.* TO `repl`@`%`", identity_held}, mysql_hashes()), {}, "is as configured"},
         {"MySQL 8.0, an existing native account with another password: ALTER, still native", "8.0.36",
-         kept("8.0.36", repl), facts(native_other, {"GRANT REPLICATION SLAVE ON *.* TO `repl`@`%`"}, mysql_hashes()),
+         kept("8.0.36", repl), facts(native_other, {"GRANT REPLICATION SLAVE ON *.* TO `repl`@`%`", identity_held}, mysql_hashes()),
          {"ALTER USER 'repl'@'%' " + mysql_native_clause}, "hash differs"},
         {"MySQL 8.0, native_password asked, the account on caching_sha2: ALTER to native", "8.0.36",
          kept("8.0.36", repl, true),
-         facts({true, "caching_sha2_password", sha2_hash}, {"GRANT REPLICATION SLAVE ON *.* TO `repl`@`%`"},
+         facts({true, "caching_sha2_password", sha2_hash}, {"GRANT REPLICATION SLAVE ON *.* TO `repl`@`%`", identity_held},
                mysql_hashes(sha2_hash)),
          {"ALTER USER 'repl'@'%' " + mysql_native_clause}, "authenticates with 'caching_sha2_password'"},
         {"MySQL 5.7, missing: native from its hash", "5.7.44-log", kept("5.7.44-log", repl),
-         facts(missing, {}, mysql_hashes()), {"CREATE USER IF NOT EXISTS 'repl'@'%' " + mysql_native_clause, grant_repl},
+         facts(missing, {}, mysql_hashes()), {"CREATE USER IF NOT EXISTS 'repl'@'%' " + mysql_native_clause, grant_repl, grant_identity},
          "is missing"},
         {"MySQL 8.0.16, missing: caching_sha2 as a quoted literal (no AS 0x before 8.0.17)", "8.0.16",
          kept("8.0.16", repl), facts(missing, {}, mysql_hashes()),
          {"CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED WITH caching_sha2_password AS '" + sha2_hash + "';",
-          grant_repl},
+          grant_repl, grant_identity},
          "is missing"},
     };
     for (const auto& r : rows) {
@@ -426,7 +429,8 @@ TEST_CASE("account statements: only what must change, with a hash, never the pas
         REQUIRE(changes.has_value());
         CHECK(texts(changes->statements) ==
               strings{"CREATE USER IF NOT EXISTS 'r\\'x'@'10.%' IDENTIFIED BY PASSWORD '" + native_hash + "';",
-                      "GRANT REPLICATION SLAVE ON *.* TO 'r\\'x'@'10.%';"});
+                      "GRANT REPLICATION SLAVE ON *.* TO 'r\\'x'@'10.%';",
+                      "GRANT SELECT ON mysql_agent.* TO 'r\\'x'@'10.%';"});
         changes = ensure_account_statements(a->front(), f, version(mariadb), true);
         REQUIRE(changes.has_value());
         CHECK(changes->statements[1].text == "GRANT REPLICATION SLAVE ON *.* TO 'r''x'@'10.%';");
@@ -452,6 +456,7 @@ TEST_CASE("the accounts to keep, merged and checked", "[accounts]") {
         CHECK(describe_account(a->front()) == "the replication and backup account 'repl'@'%'");
         CHECK(a->front().grants ==
               std::vector<grant_spec>{{"REPLICATION SLAVE", "*.*"},
+                                      {"SELECT", "mysql_agent.*"},
                                       {"RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR", "*.*"}});
     }
     SECTION("different users are two accounts, in order") {

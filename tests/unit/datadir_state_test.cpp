@@ -203,3 +203,20 @@ TEST_CASE("the commit journal: version 2 round trip and version 1", "[stream]") 
         CHECK_FALSE(parse_journal(bad).has_value());
     }
 }
+
+TEST_CASE("a requested re-seed replaces a completed clone at commit, marker included", "[stream]") {
+    datadir_facts facts;
+    facts.entries = {marker, "ibdata1", "mysql", ".mysql-agent-replication-applied", ".mysql-agent-reseed", staging};
+    const auto v = classify_datadir(facts, true, true);
+    CHECK(v.kind == datadir_kind::foreign);
+    CHECK(v.to_displace ==
+          std::vector<std::string>{".mysql-agent-clone.json", ".mysql-agent-replication-applied", "ibdata1", "mysql"});
+    CHECK(v.to_remove == std::vector<std::string>{staging});
+    // Without the request, the same datadir is a completed clone to keep; the request file is never data.
+    const auto kept = classify_datadir(facts, true, false);
+    CHECK(kept.kind == datadir_kind::cloned);
+    CHECK(kept.to_remove == std::vector<std::string>{staging});
+    datadir_facts request_only;
+    request_only.entries = {".mysql-agent-reseed"};
+    CHECK(classify_datadir(request_only, false).kind == datadir_kind::empty);
+}

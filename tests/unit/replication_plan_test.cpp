@@ -119,6 +119,9 @@ account_facts account(const std::string& user, const std::string& host, const st
 const std::string repl_grants_line =
     "GRANT REPLICATION SLAVE ON *.* TO `repl`@`%` IDENTIFIED BY PASSWORD '*E6F898189F13DCD30A129FD5B2CBCA7730E9C9F4'";
 
+// What SHOW GRANTS prints for the replication account's read of the cluster identity (cluster_identity.hpp).
+const std::string identity_line = "GRANT SELECT ON `mysql_agent`.* TO `repl`@`%`";
+
 const std::string change_master_shown =
     "CHANGE MASTER TO MASTER_HOST='mysql-0.mysql', MASTER_PORT=3306, MASTER_USER='repl', "
     "MASTER_PASSWORD='s3cr\\'et\\\\pw', MASTER_CONNECT_RETRY=5, MASTER_USE_GTID=slave_pos;";
@@ -326,16 +329,16 @@ TEST_CASE("replication decision table", "[replication]") {
         {"primary, no replication account yet: created from the hash, granted", primary,
          replication_action::ensure_users,
          {"CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY PASSWORD '" + password_hash + "';",
-          "GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';"},
+          "GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';", "GRANT SELECT ON mysql_agent.* TO 'repl'@'%';"},
          "ordinal 0 is the primary: the replication account 'repl'@'%' is missing"},
         {"primary, the account as configured (a restart): nothing to run",
-         primary_facts({account("repl", "%", password_hash, {repl_grants_line})}), replication_action::ensure_users,
+         primary_facts({account("repl", "%", password_hash, {repl_grants_line, identity_line})}), replication_action::ensure_users,
          {}, "the replication account 'repl'@'%' is as configured: nothing to run"},
         {"primary, a rotated password: one ALTER USER with the new hash",
-         primary_facts({account("repl", "%", other_hash, {repl_grants_line})}), replication_action::ensure_users,
+         primary_facts({account("repl", "%", other_hash, {repl_grants_line, identity_line})}), replication_action::ensure_users,
          {"ALTER USER 'repl'@'%' IDENTIFIED BY PASSWORD '" + password_hash + "';"}, "hash differs"},
         {"primary, the grant revoked: one GRANT",
-         primary_facts({account("repl", "%", password_hash, {"GRANT USAGE ON *.* TO `repl`@`%`"})}),
+         primary_facts({account("repl", "%", password_hash, {"GRANT USAGE ON *.* TO `repl`@`%`", identity_line})}),
          replication_action::ensure_users, {"GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';"}, "lacks REPLICATION SLAVE"},
         {"applied, running: ok", replica_facts(running(), true), replication_action::ok, {}, "IO thread Yes"},
         {"applied, IO retrying after access denied: ok, the error named", replica_facts(connecting_with_error(), true),
@@ -421,7 +424,7 @@ TEST_CASE("replication plan details", "[replication]") {
         auto c = config();
         c.backup_account = account_spec{account_kind::backup, "backup", "localhost", "b4ck"};
         const std::string backup_hash = "*46A6417D6EEAFF403FDDEB61AFB067064AA01A3A";  // "b4ck"
-        auto f = primary_facts({account("repl", "%", password_hash, {repl_grants_line}),
+        auto f = primary_facts({account("repl", "%", password_hash, {repl_grants_line, identity_line}),
                                 account("backup", "localhost", "", {}, backup_hash)});
         auto plan = plan_replication(f, c);
         REQUIRE(plan.has_value());
@@ -442,7 +445,7 @@ TEST_CASE("replication plan details", "[replication]") {
     SECTION("the sidecar's layout: replication and backup privileges on the one replication account") {
         auto c = config();
         c.backup_account = account_spec{account_kind::backup, "repl", "%", password};
-        auto plan = plan_replication(primary_facts({account("repl", "%", password_hash, {repl_grants_line})}), c);
+        auto plan = plan_replication(primary_facts({account("repl", "%", password_hash, {repl_grants_line, identity_line})}), c);
         REQUIRE(plan.has_value());
         CHECK(texts(plan->statements) ==
               strings{"GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR ON *.* TO 'repl'@'%';"});
@@ -450,7 +453,7 @@ TEST_CASE("replication plan details", "[replication]") {
         const std::string merged_line =
             "GRANT RELOAD, PROCESS, LOCK TABLES, REPLICATION SLAVE, BINLOG MONITOR, SLAVE MONITOR ON *.* TO `repl`@`%` "
             "IDENTIFIED BY PASSWORD '" + password_hash + "'";
-        plan = plan_replication(primary_facts({account("repl", "%", password_hash, {merged_line})}), c);
+        plan = plan_replication(primary_facts({account("repl", "%", password_hash, {merged_line, identity_line})}), c);
         REQUIRE(plan.has_value());
         CHECK(plan->statements.empty());
         CHECK(plan->reason ==
@@ -459,7 +462,7 @@ TEST_CASE("replication plan details", "[replication]") {
     SECTION("an account the I/O layer did not gather is an error, not a blind CREATE") {
         auto c = config();
         c.backup_account = account_spec{account_kind::backup, "backup", "localhost", "b4ck"};
-        const auto plan = plan_replication(primary_facts({account("repl", "%", password_hash, {repl_grants_line})}), c);
+        const auto plan = plan_replication(primary_facts({account("repl", "%", password_hash, {repl_grants_line, identity_line})}), c);
         REQUIRE_FALSE(plan.has_value());
         CHECK_THAT(plan.message(), Catch::Contains("the backup account 'backup'@'localhost'") &&
                                        Catch::Contains("not gathered"));

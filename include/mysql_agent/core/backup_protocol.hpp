@@ -22,6 +22,8 @@
 namespace mysql_agent::protocol {
 
 inline constexpr std::string_view backup_path = "/backup";
+/// GET /position (same token as /backup): where this member's server stands (position_report.hpp).
+inline constexpr std::string_view position_path = "/position";
 inline constexpr std::string_view header_estimated_size = "X-Backup-Estimated-Size";
 inline constexpr std::string_view header_agent_version = "X-Mysql-Agent-Version";
 inline constexpr std::string_view trailer_status = "X-Backup-Status";

@@ -22,6 +22,21 @@ inline constexpr std::string_view clone_marker_file = ".mysql-agent-clone.json";
 inline constexpr std::string_view clone_displaced_dir = ".mysql-agent-displaced";
 inline constexpr std::string_view replication_applied_file = ".mysql-agent-replication-applied";
 
+/// Written by a replica's sidecar when it halted replication (its primary is not the one its data came from): the
+/// reason, one line. probe ready, /readyz, status and /metrics report it; removed when the sidecar resumes.
+inline constexpr std::string_view replication_halted_file = ".mysql-agent-replication-halted";
+
+/// Written by `mysql-agent reseed`: the next `init` re-seeds this member (its data is replaced at commit).
+inline constexpr std::string_view reseed_request_file = ".mysql-agent-reseed";
+
+/// A clone made to replace a member's data rather than to fill an empty replica.
+struct reseed_record {
+    bool as_primary = false;  ///< ordinal 0: the sidecar makes it the primary (binlog state, no replica config)
+    std::string reason;       ///< why: "ordinal 0's datadir was empty", "mysql-agent reseed"
+    std::string position;     ///< the donor's position when chosen (GTID position or file:position)
+    bool operator==(const reseed_record&) const = default;
+};
+
 /// What a completed clone records.
 struct clone_marker {
     std::string source;             ///< "mysql-0.mysql:3307"
@@ -34,6 +49,7 @@ struct clone_marker {
     std::string started_at;         ///< RFC 3339 UTC
     std::string finished_at;        ///< RFC 3339 UTC
     double duration_seconds = 0;
+    std::optional<reseed_record> reseed;  ///< set when the clone re-seeded a member
     bool operator==(const clone_marker&) const = default;
 };
 

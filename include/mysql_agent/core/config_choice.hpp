@@ -9,6 +9,10 @@
 
 namespace mysql_agent {
 
+/// Written into the config dir by init when it re-seeded ordinal 0: mysqld starts read-only until the sidecar
+/// made the new primary's binlog continue the cluster's history.
+inline constexpr std::string_view reseed_read_only_file = "reseed-read-only.cnf";
+
 /// What `init` writes into the config dir.
 struct config_plan {
     std::string role_file;          ///< "master.cnf" (ordinal 0) or "slave.cnf": copied from the ConfigMap

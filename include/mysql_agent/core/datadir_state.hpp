@@ -42,6 +42,9 @@ struct datadir_verdict {
     std::string reason;
 };
 
+/// Whether `mysql-agent reseed` left its request in the datadir (clone_marker.hpp reseed_request_file).
+bool has_reseed_request(const datadir_facts& facts);
+
 /// Decision table ("ours" are the marker, the journal, the staging dir and the displaced dir; "data" is every
 /// other entry but lost+found):
 ///
@@ -60,7 +63,9 @@ struct datadir_verdict {
 ///
 /// `force` changes only the last row: to_displace = the data, to_remove = a stale staging dir. It never
 /// deletes anything by itself: the commit of a verified, prepared backup moves the data aside, and deletes it
-/// only after the marker is written.
-datadir_verdict classify_datadir(const datadir_facts& facts, bool force);
+/// only after the marker is written. `replace_clone` (a requested re-seed) also makes a completed clone (with no
+/// commit in progress) foreign in that way, its marker among what is displaced. The re-seed request file
+/// (reseed_request_file) is ours: never data, never a leftover.
+datadir_verdict classify_datadir(const datadir_facts& facts, bool force, bool replace_clone = false);
 
 }  // namespace mysql_agent

@@ -1,5 +1,6 @@
 #pragma once
-// What `init` does with the datadir after writing the config: keep it, or clone it from which peers.
+// What `init` does with the datadir after writing the config: keep it, clone it from peers in order, or re-seed
+// it from the most advanced peer (an ordinal 0 that lost its data, or a member an operator asked to re-seed).
 
 #include <cstdint>
 #include <optional>
@@ -13,27 +14,62 @@
 
 namespace mysql_agent {
 
-struct init_decision {
-    bool clone = false;
-    /// When cloning: the donors in the order to try (each round tries them all, then backs off).
-    std::vector<donor_address> donors;
-    /// One line for the log: why this decision.
-    std::string reason;
+/// What init knows before it looks at the network.
+struct init_facts {
+    pod_identity self;
+    datadir_kind datadir = datadir_kind::empty;
+    bool reseed_requested = false;  ///< `mysql-agent reseed` left its request in the datadir
 };
 
-/// Decides the clone. Decision table (first matching row wins):
+/// What the operator said.
+struct init_flags {
+    bool no_clone = false;
+    bool bootstrap_empty = false;                 ///< ordinal 0: start empty even if peers may hold data
+    std::optional<donor_address> clone_from;      ///< the one donor to use
+    std::vector<donor_address> peers;             ///< --peers: the peers to ask instead of DNS
+    std::string service = "mysql";
+    std::uint16_t backup_port = 3307;
+};
+
+enum class init_action {
+    keep,     ///< leave the datadir as it is (mysqld initialises an empty one)
+    clone,    ///< clone from `donors` in order, round after round
+    reseed,   ///< ask `donors` (or the peers found through DNS) where they stand; clone from the most advanced
+};
+
+/// "keep", "clone", "reseed".
+std::string_view to_string(init_action action);
+
+struct init_decision {
+    init_action action = init_action::keep;
+    /// clone: the donors in the order to try. reseed: the peers to ask (empty with discover_peers: find them).
+    std::vector<donor_address> donors;
+    bool discover_peers = false;  ///< reseed: the peers are <sts>-1, <sts>-2, ... .<service> that resolve
+    bool as_primary = false;      ///< reseed of ordinal 0: the clone becomes the primary (clone_marker.hpp)
+    bool replace = false;         ///< reseed of a member with data: its data is displaced at commit, then deleted
+    std::string reason;           ///< one line for the log: why this decision
+};
+
+/// Decides. Decision table (first matching row wins; "empty" includes an unfinished clone, which is cleaned first):
 ///
-///   ordinal | --no-clone | datadir           | --clone-from | -> decision
-///   --------+------------+-------------------+--------------+-------------------------------------------------
-///   0       | any        | any               | any          | keep: the primary never clones
-///   N>0     | yes        | any               | any          | keep: asked not to clone
-///   N>0     | no         | cloned            | any          | keep: a completed clone (its marker) is kept
-///   N>0     | no         | foreign           | any          | keep: data the agent did not create is never touched
-///   N>0     | no         | empty/unfinished  | HOST[:PORT]  | clone from that donor only (unfinished: cleaned first)
-///   N>0     | no         | empty/unfinished  | none         | clone from <sts>-(N-1)...<sts>-0 .<service>:<backup-port>
+///   --no-clone | reseed requested | ordinal | datadir        | flags              | decision
+///   -----------+------------------+---------+----------------+--------------------+-------------------------------
+///   yes        | any              | any     | any            | any                | keep
+///   no         | yes              | any     | cloned/foreign | --clone-from HOST  | reseed from HOST, replace
+///   no         | yes              | any     | cloned/foreign | none               | reseed from the most advanced
+///              |                  |         |                |                    | peer but self, replace
+///   no         | any              | 0       | cloned/foreign | any                | keep: the primary's data
+///   no         | any              | 0       | empty          | --bootstrap-empty  | keep: an empty primary, as asked
+///   no         | any              | 0       | empty          | --clone-from HOST  | reseed as primary from HOST
+///   no         | any              | 0       | empty          | --peers / none     | reseed as primary from the most
+///              |                  |         |                |                    | advanced peer (none: keep)
+///   no         | no               | N>0     | cloned         | any                | keep: a completed clone
+///   no         | no               | N>0     | foreign        | any                | keep: never touched
+///   no         | any              | N>0     | empty          | --clone-from HOST  | clone from HOST
+///   no         | any              | N>0     | empty          | none               | clone from N-1 ... 0
 ///
-init_decision decide_init(const pod_identity& self, datadir_kind datadir, bool no_clone,
-                          const std::optional<donor_address>& clone_from, std::string_view service,
-                          std::uint16_t backup_port);
+/// "none: keep" is decided by the caller once it knows that no peer exists (no --peers and no peer name resolves):
+/// the first deployment of a cluster. Peers that exist but do not answer are never a reason to start empty.
+init_decision decide_init(const init_facts& facts, const init_flags& flags);
 
 }  // namespace mysql_agent

@@ -26,6 +26,8 @@ inline constexpr unsigned not_configured_as_replica = 1200; ///< ER_BAD_SLAVE / 
 inline constexpr unsigned plugin_not_loaded = 1524;         ///< ER_PLUGIN_IS_NOT_LOADED
 inline constexpr unsigned no_such_connection = 1617;        ///< MariaDB ER_MASTER_INFO: no connection 'name'
 inline constexpr unsigned no_such_channel = 3074;           ///< MySQL ER_REPLICA_CHANNEL_DOES_NOT_EXIST
+inline constexpr unsigned unknown_database = 1049;         ///< ER_BAD_DB_ERROR
+inline constexpr unsigned no_such_table = 1146;            ///< ER_NO_SUCH_TABLE
 inline constexpr unsigned client_connection_error = 2002;   ///< CR_CONNECTION_ERROR (unix socket)
 inline constexpr unsigned client_conn_host_error = 2003;    ///< CR_CONN_HOST_ERROR (TCP)
 inline constexpr unsigned client_unknown_host = 2005;       ///< CR_UNKNOWN_HOST
@@ -93,6 +95,12 @@ constexpr bool is_auth_plugin_unavailable(unsigned code) noexcept {
     return code == mysql_code::client_auth_plugin_cannot_load;
 }
 
+/// The agent's own schema or table is not there (mysql_agent.cluster, cluster_identity.hpp): the server carries
+/// no cluster identity yet, which is an answer, not a failure.
+constexpr bool is_missing_table(unsigned code) noexcept {
+    return code == mysql_code::unknown_database || code == mysql_code::no_such_table;
+}
+
 /// Overloads on the error object, so call sites read `is_access_denied(err)`.
 inline bool is_access_denied(const mysql_error& e) noexcept { return is_access_denied(e.code); }
 inline bool is_connection_error(const mysql_error& e) noexcept { return is_connection_error(e.code); }
@@ -105,6 +113,7 @@ inline bool is_replication_not_configured(const mysql_error& e) noexcept {
     return is_replication_not_configured(e.code);
 }
 inline bool is_plugin_not_loaded(const mysql_error& e) noexcept { return is_plugin_not_loaded(e.code); }
+inline bool is_missing_table(const mysql_error& e) noexcept { return is_missing_table(e.code); }
 inline bool is_auth_plugin_unavailable(const mysql_error& e) noexcept { return is_auth_plugin_unavailable(e.code); }
 
 }  // namespace mysql_agent

@@ -32,6 +32,7 @@ struct readiness_facts {
     bool read_only = false;        ///< @@read_only (a primary must be writable)
     bool marker_present = false;   ///< the clone marker is in the datadir
     bool applied = false;          ///< the sidecar recorded that replication from the marker was configured
+    std::optional<std::string> halted;  ///< the sidecar halted replication: why (replication_halted_file)
     replica_status replica;        ///< SHOW SLAVE/REPLICA STATUS of the default channel
     std::optional<std::uint64_t> seconds_behind;  ///< NULL while a thread does not run
     std::uint64_t max_lag = 60;
@@ -46,6 +47,7 @@ struct readiness_facts {
 ///   yes     | primary | writable                                           | ready
 ///   yes     | replica | no clone marker                                    | not ready: not cloned by the agent
 ///   yes     | replica | marker, not applied                                | not ready: replication not configured yet
+///   yes     | replica | halted by the sidecar                              | not ready: halted, and why
 ///   yes     | replica | replication not configured / a thread stopped      | not ready: threads not running (+ error)
 ///   yes     | replica | threads run but an IO/SQL error is recorded        | not ready: the error (e.g. reconnecting)
 ///   yes     | replica | threads run, lag unknown or > max_lag              | not ready: lag

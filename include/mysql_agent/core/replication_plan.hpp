@@ -10,6 +10,7 @@
 
 #include "mysql_agent/core/account_statements.hpp"
 #include "mysql_agent/core/backup_metadata.hpp"
+#include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/core/result.hpp"
 #include "mysql_agent/core/server_version.hpp"
 #include "mysql_agent/core/sql_dialect.hpp"
@@ -90,6 +91,8 @@ struct replication_facts {
     replica_status replica;                       ///< of the configured channel
     std::string executed_gtid_set;                ///< MariaDB @@gtid_slave_pos / MySQL @@gtid_executed
     std::vector<account_facts> accounts;          ///< primary: each of primary_accounts(), as the server has it
+    std::optional<reseed_record> reseed;          ///< the marker's, when present: this member was re-seeded
+    bool read_only = false;                       ///< primary: @@read_only
 };
 
 /// What the sidecar was told: who the source is and which accounts the primary keeps.
@@ -102,6 +105,7 @@ struct replication_config {
 };
 
 enum class replication_action {
+    take_over,       ///< re-seeded primary: continue the clone's history (primary_takeover.hpp), then ensure_users
     ensure_users,    ///< primary: create/sync the replication (and backup) accounts; nothing to run when they are as configured
     nothing,         ///< replica not cloned by us: leave it alone
     configure,       ///< run the statements from the clone's coordinates, start, verify, record applied
@@ -134,6 +138,12 @@ struct replication_plan {
 ///
 /// | role    | applied | marker      | replica state       | moved | action                                   |
 /// |---------|---------|-------------|---------------------|-------|------------------------------------------|
+/// | primary | no      | present, re-seeded as primary | -  | -     | take_over: takeover_statements() (binlog |
+/// |         |         |             |                     |       | continues the clone's GTID position, no  |
+/// |         |         |             |                     |       | replica config, writable last), then the |
+/// |         |         |             |                     |       | accounts as below; record applied        |
+/// | primary | yes     | present, re-seeded as primary, read-only | - | ensure_users, writable first (mysqld   |
+/// |         |         |             |                     |       | restarted with init's read-only file)    |
 /// | primary | -       | -           | -                   | -     | ensure_users: for each of                |
 /// |         |         |             |                     |       | primary_accounts(), only what makes it as|
 /// |         |         |             |                     |       | configured (ensure_account_statements(); |

@@ -38,6 +38,7 @@ struct status_facts {
     clone_marker clone;
     std::string marker_problem;
     bool replication_applied = false;  ///< the sidecar recorded that it configured replication from the marker
+    std::optional<std::string> halted;  ///< the sidecar halted replication: why
 
     std::string sidecar;  ///< "127.0.0.1:3307"
     bool sidecar_reachable = false;

@@ -28,6 +28,9 @@ std::string_view trim_trailing(std::string_view s) noexcept;
 /// The lines of `content` without their "\n" (and a "\r" before it); no empty last line for a final "\n".
 std::vector<std::string_view> lines(std::string_view content);
 
+/// The pieces of `s` between `separator`s ("a,,b" -> "a", "", "b"; "" -> one empty piece).
+std::vector<std::string_view> split(std::string_view s, char separator);
+
 /// The whole of `s` as a decimal number without sign, or nullopt (empty, other characters, overflow).
 std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept;
 

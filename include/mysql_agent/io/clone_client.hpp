@@ -36,6 +36,9 @@ struct clone_options {
     std::optional<std::string> token;  ///< sent as "Authorization: Bearer"; none: no header
     backup_tools tools;                ///< xbstream for -x, xtrabackup for --prepare
     bool force = false;  ///< replace data the agent did not create, at commit (never a completed clone)
+    /// A re-seed (init_plan.hpp): a completed clone is replaced at commit too, and the marker records why.
+    bool replace_clone = false;
+    std::optional<reseed_record> reseed;
     /// The caller already holds the datadir's lock (init holds it across donors); null: the clone takes it.
     const datadir_lock* lock = nullptr;
 

@@ -48,7 +48,8 @@ void remove_datadir_entries(const std::filesystem::path& datadir, const std::vec
 /// back) and classifies again; cloned: removes commit leftovers and keeps the data; foreign: with `force`,
 /// removes only a stale staging dir and returns the verdict (the commit replaces the data), without it throws
 /// datadir_not_ours_error naming what is there and what to do. Returns the final verdict.
-datadir_verdict settle_datadir(const std::filesystem::path& datadir, bool force);
+/// `replace_clone` (a requested re-seed): a completed clone is replaced the same way (classify_datadir).
+datadir_verdict settle_datadir(const std::filesystem::path& datadir, bool force, bool replace_clone = false);
 
 /// The marker of a completed clone, if present and readable (a damaged marker is logged and ignored).
 std::optional<clone_marker> read_clone_marker(const std::filesystem::path& datadir);

@@ -62,6 +62,13 @@ public:
         marker_reading marker;
     };
     boost::asio::awaitable<metrics_facts> for_metrics();
+    /// GET /position: the JSON of position_report (ok) or why the server could not say (not ok), run on the
+    /// pool. nullopt when `max_queued` checks are pending.
+    struct position_answer {
+        bool ok = false;
+        std::string body;
+    };
+    boost::asio::awaitable<std::optional<position_answer>> position();
 
 private:
     /// Runs `f` on the pool; the awaiting coroutine resumes on its own executor. Not a coroutine itself: GCC 12

@@ -52,6 +52,11 @@ struct replication_outcome {
 /// report_error is returned, not thrown: the replica keeps serving while an operator looks.
 /// Throws: mysql_error (access denied, a refused statement, mysqld not up within wait_for_server), replication_error
 /// (threads not running after START), config_error (missing password, `--gtid on` without gtid_mode), file_error.
+/// A replica that halted (halt_record.hpp) is left to the reconcile loop (replica_reconciler.hpp): never started here.
 replication_outcome run_replication_setup(const replication_options& options, std::stop_token stop);
+
+/// SHOW SLAVE/REPLICA STATUS of `control`'s channel; a channel that does not exist reads as "none". Throws
+/// mysql_error.
+replica_status read_replica_status(mysql_client& client, const replica_control& control);
 
 }  // namespace mysql_agent

@@ -24,9 +24,5 @@ struct status_gather_options {
 
 status_facts gather_status(const status_gather_options& options);
 
-/// GET http://host:port`target` with a deadline; returns the body of a 200. Throws agent_error naming the
-/// endpoint otherwise (unreachable, timeout, another status).
-std::string http_get_text(const std::string& host, std::uint16_t port, const std::string& target,
-                          std::chrono::seconds timeout);
 
 }  // namespace mysql_agent

@@ -1,0 +1,75 @@
+#include "mysql_agent/io/cluster_position.hpp"
+
+#include <fstream>
+
+#include "mysql_agent/core/cluster_identity.hpp"
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/core/replication_plan.hpp"
+
+namespace mysql_agent {
+namespace {
+
+std::string first_value(const std::vector<sql_row>& rows, const char* column) {
+    if (rows.empty()) return "";
+    const auto it = rows.front().find(column);
+    return it == rows.front().end() || !it->second ? "" : *it->second;
+}
+
+void random_bytes(unsigned char (&bytes)[16]) {
+    std::ifstream in("/dev/urandom", std::ios::binary);
+    if (!in.read(reinterpret_cast<char*>(bytes), sizeof bytes))
+        throw file_error("cannot read /dev/urandom for a new cluster identity");
+}
+
+}  // namespace
+
+std::optional<std::string> read_cluster_identity(mysql_client& client) {
+    try {
+        const auto rows = client.query(identity_query());
+        const std::string id = first_value(rows, "identity");
+        if (id.empty()) return std::nullopt;
+        return id;
+    } catch (const mysql_error& e) {
+        if (is_missing_table(e)) return std::nullopt;
+        throw;
+    }
+}
+
+std::string ensure_cluster_identity(mysql_client& client) {
+    if (auto existing = read_cluster_identity(client)) return *existing;
+    unsigned char bytes[16];
+    random_bytes(bytes);
+    const std::string fresh = identity_from_random(bytes);
+    const auto statements = record_identity_statements(fresh);
+    if (!statements) throw file_error(statements.message());
+    for (const auto& statement : *statements) client.execute(statement);
+    // INSERT IGNORE: a concurrent writer's row wins; report what the server holds.
+    return read_cluster_identity(client).value_or(fresh);
+}
+
+position_report gather_position(mysql_client& client, bool is_primary) {
+    position_report r;
+    const server_version server = client.version();
+    const position_queries q = position_queries_for(server);
+    r.flavor = server.flavor;
+    r.version = server.text;
+    r.primary = is_primary;
+    std::string gtid = first_value(client.query(q.gtid), "pos");
+    std::erase_if(gtid, [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; });
+    r.gtid_position = std::move(gtid);
+    r.read_only = first_value(client.query(q.read_only), "ro") == "1";
+    r.cluster_identity = read_cluster_identity(client);
+    std::vector<sql_row> rows;
+    if (!is_primary) {
+        try {
+            rows = client.query(replica_control_for(server, "").show_status);
+        } catch (const mysql_error& e) {
+            if (!is_replication_not_configured(e)) throw;
+        }
+    }
+    if (rows.empty()) rows = client.query(q.own_binlog);
+    if (!rows.empty()) r.binlog_position = binlog_position_of_row(rows.front());
+    return r;
+}
+
+}  // namespace mysql_agent

@@ -1,0 +1,100 @@
+#include "mysql_agent/io/replica_reconciler.hpp"
+
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/io/cluster_position.hpp"
+#include "mysql_agent/io/halt_record.hpp"
+#include "mysql_agent/io/stoppable.hpp"
+
+namespace mysql_agent {
+namespace {
+
+std::string gtid_executed_of(mysql_client& client) {
+    const auto rows = client.query("SELECT @@GLOBAL.gtid_executed AS executed");
+    if (rows.empty()) return "";
+    return rows.front().at("executed").value_or("");
+}
+
+primary_answer ask_primary(const replication_options& o, const server_version& local,
+                           std::chrono::seconds timeout) {
+    const replication_source& source = o.replication.source;
+    primary_answer a;
+    a.endpoint = source.host + ":" + std::to_string(source.port);
+    mysql_connection c;
+    c.host = source.host;
+    c.port = source.port;
+    c.user = source.user;
+    c.password = source.password.value_or("");
+    c.connect_timeout = c.read_timeout = c.write_timeout = timeout;
+    try {
+        mysql_client primary(c);
+        a.cluster_identity = read_cluster_identity(primary);
+        if (!local.is_mariadb()) a.gtid_executed = gtid_executed_of(primary);
+        a.reachable = true;
+    } catch (const mysql_error& e) {
+        // Also a refused SELECT on the identity (a primary whose agent predates it): not evidence of another
+        // history, so the replica is left as it is.
+        a.unreachable_because = e.what();
+    }
+    return a;
+}
+
+void act(const replication_options& o, mysql_client& local, const reconcile_plan& plan) {
+    for (const auto& s : plan.statements) {
+        spdlog::info("replication: {}", s.redacted);
+        local.execute(s);
+    }
+    if (plan.action == reconcile_action::halt) write_halt_record(o.datadir, plan.halt_record);
+    if (plan.action == reconcile_action::resume) clear_halt_record(o.datadir);
+}
+
+}  // namespace
+
+reconcile_plan reconcile_once(const replication_options& o, std::chrono::seconds primary_timeout) {
+    mysql_client local(o.local);
+    const server_version server = local.version();
+    const auto modes = local.query("SELECT @@SESSION.sql_mode AS m");
+    const std::string sql_mode = modes.empty() ? "" : modes.front().at("m").value_or("");
+    const bool nbe = sql_mode.find("NO_BACKSLASH_ESCAPES") != std::string::npos;
+    const replica_control control = replica_control_for(server, o.replication.channel, nbe);
+
+    reconcile_facts f;
+    std::error_code ec;
+    f.applied = std::filesystem::exists(o.datadir / replication_applied_file, ec);
+    if (!f.applied) return plan_reconcile(f, control);  // not the agent's to manage: ask nobody
+    f.replica = read_replica_status(local, control);
+    f.halted = read_halt_record(o.datadir);
+    f.own_identity = read_cluster_identity(local);
+    // Before asking the primary (reconcile_plan.hpp says why).
+    if (!server.is_mariadb()) f.gtid_executed = gtid_executed_of(local);
+    f.primary = ask_primary(o, server, primary_timeout);
+    reconcile_plan plan = plan_reconcile(f, control);
+    act(o, local, plan);
+    return plan;
+}
+
+void run_reconcile_loop(const replication_options& o, std::chrono::milliseconds interval, std::stop_token stop) {
+    std::string last;
+    const auto primary_timeout = std::chrono::seconds(3);
+    do {
+        std::string line;
+        spdlog::level::level_enum level = spdlog::level::info;
+        try {
+            const reconcile_plan plan = reconcile_once(o, primary_timeout);
+            line = std::string(to_string(plan.action)) + ": " + plan.reason;
+            if (plan.action == reconcile_action::halt || plan.action == reconcile_action::report_error ||
+                plan.action == reconcile_action::report_unrecoverable)
+                level = spdlog::level::err;
+        } catch (const std::exception& e) {
+            line = std::string("pass failed: ") + e.what();
+            level = spdlog::level::warn;
+        }
+        if (line != last) spdlog::log(level, "replication reconcile: {}", line);
+        last = std::move(line);
+    } while (wait_unless_stopped(stop, interval));
+}
+
+}  // namespace mysql_agent
