@@ -32,6 +32,7 @@
 
 #include "mysql_agent/core/agent_metrics.hpp"
 #include "mysql_agent/core/backup_protocol.hpp"
+#include "mysql_agent/core/backup_tool_args.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/io/health_checker.hpp"
 #include "mysql_agent/io/logging.hpp"
@@ -83,24 +84,6 @@ health_checker_options health_options_of(const backup_server_options& o) {
     h.max_lag = o.max_lag;
     h.timeout = o.health_timeout;
     return h;
-}
-
-std::string escape_option_value(std::string_view v) {
-    // Inside double quotes the option-file parser turns \" into " and \\ into \, and knows \n \r \t
-    // (mysys/my_default.c); a raw newline would end the value.
-    std::string out = "\"";
-    for (char c : v) {
-        switch (c) {
-            case '\\': out += "\\\\"; break;
-            case '"': out += "\\\""; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default: out += c;
-        }
-    }
-    out += '"';
-    return out;
 }
 
 tcp::endpoint parse_listen(const std::string& listen) {
@@ -226,41 +209,6 @@ asio::awaitable<void> watch_client(tcp::socket& socket) {
 }
 
 }  // namespace
-
-std::vector<std::string> backup_tool_arguments(const backup_server_options& opts, const fs::path& defaults_file,
-                                               const fs::path& target_dir) {
-    std::vector<std::string> args = {
-        "--defaults-extra-file=" + defaults_file.string(),
-        "--backup",
-        "--stream=xbstream",
-        "--target-dir=" + target_dir.string(),
-    };
-    if (!opts.datadir.empty()) args.push_back("--datadir=" + opts.datadir.string());
-    if (opts.replica) {
-        // A replica's backup must say where it was in its source's binlog, so the clone can replicate from
-        // the primary: https://mariadb.com/kb/en/mariabackup-options/#-slave-info
-        args.emplace_back("--slave-info");
-        // Stops the SQL thread while no temporary tables are open, so none is lost from the backup:
-        // https://mariadb.com/kb/en/mariabackup-options/#-safe-slave-backup
-        if (opts.tools.mariadb) args.emplace_back("--safe-slave-backup");
-    }
-    return args;
-}
-
-std::string client_option_file(const mysql_connection& c) {
-    // [client] is read by both tools (mariabackup 10.11 and xtrabackup read "xtrabackup", their own name and
-    // "client" for connection options; checked with mariabackup 10.11.19 against a live server).
-    std::string out = "# written by mysql-agent sidecar for one backup; removed when it ends\n[client]\n";
-    out += "user=" + escape_option_value(c.user) + "\n";
-    if (!c.password.empty()) out += "password=" + escape_option_value(c.password) + "\n";
-    if (!c.socket.empty()) {
-        // host=localhost is what makes the client library use the socket rather than TCP.
-        out += "host=localhost\nsocket=" + escape_option_value(c.socket) + "\n";
-    } else {
-        out += "host=" + escape_option_value(c.host) + "\nport=" + std::to_string(c.port) + "\n";
-    }
-    return out;
-}
 
 std::uint64_t directory_size(const fs::path& dir) {
     std::uint64_t total = 0;
@@ -521,7 +469,8 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             write_private_file(defaults, client_option_file(opts_.mysql));
             process_options po;
             po.program = opts_.tools.backup;
-            po.args = backup_tool_arguments(opts_, defaults, dir->path() / "target");
+            const backup_tool_settings settings{opts_.datadir.string(), opts_.replica, opts_.tools.mariadb};
+            po.args = backup_tool_arguments(settings, defaults.string(), (dir->path() / "target").string());
             po.pipe_stdout = true;
             po.stderr_tail_lines = 20;
             child = child_process::start(ex_, po);
