@@ -15,7 +15,6 @@
 
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <cstdlib>
 #include <system_error>
 
@@ -34,6 +33,7 @@
 #include "mysql_agent/core/backup_protocol.hpp"
 #include "mysql_agent/core/backup_tool_args.hpp"
 #include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/core/listen_address.hpp"
 #include "mysql_agent/io/health_checker.hpp"
 #include "mysql_agent/io/logging.hpp"
 #include "mysql_agent/core/metrics_text.hpp"
@@ -86,23 +86,14 @@ health_checker_options health_options_of(const backup_server_options& o) {
     return h;
 }
 
-tcp::endpoint parse_listen(const std::string& listen) {
-    const auto colon = listen.rfind(':');
-    auto bad = [&](const std::string& why) {
-        return config_error("--listen " + listen + ": " + why + " (expected HOST:PORT with a numeric IP, e.g. "
-                            "0.0.0.0:3307 or [::]:3307)");
-    };
-    if (colon == std::string::npos) throw bad("no port");
-    std::string host = listen.substr(0, colon);
-    const std::string port_text = listen.substr(colon + 1);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    unsigned port = 0;
-    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) throw bad("bad port");
-    boost::system::error_code aec;
-    const auto address = asio::ip::make_address(host, aec);
-    if (aec) throw bad("'" + host + "' is not an IP address");
-    return {address, static_cast<std::uint16_t>(port)};
+/// The socket address of --listen. Throws config_error naming --listen.
+tcp::endpoint listen_endpoint(const std::string& listen) {
+    const auto parsed = parse_listen_address(listen);
+    if (!parsed) throw config_error(parsed.message());
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(parsed->host, ec);
+    if (ec) throw config_error(listen_address_error(listen, "'" + parsed->host + "' is not an IP address"));
+    return {address, parsed->port};
 }
 
 std::string endpoint_text(const tcp::endpoint& ep) {
@@ -235,7 +226,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
     }
 
     void bind() {
-        const auto ep = parse_listen(opts_.listen);
+        const auto ep = listen_endpoint(opts_.listen);
         boost::system::error_code ec;
         acceptor_.open(ep.protocol(), ec);
         if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
