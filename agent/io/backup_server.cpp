@@ -15,7 +15,6 @@
 
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <cstdlib>
 #include <system_error>
 
@@ -32,7 +31,9 @@
 
 #include "mysql_agent/core/agent_metrics.hpp"
 #include "mysql_agent/core/backup_protocol.hpp"
+#include "mysql_agent/core/backup_tool_args.hpp"
 #include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/core/listen_address.hpp"
 #include "mysql_agent/io/health_checker.hpp"
 #include "mysql_agent/io/logging.hpp"
 #include "mysql_agent/core/metrics_text.hpp"
@@ -85,41 +86,14 @@ health_checker_options health_options_of(const backup_server_options& o) {
     return h;
 }
 
-std::string escape_option_value(std::string_view v) {
-    // Inside double quotes the option-file parser turns \" into " and \\ into \, and knows \n \r \t
-    // (mysys/my_default.c); a raw newline would end the value.
-    std::string out = "\"";
-    for (char c : v) {
-        switch (c) {
-            case '\\': out += "\\\\"; break;
-            case '"': out += "\\\""; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default: out += c;
-        }
-    }
-    out += '"';
-    return out;
-}
-
-tcp::endpoint parse_listen(const std::string& listen) {
-    const auto colon = listen.rfind(':');
-    auto bad = [&](const std::string& why) {
-        return config_error("--listen " + listen + ": " + why + " (expected HOST:PORT with a numeric IP, e.g. "
-                            "0.0.0.0:3307 or [::]:3307)");
-    };
-    if (colon == std::string::npos) throw bad("no port");
-    std::string host = listen.substr(0, colon);
-    const std::string port_text = listen.substr(colon + 1);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    unsigned port = 0;
-    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) throw bad("bad port");
-    boost::system::error_code aec;
-    const auto address = asio::ip::make_address(host, aec);
-    if (aec) throw bad("'" + host + "' is not an IP address");
-    return {address, static_cast<std::uint16_t>(port)};
+/// The socket address of --listen. Throws config_error naming --listen.
+tcp::endpoint listen_endpoint(const std::string& listen) {
+    const auto parsed = parse_listen_address(listen);
+    if (!parsed) throw config_error(parsed.message());
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(parsed->host, ec);
+    if (ec) throw config_error(listen_address_error(listen, "'" + parsed->host + "' is not an IP address"));
+    return {address, parsed->port};
 }
 
 std::string endpoint_text(const tcp::endpoint& ep) {
@@ -227,41 +201,6 @@ asio::awaitable<void> watch_client(tcp::socket& socket) {
 
 }  // namespace
 
-std::vector<std::string> backup_tool_arguments(const backup_server_options& opts, const fs::path& defaults_file,
-                                               const fs::path& target_dir) {
-    std::vector<std::string> args = {
-        "--defaults-extra-file=" + defaults_file.string(),
-        "--backup",
-        "--stream=xbstream",
-        "--target-dir=" + target_dir.string(),
-    };
-    if (!opts.datadir.empty()) args.push_back("--datadir=" + opts.datadir.string());
-    if (opts.replica) {
-        // A replica's backup must say where it was in its source's binlog, so the clone can replicate from
-        // the primary: https://mariadb.com/kb/en/mariabackup-options/#-slave-info
-        args.emplace_back("--slave-info");
-        // Stops the SQL thread while no temporary tables are open, so none is lost from the backup:
-        // https://mariadb.com/kb/en/mariabackup-options/#-safe-slave-backup
-        if (opts.tools.mariadb) args.emplace_back("--safe-slave-backup");
-    }
-    return args;
-}
-
-std::string client_option_file(const mysql_connection& c) {
-    // [client] is read by both tools (mariabackup 10.11 and xtrabackup read "xtrabackup", their own name and
-    // "client" for connection options; checked with mariabackup 10.11.19 against a live server).
-    std::string out = "# written by mysql-agent sidecar for one backup; removed when it ends\n[client]\n";
-    out += "user=" + escape_option_value(c.user) + "\n";
-    if (!c.password.empty()) out += "password=" + escape_option_value(c.password) + "\n";
-    if (!c.socket.empty()) {
-        // host=localhost is what makes the client library use the socket rather than TCP.
-        out += "host=localhost\nsocket=" + escape_option_value(c.socket) + "\n";
-    } else {
-        out += "host=" + escape_option_value(c.host) + "\nport=" + std::to_string(c.port) + "\n";
-    }
-    return out;
-}
-
 std::uint64_t directory_size(const fs::path& dir) {
     std::uint64_t total = 0;
     std::error_code ec;
@@ -287,7 +226,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
     }
 
     void bind() {
-        const auto ep = parse_listen(opts_.listen);
+        const auto ep = listen_endpoint(opts_.listen);
         boost::system::error_code ec;
         acceptor_.open(ep.protocol(), ec);
         if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
@@ -546,7 +485,8 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             write_private_file(defaults, client_option_file(opts_.mysql));
             process_options po;
             po.program = opts_.tools.backup;
-            po.args = backup_tool_arguments(opts_, defaults, dir->path() / "target");
+            const backup_tool_settings settings{opts_.datadir.string(), opts_.replica, opts_.tools.mariadb};
+            po.args = backup_tool_arguments(settings, defaults.string(), (dir->path() / "target").string());
             po.pipe_stdout = true;
             po.stderr_tail_lines = 20;
             child = child_process::start(ex_, po);

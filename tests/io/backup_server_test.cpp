@@ -34,6 +34,7 @@
 #include <catch2/catch.hpp>
 
 #include "mysql_agent/core/backup_protocol.hpp"
+#include "mysql_agent/core/backup_tool_args.hpp"
 #include "mysql_agent/io/backup_server.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/io/process_runner.hpp"
@@ -732,12 +733,6 @@ TEST_CASE("client_option_file quotes values the way the option-file parser reads
         CHECK(exit_code == 0);
         CHECK(out == "--user=backup user\n--password=" + c.password + "\n--host=10.0.0.7\n--port=3307\n");
     });
-
-    c.socket = "/run/mysqld/mysqld.sock";  // a socket replaces host and port
-    const std::string with_socket = client_option_file(c);
-    CHECK(with_socket.find("host=\"10.0.0.7\"") == std::string::npos);
-    CHECK(with_socket.find("socket=\"/run/mysqld/mysqld.sock\"") != std::string::npos);
-    CHECK(with_socket.find("host=localhost") != std::string::npos);
 }
 
 TEST_CASE("directory_size sums regular files, 0 for a missing directory", "[io][sidecar]") {

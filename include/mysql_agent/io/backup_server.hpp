@@ -39,16 +39,6 @@ struct backup_server_options {
     std::chrono::seconds health_timeout{2};    ///< connecting and each statement of a health check
 };
 
-/// The arguments of the backup tool after its program name. `defaults_file` comes first because the tools
-/// refuse it anywhere else ("--defaults-extra-file must be specified first on the command line").
-std::vector<std::string> backup_tool_arguments(const backup_server_options& opts,
-                                               const std::filesystem::path& defaults_file,
-                                               const std::filesystem::path& target_dir);
-
-/// The option file that carries the credentials: a [client] group, values double-quoted with `\` and `"`
-/// escaped (the quoting that my_print_defaults and mariabackup 10.11 accept for `#`, spaces and quotes).
-std::string client_option_file(const mysql_connection& c);
-
 /// Total bytes of regular files under `dir` (best effort: unreadable entries are skipped; 0 if it is missing).
 std::uint64_t directory_size(const std::filesystem::path& dir);
 
