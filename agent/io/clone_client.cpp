@@ -36,6 +36,7 @@
 #include "mysql_agent/io/process_runner.hpp"
 #include "mysql_agent/io/progress.hpp"
 #include "mysql_agent/core/stream_digest.hpp"
+#include "mysql_agent/core/tool_error_line.hpp"
 #include "mysql_agent/io/logging.hpp"
 #include "mysql_agent/io/until_signal.hpp"
 #include "mysql_agent/core/xbstream_verifier.hpp"
@@ -116,34 +117,6 @@ std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
-}
-
-// The extractor's or prepare's stderr says a write failed for lack of space: mbstream/xbstream print
-// "Errcode: 28 "No space left on device"" (my_error's EE_WRITE), mariabackup and InnoDB say "errno 28" or
-// "Disk is full" ([ERROR] InnoDB: ... disk is full / OS error 28).
-bool mentions_disk_full(std::string_view text) {
-    constexpr std::string_view needles[] = {
-        "No space left on device", "Errcode: 28", "errno 28", "error 28", "ENOSPC", "Disk full", "disk is full",
-        "Disk quota exceeded"};
-    return std::any_of(std::begin(needles), std::end(needles),
-                       [&](std::string_view n) { return text.find(n) != std::string_view::npos; });
-}
-
-/// The last `n` lines of a stderr tail, joined with " | " so that they fit on the one error line.
-std::string last_lines(std::string_view tail, std::size_t n = 3) {
-    std::vector<std::string_view> lines;
-    while (!tail.empty()) {
-        const auto eol = tail.find('\n');
-        const auto line = tail.substr(0, eol);
-        if (!protocol::trim_trailing_whitespace(line).empty()) lines.push_back(line);
-        if (eol == std::string_view::npos) break;
-        tail.remove_prefix(eol + 1);
-    }
-    if (lines.empty()) return "(it wrote nothing to stderr)";
-    std::string out;
-    for (std::size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i)
-        out += (out.empty() ? "" : " | ") + std::string(lines[i]);
-    return out;
 }
 
 /// Turns a failed tool run into the error a person needs: a full disk is an io error with what to do,
