@@ -82,7 +82,7 @@ std::string tool_error_line(std::string_view stderr_tail) {
 bool mentions_disk_full(std::string_view text) {
     constexpr std::string_view needles[] = {
         "No space left on device", "Errcode: 28", "errno 28", "error 28", "ENOSPC", "Disk full", "disk is full",
-        "Disk quota exceeded"};
+        "Disk is full", "Disk quota exceeded"};
     return std::any_of(std::begin(needles), std::end(needles),
                        [&](std::string_view n) { return text.find(n) != std::string_view::npos; });
 }

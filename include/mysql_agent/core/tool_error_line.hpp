@@ -23,8 +23,9 @@ std::string tool_error_line(std::string_view stderr_tail);
 
 /// True when a tool's stderr says that a write failed for lack of space: mbstream/xbstream print
 /// "Errcode: 28 "No space left on device"" (my_error's EE_WRITE), mariabackup "(errno: 28 "No space left on
-/// device")", the InnoDB code inside it "... failed with error 28"; also "errno 28", "ENOSPC", "Disk full",
-/// "disk is full" and "Disk quota exceeded". Substrings, matched in the case the tools print them.
+/// device")", the InnoDB code inside it "... failed with error 28" or "Disk is full. Try to clean the disk to free
+/// space."; also "errno 28", "ENOSPC", "Disk full", "disk is full" and "Disk quota exceeded". Substrings, matched
+/// in the case the tools print them.
 bool mentions_disk_full(std::string_view text);
 
 /// The last `n` non-blank lines of a stderr tail, joined with " | " so that they fit on the one error line;
