@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <optional>
+#include <vector>
 
 namespace mysql_agent {
 namespace {
@@ -75,6 +77,30 @@ std::string tool_error_line(std::string_view stderr_tail) {
     }
     if (last_error) return std::string(*last_error);
     return std::string(last_non_empty.value_or(std::string_view()));
+}
+
+bool mentions_disk_full(std::string_view text) {
+    constexpr std::string_view needles[] = {
+        "No space left on device", "Errcode: 28", "errno 28", "error 28", "ENOSPC", "Disk full", "disk is full",
+        "Disk is full", "Disk quota exceeded"};
+    return std::any_of(std::begin(needles), std::end(needles),
+                       [&](std::string_view n) { return text.find(n) != std::string_view::npos; });
+}
+
+std::string last_lines(std::string_view tail, std::size_t n) {
+    std::vector<std::string_view> lines;
+    while (!tail.empty()) {
+        const auto eol = tail.find('\n');
+        const auto line = tail.substr(0, eol);
+        if (!trim_right(line).empty()) lines.push_back(line);
+        if (eol == std::string_view::npos) break;
+        tail.remove_prefix(eol + 1);
+    }
+    if (lines.empty()) return "(it wrote nothing to stderr)";
+    std::string out;
+    for (std::size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i)
+        out += (out.empty() ? "" : " | ") + std::string(lines[i]);
+    return out;
 }
 
 }  // namespace mysql_agent

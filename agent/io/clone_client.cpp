@@ -16,7 +16,6 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -30,7 +29,9 @@
 #include <spdlog/spdlog.h>
 
 #include "mysql_agent/core/backup_protocol.hpp"
+#include "mysql_agent/io/clone_tool.hpp"
 #include "mysql_agent/io/datadir_commit.hpp"
+#include "mysql_agent/io/deadline.hpp"
 #include "mysql_agent/io/datadir_lock.hpp"
 #include "mysql_agent/io/staged_backup.hpp"
 #include "mysql_agent/io/process_runner.hpp"
@@ -48,8 +49,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using clock = std::chrono::steady_clock;
-using namespace asio::experimental::awaitable_operators;
-constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
 
 /// Room for one receive from the socket (Beast reads at most 64 KiB per read_some).
 constexpr std::size_t socket_read_bytes = 128 * 1024;
@@ -74,41 +73,6 @@ struct retryable_failure {
     std::optional<std::chrono::seconds> retry_after;  ///< the donor asked for this delay (503)
 };
 
-/// The end of the whole clone (--timeout) and the per-operation deadlines derived from it.
-class deadlines {
-public:
-    deadlines(clock::time_point start, std::chrono::milliseconds overall)
-        : overall_(overall.count() > 0 ? start + overall : clock::time_point::max()), overall_budget_(overall) {}
-    clock::time_point overall() const noexcept { return overall_; }
-    /// `d` from now, but never past the overall deadline.
-    clock::time_point within(std::chrono::milliseconds d) const {
-        const auto now = clock::now();
-        return overall_ - now < d ? overall_ : now + d;
-    }
-    bool overall_passed() const { return clock::now() >= overall_; }
-    std::string overall_text() const {
-        return format_duration(std::chrono::duration_cast<std::chrono::seconds>(overall_budget_));
-    }
-
-private:
-    clock::time_point overall_;
-    std::chrono::milliseconds overall_budget_;
-};
-
-/// Runs `op` until it completes or `at` passes, whichever comes first (the loser is cancelled).
-/// nullopt: the time ran out.
-template <class T>
-asio::awaitable<std::optional<T>> before(asio::awaitable<T> op, clock::time_point at) {
-    asio::steady_timer timer(co_await asio::this_coro::executor, at);
-    auto r = co_await (std::move(op) || timer.async_wait(nothrow_awaitable));
-    if (r.index() == 1) co_return std::nullopt;
-    co_return std::get<0>(std::move(r));
-}
-
-std::string seconds_text(std::chrono::milliseconds d) {
-    return d.count() % 1000 == 0 ? fmt::format("{} s", d.count() / 1000) : fmt::format("{:.1f} s", d.count() / 1000.0);
-}
-
 std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
     const std::time_t tt = std::chrono::system_clock::to_time_t(t);
     std::tm tm{};
@@ -118,74 +82,19 @@ std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
     return buf;
 }
 
-// The extractor's or prepare's stderr says a write failed for lack of space: mbstream/xbstream print
-// "Errcode: 28 "No space left on device"" (my_error's EE_WRITE), mariabackup and InnoDB say "errno 28" or
-// "Disk is full" ([ERROR] InnoDB: ... disk is full / OS error 28).
-bool mentions_disk_full(std::string_view text) {
-    constexpr std::string_view needles[] = {
-        "No space left on device", "Errcode: 28", "errno 28", "error 28", "ENOSPC", "Disk full", "disk is full",
-        "Disk quota exceeded"};
-    return std::any_of(std::begin(needles), std::end(needles),
-                       [&](std::string_view n) { return text.find(n) != std::string_view::npos; });
-}
-
-/// The last `n` lines of a stderr tail, joined with " | " so that they fit on the one error line.
-std::string last_lines(std::string_view tail, std::size_t n = 3) {
-    std::vector<std::string_view> lines;
-    while (!tail.empty()) {
-        const auto eol = tail.find('\n');
-        const auto line = tail.substr(0, eol);
-        if (!protocol::trim_trailing_whitespace(line).empty()) lines.push_back(line);
-        if (eol == std::string_view::npos) break;
-        tail.remove_prefix(eol + 1);
-    }
-    if (lines.empty()) return "(it wrote nothing to stderr)";
-    std::string out;
-    for (std::size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i)
-        out += (out.empty() ? "" : " | ") + std::string(lines[i]);
-    return out;
-}
-
-/// Turns a failed tool run into the error a person needs: a full disk is an io error with what to do,
-/// anything else fails the clone with the tool's last words.
-[[noreturn]] void tool_failed(std::string_view what, int rc, const std::string& tail,
-                              const std::filesystem::path& datadir) {
-    const std::string code = rc < 0 ? "was killed" : fmt::format("exited with code {}", rc);
-    if (mentions_disk_full(tail))
-        throw file_error(
-            fmt::format("disk full: {} {} because the volume of {} has no space left ({}); free space on "
-                        "it or grow the PersistentVolume (the clone's files were removed)",
-                        what, code, datadir.string(), last_lines(tail, 2)));
-    throw clone_failed_error(fmt::format("{} {}: {}", what, code, last_lines(tail)));
-}
-
-// Argument lists are built here, outside the coroutines: GCC 12 fails to compile a braced std::string list
-// inside these coroutine bodies ("array used as initializer").
-std::unique_ptr<child_process> start_tool(asio::any_io_executor ex, const std::filesystem::path& program,
-                                          std::vector<std::string> args, bool pipe_stdin) {
-    process_options opts;
-    opts.program = program;
-    opts.args = std::move(args);
-    opts.pipe_stdin = pipe_stdin;
-    opts.stderr_tail_lines = 20;
-    try {
-        return child_process::start(ex, opts);
-    } catch (const process_error& e) {
-        throw config_error(fmt::format("{}; check --xtrabackup/--xbstream", e.what()));
-    }
-}
-
+// Not a coroutine: [gcc12-braced-args] in clone_tool.hpp.
 std::unique_ptr<child_process> start_extractor(asio::any_io_executor ex, const clone_options& o,
                                                const std::filesystem::path& staging) {
-    auto child = start_tool(ex, o.tools.stream, {"-x", "-C", staging.string()}, true);
+    auto child = start_clone_tool(ex, o.tools.stream, {"-x", "-C", staging.string()}, true);
     // Best effort: a smaller pipe only costs syscalls.
     ::fcntl(child->stdin_pipe()->native_handle(), F_SETPIPE_SZ, extractor_pipe_bytes);
     return child;
 }
 
+// Not a coroutine: [gcc12-braced-args] in clone_tool.hpp.
 std::unique_ptr<child_process> start_prepare(asio::any_io_executor ex, const clone_options& o,
                                              const std::filesystem::path& staging) {
-    return start_tool(ex, o.tools.backup, {"--prepare", "--target-dir=" + staging.string()}, false);
+    return start_clone_tool(ex, o.tools.backup, {"--prepare", "--target-dir=" + staging.string()}, false);
 }
 
 progress_reporter::options progress_options(const clone_options& o, std::optional<std::uint64_t> estimate) {
@@ -362,11 +271,6 @@ asio::awaitable<std::unique_ptr<donor_response>> request_backup_with_retries(con
         asio::steady_timer pause(ex, delay);
         co_await pause.async_wait(asio::use_awaitable);
     }
-}
-
-/// Waits for a tool to exit, at most until `at`. nullopt: it did not.
-asio::awaitable<std::optional<int>> wait_until(child_process& child, clock::time_point at) {
-    co_return co_await before(child.wait(), at);
 }
 
 /// The extractor stopped taking bytes: let it exit and say why, then fail with its words.

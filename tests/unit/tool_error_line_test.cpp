@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+using mysql_agent::last_lines;
 using mysql_agent::looks_like_tool_error;
+using mysql_agent::mentions_disk_full;
 using mysql_agent::tool_error_line;
 
 namespace {
@@ -109,6 +111,38 @@ const std::string server_killed = R"log([00] 2026-11-27 03:01:49 Streaming ./mys
 [00] FATAL ERROR: 2026-11-27 03:01:56 failed to execute query BACKUP LOCK `mysql`.`global_priv`: Server has gone away
 )log";
 
+// Writes that failed for lack of space, captured on Debian 12 (MariaDB 10.11) with the target on a small tmpfs:
+//   mbstream_enospc       `mbstream -x` of a 210 MB stream into a 2 MiB tmpfs (exit 1)
+//   mariabackup_enospc    `mariabackup --backup --target-dir` on a 20 MiB tmpfs, cut to its last lines (exit 1)
+//   prepare_enospc        `mariabackup --prepare` of a backup whose redo extends a table beyond the tmpfs's free
+//                         space, cut to the last 10 lines of the 20 the clone keeps (killed by SIGABRT)
+
+// mbstream_enospc
+const std::string mbstream_enospc = R"log(mbstream: Error writing file './ibdata1' (Errcode: 28 "No space left on device")
+[00] 2026-12-01 20:36:50 mbstream: my_write() failed.
+)log";
+
+// mariabackup_enospc
+const std::string mariabackup_enospc = R"log([00] 2026-12-01 20:42:11         ...done
+[00] 2026-12-01 20:42:11 Copying ./shop/t.ibd to /tmp/enospc-probe/mnt/bk/shop/t.ibd
+mariabackup: Error writing file '/tmp/enospc-probe/mnt/bk/shop/t.ibd' (errno: 28 "No space left on device")
+[00] 2026-12-01 20:42:12 mariabackup: xtrabackup_copy_datafile() failed.
+[00] FATAL ERROR: 2026-12-01 20:42:12 mariabackup: Error: failed to copy datafile.
+)log";
+
+// prepare_enospc
+const std::string prepare_enospc = R"log(2026-12-01 20:41:22 0 [ERROR] InnoDB: preallocating 411041792 bytes for file shop/t.ibd failed with error 28
+2026-12-01 20:41:22 0x7f5a59ae3880  InnoDB: Assertion failure in file ./storage/innobase/fil/fil0fil.cc line 696
+InnoDB: Failing assertion: success
+InnoDB: We intentionally generate a memory trap.
+InnoDB: Submit a detailed bug report to https://jira.mariadb.org/
+InnoDB: If you get repeated assertion failures or crashes, even
+InnoDB: immediately after the mariadbd startup, there may be
+InnoDB: corruption in the InnoDB tablespace. Please refer to
+InnoDB: https://mariadb.com/docs/server/server-usage/storage-engines/innodb/innodb-troubleshooting/innodb-recovery-modes
+InnoDB: about forcing recovery.
+)log";
+
 }  // namespace
 
 TEST_CASE("tool_error_line picks the line that explains a real mariabackup failure", "[tool_error_line]") {
@@ -197,5 +231,59 @@ TEST_CASE("looks_like_tool_error", "[tool_error_line]") {
     for (const auto& r : rows) {
         INFO(r.line);
         CHECK(looks_like_tool_error(r.line) == r.error);
+    }
+}
+
+TEST_CASE("mentions_disk_full on what the tools print", "[tool_error_line]") {
+    struct row {
+        const char* name;
+        std::string text;
+        bool full;
+    };
+    const std::vector<row> rows = {
+        {"mbstream: Errcode: 28 (captured)", mbstream_enospc, true},
+        {"mariabackup: errno: 28 \"No space left on device\" (captured)", mariabackup_enospc, true},
+        {"InnoDB inside --prepare: failed with error 28 (captured)", prepare_enospc, true},
+        // os_file_handle_error_cond_exit() in storage/innobase/os/os0file.cc, where a write (not a preallocation)
+        // meets ENOSPC; it does not print the errno for ENOSPC. Text from the source, not captured.
+        {"InnoDB's own words: Disk is full", "2026-12-01 20:41:22 0 [ERROR] InnoDB: Disk is full. Try to clean the "
+         "disk to free space.\n", true},
+        {"a quota: the same mbstream line with EDQUOT's text (constructed: no quota-enabled filesystem here)",
+         "mbstream: Error writing file './ibdata1' (Errcode: 122 \"Disk quota exceeded\")\n", true},
+        {"errno 28 without the colon", "write failed: errno 28\n", true},
+        {"a broken pipe is no full disk", stdout_closed, false},
+        {"a refused login is no full disk", wrong_password, false},
+        {"the redo log overtaking the copy is no full disk", log_overwritten, false},
+        {"empty", "", false},
+    };
+    for (const auto& r : rows) {
+        INFO(r.name);
+        CHECK(mentions_disk_full(r.text) == r.full);
+    }
+}
+
+TEST_CASE("last_lines", "[tool_error_line]") {
+    struct row {
+        const char* name;
+        std::string tail;
+        std::size_t n;
+        std::string expected;
+    };
+    const std::vector<row> rows = {
+        {"the last three lines of a real tail, joined (mariabackup begins its write error with BEL)", stdout_closed, 3,
+         "[00] 2026-11-27 03:01:47         ...done | \amariabackup: Error writing file 'UNKNOWN' (errno: 32 \"Broken "
+         "pipe\") | [00] FATAL ERROR: 2026-11-27 03:01:47 mariabackup: Error: failed to copy datafile."},
+        {"two lines of the extractor's full disk, as the disk-full message shows them", mbstream_enospc, 2,
+         "mbstream: Error writing file './ibdata1' (Errcode: 28 \"No space left on device\") | [00] 2026-12-01 "
+         "20:36:50 mbstream: my_write() failed."},
+        {"fewer lines than asked: all of them", "only line\n", 3, "only line"},
+        {"blank lines do not count, and the last line needs no newline", "a\n\n  \nb\n\t\nc", 2, "b | c"},
+        {"a line keeps its own trailing blanks", "a  \nb\n", 3, "a   | b"},
+        {"nothing written", "", 3, "(it wrote nothing to stderr)"},
+        {"only blank lines", "\n \r\n\t\n", 3, "(it wrote nothing to stderr)"},
+    };
+    for (const auto& r : rows) {
+        INFO(r.name);
+        CHECK(last_lines(r.tail, r.n) == r.expected);
     }
 }
