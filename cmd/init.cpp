@@ -126,7 +126,10 @@ int run_init(const init_options& opts) {
     std::optional<datadir_lock> lock;
     if (!opts.no_clone) lock.emplace(opts.datadir);
     const datadir_facts facts = lock ? gather_datadir_facts(opts.datadir) : datadir_facts{};
-    const init_facts known{self, classify_datadir(facts, false).kind, has_reseed_request(facts)};
+    init_facts known{self, classify_datadir(facts, false).kind, has_reseed_request(facts), ""};
+    if (known.reseed_requested)
+        known.reseed_reason =
+            reseed_reason_of(read_file_if_exists(fs::path(opts.datadir) / reseed_request_file, 64 * 1024).value_or(""));
     const init_decision decision = decide_init(known, flags);
     log_event(spdlog::level::info, "init: " + decision.reason,
               {{"event", "init_decision"}, {"action", std::string(to_string(decision.action))}});

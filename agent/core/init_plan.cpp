@@ -1,5 +1,7 @@
 #include "mysql_agent/core/init_plan.hpp"
 
+#include "mysql_agent/core/text.hpp"
+
 namespace mysql_agent {
 namespace {
 
@@ -40,21 +42,39 @@ std::string_view to_string(init_action action) {
     return "unknown";
 }
 
+std::string reseed_reason_of(std::string_view request_text) {
+    for (const auto line : text::lines(request_text)) {
+        const auto t = text::trim(line);
+        if (!t.starts_with("reason:")) continue;
+        std::string out;
+        for (const char c : text::trim(t.substr(7)))
+            if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
+        return out;
+    }
+    return "";
+}
+
 init_decision decide_init(const init_facts& facts, const init_flags& flags) {
     const pod_identity& self = facts.self;
     if (flags.no_clone) return keep("--no-clone given: not cloning");
-    if (facts.reseed_requested && has_data(facts.datadir))
-        return reseed(flags, self.is_primary(), true,
-                      "`mysql-agent reseed` asked for it; the data in the datadir is replaced only once the new "
-                      "clone is committed");
+    if (facts.reseed_requested && has_data(facts.datadir)) {
+        auto d = reseed(flags, self.is_primary(), true,
+                        "`mysql-agent reseed` asked for it" +
+                            (facts.reseed_reason.empty() ? std::string() : " (" + facts.reseed_reason + ")") +
+                            "; the data in the datadir is replaced only once the new clone is committed");
+        d.record = facts.reseed_reason.empty() ? "mysql-agent reseed" : facts.reseed_reason;
+        return d;
+    }
     if (self.is_primary()) {
         if (has_data(facts.datadir)) return keep("ordinal 0 holds its data: it is the primary");
         if (flags.bootstrap_empty)
             return keep("--bootstrap-empty: starting an empty primary, discarding whatever the peers hold");
-        return reseed(flags, true, false,
-                      std::string("ordinal 0's datadir is ") +
-                          (facts.datadir == datadir_kind::empty ? "empty" : "an unfinished clone") +
-                          ": a lost volume must not become an empty primary while peers hold the data");
+        const std::string state = facts.datadir == datadir_kind::empty ? "empty" : "an unfinished clone";
+        auto d = reseed(flags, true, false,
+                        "ordinal 0's datadir is " + state +
+                            ": a lost volume must not become an empty primary while peers hold the data");
+        d.record = "ordinal 0's datadir was " + state;
+        return d;
     }
     switch (facts.datadir) {
         case datadir_kind::cloned:

@@ -148,10 +148,20 @@ reconcile_plan plan_reconcile(const reconcile_facts& f, const replica_control& c
         return decided(reconcile_action::report_error,
                        "cannot compare GTID sets, " + v.why + "; replication left as it is (" + now + ")");
     if (state == replica_state::failed) {
-        if (io_stopped_on_fatal_binlog_error(f.replica))
+        if (io_stopped_on_fatal_binlog_error(f.replica)) {
+            // A primary that was just re-seeded answers before its sidecar made its binlog continue the
+            // cluster's history; a replica that connected in between got 1236 for a position that exists a
+            // second later. So while the primary matches, every pass asks again (a START is cheap and changes
+            // no data); one that truly purged what the replica needs answers 1236 again.
+            const bool retry = v.what == verdict::matches;
             return decided(reconcile_action::report_unrecoverable,
                            "the primary " + f.primary.endpoint + " no longer has what this replica needs (" + now +
-                               "); replication cannot continue from here: " + reseed_advice);
+                               "); replication cannot continue from here: " + std::string(reseed_advice) +
+                               (retry ? " (asking the primary again on every pass, in case it was re-seeded a "
+                                        "moment ago)"
+                                      : ""),
+                           retry ? std::vector<sql_statement>{control.start} : std::vector<sql_statement>{});
+        }
         return decided(reconcile_action::report_error,
                        "replication stopped on an error (" + now + "); not resetting it: fix the cause and start "
                        "replication, or " + reseed_advice);

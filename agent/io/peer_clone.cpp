@@ -176,7 +176,7 @@ asio::awaitable<std::optional<clone_outcome>> reseed_from_peers(init_decision de
                 const auto& peer = answers[static_cast<std::size_t>(*chosen)];
                 clone_options o = base;
                 o.donor = peer.peer;
-                o.reseed = reseed_record{decision.as_primary, decision.reason, position_text(*peer.report)};
+                o.reseed = reseed_record{decision.as_primary, decision.record, position_text(*peer.report)};
                 if (auto done = co_await try_donor(o, failures, stream_failed)) co_return std::move(*done);
             }
         }

@@ -14,6 +14,16 @@
 #                            again: replication resumes, no re-clone, no replication error
 #   file-position          all of the above with file/position replication (sidecar env $E2E_FILEPOS_ENV)
 #   all                    all of the above with GTID replication (the default)
+#   first-deployment       mysql-0 with no peer: init starts it empty at once (same steps as primary-data)
+#   primary-wiped          mysql-0..2, then mysql-0's volume lost: re-seeded from the most advanced replica, the
+#                            replicas follow it, new writes reach them
+#   primary-wiped-peers-down  mysql-0..1, mysql-1 down, mysql-0's volume lost: init refuses an empty primary (exit
+#                            10); mysql-1 back: mysql-0 re-seeded
+#   empty-primary-halts    mysql-0..1, then an empty mysql-0 by hand (--bootstrap-empty): mysql-1 halts, says so,
+#                            keeps its data
+#   reseed-after-purge     mysql-0..2, mysql-2 down while mysql-0 purges its binlogs: 1236, `mysql-agent reseed`,
+#                            re-seeded on the next start
+#   aborted-backup-heals   mysql-0..1, a backup of mysql-1 aborted by its client: replication runs again
 #
 # Exit: 0 all passed, 1 a check failed, 77 this machine cannot run it (not root, tools missing).
 # Environment: KEEP=1 leaves the cluster running; E2E_SAVE_LOGS=DIR copies the pods' logs there; E2E_POD_SOURCE=
@@ -22,6 +32,8 @@
 set -Eeuo pipefail
 # shellcheck source=lib/cluster.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
+# shellcheck source=lib/recovery_steps.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/recovery_steps.sh"
 
 E2E_MAX_ARRIVAL=${E2E_MAX_ARRIVAL:-10}
 E2E_FILEPOS_ENV=${E2E_FILEPOS_ENV:-MYSQL_AGENT_GTID=off}
@@ -118,6 +130,14 @@ step_primary() {
         return 1
     fi
     pass "mysql-0 starts: init exited 0, mysqld answers, sidecar listens on $(pod_ip 0):3307"
+    local init_log init_var
+    init_log="$(pod_dir 0)/logs/$(pod_container 0 agent-init).log"
+    init_var="E2E_TIME_$(pod_container 0 agent-init | tr - _)"
+    if grep -q "the first deployment" "$init_log"; then
+        pass "init of mysql-0 found no peer and let it start empty at once (init took ${!init_var}s)"
+    else
+        fail "init of mysql-0 takes an empty datadir with no peer for the first deployment" "its log: $(tail -n 2 "$init_log" | paste -sd' ' -)"
+    fi
     local conf cm init
     conf=$(pod_mount 0 "$(pod_container 0 server)" /etc/mysql/conf.d)
     init=$(pod_container 0 agent-init)
@@ -374,6 +394,12 @@ main() {
         writes-reach-replicas) STEPS=(step_primary "step_replica 1" "step_replica 2" step_writes) ;;
         replica-restart) STEPS=(step_primary "step_replica 1" "step_replica 2" step_restart) ;;
         file-position | all) STEPS=(step_primary "step_replica 1" "step_replica 2" step_writes step_restart) ;;
+        first-deployment) STEPS=(step_primary) ;;
+        primary-wiped) STEPS=(step_primary "step_replica 1" "step_replica 2" step_primary_wiped) ;;
+        primary-wiped-peers-down) STEPS=(step_primary "step_replica 1" step_primary_wiped_peers_down) ;;
+        empty-primary-halts) STEPS=(step_primary "step_replica 1" step_empty_primary_halts) ;;
+        reseed-after-purge) STEPS=(step_primary "step_replica 1" "step_replica 2" step_reseed_after_purge) ;;
+        aborted-backup-heals) STEPS=(step_primary "step_replica 1" step_aborted_backup_heals) ;;
         *) usage ;;
     esac
     [[ "$SCENARIO" == file-position ]] && MODE=file-position

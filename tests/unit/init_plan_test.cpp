@@ -104,3 +104,22 @@ TEST_CASE("peer donors use the service and backup port", "[init]") {
     const auto d = decide_init({*parse_pod_hostname("db-2"), datadir_kind::empty, false}, f);
     CHECK(d.donors == std::vector<donor_address>{{"db-1.dbsvc", 4444}, {"db-0.dbsvc", 4444}});
 }
+
+TEST_CASE("a re-seed records why: the operator's reason, or ordinal 0's lost volume", "[init]") {
+    const std::string request = "requested_at: 2026-12-01T22:00:00Z\nreason: 1236 after a purge\x07\n";
+    CHECK(reseed_reason_of(request) == "1236 after a purge");
+    CHECK(reseed_reason_of("requested_at: 2026-12-01T22:00:00Z\n").empty());
+    CHECK(reseed_reason_of("").empty());
+
+    init_facts requested{*parse_pod_hostname("mysql-2"), datadir_kind::cloned, true, "1236 after a purge"};
+    auto d = decide_init(requested, {});
+    CHECK(d.record == "1236 after a purge");
+    CHECK_THAT(d.reason, Catch::Contains("(1236 after a purge)"));
+    requested.reseed_reason.clear();
+    CHECK(decide_init(requested, {}).record == "mysql-agent reseed");
+
+    d = decide_init({*parse_pod_hostname("mysql-0"), datadir_kind::empty, false, ""}, {});
+    CHECK(d.record == "ordinal 0's datadir was empty");
+    d = decide_init({*parse_pod_hostname("mysql-0"), datadir_kind::unfinished_clone, false, ""}, {});
+    CHECK(d.record == "ordinal 0's datadir was an unfinished clone");
+}

@@ -19,7 +19,12 @@ struct init_facts {
     pod_identity self;
     datadir_kind datadir = datadir_kind::empty;
     bool reseed_requested = false;  ///< `mysql-agent reseed` left its request in the datadir
+    std::string reseed_reason;      ///< the reason the request gives (reseed_reason_of), "" when none
 };
+
+/// The `reason: ...` line of a reseed request file (`mysql-agent reseed` writes `requested_at:` and `reason:`
+/// lines); "" when there is none. Control characters are dropped: it is shown in logs and the marker.
+std::string reseed_reason_of(std::string_view request_text);
 
 /// What the operator said.
 struct init_flags {
@@ -48,6 +53,7 @@ struct init_decision {
     bool as_primary = false;      ///< reseed of ordinal 0: the clone becomes the primary (clone_marker.hpp)
     bool replace = false;         ///< reseed of a member with data: its data is displaced at commit, then deleted
     std::string reason;           ///< one line for the log: why this decision
+    std::string record;           ///< reseed: why, as the clone marker records it (reseed_record::reason)
 };
 
 /// Decides. Decision table (first matching row wins; "empty" includes an unfinished clone, which is cleaned first):

@@ -51,7 +51,8 @@ std::string_view to_string(reconcile_action action);
 struct reconcile_plan {
     reconcile_action action = reconcile_action::nothing;
     std::string reason;                       ///< one line for the log: the facts that led here
-    std::vector<sql_statement> statements;    ///< control.stop for halt, control.start for start and resume
+    std::vector<sql_statement> statements;    ///< control.stop for halt, control.start for start, resume and a
+                                              ///< report_unrecoverable whose primary matches
     std::string halt_record;                  ///< halt: the reason to record (a repeated halt keeps the first)
 };
 
@@ -73,7 +74,10 @@ struct reconcile_plan {
 /// | yes     | any              | yes    | matches                  | resume: START (none if running), clear    |
 /// | yes     | any              | no     | mismatched               | halt: STOP, record why; never more        |
 /// | yes     | any              | no     | unverifiable             | report_error (no halt, no start)          |
-/// | yes     | failed, IO 1236  | no     | -                        | report_unrecoverable (re-seed)            |
+/// | yes     | failed, IO 1236  | no     | matches                  | report_unrecoverable (re-seed), and START |
+/// |         |                  |        |                          | (a primary re-seeded a moment ago answers |
+/// |         |                  |        |                          | 1236 until its sidecar took over)         |
+/// | yes     | failed, IO 1236  | no     | unreachable              | report_unrecoverable (re-seed)            |
 /// | yes     | failed           | no     | -                        | report_error (never reset)                |
 /// | yes     | stopped          | no     | unreachable              | nothing (start once the primary is        |
 /// |         |                  |        |                          | checked)                                  |

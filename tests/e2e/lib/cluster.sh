@@ -6,7 +6,7 @@
 # Pod mysql-N is:
 #   - network namespace mysql-N, veth "veth-mysql-N" to the bridge mysql-e2e-br (10.213.0.1/24 in the root
 #     namespace), IP 10.213.0.(10+N); /etc/netns/mysql-N/hosts (which `ip netns exec` bind-mounts over /etc/hosts)
-#     resolves mysql-K.mysql and mysql-K for every pod, as the headless Service does;
+#     resolves mysql-K.mysql and mysql-K for every pod created so far, as the headless Service does;
 #   - hostname mysql-N: every process runs under `unshare --uts` after `hostname mysql-N`, since the manifests
 #     let the agent take its ordinal from the hostname;
 #   - $E2E_ROOT/pods/mysql-N/vol/<volume>: one directory per volume of the StatefulSet (the claim "data" persists,
@@ -38,6 +38,7 @@ E2E_POD_SOURCE=${E2E_POD_SOURCE:-auto}
 E2E_INIT_TIMEOUT=${E2E_INIT_TIMEOUT:-300}   # one init container (a clone of the test data takes seconds)
 E2E_START_TIMEOUT=${E2E_START_TIMEOUT:-60}  # mysqld answering, the sidecar listening
 E2E_SIDECAR_ENV=()                          # extra NAME=VALUE for every sidecar (file/position mode)
+E2E_EXEC_ENV=()                             # extra NAME=VALUE for the next init containers (and probes)
 E2E_MARK="# made by the mysql-agent e2e harness (tests/e2e/lib/cluster.sh)"
 E2E_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 PATH="$PATH:/usr/sbin:/sbin"  # ip, mariadbd: ctest may run without sbin in PATH
@@ -346,17 +347,15 @@ choose_pod_source() {
     sed 's/^/           /' "$E2E_ROOT/podspec.txt"
 }
 
-# The bridge, and for each pod its namespace, veth, IP and hosts file.
+# The bridge, and for each pod its namespace, veth, IP and hosts file. The hosts files name only the pods that
+# exist (pod_publish): a pod's name resolves once it was created, as the headless Service (which publishes
+# not-ready addresses) does, and `init` on ordinal 0 takes "no name resolves" for the first deployment.
 network_up() {
-    local n ns hosts
+    local n ns
     say "network: bridge $E2E_BRIDGE $E2E_NET.1/24; pods $(for ((n = 0; n < E2E_PODS; n++)); do printf '%s=%s ' "$(pod_name $n)" "$(pod_ip $n)"; done)"
     ip link add "$E2E_BRIDGE" type bridge
     ip addr add "$E2E_NET.1/24" dev "$E2E_BRIDGE"
     ip link set "$E2E_BRIDGE" up
-    hosts="127.0.0.1 localhost"$'\n'
-    for ((n = 0; n < E2E_PODS; n++)); do
-        hosts+="$(pod_ip $n) $(pod_name $n).mysql.default.svc.cluster.local $(pod_name $n).mysql $(pod_name $n)"$'\n'
-    done
     for ((n = 0; n < E2E_PODS; n++)); do
         ns=$(pod_ns $n)
         ip netns add "$ns"
@@ -366,7 +365,16 @@ network_up() {
         ip -n "$ns" link set eth0 up
         ip -n "$ns" link set lo up
         mkdir -p "/etc/netns/$ns"
-        printf '%s\n%s' "$E2E_MARK" "$hosts" >"/etc/netns/$ns/hosts"
+        printf '%s\n127.0.0.1 localhost\n' "$E2E_MARK" >"/etc/netns/$ns/hosts"
+    done
+}
+
+# Makes pod N's names resolve in every pod (once; a recreated pod keeps its names).
+pod_publish() {
+    local n=$1 k line
+    line="$(pod_ip "$n") $(pod_name "$n").mysql.default.svc.cluster.local $(pod_name "$n").mysql $(pod_name "$n")"
+    for ((k = 0; k < E2E_PODS; k++)); do
+        grep -qxF "$line" "/etc/netns/$(pod_ns "$k")/hosts" || echo "$line" >>"/etc/netns/$(pod_ns "$k")/hosts"
     done
 }
 
@@ -412,6 +420,7 @@ pod_exec() {
     local env=()
     mapfile -t env < <(implicit_env_for "$envfile" "$@")
     [[ -n "$envfile" ]] && mapfile -d '' -t -O "${#env[@]}" env <"$envfile"
+    env+=("${E2E_EXEC_ENV[@]}")
     timeout --kill-after=10 "$E2E_INIT_TIMEOUT" ip netns exec "$(pod_ns "$n")" unshare --uts -- /bin/sh -c 'hostname "$0" && exec "$@"' "$(pod_name "$n")" \
         env -i PATH="$E2E_PATH" HOME=/root LC_ALL=C "${env[@]}" "$@" </dev/null 8<&-
 }
@@ -422,6 +431,7 @@ pod_create() {
     local n=$1 flag=${2:-} dir
     dir=$(pod_dir "$n")
     mkdir -p "$dir/logs" "$dir/pids"
+    pod_publish "$n"
     node "$E2E_DIR/lib/podspec.mjs" prepare "$E2E_RENDERED" "$dir" "$E2E_AGENT" "$E2E_ROOT/secrets" \
         ${flag:+--fresh-empty-dirs}
     rm -f "$dir"/pids/*
