@@ -6,6 +6,7 @@
 #
 #   tests/e2e/demo.sh AGENT        run the demo (KEEP=1: leave the cluster running and say how to use it)
 #   tests/e2e/demo.sh --stop       stop a cluster left running by KEEP=1 (or by a run that was killed)
+#   DEMO_RESEED=1 tests/e2e/demo.sh AGENT   also lose mysql-0's volume and watch it come back re-seeded
 #
 # Needs root (network namespaces), MariaDB 10.11 with mariabackup, node. Exit 0 when every member replicates.
 
@@ -99,6 +100,30 @@ start_replica() {
     fi
 }
 
+# Ordinal 0 loses its volume: its init re-seeds it from the most advanced replica, its sidecar takes over, the
+# replicas follow it.
+demo_reseed() {
+    local datadir t0 n
+    datadir=$(pod_datadir 0)
+    echo
+    say "DEMO_RESEED=1: every process of mysql-0 killed and its data volume emptied (a lost PVC)"
+    pod_kill 0 KILL
+    find "$datadir" -mindepth 1 -delete
+    pod_create 0 --recreate
+    t0=$(now_us)
+    pod_start 0 || { say "mysql-0 did not start again: $E2E_LAST_ERROR"; return 1; }
+    say "mysql-0 re-seeded by its init: $(json_field "$datadir/.mysql-agent-clone.json" .reseed.reason), from $(json_field "$datadir/.mysql-agent-clone.json" .source)"
+    writable() { [[ "$(sql_quiet 0 'SELECT @@read_only')" == 0 ]]; }
+    wait_until 60 "mysql-0's sidecar to take over (binlog continues, writable)" writable || return 1
+    for n in 1 2; do wait_until 60 "$(pod_name "$n") to follow the re-seeded mysql-0" replicating "$n" || return 1; done
+    say "mysql-0 re-seeded and both replicas following $(secs_since "$t0")s after its pod was started again"
+    measure_arrival "demo-reseed-$RANDOM" 1 2
+    say "a write on the re-seeded primary: on mysql-1 after ${ARRIVAL[1]}s, on mysql-2 after ${ARRIVAL[2]}s"
+    for n in 0 1 2; do say "  $(pod_name "$n"): $(checksums "$n" e2e.items)"; done
+    echo
+    print_members
+}
+
 demo() {
     local agent=$1 ok=1 n
     say "demo: a simulated StatefulSet of 3 MariaDB pods, agent $agent"
@@ -131,6 +156,7 @@ demo() {
         print_members
         echo
         show_agent_status 2
+        [[ "${DEMO_RESEED:-0}" == 1 ]] && { demo_reseed || ok=0; }
     fi
     say "demo took $(secs_since "$E2E_T0")s"
     if [[ "${KEEP:-0}" == 1 ]]; then
