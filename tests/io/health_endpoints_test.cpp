@@ -15,6 +15,8 @@
 #include "mariadb_server.hpp"
 #include "mysql_agent/io/backup_server.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/core/position_report.hpp"
+#include "mysql_agent/io/cluster_position.hpp"
 
 namespace {
 
@@ -162,4 +164,52 @@ TEST_CASE("a health check waiting on a hung mysqld does not block the server", "
     CHECK(verdict.status == 503);
     CHECK_THAT(verdict.body, Catch::StartsWith("not ready: mysqld at 127.0.0.1:" + std::to_string(hung.port())));
     CHECK(verdict.took >= 1500ms);
+}
+
+TEST_CASE("GET /position: where the server stands, behind the token, parsed by the peers' client", "[io][position]") {
+    auto db = test_support::mariadb_server::start_fresh({});
+    auto o = options_for(*db, false);
+    o.auth_token = "position-token";
+    running_server s(o);
+
+    CHECK(http_get(s.port(), "/position").status == 401);
+    CHECK(http_get(s.port(), "/position", 15s, std::string("wrong-token")).status == 401);
+
+    auto root = db->root();
+    root.execute("CREATE DATABASE app");
+    root.execute("CREATE TABLE app.t (id INT PRIMARY KEY)");
+    root.execute("INSERT INTO app.t VALUES (1)");
+    auto a = http_get(s.port(), "/position", 15s, std::string("position-token"));
+    INFO(a.body);
+    REQUIRE(a.status == 200);
+    CHECK(a.content_type == "application/json");
+    auto report = position_report_from_json(a.body);
+    REQUIRE(report.has_value());
+    CHECK(report->flavor == server_flavor::mariadb);
+    CHECK(report->primary);
+    CHECK_FALSE(report->read_only);
+    CHECK_THAT(report->version, Catch::Contains("MariaDB"));
+    const auto gtid = parse_mariadb_gtid_position(report->gtid_position);
+    REQUIRE(gtid.has_value());
+    REQUIRE_FALSE(gtid->empty());
+    REQUIRE(report->binlog_position.has_value());
+    CHECK_THAT(report->binlog_position->file, Catch::StartsWith("mariadb-bin."));
+    CHECK_FALSE(report->cluster_identity.has_value());  // no mysql_agent schema yet
+
+    SECTION("a recorded identity and a later write are in the next answer") {
+        const std::string identity = ensure_cluster_identity(root);
+        CHECK(ensure_cluster_identity(root) == identity);  // recorded once
+        root.execute("INSERT INTO app.t VALUES (2)");
+        const auto next = position_report_from_json(http_get(s.port(), "/position", 15s, std::string("position-token")).body);
+        REQUIRE(next.has_value());
+        CHECK(next->cluster_identity == identity);
+        CHECK(parse_mariadb_gtid_position(next->gtid_position)->seq_in(0) > gtid->seq_in(0));
+        CHECK(next->binlog_position->position > report->binlog_position->position);
+    }
+    SECTION("a stopped mysqld: 503 saying so, never a made-up position") {
+        db->stop();
+        const auto down = http_get(s.port(), "/position", 15s, std::string("position-token"));
+        CHECK(down.status == 503);
+        CHECK_THAT(down.body, Catch::StartsWith("mysqld cannot say where it stands"));
+    }
 }
