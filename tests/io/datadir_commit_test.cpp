@@ -15,6 +15,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "temp_dir.hpp"
+
 #include "mysql_agent/io/atomic_file.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/io/datadir_commit.hpp"
@@ -29,20 +31,7 @@ using namespace mysql_agent;
 
 const fs::path fixtures = FIXTURES_DIR;
 
-struct temp_dir {
-    temp_dir() {
-        std::string pattern = (fs::temp_directory_path() / "mysql-agent-commit-test-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    fs::path path;
-};
+using test_support::temp_dir;
 
 std::vector<std::string> entries(const fs::path& dir) {
     std::vector<std::string> names;
@@ -84,72 +73,72 @@ clone_marker sample_marker() {
 
 TEST_CASE("gather_datadir_facts lists the top-level names and the journal", "[io][datadir]") {
     temp_dir tmp;
-    put(tmp.path / "ibdata1", "x");
-    fs::create_directories(tmp.path / "lost+found");
-    put(tmp.path / std::string(clone_journal_file), "ibdata1\nmysql\n");
-    auto facts = gather_datadir_facts(tmp.path);
+    put(tmp.path() / "ibdata1", "x");
+    fs::create_directories(tmp.path() / "lost+found");
+    put(tmp.path() / std::string(clone_journal_file), "ibdata1\nmysql\n");
+    auto facts = gather_datadir_facts(tmp.path());
     std::sort(facts.entries.begin(), facts.entries.end());
     CHECK(facts.entries == std::vector<std::string>{".mysql-agent-commit", "ibdata1", "lost+found"});
     REQUIRE(facts.journal.has_value());
     CHECK(facts.journal->incoming == std::vector<journal_entry>{{"ibdata1", 0}, {"mysql", 0}});
     struct stat st {};
-    REQUIRE(::lstat((tmp.path / "ibdata1").c_str(), &st) == 0);
+    REQUIRE(::lstat((tmp.path() / "ibdata1").c_str(), &st) == 0);
     CHECK(facts.inodes.at("ibdata1") == st.st_ino);
     CHECK(facts.displaced.empty());
 
-    CHECK_THROWS_AS(gather_datadir_facts(tmp.path / "missing"), file_error);
+    CHECK_THROWS_AS(gather_datadir_facts(tmp.path() / "missing"), file_error);
 }
 
 TEST_CASE("foreign data is refused and left untouched", "[io][datadir]") {
     temp_dir tmp;
-    put(tmp.path / "ibdata1", "precious");
-    put(tmp.path / "mysql/user.MYD", "root");
+    put(tmp.path() / "ibdata1", "precious");
+    put(tmp.path() / "mysql/user.MYD", "root");
     // A staging dir next to foreign data does not make the data ours.
-    fs::create_directories(tmp.path / std::string(clone_staging_dir));
-    const auto before = entries(tmp.path);
+    fs::create_directories(tmp.path() / std::string(clone_staging_dir));
+    const auto before = entries(tmp.path());
 
     try {
-        settle_datadir(tmp.path, false);
+        settle_datadir(tmp.path(), false);
         FAIL("settle_datadir accepted foreign data");
     } catch (const datadir_not_ours_error& e) {
         CHECK(e.exit_code == exit_code::datadir_not_ours);
         CHECK_THAT(e.what(), Catch::Contains("ibdata1"));
         CHECK_THAT(e.what(), Catch::Contains("--force"));
     }
-    abandon_clone(tmp.path);  // the failure path of a clone must not touch it either
-    CHECK(entries(tmp.path) == before);
-    CHECK(read_file(tmp.path / "ibdata1") == "precious");
-    CHECK(read_file(tmp.path / "mysql/user.MYD") == "root");
+    abandon_clone(tmp.path());  // the failure path of a clone must not touch it either
+    CHECK(entries(tmp.path()) == before);
+    CHECK(read_file(tmp.path() / "ibdata1") == "precious");
+    CHECK(read_file(tmp.path() / "mysql/user.MYD") == "root");
 
     SECTION("--force deletes nothing before the commit: only the stale staging dir goes") {
-        fs::create_directories(tmp.path / "lost+found");
-        const auto verdict = settle_datadir(tmp.path, true);
+        fs::create_directories(tmp.path() / "lost+found");
+        const auto verdict = settle_datadir(tmp.path(), true);
         CHECK(verdict.kind == datadir_kind::foreign);
         CHECK(verdict.to_displace == std::vector<std::string>{"ibdata1", "mysql"});
-        CHECK(entries(tmp.path) == std::vector<std::string>{"ibdata1", "lost+found", "mysql"});
-        CHECK(read_file(tmp.path / "ibdata1") == "precious");
+        CHECK(entries(tmp.path()) == std::vector<std::string>{"ibdata1", "lost+found", "mysql"});
+        CHECK(read_file(tmp.path() / "ibdata1") == "precious");
     }
 }
 
 TEST_CASE("a missing datadir is created, an empty one is left as it is", "[io][datadir]") {
     temp_dir tmp;
-    CHECK(settle_datadir(tmp.path / "data", false).kind == datadir_kind::empty);
-    CHECK(fs::is_directory(tmp.path / "data"));
-    fs::create_directories(tmp.path / "data/lost+found");
-    CHECK(settle_datadir(tmp.path / "data", false).kind == datadir_kind::empty);
-    CHECK(entries(tmp.path / "data") == std::vector<std::string>{"lost+found"});
+    CHECK(settle_datadir(tmp.path() / "data", false).kind == datadir_kind::empty);
+    CHECK(fs::is_directory(tmp.path() / "data"));
+    fs::create_directories(tmp.path() / "data/lost+found");
+    CHECK(settle_datadir(tmp.path() / "data", false).kind == datadir_kind::empty);
+    CHECK(entries(tmp.path() / "data") == std::vector<std::string>{"lost+found"});
 }
 
 TEST_CASE("commit moves every staged entry, writes the marker last and tidies up", "[io][datadir]") {
     temp_dir tmp;
-    fs::create_directories(tmp.path / "lost+found");
-    staged_backup(tmp.path);
+    fs::create_directories(tmp.path() / "lost+found");
+    staged_backup(tmp.path());
 
     // inotify records the order in which names appear in and leave the datadir.
     const int in = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     REQUIRE(in >= 0);
-    REQUIRE(::inotify_add_watch(in, tmp.path.c_str(), IN_MOVED_TO | IN_CREATE | IN_DELETE) >= 0);
-    commit_staging(tmp.path, sample_marker());
+    REQUIRE(::inotify_add_watch(in, tmp.path().c_str(), IN_MOVED_TO | IN_CREATE | IN_DELETE) >= 0);
+    commit_staging(tmp.path(), sample_marker());
     std::vector<std::string> events;
     alignas(inotify_event) char buf[64 * 1024];
     for (ssize_t n; (n = ::read(in, buf, sizeof buf)) > 0;) {
@@ -183,19 +172,19 @@ TEST_CASE("commit moves every staged entry, writes the marker last and tidies up
     // No temporary file ever appeared next to the data: they are made inside the staging dir.
     for (const auto& ev : events) CHECK_THAT(ev, !Catch::Contains(".tmp."));
 
-    CHECK(entries(tmp.path) == std::vector<std::string>{".mysql-agent-clone.json", "ibdata1", "lost+found", "mysql",
+    CHECK(entries(tmp.path()) == std::vector<std::string>{".mysql-agent-clone.json", "ibdata1", "lost+found", "mysql",
                                                         "shop", "xtrabackup_binlog_info", "xtrabackup_checkpoints",
                                                         "xtrabackup_info", "xtrabackup_slave_info"});
-    const auto m = marker_from_json("marker", read_file(tmp.path / std::string(clone_marker_file)));
+    const auto m = marker_from_json("marker", read_file(tmp.path() / std::string(clone_marker_file)));
     REQUIRE(m.has_value());
     CHECK(*m == sample_marker());
-    CHECK(classify_datadir(gather_datadir_facts(tmp.path), false).kind == datadir_kind::cloned);
+    CHECK(classify_datadir(gather_datadir_facts(tmp.path()), false).kind == datadir_kind::cloned);
 }
 
 TEST_CASE("a kill at any step of the commit leaves a datadir the next run recognises and cleans", "[io][datadir]") {
     temp_dir tmp;
-    fs::create_directories(tmp.path / "lost+found");
-    const auto staging = staged_backup(tmp.path);
+    fs::create_directories(tmp.path() / "lost+found");
+    const auto staging = staged_backup(tmp.path());
     const std::vector<std::string> staged = entries(staging);
     std::string journal;
     for (const auto& n : staged) journal += n + "\n";
@@ -205,74 +194,74 @@ TEST_CASE("a kill at any step of the commit leaves a datadir the next run recogn
         put(staging / ".mysql-agent-commit.tmp.Ab12Cd", "ibdata1\nmy");
     }
     SECTION("killed after the journal, with half of the entries moved") {
-        put(tmp.path / std::string(clone_journal_file), journal);
-        for (std::size_t i = 0; i < staged.size() / 2; ++i) fs::rename(staging / staged[i], tmp.path / staged[i]);
+        put(tmp.path() / std::string(clone_journal_file), journal);
+        for (std::size_t i = 0; i < staged.size() / 2; ++i) fs::rename(staging / staged[i], tmp.path() / staged[i]);
     }
     SECTION("killed after all entries moved, before the marker") {
-        put(tmp.path / std::string(clone_journal_file), journal);
-        for (const auto& n : staged) fs::rename(staging / n, tmp.path / n);
+        put(tmp.path() / std::string(clone_journal_file), journal);
+        for (const auto& n : staged) fs::rename(staging / n, tmp.path() / n);
     }
     SECTION("killed while cleaning up: journal and a few entries left, staging already gone") {
-        put(tmp.path / std::string(clone_journal_file), journal);
-        fs::rename(staging / "ibdata1", tmp.path / "ibdata1");
+        put(tmp.path() / std::string(clone_journal_file), journal);
+        fs::rename(staging / "ibdata1", tmp.path() / "ibdata1");
         fs::remove_all(staging);
     }
 
-    const auto verdict = classify_datadir(gather_datadir_facts(tmp.path), false);
+    const auto verdict = classify_datadir(gather_datadir_facts(tmp.path()), false);
     INFO(verdict.reason);
     CHECK(verdict.kind == datadir_kind::unfinished_clone);
-    settle_datadir(tmp.path, false);
-    CHECK(entries(tmp.path) == std::vector<std::string>{"lost+found"});
+    settle_datadir(tmp.path(), false);
+    CHECK(entries(tmp.path()) == std::vector<std::string>{"lost+found"});
 }
 
 TEST_CASE("a kill after the marker keeps the clone and removes only the commit leftovers", "[io][datadir]") {
     temp_dir tmp;
-    const auto staging = staged_backup(tmp.path);
+    const auto staging = staged_backup(tmp.path());
     std::string journal;
     for (const auto& n : entries(staging)) {
         journal += n + "\n";
-        fs::rename(staging / n, tmp.path / n);
+        fs::rename(staging / n, tmp.path() / n);
     }
-    put(tmp.path / std::string(clone_journal_file), journal);
-    put(tmp.path / std::string(clone_marker_file), marker_to_json(sample_marker()));
+    put(tmp.path() / std::string(clone_journal_file), journal);
+    put(tmp.path() / std::string(clone_marker_file), marker_to_json(sample_marker()));
 
-    const auto verdict = settle_datadir(tmp.path, false);
+    const auto verdict = settle_datadir(tmp.path(), false);
     CHECK(verdict.kind == datadir_kind::cloned);
     CHECK_FALSE(fs::exists(staging));
-    CHECK_FALSE(fs::exists(tmp.path / std::string(clone_journal_file)));
-    CHECK(read_file(tmp.path / "ibdata1") == std::string(64 * 1024, 'i'));
-    CHECK(read_clone_marker(tmp.path) == sample_marker());
+    CHECK_FALSE(fs::exists(tmp.path() / std::string(clone_journal_file)));
+    CHECK(read_file(tmp.path() / "ibdata1") == std::string(64 * 1024, 'i'));
+    CHECK(read_clone_marker(tmp.path()) == sample_marker());
 }
 
 TEST_CASE("a failed clone is abandoned without a trace", "[io][datadir]") {
     temp_dir tmp;
-    fs::create_directories(tmp.path / "lost+found");
-    const auto staging = staged_backup(tmp.path);
-    put(tmp.path / std::string(clone_journal_file), "ibdata1\n");
-    fs::rename(staging / "ibdata1", tmp.path / "ibdata1");
-    abandon_clone(tmp.path);
-    CHECK(entries(tmp.path) == std::vector<std::string>{"lost+found"});
+    fs::create_directories(tmp.path() / "lost+found");
+    const auto staging = staged_backup(tmp.path());
+    put(tmp.path() / std::string(clone_journal_file), "ibdata1\n");
+    fs::rename(staging / "ibdata1", tmp.path() / "ibdata1");
+    abandon_clone(tmp.path());
+    CHECK(entries(tmp.path()) == std::vector<std::string>{"lost+found"});
 }
 
 TEST_CASE("remove_datadir_entries only takes plain names", "[io][datadir]") {
     temp_dir tmp;
-    put(tmp.path / "keep/file", "x");
-    fs::create_directories(tmp.path / "data");
+    put(tmp.path() / "keep/file", "x");
+    fs::create_directories(tmp.path() / "data");
     for (const char* bad : {"../keep", "a/b", "..", ".", ""}) {
         INFO(bad);
-        CHECK_THROWS_AS(remove_datadir_entries(tmp.path / "data", {bad}), file_error);
+        CHECK_THROWS_AS(remove_datadir_entries(tmp.path() / "data", {bad}), file_error);
     }
-    CHECK(read_file(tmp.path / "keep/file") == "x");
+    CHECK(read_file(tmp.path() / "keep/file") == "x");
     // A symlink is removed as a link; its target survives.
-    fs::create_directory_symlink(tmp.path / "keep", tmp.path / "data/link");
-    remove_datadir_entries(tmp.path / "data", {"link"});
-    CHECK(read_file(tmp.path / "keep/file") == "x");
-    CHECK(entries(tmp.path / "data").empty());
+    fs::create_directory_symlink(tmp.path() / "keep", tmp.path() / "data/link");
+    remove_datadir_entries(tmp.path() / "data", {"link"});
+    CHECK(read_file(tmp.path() / "keep/file") == "x");
+    CHECK(entries(tmp.path() / "data").empty());
 }
 
 TEST_CASE("check_prepared accepts only a prepared backup", "[io][datadir]") {
     temp_dir tmp;
-    const auto dir = tmp.path;
+    const auto dir = tmp.path();
     CHECK_THROWS_WITH(check_prepared(dir), Catch::Contains("no xtrabackup_checkpoints or mariadb_backup_checkpoints"));
 
     put(dir / "xtrabackup_checkpoints", read_file(fixtures / "backup-metadata/mb1011_checkpoints_backup.txt"));
@@ -295,7 +284,7 @@ TEST_CASE("check_prepared accepts only a prepared backup", "[io][datadir]") {
 
 TEST_CASE("describe_backup reads coordinates, tool and server version", "[io][datadir]") {
     temp_dir tmp;
-    const auto staging = staged_backup(tmp.path);
+    const auto staging = staged_backup(tmp.path());
     const auto d = describe_backup(staging);
     REQUIRE(d.coordinates.binlog);
     CHECK(d.coordinates.binlog->file == "mariadb-bin.000001");
@@ -311,7 +300,7 @@ TEST_CASE("describe_backup reads coordinates, tool and server version", "[io][da
 
 TEST_CASE("write_file_atomically replaces whole files and skips identical content", "[io][atomic_file]") {
     temp_dir tmp;
-    const auto file = tmp.path / "server-id.cnf";
+    const auto file = tmp.path() / "server-id.cnf";
     CHECK(write_file_atomically(file, "[mysqld]\nserver-id=101\n"));
     CHECK(read_file(file) == "[mysqld]\nserver-id=101\n");
     struct stat st {};
@@ -327,53 +316,53 @@ TEST_CASE("write_file_atomically replaces whole files and skips identical conten
     CHECK(read_file(file) == "[mysqld]\nserver-id=102\n");
     REQUIRE(::stat(file.c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
-    CHECK(entries(tmp.path) == std::vector<std::string>{"server-id.cnf"});  // no temporary left
+    CHECK(entries(tmp.path()) == std::vector<std::string>{"server-id.cnf"});  // no temporary left
 
-    fs::create_directories(tmp.path / "side");
-    CHECK(write_file_atomically(tmp.path / "marker", "m", {.mode = 0640, .temp_dir = tmp.path / "side"}));
-    CHECK(entries(tmp.path / "side").empty());
+    fs::create_directories(tmp.path() / "side");
+    CHECK(write_file_atomically(tmp.path() / "marker", "m", {.mode = 0640, .temp_dir = tmp.path() / "side"}));
+    CHECK(entries(tmp.path() / "side").empty());
 
-    CHECK(write_file_atomically(tmp.path / "empty", ""));
-    CHECK(read_file(tmp.path / "empty") == "");
+    CHECK(write_file_atomically(tmp.path() / "empty", ""));
+    CHECK(read_file(tmp.path() / "empty") == "");
 }
 
 TEST_CASE("file errors name the path and the OS error", "[io][atomic_file]") {
     temp_dir tmp;
-    CHECK_THROWS_WITH(read_file(tmp.path / "nope"),
-                      Catch::Contains((tmp.path / "nope").string()) && Catch::Contains("No such file or directory"));
-    CHECK(read_file_if_exists(tmp.path / "nope") == std::nullopt);
-    CHECK_THROWS_AS(read_file(tmp.path / "nope"), file_error);
+    CHECK_THROWS_WITH(read_file(tmp.path() / "nope"),
+                      Catch::Contains((tmp.path() / "nope").string()) && Catch::Contains("No such file or directory"));
+    CHECK(read_file_if_exists(tmp.path() / "nope") == std::nullopt);
+    CHECK_THROWS_AS(read_file(tmp.path() / "nope"), file_error);
     CHECK_THROWS_WITH(
-        write_file_atomically(tmp.path / "no-dir/file", "x"),
-        Catch::Contains((tmp.path / "no-dir/file").string()) && Catch::Contains("No such file or directory"));
+        write_file_atomically(tmp.path() / "no-dir/file", "x"),
+        Catch::Contains((tmp.path() / "no-dir/file").string()) && Catch::Contains("No such file or directory"));
     CHECK_THAT(describe_file_failure("cannot write", "/data/x", ENOSPC),
                Catch::Contains("No space left on device") && Catch::Contains("grow the PersistentVolume"));
 }
 
 TEST_CASE("a commit with --force moves foreign data aside and deletes it only after the marker", "[io][datadir]") {
     temp_dir tmp;
-    fs::create_directories(tmp.path / "lost+found");
-    put(tmp.path / "ibdata1", "old system tablespace");
-    put(tmp.path / "olddb/t.ibd", "old table");
-    put(tmp.path / "notes.txt", "an operator's notes");
-    REQUIRE(settle_datadir(tmp.path, true).kind == datadir_kind::foreign);
-    staged_backup(tmp.path);
-    commit_staging(tmp.path, sample_marker(), {.run = "test/1/now/00000000", .replace = true});
-    CHECK(read_file(tmp.path / "ibdata1") == std::string(64 * 1024, 'i'));
-    CHECK_FALSE(fs::exists(tmp.path / "olddb"));
-    CHECK_FALSE(fs::exists(tmp.path / "notes.txt"));
-    CHECK_FALSE(fs::exists(tmp.path / std::string(clone_displaced_dir)));
-    CHECK_FALSE(fs::exists(tmp.path / std::string(clone_journal_file)));
-    CHECK(fs::exists(tmp.path / "lost+found"));
-    CHECK(read_clone_marker(tmp.path) == sample_marker());
+    fs::create_directories(tmp.path() / "lost+found");
+    put(tmp.path() / "ibdata1", "old system tablespace");
+    put(tmp.path() / "olddb/t.ibd", "old table");
+    put(tmp.path() / "notes.txt", "an operator's notes");
+    REQUIRE(settle_datadir(tmp.path(), true).kind == datadir_kind::foreign);
+    staged_backup(tmp.path());
+    commit_staging(tmp.path(), sample_marker(), {.run = "test/1/now/00000000", .replace = true});
+    CHECK(read_file(tmp.path() / "ibdata1") == std::string(64 * 1024, 'i'));
+    CHECK_FALSE(fs::exists(tmp.path() / "olddb"));
+    CHECK_FALSE(fs::exists(tmp.path() / "notes.txt"));
+    CHECK_FALSE(fs::exists(tmp.path() / std::string(clone_displaced_dir)));
+    CHECK_FALSE(fs::exists(tmp.path() / std::string(clone_journal_file)));
+    CHECK(fs::exists(tmp.path() / "lost+found"));
+    CHECK(read_clone_marker(tmp.path()) == sample_marker());
 }
 
 TEST_CASE("with --force, a kill during the commit gives the foreign data back, byte for byte", "[io][datadir]") {
     temp_dir tmp;
-    put(tmp.path / "ibdata1", "old system tablespace");
-    put(tmp.path / "olddb/t.ibd", "old table");
-    const auto staging = staged_backup(tmp.path);
-    const auto displaced = tmp.path / std::string(clone_displaced_dir);
+    put(tmp.path() / "ibdata1", "old system tablespace");
+    put(tmp.path() / "olddb/t.ibd", "old table");
+    const auto staging = staged_backup(tmp.path());
+    const auto displaced = tmp.path() / std::string(clone_displaced_dir);
     clone_journal j;
     j.run = "mysql-1/4711/2026-12-01T00:00:00Z/0badf00d";
     for (const auto& n : entries(staging)) j.incoming.push_back({n, 0});
@@ -381,65 +370,65 @@ TEST_CASE("with --force, a kill during the commit gives the foreign data back, b
 
     SECTION("killed while moving the foreign entries aside") {
         j.phase = commit_phase::displacing;
-        put(tmp.path / std::string(clone_journal_file), format_journal(j));
+        put(tmp.path() / std::string(clone_journal_file), format_journal(j));
         fs::create_directories(displaced);
-        fs::rename(tmp.path / "olddb", displaced / "olddb");
+        fs::rename(tmp.path() / "olddb", displaced / "olddb");
     }
     SECTION("killed while moving the backup in") {
         j.phase = commit_phase::moving;
         fs::create_directories(displaced);
-        fs::rename(tmp.path / "olddb", displaced / "olddb");
-        fs::rename(tmp.path / "ibdata1", displaced / "ibdata1");
+        fs::rename(tmp.path() / "olddb", displaced / "olddb");
+        fs::rename(tmp.path() / "ibdata1", displaced / "ibdata1");
         // The journal records the inodes of what it moves in (a rename keeps them).
         for (auto& e : j.incoming) {
             struct stat st {};
             REQUIRE(::lstat((staging / e.name).c_str(), &st) == 0);
             e.inode = st.st_ino;
         }
-        put(tmp.path / std::string(clone_journal_file), format_journal(j));
-        fs::rename(staging / "ibdata1", tmp.path / "ibdata1");
-        fs::rename(staging / "mysql", tmp.path / "mysql");
+        put(tmp.path() / std::string(clone_journal_file), format_journal(j));
+        fs::rename(staging / "ibdata1", tmp.path() / "ibdata1");
+        fs::rename(staging / "mysql", tmp.path() / "mysql");
     }
-    INFO(classify_datadir(gather_datadir_facts(tmp.path), false).reason);
-    CHECK(classify_datadir(gather_datadir_facts(tmp.path), false).kind == datadir_kind::unfinished_clone);
+    INFO(classify_datadir(gather_datadir_facts(tmp.path()), false).reason);
+    CHECK(classify_datadir(gather_datadir_facts(tmp.path()), false).kind == datadir_kind::unfinished_clone);
     // Without --force the next run undoes the commit, then finds the foreign data again and refuses it.
-    CHECK_THROWS_AS(settle_datadir(tmp.path, false), datadir_not_ours_error);
-    CHECK(entries(tmp.path) == std::vector<std::string>{"ibdata1", "olddb"});
-    CHECK(read_file(tmp.path / "ibdata1") == "old system tablespace");
-    CHECK(read_file(tmp.path / "olddb/t.ibd") == "old table");
+    CHECK_THROWS_AS(settle_datadir(tmp.path(), false), datadir_not_ours_error);
+    CHECK(entries(tmp.path()) == std::vector<std::string>{"ibdata1", "olddb"});
+    CHECK(read_file(tmp.path() / "ibdata1") == "old system tablespace");
+    CHECK(read_file(tmp.path() / "olddb/t.ibd") == "old table");
 }
 
 TEST_CASE("a journaled name whose entry was replaced by hand is not removed", "[io][datadir]") {
     temp_dir tmp;
-    const auto staging = staged_backup(tmp.path);
+    const auto staging = staged_backup(tmp.path());
     clone_journal j;
     j.run = "mysql-1/1/2026-12-01T00:00:00Z/00000001";
     struct stat st {};
     REQUIRE(::lstat((staging / "ibdata1").c_str(), &st) == 0);
     j.incoming.push_back({"ibdata1", st.st_ino});
-    put(tmp.path / std::string(clone_journal_file), format_journal(j));
+    put(tmp.path() / std::string(clone_journal_file), format_journal(j));
     fs::remove_all(staging);
-    put(tmp.path / "ibdata1", "restored by hand from a backup");  // a new file: another inode
-    const auto verdict = classify_datadir(gather_datadir_facts(tmp.path), false);
+    put(tmp.path() / "ibdata1", "restored by hand from a backup");  // a new file: another inode
+    const auto verdict = classify_datadir(gather_datadir_facts(tmp.path()), false);
     CHECK(verdict.kind == datadir_kind::foreign);
-    CHECK_THROWS_AS(settle_datadir(tmp.path, false), datadir_not_ours_error);
-    CHECK(read_file(tmp.path / "ibdata1") == "restored by hand from a backup");
+    CHECK_THROWS_AS(settle_datadir(tmp.path(), false), datadir_not_ours_error);
+    CHECK(read_file(tmp.path() / "ibdata1") == "restored by hand from a backup");
 }
 
 TEST_CASE("one run at a time holds a datadir, and the second is told who holds it", "[io][datadir]") {
     temp_dir tmp;
     std::optional<datadir_lock> first;
-    first.emplace(tmp.path / "data");
-    CHECK(fs::is_directory(tmp.path / "data"));
+    first.emplace(tmp.path() / "data");
+    CHECK(fs::is_directory(tmp.path() / "data"));
     CHECK_THAT(first->run(), Catch::Contains("/" + std::to_string(::getpid()) + "/"));
     try {
-        datadir_lock second(tmp.path / "data");
+        datadir_lock second(tmp.path() / "data");
         FAIL("a second lock was granted");
     } catch (const datadir_busy_error& e) {
         CHECK(e.exit_code == exit_code::datadir_busy);
         CHECK_THAT(e.what(), Catch::Contains("process " + std::to_string(::getpid())));
-        CHECK_THAT(e.what(), Catch::Contains((tmp.path / "data").string()));
+        CHECK_THAT(e.what(), Catch::Contains((tmp.path() / "data").string()));
     }
     first.reset();
-    CHECK_NOTHROW(datadir_lock(tmp.path / "data"));
+    CHECK_NOTHROW(datadir_lock(tmp.path() / "data"));
 }

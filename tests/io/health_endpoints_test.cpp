@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "http_get.hpp"
+#include "running_server.hpp"
 #include "mariadb_server.hpp"
 #include "mysql_agent/io/backup_server.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
@@ -24,29 +25,8 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using namespace mysql_agent;
 using test_support::http_get;
+using test_support::running_server;
 
-/// An in-process backup_server running its io_context on a thread of its own.
-class running_server {
-public:
-    explicit running_server(const backup_server_options& o)
-        : server_(std::make_unique<backup_server>(ctx_.get_executor(), o)) {
-        server_->start();
-        thread_ = std::thread([this] { ctx_.run(); });
-    }
-    ~running_server() {
-        server_->shutdown();
-        thread_.join();
-        server_.reset();
-    }
-    running_server(const running_server&) = delete;
-    running_server& operator=(const running_server&) = delete;
-    std::uint16_t port() const { return server_->local_endpoint().port(); }
-
-private:
-    asio::io_context ctx_;
-    std::unique_ptr<backup_server> server_;
-    std::thread thread_;
-};
 
 backup_server_options options_for(const test_support::mariadb_server& db, bool replica) {
     backup_server_options o;

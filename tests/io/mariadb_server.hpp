@@ -29,31 +29,13 @@
 #include <vector>
 
 #include "mysql_agent/io/mysql_client.hpp"
+#include "temp_dir.hpp"
 
 namespace test_support {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-/// A directory under /tmp, removed with everything in it on destruction.
-class temp_dir {
-public:
-    explicit temp_dir(const std::string& prefix = "mysql-agent-test") {
-        std::string pattern = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();
-        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp " + pattern + " failed");
-        path_ = pattern;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    const fs::path& path() const noexcept { return path_; }
-
-private:
-    fs::path path_;
-};
 
 /// A TCP port on 127.0.0.1 that was free a moment ago (bind port 0, read it back, close).
 inline std::uint16_t free_port() {

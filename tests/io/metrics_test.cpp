@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "http_get.hpp"
+#include "running_server.hpp"
 #include "mariadb_server.hpp"
 #include "mysql_agent/io/backup_server.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
@@ -21,31 +22,11 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using namespace mysql_agent;
 using test_support::http_get;
+using test_support::running_server;
 
 const fs::path fakes_dir = FAKES_DIR;
 const fs::path fixture_stream = fs::path(FIXTURES_DIR) / "xbstream" / "mb1011_small_ok.xbs";
 
-class running_server {
-public:
-    explicit running_server(const backup_server_options& o)
-        : server_(std::make_unique<backup_server>(ctx_.get_executor(), o)) {
-        server_->start();
-        thread_ = std::thread([this] { ctx_.run(); });
-    }
-    ~running_server() {
-        server_->shutdown();
-        thread_.join();
-        server_.reset();
-    }
-    running_server(const running_server&) = delete;
-    running_server& operator=(const running_server&) = delete;
-    std::uint16_t port() const { return server_->local_endpoint().port(); }
-
-private:
-    asio::io_context ctx_;
-    std::unique_ptr<backup_server> server_;
-    std::thread thread_;
-};
 
 double value(const std::string& text, const std::string& name, const metric_labels& labels = {}) {
     const auto v = find_metric_value(text, name, labels);

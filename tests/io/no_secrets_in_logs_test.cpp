@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mariadb_server.hpp"
+#include "test_files.hpp"
 
 namespace {
 
@@ -24,25 +25,8 @@ const std::string password = "s3cr3t-Pw#42-backup";
 const std::string token = "tok-9f8e7d6c5b4a-sidecar";
 const std::string repl_password = "r3pl-Pw#77-secret";
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
-void write(const fs::path& p, const std::string& content) { std::ofstream(p, std::ios::binary) << content; }
 
-/// Waits until `file` contains `needle`; returns the text after it.
-std::string wait_for_text(const fs::path& file, const std::string& needle, std::chrono::seconds limit) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-        const std::string text = slurp(file);
-        if (const auto at = text.find(needle); at != std::string::npos) return text.substr(at + needle.size());
-        if (std::chrono::steady_clock::now() >= until) FAIL("no '" << needle << "' in " << file << ":\n" << text);
-        std::this_thread::sleep_for(50ms);
-    }
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;

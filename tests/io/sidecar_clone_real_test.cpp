@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mariadb_server.hpp"
+#include "test_files.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/core/exit_codes.hpp"
 #include "mysql_agent/io/mysql_client.hpp"
@@ -33,25 +34,8 @@ using mysql_agent::mysql_client;
 const std::string backup_password = "bk-Pw#5z-real-clone";
 const std::string token = "tok-real-clone-7c3e";
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
-void write(const fs::path& p, const std::string& content) { std::ofstream(p, std::ios::binary) << content; }
 
-/// Waits until `file` contains `needle`; returns the text after it. Fails the test with the file after `limit`.
-std::string wait_for_text(const fs::path& file, const std::string& needle, std::chrono::seconds limit) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-        const std::string text = slurp(file);
-        if (const auto at = text.find(needle); at != std::string::npos) return text.substr(at + needle.size());
-        if (std::chrono::steady_clock::now() >= until) FAIL("no '" << needle << "' in " << file << ":\n" << text);
-        std::this_thread::sleep_for(50ms);
-    }
-}
 
 /// The one value of a one-row, one-column query.
 std::string scalar(mysql_client& c, const std::string& sql) {
