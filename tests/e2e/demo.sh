@@ -89,7 +89,7 @@ start_replica() {
         esac
         return 1
     fi
-    if ! wait_until 60 "$(pod_name "$n") to replicate from mysql-0" replicating "$n"; then
+    if ! await 60 "$(pod_name "$n") to replicate from mysql-0" replicating "$n"; then
         slave_status "$n"
         if [[ ${#SLAVE[@]} -eq 0 ]]; then
             echo "demo: the sidecar of $(pod_name "$n") did not configure replication (SHOW SLAVE STATUS is empty)"
@@ -114,8 +114,8 @@ demo_reseed() {
     pod_start 0 || { say "mysql-0 did not start again: $E2E_LAST_ERROR"; return 1; }
     say "mysql-0 re-seeded by its init: $(json_field "$datadir/.mysql-agent-clone.json" .reseed.reason), from $(json_field "$datadir/.mysql-agent-clone.json" .source)"
     writable() { [[ "$(sql_quiet 0 'SELECT @@read_only')" == 0 ]]; }
-    wait_until 60 "mysql-0's sidecar to take over (binlog continues, writable)" writable || return 1
-    for n in 1 2; do wait_until 60 "$(pod_name "$n") to follow the re-seeded mysql-0" replicating "$n" || return 1; done
+    await 60 "mysql-0's sidecar to take over (binlog continues, writable)" writable || return 1
+    for n in 1 2; do await 60 "$(pod_name "$n") to follow the re-seeded mysql-0" replicating "$n" || return 1; done
     say "mysql-0 re-seeded and both replicas following $(secs_since "$t0")s after its pod was started again"
     measure_arrival "demo-reseed-$RANDOM" 1 2
     say "a write on the re-seeded primary: on mysql-1 after ${ARRIVAL[1]}s, on mysql-2 after ${ARRIVAL[2]}s"

@@ -62,14 +62,14 @@ caught_up_on() {
     local n=$1 table=$2 want
     want=$(sql 0 "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM $table")
     same() { [[ "$(sql_quiet "$n" "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM $table")" == "$want" ]]; }
-    wait_until 60 "$(pod_name "$n") to hold what mysql-0 holds in $table ($want)" same
+    await 60 "$(pod_name "$n") to hold what mysql-0 holds in $table ($want)" same
 }
 
 # Checks that replica N replicates from mysql-0 with the expected coordinates kind and no error.
 check_replication() {
     local n=$1 name
     name=$(pod_name "$n")
-    if ! wait_until "$E2E_REPL_TIMEOUT" "both replication threads of $name to run" replicating "$n"; then
+    if ! await "$E2E_REPL_TIMEOUT" "both replication threads of $name to run" replicating "$n"; then
         slave_status "$n"
         if [[ ${#SLAVE[@]} -eq 0 ]]; then
             fail "$name replicates" "agent behaviour missing: the sidecar of $name did not configure replication (SHOW SLAVE STATUS is empty ${E2E_REPL_TIMEOUT}s after the pod started; expected CHANGE MASTER TO mysql-0.mysql from the clone's coordinates and START SLAVE)"
@@ -111,7 +111,7 @@ check_probes() {
         [[ -s "$dir/spec/$server.$kind.argv" ]] || continue
         local argv=()
         mapfile -d '' -t argv <"$dir/spec/$server.$kind.argv"
-        if wait_until 60 "the $kind of $name to pass" run_probe "$n" "$server" "$kind"; then
+        if await 60 "the $kind of $name to pass" run_probe "$n" "$server" "$kind"; then
             pass "$name passes its $kind (after ${WAITED}s)"
         else
             fail "$name passes its $kind" "${argv[*]} kept failing for 60s: $(grep -v '^---' "$dir/logs/probes.log" | tail -n 1)"
@@ -159,7 +159,7 @@ step_primary() {
     say "loaded 100000 rows into e2e.items in $(secs_since "$t0")s"
     expect "mysql-0 holds the test data (e2e.items rows)" 100000 "$(sql 0 'SELECT COUNT(*) FROM e2e.items')"
     has_repl() { [[ "$(sql_quiet 0 "SELECT COUNT(*) FROM mysql.user WHERE User = 'repl'")" -ge 1 ]]; }
-    if wait_until 30 "the sidecar of mysql-0 to create the replication user repl" has_repl; then
+    if await 30 "the sidecar of mysql-0 to create the replication user repl" has_repl; then
         pass "the sidecar of mysql-0 created the replication user ($(sql 0 "SELECT CONCAT(User, '@', Host) FROM mysql.user WHERE User = 'repl'" | paste -sd' ' -))"
     else
         fail "the sidecar of mysql-0 created the replication user" "agent behaviour missing: the sidecar on ordinal 0 does not create the repl user (no mysql.user row for 'repl' 30s after start)"
@@ -333,7 +333,7 @@ step_restart() {
         "$applied_before" "$(file_fingerprint "$applied")"
     check_replication "$n" || return 1
     arrived() { [[ "$(sql_quiet "$n" "SELECT COUNT(*) FROM e2e.heartbeat WHERE token = 'while-$name-was-down'")" == 1 ]]; }
-    if wait_until 60 "the writes made while $name was down to arrive" arrived; then
+    if await 60 "the writes made while $name was down to arrive" arrived; then
         pass "the writes made while $name was down arrived $(secs_since "$t0")s after it was started again"
     else
         fail "the writes made while $name was down arrived" "not within 60s"

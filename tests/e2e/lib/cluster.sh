@@ -28,6 +28,8 @@
 # so); a cluster kept with KEEP=1 makes us refuse (stop it with demo.sh --stop).
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=../../lib/common.sh
+source "$E2E_DIR/../lib/common.sh"
 REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
 E2E_ROOT=${E2E_ROOT:-/tmp/mysql-agent-e2e}
 E2E_NET=10.213.0
@@ -89,28 +91,22 @@ die() {
     exit 1
 }
 
-# wait_until SECONDS WHAT CMD...: runs CMD every 0.1 s until it succeeds (0) or SECONDS passed (1). Says what it
-# waits for; WAITED holds the seconds it took.
+# await SECONDS WHAT CMD...: wait_until of tests/lib/common.sh (CMD polled every 0.1 s, false once SECONDS passed)
+# that says what it waits for and how long it took; WAITED holds the seconds.
 WAITED=0
-wait_until() {
-    local timeout=$1 what=$2
+await() {
+    local timeout=$1 what=$2 t0 ok=0
     shift 2
-    local t0
     t0=$(now_us)
     say "waiting up to ${timeout}s for $what"
-    while :; do
-        if "$@"; then
-            WAITED=$(secs_since "$t0")
-            say "  ... $what: after ${WAITED}s"
-            return 0
-        fi
-        if (($(now_us) - t0 > timeout * 1000000)); then
-            WAITED=$(secs_since "$t0")
-            say "  ... gave up waiting for $what after ${WAITED}s"
-            return 1
-        fi
-        sleep 0.1
-    done
+    wait_until "$timeout" "$@" && ok=1
+    WAITED=$(secs_since "$t0")
+    if ((ok)); then
+        say "  ... $what: after ${WAITED}s"
+        return 0
+    fi
+    say "  ... gave up waiting for $what after ${WAITED}s"
+    return 1
 }
 
 # ------------------------------------------------------------------------------------------------ names
@@ -516,7 +512,7 @@ pod_start() {
     server=$(pod_container "$n" server)
     # Stop waiting as soon as mysqld exits (a bad option in the conf dir, a datadir it cannot use).
     answers_or_exited() { server_answers "$n" || ! container_alive "$n" "$server"; }
-    if ! wait_until "$E2E_START_TIMEOUT" "mysqld of $(pod_name "$n") to answer" answers_or_exited ||
+    if ! await "$E2E_START_TIMEOUT" "mysqld of $(pod_name "$n") to answer" answers_or_exited ||
         ! server_answers "$n"; then
         local how="did not answer within ${E2E_START_TIMEOUT}s"
         container_alive "$n" "$server" || how="exited"
@@ -526,7 +522,7 @@ pod_start() {
     local sidecar
     sidecar=$(pod_container "$n" agent-sidecar)
     if [[ -n "$sidecar" ]]; then
-        wait_until 30 "the sidecar of $(pod_name "$n") to listen on $(pod_ip "$n"):3307" pod_port_open "$n" 3307 || {
+        await 30 "the sidecar of $(pod_name "$n") to listen on $(pod_ip "$n"):3307" pod_port_open "$n" 3307 || {
             E2E_LAST_ERROR="the sidecar of $(pod_name "$n") does not listen on 3307: $(tail -n 1 "$dir/logs/$sidecar.log" 2>/dev/null)"
             return 1
         }
@@ -600,7 +596,7 @@ entrypoint_initialise() {
     spawn_container "$n" entrypoint-mariadbd -- mariadbd --defaults-file="$dir/my.cnf" --skip-networking \
         --socket="$sock" --skip-slave-start --skip-log-bin
     temp_up() { mariadb-admin --no-defaults --socket="$sock" -uroot --connect-timeout=2 ping >/dev/null 2>&1; }
-    wait_until 30 "the entrypoint's temporary mysqld" temp_up || {
+    await 30 "the entrypoint's temporary mysqld" temp_up || {
         E2E_LAST_ERROR="the entrypoint's temporary mysqld did not start: $(tail -n 1 "$dir/logs/mysqld.err")"
         return 1
     }
@@ -620,7 +616,7 @@ EOF
     local pid
     pid=$(cat "$dir/pids/entrypoint-mariadbd.pid" 2>/dev/null || true)
     gone() { [[ -z "$pid" ]] || ! kill -0 "$pid" 2>/dev/null; }
-    wait_until 30 "the temporary mysqld to stop" gone || return 1
+    await 30 "the temporary mysqld to stop" gone || return 1
     say "  $name (entrypoint): initialised in $(secs_since "$t0")s"
 }
 

@@ -40,7 +40,7 @@ check_reseeded_primary() {
         *) fail "mysql-0 was cloned from a peer" "marker source '$source'" ;;
     esac
     writable() { [[ "$(sql_quiet 0 'SELECT @@read_only')" == 0 ]]; }
-    if wait_until 60 "the sidecar of mysql-0 to take over and make it writable" writable; then
+    if await 60 "the sidecar of mysql-0 to take over and make it writable" writable; then
         pass "mysql-0 is writable $(secs_since "$t0")s after its pod was started again"
     else
         fail "mysql-0 becomes writable after the takeover" "@@read_only is still $(sql_quiet 0 'SELECT @@read_only')"
@@ -55,7 +55,7 @@ check_reseeded_primary() {
         "$(sql 0 'SELECT identity FROM mysql_agent.cluster')"
     local n
     for n in "$@"; do
-        if wait_until 60 "$(pod_name "$n") to replicate from the re-seeded mysql-0" replicating "$n"; then
+        if await 60 "$(pod_name "$n") to replicate from the re-seeded mysql-0" replicating "$n"; then
             pass "$(pod_name "$n") follows the re-seeded mysql-0 without a re-clone ($(secs_since "$t0")s after mysql-0 was started again)"
         else
             slave_status "$n"
@@ -149,7 +149,7 @@ step_empty_primary_halts() {
         fail "writes on the empty mysql-0" "the statements failed (above)"
     halted="$(pod_datadir 1)/.mysql-agent-replication-halted"
     has_halted() { [[ -s "$halted" ]]; }
-    if wait_until 60 "the sidecar of mysql-1 to halt replication from the empty mysql-0" has_halted; then
+    if await 60 "the sidecar of mysql-1 to halt replication from the empty mysql-0" has_halted; then
         pass "mysql-1 halted replication ${WAITED}s after mysql-0 was started empty: $(cat "$halted")"
     else
         fail "mysql-1 halts replication from a primary of another history" "no $halted after 60s"
@@ -187,7 +187,7 @@ step_reseed_after_purge() {
         sql_quiet 0 "PURGE BINARY LOGS TO '$file'" || true
         [[ "$(sql_quiet 0 'SHOW BINARY LOGS' | head -n 1 | cut -f1)" == "$file" ]]
     }
-    if wait_until 30 "mysql-0 to purge every binlog before $file" purged; then
+    if await 30 "mysql-0 to purge every binlog before $file" purged; then
         pass "mysql-0 purged every binlog before $file while mysql-2 was down"
     else
         fail "mysql-0 purges its binlogs" "SHOW BINARY LOGS still starts with $(sql_quiet 0 'SHOW BINARY LOGS' | head -n 1 | cut -f1)"
@@ -196,7 +196,7 @@ step_reseed_after_purge() {
     pod_create 2 --recreate
     pod_start 2 || { fail "mysql-2 starts again" "$E2E_LAST_ERROR"; return 1; }
     io_1236() { slave_status 2; [[ "${SLAVE[Last_IO_Errno]:-}" == 1236 ]]; }
-    if wait_until 60 "mysql-2's IO thread to fail with 1236" io_1236; then
+    if await 60 "mysql-2's IO thread to fail with 1236" io_1236; then
         pass "mysql-2 cannot catch up: IO error 1236 (${SLAVE[Last_IO_Error]:0:100}...)"
     else
         fail "mysql-2 fails with 1236 after the purge" "Last_IO_Errno ${SLAVE[Last_IO_Errno]:-?}"
@@ -205,7 +205,7 @@ step_reseed_after_purge() {
     dir=$(pod_dir 2)
     sidecar=$(pod_container 2 agent-sidecar)
     reported() { grep -q 'reseed' "$dir/logs/$sidecar.log"; }
-    if wait_until 30 "the sidecar of mysql-2 to report it unrecoverable" reported; then
+    if await 30 "the sidecar of mysql-2 to report it unrecoverable" reported; then
         pass "the sidecar of mysql-2 says what to do: $(grep 'reseed' "$dir/logs/$sidecar.log" | tail -n 1 | cut -c1-200)"
     else
         fail "the sidecar of mysql-2 reports 1236 as unrecoverable" "no line naming reseed in its log"
@@ -249,7 +249,7 @@ step_aborted_backup_heals() {
         sleep 0.1
     done
     ((stopped)) && say "mysql-1's SQL thread was seen stopped after the aborted backup"
-    if wait_until 30 "mysql-1's replication threads to run again" replicating 1; then
+    if await 30 "mysql-1's replication threads to run again" replicating 1; then
         pass "mysql-1 replicates again ${WAITED}s after its backup was aborted"
     else
         fail "mysql-1's SQL thread is started again after an aborted backup" "IO ${SLAVE[Slave_IO_Running]:-?}, SQL ${SLAVE[Slave_SQL_Running]:-?}"
