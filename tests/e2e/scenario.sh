@@ -24,6 +24,7 @@
 #   reseed-after-purge     mysql-0..2, mysql-2 down while mysql-0 purges its binlogs: 1236, `mysql-agent reseed`,
 #                            re-seeded on the next start
 #   aborted-backup-heals   mysql-0..1, a backup of mysql-1 aborted by its client: replication runs again
+#   member-recovery        the five above on one cluster of mysql-0..2, in that order (what `ctest -L e2e` runs)
 #
 # Exit: 0 all passed, 1 a check failed, 77 this machine cannot run it (not root, tools missing).
 # Environment: KEEP=1 leaves the cluster running; E2E_SAVE_LOGS=DIR copies the pods' logs there; E2E_POD_SOURCE=
@@ -400,6 +401,9 @@ main() {
         empty-primary-halts) STEPS=(step_primary "step_replica 1" step_empty_primary_halts) ;;
         reseed-after-purge) STEPS=(step_primary "step_replica 1" "step_replica 2" step_reseed_after_purge) ;;
         aborted-backup-heals) STEPS=(step_primary "step_replica 1" step_aborted_backup_heals) ;;
+        member-recovery)
+            STEPS=(step_primary "step_replica 1" "step_replica 2" step_aborted_backup_heals step_reseed_after_purge
+                   step_primary_wiped "step_primary_wiped_peers_down 1 2" step_empty_primary_halts) ;;
         *) usage ;;
     esac
     [[ "$SCENARIO" == file-position ]] && MODE=file-position

@@ -95,10 +95,12 @@ step_primary_wiped() {
 # mysql-0's volume is lost while its only peer is down: init refuses to start an empty primary, says which peers
 # it tried and how to override; once the peer is back, mysql-0 is re-seeded from it.
 step_primary_wiped_peers_down() {
-    say "== step: mysql-0's volume is lost while mysql-1 is down; init refuses an empty primary until mysql-1 is back"
+    local replicas=("$@") n
+    ((${#replicas[@]})) || replicas=(1)
+    say "== step: mysql-0's volume is lost while its peers (${replicas[*]}) are down; init refuses an empty primary until they are back"
     local want t0 rc=0 line
-    want=$(data_of 1)
-    pod_kill 1 KILL
+    want=$(data_of "${replicas[0]}")
+    for n in "${replicas[@]}"; do pod_kill "$n" KILL; done
     lose_primary_volume
     pod_create 0 --recreate
     E2E_EXEC_ENV=(MYSQL_AGENT_CLONE_WAIT=5)
@@ -106,10 +108,10 @@ step_primary_wiped_peers_down() {
     pod_start 0 || rc=1
     E2E_EXEC_ENV=()
     line=$(init_last_line 0)
-    if ((rc)) && [[ "$line" == *"mysql-1.mysql:3307"* && "$line" == *"--bootstrap-empty"* ]]; then
-        pass "init of mysql-0 refused to start an empty primary after $(secs_since "$t0")s: $line"
+    if ((rc)) && [[ "$line" == *"mysql-${replicas[0]}.mysql:3307"* && "$line" == *"--bootstrap-empty"* ]]; then
+        pass "init of mysql-0 refused to start an empty primary after $(secs_since "$t0")s: ${line:0:300}"
     else
-        fail "init of mysql-0 refuses to start an empty primary while its peer is down" "pod_start returned $rc; init said: $line"
+        fail "init of mysql-0 refuses to start an empty primary while its peers are down" "pod_start returned $rc; init said: $line"
     fi
     expect "init of mysql-0 exited 10 (no donor)" "exited 10" "$(grep -o 'exited [0-9]*' <<<"$E2E_LAST_ERROR" | head -n 1)"
     if [[ ! -e "$(pod_datadir 0)/mysql" ]] && ! container_alive 0 "$(pod_container 0 server)"; then
@@ -117,20 +119,22 @@ step_primary_wiped_peers_down() {
     else
         fail "no empty primary was initialised" "the datadir holds $(ls -A "$(pod_datadir 0)" | paste -sd' ' -)"
     fi
-    say "mysql-1 comes back (its mysqld, its sidecar), then mysql-0 is started again"
-    pod_create 1 --recreate
-    if ! pod_start 1; then
-        fail "mysql-1 starts again" "$E2E_LAST_ERROR"
-        return 1
-    fi
+    say "the peers come back (their mysqld, their sidecars), then mysql-0 is started again"
+    for n in "${replicas[@]}"; do
+        pod_create "$n" --recreate
+        if ! pod_start "$n"; then
+            fail "$(pod_name "$n") starts again" "$E2E_LAST_ERROR"
+            return 1
+        fi
+    done
     pod_create 0 --recreate
     t0=$(now_us)
     if ! pod_start 0; then
-        fail "mysql-0 starts again once its peer is back" "$E2E_LAST_ERROR"
+        fail "mysql-0 starts again once its peers are back" "$E2E_LAST_ERROR"
         return 1
     fi
-    pass "mysql-0 starts again once mysql-1 is back: re-seeded"
-    check_reseeded_primary "$want" "$t0" 1
+    pass "mysql-0 starts again once its peers are back: re-seeded"
+    check_reseeded_primary "$want" "$t0" "${replicas[@]}"
 }
 
 # An empty primary started by hand (--bootstrap-empty) carries another cluster identity: the replica halts its
