@@ -34,6 +34,7 @@
 #include "mysql_agent/core/backup_tool_args.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/listen_address.hpp"
+#include "mysql_agent/io/file_tree.hpp"
 #include "mysql_agent/io/health_checker.hpp"
 #include "mysql_agent/io/logging.hpp"
 #include "mysql_agent/core/metrics_text.hpp"
@@ -200,19 +201,6 @@ asio::awaitable<void> watch_client(tcp::socket& socket) {
 }
 
 }  // namespace
-
-std::uint64_t directory_size(const fs::path& dir) {
-    std::uint64_t total = 0;
-    std::error_code ec;
-    fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
-    for (const fs::recursive_directory_iterator end; !ec && it != end; it.increment(ec)) {
-        std::error_code fe;
-        if (!it->is_regular_file(fe) || fe) continue;
-        const auto size = it->file_size(fe);
-        if (!fe) total += size;
-    }
-    return total;
-}
 
 struct backup_server::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor ex, backup_server_options o)
