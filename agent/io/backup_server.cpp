@@ -9,14 +9,10 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <array>
 #include <cerrno>
-#include <cstdlib>
-#include <system_error>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -34,8 +30,10 @@
 #include "mysql_agent/core/backup_tool_args.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/listen_address.hpp"
+#include "mysql_agent/io/file_tree.hpp"
 #include "mysql_agent/io/health_checker.hpp"
 #include "mysql_agent/io/logging.hpp"
+#include "mysql_agent/io/private_dir.hpp"
 #include "mysql_agent/core/metrics_text.hpp"
 #include "mysql_agent/io/process_runner.hpp"
 #include "mysql_agent/core/stream_digest.hpp"
@@ -101,91 +99,6 @@ std::string endpoint_text(const tcp::endpoint& ep) {
     return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
 }
 
-constexpr std::string_view private_dir_prefix = "mysql-agent-backup-";
-
-/// Takes an exclusive flock(2) on a directory; -1 when another process holds it (or it cannot be opened).
-int lock_directory(const fs::path& dir, bool wait) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return -1;
-    int rc = 0;
-    do {
-        rc = ::flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
-    } while (rc != 0 && errno == EINTR);
-    if (rc == 0) return fd;
-    ::close(fd);
-    return -1;
-}
-
-/// Removes `mysql-agent-backup-*` directories under `root` that no live process holds: a sidecar killed with
-/// SIGKILL cannot run its cleanup, and its dir holds a 0600 option file with a password. Each live dir is
-/// flock(2)ed by its owner, and the kernel drops that lock when the owner dies, however it dies. (A pid in the
-/// name would not do: in a pod the sidecar is PID 1 of its container and /tmp outlives a container restart, so
-/// the dead owner's pid is the new sidecar's own.) Best effort: failures are logged.
-void sweep_stale_private_dirs(const fs::path& root) {
-    std::error_code ec;
-    for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        if (name.rfind(private_dir_prefix, 0) != 0) continue;
-        const int fd = lock_directory(it->path(), false);
-        if (fd < 0) continue;  // its owner is alive (or it is not a directory we can open)
-        std::error_code rm;
-        fs::remove_all(it->path(), rm);
-        ::close(fd);
-        if (rm)
-            spdlog::warn("removing {} left by a sidecar that died failed: {}", it->path().string(), rm.message());
-        else
-            spdlog::info("removed {}, left by a sidecar that died", it->path().string());
-    }
-}
-
-/// A directory only we can read (mkdtemp creates it 0700), locked while it exists and removed with everything
-/// in it on scope exit.
-class private_dir {
-public:
-    explicit private_dir(const fs::path& root) {
-        std::string tmpl = (root / (std::string(private_dir_prefix) + "XXXXXX")).string();
-        if (::mkdtemp(tmpl.data()) == nullptr) {
-            throw file_error("creating a private directory under " + root.string() + " failed: " +
-                             std::system_category().message(errno) + " (is it writable and not full? set TMPDIR)");
-        }
-        path_ = tmpl;
-        // A sweep that runs between mkdtemp and this lock sees an empty unlocked dir and may remove it; then
-        // writing the option file fails and this backup fails with that error, which the client retries.
-        lock_fd_ = lock_directory(path_, true);
-    }
-    ~private_dir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-        if (ec) spdlog::warn("removing {} failed: {}", path_.string(), ec.message());
-        if (lock_fd_ >= 0) ::close(lock_fd_);
-    }
-    private_dir(const private_dir&) = delete;
-    private_dir& operator=(const private_dir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-    int lock_fd_ = -1;
-};
-
-/// Creates `path` mode 0600 (never following a symlink or reusing a file) and writes `content`.
-void write_private_file(const fs::path& path, std::string_view content) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) throw file_error("creating " + path.string() + " failed: " + std::system_category().message(errno));
-    std::size_t done = 0;
-    while (done < content.size()) {
-        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const int err = errno;
-            ::close(fd);
-            throw file_error("writing " + path.string() + " failed: " + std::system_category().message(err));
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    ::close(fd);
-}
-
 /// Waits until the client closes its side or resets: what a stalled tool must not hide. Bytes the client
 /// sends meanwhile are discarded (our clients send nothing after the request).
 asio::awaitable<void> watch_client(tcp::socket& socket) {
@@ -200,19 +113,6 @@ asio::awaitable<void> watch_client(tcp::socket& socket) {
 }
 
 }  // namespace
-
-std::uint64_t directory_size(const fs::path& dir) {
-    std::uint64_t total = 0;
-    std::error_code ec;
-    fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
-    for (const fs::recursive_directory_iterator end; !ec && it != end; it.increment(ec)) {
-        std::error_code fe;
-        if (!it->is_regular_file(fe) || fe) continue;
-        const auto size = it->file_size(fe);
-        if (!fe) total += size;
-    }
-    return total;
-}
 
 struct backup_server::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor ex, backup_server_options o)
@@ -642,11 +542,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         co_await child->wait();
     }
 
-    fs::path temp_root() const {
-        if (!opts_.temp_root.empty()) return opts_.temp_root;
-        const char* tmp = std::getenv("TMPDIR");
-        return tmp != nullptr && *tmp != '\0' ? fs::path(tmp) : fs::path("/tmp");
-    }
+    fs::path temp_root() const { return private_dir_root(opts_.temp_root); }
 
     static std::string fmt_args(const std::vector<std::string>& args) {
         std::string out;

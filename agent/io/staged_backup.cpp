@@ -15,6 +15,7 @@
 #include "mysql_agent/io/backup_dir.hpp"
 #include "mysql_agent/core/backup_layout.hpp"
 #include "mysql_agent/io/datadir_commit.hpp"
+#include "mysql_agent/io/file_tree.hpp"
 #include "mysql_agent/core/text.hpp"
 
 namespace mysql_agent {
@@ -109,20 +110,6 @@ void check_announced(const std::map<std::string, std::uint64_t>& announced, cons
     }
 }
 
-std::uint64_t tree_bytes(const fs::path& root) {
-    std::uint64_t total = 0;
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
-        std::error_code size_ec;
-        if (it->is_regular_file(size_ec)) {
-            const auto size = it->file_size(size_ec);
-            if (!size_ec) total += size;
-        }
-    }
-    if (ec) throw file_error(describe_file_failure("cannot list", root, ec.value()));
-    return total;
-}
-
 // Reads `<prefix><base>` from a backup dir, preferring the mariadb_backup_* name (MariaDB 11.1+, MDEV-18931).
 std::optional<named_content> read_metadata_file(const fs::path& dir, std::string_view base) {
     const std::string mariadb_name = fmt::format("mariadb_backup_{}", base);
@@ -191,7 +178,7 @@ backup_description describe_backup(const fs::path& staging) {
         out.tool_version = name.empty() ? version : version.empty() ? name : name + " " + version;
         out.server_version = find_value(*kv, "server_version").value_or("");
     }
-    out.bytes = tree_bytes(staging);
+    out.bytes = directory_size(staging, on_listing_error::fail);
     return out;
 }
 

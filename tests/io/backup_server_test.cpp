@@ -37,6 +37,7 @@
 #include "mysql_agent/core/backup_tool_args.hpp"
 #include "mysql_agent/io/backup_server.hpp"
 #include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/io/file_tree.hpp"
 #include "mysql_agent/io/process_runner.hpp"
 #include "mysql_agent/io/secret_file.hpp"
 #include "mysql_agent/core/stream_digest.hpp"
@@ -739,6 +740,20 @@ TEST_CASE("directory_size sums regular files, 0 for a missing directory", "[io][
     setup t;
     CHECK(directory_size(t.datadir) == 3345);
     CHECK(directory_size(t.dir.path / "missing") == 0);
+}
+
+TEST_CASE("directory_size asked to fail names the directory it cannot list", "[io][clone]") {
+    temp_dir d;
+    write_file(d.path / "a", std::string(10, 'x'));
+    fs::create_directories(d.path / "sub");
+    write_file(d.path / "sub" / "b", std::string(5, 'x'));
+    CHECK(directory_size(d.path, on_listing_error::fail) == 15);
+    try {
+        directory_size(d.path / "missing", on_listing_error::fail);
+        FAIL("no error");
+    } catch (const file_error& e) {
+        CHECK_THAT(e.what(), Catch::Contains("cannot list " + (d.path / "missing").string()));
+    }
 }
 
 TEST_CASE("read_secret_file trims trailing whitespace and never shows the content in errors", "[io][sidecar]") {

@@ -39,9 +39,6 @@ struct backup_server_options {
     std::chrono::seconds health_timeout{2};    ///< connecting and each statement of a health check
 };
 
-/// Total bytes of regular files under `dir` (best effort: unreadable entries are skipped; 0 if it is missing).
-std::uint64_t directory_size(const std::filesystem::path& dir);
-
 /// Serves `GET /backup` (bearer token), and `GET /healthz`, `/readyz` (200 or 503 with the one-line reason of
 /// `mysql-agent probe live|ready`) and `/metrics` (Prometheus text format 0.0.4; agent_metrics.hpp) without a
 /// token. Create it, start() it, and run the executor's io_context; shutdown() drains it.

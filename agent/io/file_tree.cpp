@@ -1,0 +1,27 @@
+#include "mysql_agent/io/file_tree.hpp"
+
+#include <system_error>
+
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/io/atomic_file.hpp"
+
+namespace mysql_agent {
+namespace fs = std::filesystem;
+
+std::uint64_t directory_size(const fs::path& dir, on_listing_error on_error) {
+    const bool skip = on_error == on_listing_error::skip;
+    const auto options = skip ? fs::directory_options::skip_permission_denied : fs::directory_options::none;
+    std::uint64_t total = 0;
+    std::error_code ec;
+    fs::recursive_directory_iterator it(dir, options, ec);
+    for (const fs::recursive_directory_iterator end; !ec && it != end; it.increment(ec)) {
+        std::error_code fe;
+        if (!it->is_regular_file(fe) || fe) continue;
+        const auto size = it->file_size(fe);
+        if (!fe) total += size;
+    }
+    if (ec && !skip) throw file_error(describe_file_failure("cannot list", dir, ec.value()));
+    return total;
+}
+
+}  // namespace mysql_agent
