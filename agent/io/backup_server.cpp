@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <optional>
 #include <cerrno>
 
 #include <boost/asio/as_tuple.hpp>
@@ -25,16 +26,15 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
-#include "mysql_agent/core/agent_metrics.hpp"
 #include "mysql_agent/core/backup_protocol.hpp"
 #include "mysql_agent/core/backup_tool_args.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/listen_address.hpp"
 #include "mysql_agent/io/file_tree.hpp"
 #include "mysql_agent/io/health_checker.hpp"
+#include "mysql_agent/io/http_endpoints.hpp"
 #include "mysql_agent/io/logging.hpp"
 #include "mysql_agent/io/private_dir.hpp"
-#include "mysql_agent/core/metrics_text.hpp"
 #include "mysql_agent/io/process_runner.hpp"
 #include "mysql_agent/core/stream_digest.hpp"
 #include "mysql_agent/core/tool_error_line.hpp"
@@ -70,9 +70,6 @@ constexpr int tool_pipe_bytes = 1024 * 1024;
 /// period is 30 s and several streams may be draining at once.
 constexpr auto shutdown_send_timeout = std::chrono::seconds(5);
 constexpr std::string_view shutting_down = "sidecar is shutting down";
-constexpr std::string_view healthz_path = "/healthz";
-constexpr std::string_view readyz_path = "/readyz";
-constexpr std::string_view metrics_path = "/metrics";
 
 health_checker_options health_options_of(const backup_server_options& o) {
     health_checker_options h;
@@ -97,6 +94,15 @@ tcp::endpoint listen_endpoint(const std::string& listen) {
 std::string endpoint_text(const tcp::endpoint& ep) {
     const auto a = ep.address();
     return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
+}
+
+/// The answer to a request whose header could not be read (`ec`).
+http_answer bad_request(const boost::system::error_code& ec) {
+    if (ec == http::error::body_limit)
+        return plain_answer(http::status::bad_request, "bad request: requests carry no body");
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
+        return plain_answer(http::status::request_header_fields_too_large, "request headers too large");
+    return plain_answer(http::status::bad_request, "bad request: " + ec.message());
 }
 
 /// Waits until the client closes its side or resets: what a stalled tool must not hide. Bytes the client
@@ -172,15 +178,15 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         }
     }
 
-    /// Writes a short response and closes our side.
-    asio::awaitable<void> respond(tcp::socket& socket, http::status code, std::string body,
-                                  std::vector<std::pair<std::string, std::string>> headers = {}) {
-        http::response<http::string_body> res{code, 11};
+    /// Writes a short response and closes our side. Callers pass a named local: [gcc12-await-temporaries] in
+    /// health_checker.cpp.
+    asio::awaitable<void> respond(tcp::socket& socket, const http_answer& answer) {
+        http::response<http::string_body> res{answer.status, 11};
         res.set(http::field::content_type, "text/plain; charset=utf-8");
         res.set(protocol::header_agent_version, MYSQL_AGENT_VERSION);
-        for (auto& [name, value] : headers) res.set(name, value);
+        for (const auto& [name, value] : answer.headers) res.set(name, value);
         res.keep_alive(false);
-        res.body() = std::move(body) + "\n";
+        res.body() = answer.body + "\n";
         res.prepare_payload();
         asio::steady_timer deadline(ex_, opts_.send_timeout);
         co_await (http::async_write(socket, res, nothrow_awaitable) || deadline.async_wait(nothrow_awaitable));
@@ -192,9 +198,16 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         boost::system::error_code ec;
         const auto remote = socket.remote_endpoint(ec);
         const std::string peer = ec ? std::string("unknown peer") : endpoint_text(remote);
-
         beast::flat_buffer buffer(request_buffer_limit);
         http::request_parser<http::empty_body> parser;
+        const bool got = co_await read_request(socket, peer, buffer, parser);
+        if (got) co_await route(socket, peer, parser.get());
+    }
+
+    /// Reads the request's header within --request-timeout and the size limits, and answers a bad one itself.
+    /// false: nothing to route (answered, timed out, closed by the client, or the server is shutting down).
+    asio::awaitable<bool> read_request(tcp::socket& socket, const std::string& peer, beast::flat_buffer& buffer,
+                                       http::request_parser<http::empty_body>& parser) {
         parser.header_limit(request_header_limit);
         parser.body_limit(0);
         asio::steady_timer deadline(ex_, opts_.request_timeout);
@@ -202,71 +215,55 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
                              deadline.async_wait(nothrow_awaitable) || wait_for_stop());
         if (got.index() == 1) {
             spdlog::info("{}: no request within {}s; closing", peer, opts_.request_timeout.count());
-            co_return;
+            co_return false;
         }
-        if (got.index() == 2) co_return;
+        if (got.index() == 2) co_return false;
         if (const auto [read_ec, n] = std::get<0>(got); read_ec) {
-            if (read_ec == http::error::end_of_stream || read_ec == asio::error::connection_reset) co_return;
+            if (read_ec == http::error::end_of_stream || read_ec == asio::error::connection_reset) co_return false;
             spdlog::info("{}: bad request: {}", peer, read_ec.message());
-            if (read_ec == http::error::body_limit) {
-                co_await respond(socket, http::status::bad_request, "bad request: requests carry no body");
-            } else if (read_ec == http::error::header_limit || read_ec == http::error::buffer_overflow) {
-                co_await respond(socket, http::status::request_header_fields_too_large, "request headers too large");
-            } else {
-                co_await respond(socket, http::status::bad_request, "bad request: " + read_ec.message());
-            }
-            co_return;
+            const http_answer answer = bad_request(read_ec);
+            co_await respond(socket, answer);
+            co_return false;
         }
-
         // None of our endpoints takes a body; a request that announces one is answered at once, without reading
         // it (a chunked body can carry chunk extensions and trailers of any size).
         if (parser.chunked() || parser.content_length().value_or(0) > 0) {
             spdlog::info("{}: bad request: it has a body", peer);
-            co_await respond(socket, http::status::bad_request, "bad request: requests carry no body");
-            co_return;
+            const http_answer answer = plain_answer(http::status::bad_request, "bad request: requests carry no body");
+            co_await respond(socket, answer);
+            co_return false;
         }
-        const auto& req = parser.get();
+        co_return true;
+    }
+
+    /// The operational paths without a token; /position and /backup with one, and a backup only while the server
+    /// runs fewer than --max-concurrent-backups and is not shutting down.
+    asio::awaitable<void> route(tcp::socket& socket, const std::string& peer,
+                                const http::request<http::empty_body>& req) {
         const std::string_view target(req.target().data(), req.target().size());
         const std::string_view path = target.substr(0, target.find('?'));
-        const std::string method(req.method_string());
-        const bool operational = path == healthz_path || path == readyz_path || path == metrics_path;
+        const bool operational = is_operational_path(path);
         // Probes and scrapes come every few seconds: logged at debug so they do not drown the backups.
         if (operational)
-            spdlog::debug("request from {}: {} {}", peer, method, path);
+            spdlog::debug("request from {}: {} {}", peer, std::string(req.method_string()), path);
         else
-            spdlog::info("request from {}: {} {}", peer, method, path);
+            spdlog::info("request from {}: {} {}", peer, std::string(req.method_string()), path);
         if (operational) {
-            co_await serve_operational(socket, peer, req.method(), path);
+            const http_answer answer = co_await answer_operational(health_, counters_, peer, req.method(), path);
+            co_await respond(socket, answer);
             co_return;
         }
-        if (path != protocol::backup_path && path != protocol::position_path) {
-            spdlog::info("404 for {}: no such path {}", peer, path);
-            co_await respond(socket, http::status::not_found,
-                             "not found: GET /backup, /position, /healthz, /readyz and /metrics are served");
+        if (const auto refused = refusal(peer, req, path)) {
+            co_await respond(socket, *refused);
             co_return;
         }
-        if (req.method() != http::verb::get) {
-            spdlog::info("405 for {}: method {}", peer, method);
-            // Headers are built before co_await: GCC 12 rejects an initializer_list inside a co_await expression.
-            std::vector<std::pair<std::string, std::string>> allow{{"Allow", "GET"}};
-            co_await respond(socket, http::status::method_not_allowed, "method not allowed: use GET", std::move(allow));
-            co_return;
-        }
-        const bool allowed = co_await authorized(socket, peer, req);
-        if (!allowed) co_return;
         if (path == protocol::position_path) {
-            co_await serve_position(socket, peer);
+            const http_answer answer = co_await answer_position(health_, peer);
+            co_await respond(socket, answer);
             co_return;
         }
-        if (stopping_ || active_ >= opts_.max_concurrent_backups) {
-            const std::string why =
-                stopping_ ? std::string(shutting_down)
-                          : std::to_string(active_) + " backup(s) already running (--max-concurrent-backups " +
-                                std::to_string(opts_.max_concurrent_backups) + ")";
-            spdlog::info("503 for {}: {}", peer, why);
-            std::vector<std::pair<std::string, std::string>> retry{
-                {"Retry-After", std::to_string(opts_.retry_after_seconds)}};
-            co_await respond(socket, http::status::service_unavailable, "busy: " + why, std::move(retry));
+        if (const auto refused = busy(peer)) {
+            co_await respond(socket, *refused);
             co_return;
         }
         ++active_;
@@ -277,86 +274,45 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         co_await stream_backup(socket, peer);
     }
 
-    /// The bearer token of /backup and /position; answers 401 itself and returns false when it is wrong.
-    template <typename Request>
-    asio::awaitable<bool> authorized(tcp::socket& socket, const std::string& peer, const Request& req) {
-        if (!opts_.auth_token) co_return true;
+    /// 404 for a path not served, 405 for a method other than GET, 401 without the right bearer token; nullopt:
+    /// the request for /backup or /position goes on.
+    std::optional<http_answer> refusal(const std::string& peer, const http::request<http::empty_body>& req,
+                                       std::string_view path) const {
+        if (path != protocol::backup_path && path != protocol::position_path) {
+            spdlog::info("404 for {}: no such path {}", peer, path);
+            return plain_answer(http::status::not_found,
+                                "not found: GET /backup, /position, /healthz, /readyz and /metrics are served");
+        }
+        if (req.method() != http::verb::get) {
+            spdlog::info("405 for {}: method {}", peer, std::string(req.method_string()));
+            return method_not_allowed();
+        }
+        return unauthorized(peer, req);
+    }
+
+    /// 401 without the right bearer token; nullopt: the token is right (or none is configured).
+    std::optional<http_answer> unauthorized(const std::string& peer, const http::request<http::empty_body>& req) const {
+        if (!opts_.auth_token) return std::nullopt;
         const auto it = req.find(http::field::authorization);
         std::optional<std::string_view> token;
         if (it != req.end()) token = protocol::bearer_token(std::string_view(it->value().data(), it->value().size()));
-        if (token && protocol::constant_time_equal(*token, *opts_.auth_token)) co_return true;
+        if (token && protocol::constant_time_equal(*token, *opts_.auth_token)) return std::nullopt;
         spdlog::warn("401 for {}: {}", peer, token ? "wrong bearer token" : "no bearer token");
-        std::vector<std::pair<std::string, std::string>> challenge{{"WWW-Authenticate", "Bearer realm=\"mysql-agent\""}};
-        co_await respond(socket, http::status::unauthorized, "unauthorized: a valid bearer token is required",
-                         std::move(challenge));
-        co_return false;
+        return with_header(plain_answer(http::status::unauthorized, "unauthorized: a valid bearer token is required"),
+                           "WWW-Authenticate", "Bearer realm=\"mysql-agent\"");
     }
 
-    /// GET /position: where the local server stands (position_report.hpp), for a peer choosing whom to re-seed
-    /// from. Behind the token: it names the server's version and position.
-    asio::awaitable<void> serve_position(tcp::socket& socket, const std::string& peer) {
-        auto answer = co_await health_.position();
-        if (!answer) {
-            co_await respond(socket, http::status::service_unavailable,
-                             "not checked: too many checks pending (is mysqld hanging?)");
-            co_return;
-        }
-        if (!answer->ok) {
-            spdlog::info("503 for {} on {}: {}", peer, protocol::position_path, answer->body);
-            co_await respond(socket, http::status::service_unavailable, std::move(answer->body));
-            co_return;
-        }
-        std::vector<std::pair<std::string, std::string>> type{{"Content-Type", "application/json"}};
-        co_await respond(socket, http::status::ok, std::move(answer->body), std::move(type));
-    }
-
-    /// GET /healthz, /readyz, /metrics: no token, the checks run off the event loop (health_checker.hpp).
-    asio::awaitable<void> serve_operational(tcp::socket& socket, const std::string& peer, http::verb verb,
-                                            std::string_view path) {
-        if (verb != http::verb::get) {
-            spdlog::info("405 for {}: method {} on {}", peer, std::string(http::to_string(verb)), path);
-            std::vector<std::pair<std::string, std::string>> allow{{"Allow", "GET"}};
-            co_await respond(socket, http::status::method_not_allowed, "method not allowed: use GET", std::move(allow));
-            co_return;
-        }
-        if (path == metrics_path) {
-            agent_metrics_facts facts;
-            facts.version = MYSQL_AGENT_VERSION;
-            facts.backups = counters_.snapshot();
-            auto gathered = co_await health_.for_metrics();
-            facts.health = std::move(gathered.health);
-            facts.marker = gathered.marker.state;
-            facts.clone = std::move(gathered.marker.marker);
-            std::string body = render_metrics(agent_metric_families(facts));
-            if (!body.empty() && body.back() == '\n') body.pop_back();  // respond() ends the body with one
-            std::vector<std::pair<std::string, std::string>> type{
-                {"Content-Type", std::string(metrics_content_type)}};
-            co_await respond(socket, http::status::ok, std::move(body), std::move(type));
-            co_return;
-        }
-        // Every value is a named local before it crosses a co_await: GCC 12 mishandles temporaries of a
-        // conditional expression that live across one (seen as a double free).
-        const bool live = path == healthz_path;
-        std::optional<probe_verdict> verdict;
-        if (live)
-            verdict = co_await health_.live();
-        else
-            verdict = co_await health_.ready();
-        http::status code = http::status::service_unavailable;
-        std::string body = "not checked: too many health checks pending (is mysqld hanging?)";
-        if (!verdict) {
-            spdlog::warn("503 for {} on {}: {}", peer, path, body);
-        } else {
-            std::string kind = live ? "live" : "ready";
-            if (verdict->ok) {
-                code = http::status::ok;
-            } else {
-                kind = "not " + kind;
-                spdlog::debug("503 for {} on {}: {}", peer, path, verdict->reason);
-            }
-            body = kind + ": " + verdict->reason;
-        }
-        co_await respond(socket, code, std::move(body));
+    /// 503 with Retry-After while the server is shutting down or runs --max-concurrent-backups already; nullopt:
+    /// a backup may start.
+    std::optional<http_answer> busy(const std::string& peer) const {
+        if (!stopping_ && active_ < opts_.max_concurrent_backups) return std::nullopt;
+        const std::string why =
+            stopping_ ? std::string(shutting_down)
+                           : std::to_string(active_) + " backup(s) already running (--max-concurrent-backups " +
+                                 std::to_string(opts_.max_concurrent_backups) + ")";
+        spdlog::info("503 for {}: {}", peer, why);
+        return with_header(plain_answer(http::status::service_unavailable, "busy: " + why), "Retry-After",
+                           std::to_string(opts_.retry_after_seconds));
     }
 
     asio::awaitable<void> stream_backup(tcp::socket& socket, const std::string& peer) {
