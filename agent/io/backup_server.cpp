@@ -1,43 +1,35 @@
-// GET /backup: a fresh xtrabackup/mariabackup streamed as a chunked body whose trailers say how it ended.
+// The sidecar's HTTP server: accepts connections, reads each request within its limits, routes it, checks the
+// bearer token and how many backups run, and writes what http_endpoints.hpp answers or hands the connection to
+// backup_stream.hpp.
 //
 // Shape (after the Asio HTTP server examples): a listener co_spawns one coroutine per connection; every wait is
-// raced against a timer or against the server's stop signal with awaitable operators, so no connection can
+// raced against a timer or against the server's shutdown signal with awaitable operators, so no connection can
 // hang the sidecar and SIGTERM reaches each stream between two chunks (never in the middle of one, which would
 // leave no way to send the failed trailer).
 
 #include "mysql_agent/io/backup_server.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/socket.h>
-
-#include <array>
 #include <optional>
-#include <cerrno>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
 #include "mysql_agent/core/backup_protocol.hpp"
-#include "mysql_agent/core/backup_tool_args.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/listen_address.hpp"
-#include "mysql_agent/io/file_tree.hpp"
+#include "mysql_agent/io/backup_stream.hpp"
+#include "mysql_agent/io/deadline.hpp"
 #include "mysql_agent/io/health_checker.hpp"
 #include "mysql_agent/io/http_endpoints.hpp"
 #include "mysql_agent/io/logging.hpp"
 #include "mysql_agent/io/private_dir.hpp"
-#include "mysql_agent/io/process_runner.hpp"
-#include "mysql_agent/core/stream_digest.hpp"
-#include "mysql_agent/core/tool_error_line.hpp"
+#include "mysql_agent/io/shutdown_signal.hpp"
 
 namespace mysql_agent {
 
@@ -46,30 +38,15 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace fs = std::filesystem;
 using tcp = asio::ip::tcp;
+using clock = std::chrono::steady_clock;
 using namespace asio::experimental::awaitable_operators;
-
-/// Every wait completes with an error code instead of throwing: `a || b` waits for the first branch that
-/// *succeeds*, so a branch that threw (a reset connection) would leave it waiting for the other one (a timer).
-constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
 
 /// GET /backup with a bearer token fits in far less; a larger header is not one of our clients.
 constexpr std::uint32_t request_header_limit = 8 * 1024;
 /// The most a connection's read buffer holds before its request is answered. Only the header is read, before
 /// anything else (the token included) is looked at, so every connection costs at most this much.
 constexpr std::size_t request_buffer_limit = 16 * 1024;
-/// Read size from the tool and so the size of most chunks: large enough that per-chunk overhead (a syscall
-/// pair, 10 bytes of framing) is noise, small enough to keep a backup's memory trivial.
-constexpr std::size_t chunk_bytes = 256 * 1024;
-/// The tool's stdout pipe. Linux's default of 64 KiB caps every read, and so every chunk, at 64 KiB (measured:
-/// 19580 reads for a 1.19 GB stream); with 1 MiB a read takes a whole chunk_bytes. 1 MiB is what an unprivileged
-/// process may ask for (/proc/sys/fs/pipe-max-size): https://man7.org/linux/man-pages/man7/pipe.7.html
-constexpr int tool_pipe_bytes = 1024 * 1024;
-/// While draining on SIGTERM a client gets this long to take the failed trailer: Kubernetes' default grace
-/// period is 30 s and several streams may be draining at once.
-constexpr auto shutdown_send_timeout = std::chrono::seconds(5);
-constexpr std::string_view shutting_down = "sidecar is shutting down";
 
 health_checker_options health_options_of(const backup_server_options& o) {
     health_checker_options h;
@@ -79,6 +56,16 @@ health_checker_options health_options_of(const backup_server_options& o) {
     h.max_lag = o.max_lag;
     h.timeout = o.health_timeout;
     return h;
+}
+
+/// Every string the server must never send or log: the password, the token and the extra secrets.
+std::vector<std::string> secrets_of(const backup_server_options& o) {
+    std::vector<std::string> secrets;
+    if (!o.mysql.password.empty()) secrets.push_back(o.mysql.password);
+    if (o.auth_token) secrets.push_back(*o.auth_token);
+    for (const auto& s : o.extra_secrets)
+        if (!s.empty()) secrets.push_back(s);
+    return secrets;
 }
 
 /// The socket address of --listen. Throws config_error naming --listen.
@@ -105,29 +92,12 @@ http_answer bad_request(const boost::system::error_code& ec) {
     return plain_answer(http::status::bad_request, "bad request: " + ec.message());
 }
 
-/// Waits until the client closes its side or resets: what a stalled tool must not hide. Bytes the client
-/// sends meanwhile are discarded (our clients send nothing after the request).
-asio::awaitable<void> watch_client(tcp::socket& socket) {
-    std::array<char, 512> scratch{};
-    for (;;) {
-        auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, nothrow_awaitable);
-        if (ec) co_return;
-        const ssize_t n = ::recv(socket.native_handle(), scratch.data(), scratch.size(), MSG_DONTWAIT);
-        if (n == 0) co_return;
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) co_return;
-    }
-}
-
 }  // namespace
 
 struct backup_server::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor ex, backup_server_options o)
-        : ex_(ex), opts_(std::move(o)), acceptor_(ex), stop_(ex), health_(health_options_of(opts_)) {
-        stop_.expires_at(asio::steady_timer::time_point::max());
-        if (!opts_.mysql.password.empty()) secrets_.push_back(opts_.mysql.password);
-        if (opts_.auth_token) secrets_.push_back(*opts_.auth_token);
-        for (const auto& s : opts_.extra_secrets)
-            if (!s.empty()) secrets_.push_back(s);
+        : ex_(ex), opts_(std::move(o)), acceptor_(ex), stop_(ex), secrets_(secrets_of(opts_)),
+          health_(health_options_of(opts_)), stream_context_{opts_, secrets_, counters_, stop_} {
         if (opts_.max_concurrent_backups == 0) throw config_error("--max-concurrent-backups must be at least 1");
     }
 
@@ -142,24 +112,17 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
     }
 
     void shutdown() {
-        if (stopping_) return;
-        stopping_ = true;
+        if (stop_.raised()) return;
+        stop_.raise();
         spdlog::info("shutting down: no new connections; {} backup(s) in flight end with a failed trailer", active_);
         boost::system::error_code ignored;
         acceptor_.close(ignored);
-        stop_.cancel();
-    }
-
-    /// Completes when shutdown() is called (or when cancelled as the loser of a race).
-    asio::awaitable<void> wait_for_stop() {
-        if (stopping_) co_return;
-        co_await stop_.async_wait(nothrow_awaitable);
     }
 
     asio::awaitable<void> accept_loop(std::shared_ptr<impl> keep) {
-        while (!stopping_) {
+        while (!stop_.raised()) {
             auto [ec, socket] = co_await acceptor_.async_accept(nothrow_awaitable);
-            if (stopping_ || ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
+            if (stop_.raised() || ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
             if (ec) {
                 // EMFILE and friends: back off instead of spinning; the listener must survive them.
                 spdlog::warn("accepting a connection on {} failed: {}", opts_.listen, ec.message());
@@ -188,8 +151,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         res.keep_alive(false);
         res.body() = answer.body + "\n";
         res.prepare_payload();
-        asio::steady_timer deadline(ex_, opts_.send_timeout);
-        co_await (http::async_write(socket, res, nothrow_awaitable) || deadline.async_wait(nothrow_awaitable));
+        co_await before(http::async_write(socket, res, nothrow_awaitable), clock::now() + opts_.send_timeout);
         boost::system::error_code ignored;
         socket.shutdown(tcp::socket::shutdown_send, ignored);
     }
@@ -212,7 +174,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         parser.body_limit(0);
         asio::steady_timer deadline(ex_, opts_.request_timeout);
         auto got = co_await (http::async_read_header(socket, buffer, parser, nothrow_awaitable) ||
-                             deadline.async_wait(nothrow_awaitable) || wait_for_stop());
+                             deadline.async_wait(nothrow_awaitable) || stop_.wait());
         if (got.index() == 1) {
             spdlog::info("{}: no request within {}s; closing", peer, opts_.request_timeout.count());
             co_return false;
@@ -271,7 +233,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             unsigned& n;
             ~release() { --n; }
         } guard{active_};
-        co_await stream_backup(socket, peer);
+        co_await stream_backup(socket, peer, stream_context_);
     }
 
     /// 404 for a path not served, 405 for a method other than GET, 401 without the right bearer token; nullopt:
@@ -305,9 +267,9 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
     /// 503 with Retry-After while the server is shutting down or runs --max-concurrent-backups already; nullopt:
     /// a backup may start.
     std::optional<http_answer> busy(const std::string& peer) const {
-        if (!stopping_ && active_ < opts_.max_concurrent_backups) return std::nullopt;
+        if (!stop_.raised() && active_ < opts_.max_concurrent_backups) return std::nullopt;
         const std::string why =
-            stopping_ ? std::string(shutting_down)
+            stop_.raised() ? std::string(shutting_down_message)
                            : std::to_string(active_) + " backup(s) already running (--max-concurrent-backups " +
                                  std::to_string(opts_.max_concurrent_backups) + ")";
         spdlog::info("503 for {}: {}", peer, why);
@@ -315,209 +277,15 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
                            std::to_string(opts_.retry_after_seconds));
     }
 
-    asio::awaitable<void> stream_backup(tcp::socket& socket, const std::string& peer) {
-        const auto started = std::chrono::steady_clock::now();
-        counters_.started.fetch_add(1);
-        counters_.in_flight.fetch_add(1);
-        // Counted once on every way out of this coroutine: a backup that did not end with an ok trailer failed.
-        struct count_outcome {
-            backup_counters& counters;
-            std::chrono::steady_clock::time_point started;
-            bool ok = false;
-            ~count_outcome() {
-                counters.finished(ok, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-            }
-        } outcome{counters_, started};
-        const std::uint64_t estimate = directory_size(opts_.datadir);
-
-        // Credentials go to a 0600 file in a 0700 directory that disappears with this scope: never argv
-        // (visible in /proc/<pid>/cmdline to every user) and never a log line.
-        std::optional<private_dir> dir;
-        std::unique_ptr<child_process> child;
-        std::string start_error;
-        try {
-            dir.emplace(temp_root());
-            const fs::path defaults = dir->path() / "client.cnf";
-            write_private_file(defaults, client_option_file(opts_.mysql));
-            process_options po;
-            po.program = opts_.tools.backup;
-            const backup_tool_settings settings{opts_.datadir.string(), opts_.replica, opts_.tools.mariadb};
-            po.args = backup_tool_arguments(settings, defaults.string(), (dir->path() / "target").string());
-            po.pipe_stdout = true;
-            po.stderr_tail_lines = 20;
-            child = child_process::start(ex_, po);
-            // Best effort: with the default size the stream only costs more syscalls and smaller chunks.
-            ::fcntl(child->stdout_pipe()->native_handle(), F_SETPIPE_SZ, tool_pipe_bytes);
-            log_event(spdlog::level::info,
-                      fmt::format("backup for {} started: pid {}, {} {}", peer, child->pid(), po.program.string(),
-                                  fmt_args(po.args)),
-                      {{"event", "backup_started"}, {"peer", peer}, {"pid", child->pid()},
-                       {"estimated_bytes", estimate}});
-        } catch (const std::exception& e) {
-            start_error = protocol::scrub_secrets(e.what(), secrets_);
-            log_event(spdlog::level::err, fmt::format("backup for {} could not start: {}", peer, start_error),
-                      {{"event", "backup_failed"}, {"peer", peer}});
-        }
-
-        http::response<http::empty_body> res{http::status::ok, 11};
-        res.set(http::field::content_type, "application/octet-stream");
-        res.set(http::field::trailer, protocol::trailer_announcement);
-        res.set(protocol::header_estimated_size, std::to_string(estimate));
-        res.set(protocol::header_agent_version, MYSQL_AGENT_VERSION);
-        res.keep_alive(false);
-        res.chunked(true);
-        http::response_serializer<http::empty_body> serializer{res};
-        {
-            asio::steady_timer deadline(ex_, opts_.send_timeout);
-            auto sent = co_await (http::async_write_header(socket, serializer, nothrow_awaitable) ||
-                                  deadline.async_wait(nothrow_awaitable));
-            if (sent.index() != 0 || std::get<0>(std::get<0>(sent))) {
-                spdlog::info("backup for {} aborted: the response header could not be sent", peer);
-                co_await stop_child(child);
-                co_return;
-            }
-        }
-
-        stream_digest digest;
-        protocol::backup_trailer trailer;
-        trailer.exit_code = -1;
-        if (!child) {
-            trailer.error_line = start_error;
-        } else {
-            std::vector<char> buf(chunk_bytes);
-            bool eof = false;
-            while (!eof) {
-                auto got = co_await (child->stdout_pipe()->async_read_some(asio::buffer(buf), nothrow_awaitable) ||
-                                     watch_client(socket) || wait_for_stop());
-                if (got.index() == 1) {
-                    log_event(spdlog::level::warn,
-                              fmt::format("backup for {} aborted after {} bytes: the client went away; killing pid {}",
-                                          peer, digest.bytes(), child->pid()),
-                              {{"event", "backup_aborted"}, {"peer", peer}, {"bytes", digest.bytes()}});
-                    co_await stop_child(child);
-                    co_return;
-                }
-                if (got.index() == 2) {
-                    trailer.error_line = shutting_down;
-                    break;
-                }
-                const auto [read_ec, n] = std::get<0>(got);
-                if (n > 0) {
-                    digest.update(buf.data(), n);
-                    asio::steady_timer deadline(ex_, opts_.send_timeout);
-                    auto sent = co_await (asio::async_write(socket, http::make_chunk(asio::buffer(buf.data(), n)),
-                                                            nothrow_awaitable) ||
-                                          deadline.async_wait(nothrow_awaitable));
-                    if (sent.index() == 1 || std::get<0>(std::get<0>(sent))) {
-                        log_event(spdlog::level::warn,
-                                  fmt::format("backup for {} aborted after {} bytes: {}; killing pid {}", peer,
-                                              digest.bytes(),
-                                              sent.index() == 1
-                                                  ? "the client read nothing for " +
-                                                        std::to_string(opts_.send_timeout.count()) + "s"
-                                                  : "sending failed: " + std::get<0>(std::get<0>(sent)).message(),
-                                              child->pid()),
-                                  {{"event", "backup_aborted"}, {"peer", peer}, {"bytes", digest.bytes()}});
-                        co_await stop_child(child);
-                        co_return;
-                    }
-                    counters_.bytes.fetch_add(n);
-                }
-                if (read_ec == asio::error::eof) {
-                    eof = true;
-                } else if (read_ec) {
-                    trailer.error_line = "reading the output of " + opts_.tools.backup.filename().string() +
-                                         " failed: " + read_ec.message();
-                    break;
-                }
-            }
-            if (eof) {
-                // The tool closed stdout; it may still be flushing stderr or waiting on the server.
-                auto ended = co_await (child->wait() || watch_client(socket) || wait_for_stop());
-                if (ended.index() == 0) {
-                    trailer.exit_code = std::get<0>(ended);
-                    if (trailer.exit_code != 0) {
-                        // Not simply the last line: mariabackup logs InnoDB's shutdown after the error that ended it.
-                        trailer.error_line = protocol::scrub_secrets(tool_error_line(child->stderr_tail()), secrets_);
-                        if (trailer.error_line.empty())
-                            trailer.error_line = opts_.tools.backup.filename().string() + " exited with code " +
-                                                 std::to_string(trailer.exit_code) + " and no error message";
-                    }
-                    trailer.ok = trailer.exit_code == 0;
-                } else if (ended.index() == 1) {
-                    log_event(spdlog::level::warn,
-                              fmt::format("backup for {} aborted after {} bytes: the client went away; killing pid {}",
-                                          peer, digest.bytes(), child->pid()),
-                              {{"event", "backup_aborted"}, {"peer", peer}, {"bytes", digest.bytes()}});
-                    co_await stop_child(child);
-                    co_return;
-                } else {
-                    trailer.error_line = shutting_down;
-                }
-            }
-            if (!trailer.ok && trailer.exit_code == -1) co_await stop_child(child);
-        }
-
-        trailer.bytes = digest.bytes();
-        trailer.digest = digest.hex();
-        http::fields trailer_fields;
-        for (const auto& f : protocol::encode_trailer(trailer)) trailer_fields.insert(f.name, f.value);
-        {
-            asio::steady_timer deadline(ex_, stopping_ ? shutdown_send_timeout : opts_.send_timeout);
-            co_await (asio::async_write(socket, http::make_chunk_last(trailer_fields), nothrow_awaitable) ||
-                      deadline.async_wait(nothrow_awaitable));
-        }
-        boost::system::error_code ignored;
-        socket.shutdown(tcp::socket::shutdown_send, ignored);
-        outcome.ok = trailer.ok;
-
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        const double mb_per_s = seconds > 0 ? static_cast<double>(trailer.bytes) / 1e6 / seconds : 0.0;
-        const log_fields fields = {{"event", "backup_finished"}, {"peer", peer},
-                                   {"ok", trailer.ok},        {"bytes", trailer.bytes},
-                                   {"seconds", seconds},      {"exit_code", trailer.exit_code}};
-        if (trailer.ok) {
-            log_event(spdlog::level::info,
-                      fmt::format("backup for {} finished: ok, {} bytes in {:.1f}s ({:.1f} MB/s), exit code 0", peer,
-                                  trailer.bytes, seconds, mb_per_s),
-                      fields);
-        } else {
-            log_event(spdlog::level::warn,
-                      fmt::format("backup for {} finished: failed, {} bytes in {:.1f}s ({:.1f} MB/s), exit code {}: {}",
-                                  peer, trailer.bytes, seconds, mb_per_s, trailer.exit_code, trailer.error_line),
-                      fields);
-        }
-    }
-
-    /// Kills the tool's whole process group and reaps it (no-op when it already exited).
-    asio::awaitable<void> stop_child(std::unique_ptr<child_process>& child) {
-        if (!child) co_return;
-        // SIGKILL, not SIGTERM: the stream is abandoned and neither tool cleans anything up on SIGTERM.
-        child->signal_group(SIGKILL);
-        co_await child->wait();
-    }
-
-    fs::path temp_root() const { return private_dir_root(opts_.temp_root); }
-
-    static std::string fmt_args(const std::vector<std::string>& args) {
-        std::string out;
-        for (const auto& a : args) {
-            if (!out.empty()) out += ' ';
-            out += a;
-        }
-        return out;
-    }
-
     asio::any_io_executor ex_;
     backup_server_options opts_;
     tcp::acceptor acceptor_;
-    asio::steady_timer stop_;  ///< never expires; shutdown() cancels it, which wakes every wait_for_stop()
-    bool stopping_ = false;
+    shutdown_signal stop_;
     unsigned active_ = 0;
     std::vector<std::string> secrets_;
     backup_counters counters_;
     health_checker health_;
+    backup_stream_context stream_context_;
 };
 
 backup_server::backup_server(asio::any_io_executor ex, backup_server_options opts)
@@ -535,7 +303,7 @@ tcp::endpoint backup_server::local_endpoint() const { return impl_->acceptor_.lo
 const backup_counters& backup_server::counters() const { return impl_->counters_; }
 
 void backup_server::start() {
-    sweep_stale_private_dirs(impl_->temp_root());
+    sweep_stale_private_dirs(private_dir_root(impl_->opts_.temp_root));
     // Tests and operators look for "listening on HOST:PORT" in the message, in both log formats.
     log_event(spdlog::level::info, "listening on " + endpoint_text(local_endpoint()),
               {{"event", "listening"}, {"listen", endpoint_text(local_endpoint())}});
