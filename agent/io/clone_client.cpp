@@ -7,13 +7,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "mysql_agent/io/clone_tool.hpp"
 #include "mysql_agent/io/datadir_commit.hpp"
 #include "mysql_agent/io/datadir_lock.hpp"
 #include "mysql_agent/io/deadline.hpp"
 #include "mysql_agent/io/donor_connection.hpp"
 #include "mysql_agent/io/logging.hpp"
-#include "mysql_agent/io/process_runner.hpp"
+#include "mysql_agent/io/prepare.hpp"
 #include "mysql_agent/io/progress.hpp"
 #include "mysql_agent/io/staged_backup.hpp"
 #include "mysql_agent/io/stream_receiver.hpp"
@@ -34,29 +33,6 @@ std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
     return buf;
 }
 
-// Not a coroutine: [gcc12-braced-args] in clone_tool.hpp.
-std::unique_ptr<child_process> start_prepare(asio::any_io_executor ex, const clone_options& o,
-                                             const std::filesystem::path& staging) {
-    return start_clone_tool(ex, o.tools.backup, {"--prepare", "--target-dir=" + staging.string()}, false);
-}
-
-/// `<xtrabackup> --prepare`: applies the redo log so that mysqld can start on the files.
-asio::awaitable<double> prepare_backup(const clone_options& o, const std::filesystem::path& staging,
-                                       const deadlines& dl) {
-    const auto start = clock::now();
-    spdlog::info("preparing the backup with {} --prepare", o.tools.backup.string());
-    auto tool = start_prepare(co_await asio::this_coro::executor, o, staging);
-    const auto rc = co_await wait_until(*tool, dl.overall());
-    if (!rc)
-        throw clone_failed_error(fmt::format("{} --prepare did not finish within --timeout {}; raise --timeout",
-                                             o.tools.backup.string(), dl.overall_text()));
-    if (*rc != 0)
-        tool_failed(fmt::format("{} --prepare", o.tools.backup.string()), *rc, tool->stderr_tail(), o.datadir);
-    const double seconds = std::chrono::duration<double>(clock::now() - start).count();
-    spdlog::info("prepared in {:.1f}s", seconds);
-    co_return seconds;
-}
-
 asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o, const commit_options& commit) {
     const auto started_wall = std::chrono::system_clock::now();
     const auto started = clock::now();
@@ -71,7 +47,6 @@ asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o, const co
     // Nothing the donor sent is trusted by --prepare until it is checked: names, types, sizes, backup-my.cnf.
     vet_staged_backup(staging, got.files);
     co_await prepare_backup(o, staging, dl);
-    check_prepared(staging);
     const auto backup = describe_backup(staging);
 
     clone_outcome out;
