@@ -174,11 +174,7 @@ private:
         for (;;) {
             auto got = co_await (tool_->stdout_pipe()->async_read_some(asio::buffer(buf), nothrow_awaitable) ||
                                  watch_client(socket_) || ctx_.shutdown.wait());
-            if (got.index() == 1) co_return co_await abandon(client_went_away);
-            if (got.index() == 2) {
-                trailer.error_line = shutting_down_message;
-                co_return phase_end::cut_short;
-            }
+            if (got.index() != 0) co_return co_await interrupted(got.index(), trailer);
             const auto [read_ec, n] = std::get<0>(got);
             if (n > 0) {
                 digest_.update(buf.data(), n);
@@ -205,15 +201,19 @@ private:
     /// The tool closed stdout; it may still be flushing stderr or waiting on the server.
     asio::awaitable<phase_end> await_exit(protocol::backup_trailer& trailer) {
         auto ended = co_await (tool_->wait() || watch_client(socket_) || ctx_.shutdown.wait());
-        if (ended.index() == 1) co_return co_await abandon(client_went_away);
-        if (ended.index() == 2) {
-            trailer.error_line = shutting_down_message;
-            co_return phase_end::cut_short;
-        }
+        if (ended.index() != 0) co_return co_await interrupted(ended.index(), trailer);
         trailer.exit_code = std::get<0>(ended);
         if (trailer.exit_code != 0) trailer.error_line = tool_error(trailer.exit_code);
         trailer.ok = trailer.exit_code == 0;
         co_return phase_end::done;
+    }
+
+    /// A wait raced against watch_client (`winner` 1: the client went away, so it is abandoned) and the server's
+    /// shutdown (2: the trailer says so).
+    asio::awaitable<phase_end> interrupted(std::size_t winner, protocol::backup_trailer& trailer) {
+        if (winner == 1) co_return co_await abandon(client_went_away);
+        trailer.error_line = shutting_down_message;
+        co_return phase_end::cut_short;
     }
 
     /// The trailer's error line for a tool that exited with `exit_code`.
