@@ -15,14 +15,8 @@ metric_family single(std::string name, std::string help, metric_type type, doubl
 
 double flag(bool b) { return b ? 1 : 0; }
 
-}  // namespace
-
-std::vector<metric_family> agent_metric_families(const agent_metrics_facts& facts) {
-    std::vector<metric_family> out;
-    out.push_back(single("mysql_agent_build_info", "mysql-agent version; always 1", metric_type::gauge, 1,
-                         {{"version", facts.version}}));
-
-    const auto& b = facts.backups;
+/// The backup server's counters and the duration histogram.
+void add_backup_families(std::vector<metric_family>& out, const backup_counter_values& b) {
     out.push_back(single("mysql_agent_backups_started_total", "GET /backup requests that started a backup",
                          metric_type::counter, static_cast<double>(b.started)));
     out.push_back(single("mysql_agent_backups_succeeded_total", "Backups that ended with an ok trailer",
@@ -43,7 +37,10 @@ std::vector<metric_family> agent_metric_families(const agent_metrics_facts& fact
     duration.samples.push_back({{}, b.duration_sum, "_sum"});
     duration.samples.push_back({{}, static_cast<double>(b.duration_count), "_count"});
     out.push_back(std::move(duration));
+}
 
+/// The clone marker: mysql_agent_clone_info always, the clone's numbers only when the marker is there.
+void add_clone_families(std::vector<metric_family>& out, const agent_metrics_facts& facts) {
     const std::string info_help = "1 when this pod's datadir was cloned by mysql-agent (labels: source = the donor, result, tool_version); "
                                   "0 without a clone marker";
     switch (facts.marker) {
@@ -67,14 +64,15 @@ std::vector<metric_family> agent_metric_families(const agent_metrics_facts& fact
             break;
         }
     }
+}
 
-    if (!facts.health) return out;
-    const auto& h = *facts.health;
+/// mysqld and readiness; the replication series only on a replica whose mysqld answered.
+void add_health_families(std::vector<metric_family>& out, const readiness_facts& h) {
     out.push_back(single("mysql_agent_mysqld_up", "1 when the local mysqld answered the agent", metric_type::gauge,
                          flag(h.server.answers)));
     out.push_back(single("mysql_agent_ready", "1 when /readyz (mysql-agent probe ready) says ready", metric_type::gauge,
                          flag(ready_verdict(h).ok)));
-    if (!h.server.answers) return out;
+    if (!h.server.answers) return;
     const bool replica = !h.is_primary;
     out.push_back(single("mysql_agent_replication_configured",
                          "1 when this replica has replication configured (always 0 on the primary, ordinal 0)",
@@ -84,7 +82,7 @@ std::vector<metric_family> agent_metric_families(const agent_metrics_facts& fact
                              "1 while the sidecar has halted replication because the primary is not the one this "
                              "replica's data came from (the reason: mysql-agent status, /readyz)",
                              metric_type::gauge, flag(h.halted.has_value())));
-    if (!replica || !h.replica.configured) return out;
+    if (!replica || !h.replica.configured) return;
     out.push_back(single("mysql_agent_replication_io_running", "1 when the replica IO thread runs (Slave_IO_Running=Yes)",
                          metric_type::gauge, flag(h.replica.io_running == "Yes")));
     out.push_back(single("mysql_agent_replication_sql_running",
@@ -98,6 +96,17 @@ std::vector<metric_family> agent_metric_families(const agent_metrics_facts& fact
     errors.samples.push_back({{{"thread", "io"}}, static_cast<double>(h.replica.last_io_errno), ""});
     errors.samples.push_back({{{"thread", "sql"}}, static_cast<double>(h.replica.last_sql_errno), ""});
     out.push_back(std::move(errors));
+}
+
+}  // namespace
+
+std::vector<metric_family> agent_metric_families(const agent_metrics_facts& facts) {
+    std::vector<metric_family> out;
+    out.push_back(single("mysql_agent_build_info", "mysql-agent version; always 1", metric_type::gauge, 1,
+                         {{"version", facts.version}}));
+    add_backup_families(out, facts.backups);
+    add_clone_families(out, facts);
+    if (facts.health) add_health_families(out, *facts.health);
     return out;
 }
 

@@ -1,43 +1,34 @@
-// GET /backup: a fresh xtrabackup/mariabackup streamed as a chunked body whose trailers say how it ended.
+// The sidecar's HTTP server: accepts connections, reads each request within its limits, routes it, checks the
+// bearer token and how many backups run, and writes what http_endpoints.hpp answers or hands the connection to
+// backup_stream.hpp.
 //
 // Shape (after the Asio HTTP server examples): a listener co_spawns one coroutine per connection; every wait is
-// raced against a timer or against the server's stop signal with awaitable operators, so no connection can
+// raced against a timer or against the server's shutdown signal with awaitable operators, so no connection can
 // hang the sidecar and SIGTERM reaches each stream between two chunks (never in the middle of one, which would
 // leave no way to send the failed trailer).
 
 #include "mysql_agent/io/backup_server.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/socket.h>
+#include <optional>
 
-#include <array>
-#include <cerrno>
-
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
-#include "mysql_agent/core/agent_metrics.hpp"
 #include "mysql_agent/core/backup_protocol.hpp"
-#include "mysql_agent/core/backup_tool_args.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/listen_address.hpp"
-#include "mysql_agent/io/file_tree.hpp"
+#include "mysql_agent/io/backup_stream.hpp"
+#include "mysql_agent/io/deadline.hpp"
 #include "mysql_agent/io/health_checker.hpp"
+#include "mysql_agent/io/http_endpoints.hpp"
 #include "mysql_agent/io/logging.hpp"
 #include "mysql_agent/io/private_dir.hpp"
-#include "mysql_agent/core/metrics_text.hpp"
-#include "mysql_agent/io/process_runner.hpp"
-#include "mysql_agent/core/stream_digest.hpp"
-#include "mysql_agent/core/tool_error_line.hpp"
+#include "mysql_agent/io/shutdown_signal.hpp"
 
 namespace mysql_agent {
 
@@ -46,33 +37,15 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace fs = std::filesystem;
 using tcp = asio::ip::tcp;
+using clock = std::chrono::steady_clock;
 using namespace asio::experimental::awaitable_operators;
-
-/// Every wait completes with an error code instead of throwing: `a || b` waits for the first branch that
-/// *succeeds*, so a branch that threw (a reset connection) would leave it waiting for the other one (a timer).
-constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
 
 /// GET /backup with a bearer token fits in far less; a larger header is not one of our clients.
 constexpr std::uint32_t request_header_limit = 8 * 1024;
 /// The most a connection's read buffer holds before its request is answered. Only the header is read, before
 /// anything else (the token included) is looked at, so every connection costs at most this much.
 constexpr std::size_t request_buffer_limit = 16 * 1024;
-/// Read size from the tool and so the size of most chunks: large enough that per-chunk overhead (a syscall
-/// pair, 10 bytes of framing) is noise, small enough to keep a backup's memory trivial.
-constexpr std::size_t chunk_bytes = 256 * 1024;
-/// The tool's stdout pipe. Linux's default of 64 KiB caps every read, and so every chunk, at 64 KiB (measured:
-/// 19580 reads for a 1.19 GB stream); with 1 MiB a read takes a whole chunk_bytes. 1 MiB is what an unprivileged
-/// process may ask for (/proc/sys/fs/pipe-max-size): https://man7.org/linux/man-pages/man7/pipe.7.html
-constexpr int tool_pipe_bytes = 1024 * 1024;
-/// While draining on SIGTERM a client gets this long to take the failed trailer: Kubernetes' default grace
-/// period is 30 s and several streams may be draining at once.
-constexpr auto shutdown_send_timeout = std::chrono::seconds(5);
-constexpr std::string_view shutting_down = "sidecar is shutting down";
-constexpr std::string_view healthz_path = "/healthz";
-constexpr std::string_view readyz_path = "/readyz";
-constexpr std::string_view metrics_path = "/metrics";
 
 health_checker_options health_options_of(const backup_server_options& o) {
     health_checker_options h;
@@ -82,6 +55,16 @@ health_checker_options health_options_of(const backup_server_options& o) {
     h.max_lag = o.max_lag;
     h.timeout = o.health_timeout;
     return h;
+}
+
+/// Every string the server must never send or log: the password, the token and the extra secrets.
+std::vector<std::string> secrets_of(const backup_server_options& o) {
+    std::vector<std::string> secrets;
+    if (!o.mysql.password.empty()) secrets.push_back(o.mysql.password);
+    if (o.auth_token) secrets.push_back(*o.auth_token);
+    for (const auto& s : o.extra_secrets)
+        if (!s.empty()) secrets.push_back(s);
+    return secrets;
 }
 
 /// The socket address of --listen. Throws config_error naming --listen.
@@ -99,29 +82,21 @@ std::string endpoint_text(const tcp::endpoint& ep) {
     return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
 }
 
-/// Waits until the client closes its side or resets: what a stalled tool must not hide. Bytes the client
-/// sends meanwhile are discarded (our clients send nothing after the request).
-asio::awaitable<void> watch_client(tcp::socket& socket) {
-    std::array<char, 512> scratch{};
-    for (;;) {
-        auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, nothrow_awaitable);
-        if (ec) co_return;
-        const ssize_t n = ::recv(socket.native_handle(), scratch.data(), scratch.size(), MSG_DONTWAIT);
-        if (n == 0) co_return;
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) co_return;
-    }
+/// The answer to a request whose header could not be read (`ec`).
+http_answer bad_request(const boost::system::error_code& ec) {
+    if (ec == http::error::body_limit)
+        return plain_answer(http::status::bad_request, "bad request: requests carry no body");
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
+        return plain_answer(http::status::request_header_fields_too_large, "request headers too large");
+    return plain_answer(http::status::bad_request, "bad request: " + ec.message());
 }
 
 }  // namespace
 
 struct backup_server::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor ex, backup_server_options o)
-        : ex_(ex), opts_(std::move(o)), acceptor_(ex), stop_(ex), health_(health_options_of(opts_)) {
-        stop_.expires_at(asio::steady_timer::time_point::max());
-        if (!opts_.mysql.password.empty()) secrets_.push_back(opts_.mysql.password);
-        if (opts_.auth_token) secrets_.push_back(*opts_.auth_token);
-        for (const auto& s : opts_.extra_secrets)
-            if (!s.empty()) secrets_.push_back(s);
+        : ex_(ex), opts_(std::move(o)), acceptor_(ex), stop_(ex), secrets_(secrets_of(opts_)),
+          health_(health_options_of(opts_)), stream_context_{opts_, secrets_, counters_, stop_} {
         if (opts_.max_concurrent_backups == 0) throw config_error("--max-concurrent-backups must be at least 1");
     }
 
@@ -136,24 +111,17 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
     }
 
     void shutdown() {
-        if (stopping_) return;
-        stopping_ = true;
+        if (stop_.raised()) return;
+        stop_.raise();
         spdlog::info("shutting down: no new connections; {} backup(s) in flight end with a failed trailer", active_);
         boost::system::error_code ignored;
         acceptor_.close(ignored);
-        stop_.cancel();
-    }
-
-    /// Completes when shutdown() is called (or when cancelled as the loser of a race).
-    asio::awaitable<void> wait_for_stop() {
-        if (stopping_) co_return;
-        co_await stop_.async_wait(nothrow_awaitable);
     }
 
     asio::awaitable<void> accept_loop(std::shared_ptr<impl> keep) {
-        while (!stopping_) {
+        while (!stop_.raised()) {
             auto [ec, socket] = co_await acceptor_.async_accept(nothrow_awaitable);
-            if (stopping_ || ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
+            if (stop_.raised() || ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
             if (ec) {
                 // EMFILE and friends: back off instead of spinning; the listener must survive them.
                 spdlog::warn("accepting a connection on {} failed: {}", opts_.listen, ec.message());
@@ -172,18 +140,17 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         }
     }
 
-    /// Writes a short response and closes our side.
-    asio::awaitable<void> respond(tcp::socket& socket, http::status code, std::string body,
-                                  std::vector<std::pair<std::string, std::string>> headers = {}) {
-        http::response<http::string_body> res{code, 11};
+    /// Writes a short response and closes our side. Callers pass a named local: [gcc12-await-temporaries] in
+    /// health_checker.cpp.
+    asio::awaitable<void> respond(tcp::socket& socket, const http_answer& answer) {
+        http::response<http::string_body> res{answer.status, 11};
         res.set(http::field::content_type, "text/plain; charset=utf-8");
         res.set(protocol::header_agent_version, MYSQL_AGENT_VERSION);
-        for (auto& [name, value] : headers) res.set(name, value);
+        for (const auto& [name, value] : answer.headers) res.set(name, value);
         res.keep_alive(false);
-        res.body() = std::move(body) + "\n";
+        res.body() = answer.body + "\n";
         res.prepare_payload();
-        asio::steady_timer deadline(ex_, opts_.send_timeout);
-        co_await (http::async_write(socket, res, nothrow_awaitable) || deadline.async_wait(nothrow_awaitable));
+        co_await before(http::async_write(socket, res, nothrow_awaitable), clock::now() + opts_.send_timeout);
         boost::system::error_code ignored;
         socket.shutdown(tcp::socket::shutdown_send, ignored);
     }
@@ -192,81 +159,72 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         boost::system::error_code ec;
         const auto remote = socket.remote_endpoint(ec);
         const std::string peer = ec ? std::string("unknown peer") : endpoint_text(remote);
-
         beast::flat_buffer buffer(request_buffer_limit);
         http::request_parser<http::empty_body> parser;
+        const bool got = co_await read_request(socket, peer, buffer, parser);
+        if (got) co_await route(socket, peer, parser.get());
+    }
+
+    /// Reads the request's header within --request-timeout and the size limits, and answers a bad one itself.
+    /// false: nothing to route (answered, timed out, closed by the client, or the server is shutting down).
+    asio::awaitable<bool> read_request(tcp::socket& socket, const std::string& peer, beast::flat_buffer& buffer,
+                                       http::request_parser<http::empty_body>& parser) {
         parser.header_limit(request_header_limit);
         parser.body_limit(0);
         asio::steady_timer deadline(ex_, opts_.request_timeout);
         auto got = co_await (http::async_read_header(socket, buffer, parser, nothrow_awaitable) ||
-                             deadline.async_wait(nothrow_awaitable) || wait_for_stop());
+                             deadline.async_wait(nothrow_awaitable) || stop_.wait());
         if (got.index() == 1) {
             spdlog::info("{}: no request within {}s; closing", peer, opts_.request_timeout.count());
-            co_return;
+            co_return false;
         }
-        if (got.index() == 2) co_return;
+        if (got.index() == 2) co_return false;
         if (const auto [read_ec, n] = std::get<0>(got); read_ec) {
-            if (read_ec == http::error::end_of_stream || read_ec == asio::error::connection_reset) co_return;
+            if (read_ec == http::error::end_of_stream || read_ec == asio::error::connection_reset) co_return false;
             spdlog::info("{}: bad request: {}", peer, read_ec.message());
-            if (read_ec == http::error::body_limit) {
-                co_await respond(socket, http::status::bad_request, "bad request: requests carry no body");
-            } else if (read_ec == http::error::header_limit || read_ec == http::error::buffer_overflow) {
-                co_await respond(socket, http::status::request_header_fields_too_large, "request headers too large");
-            } else {
-                co_await respond(socket, http::status::bad_request, "bad request: " + read_ec.message());
-            }
-            co_return;
+            const http_answer answer = bad_request(read_ec);
+            co_await respond(socket, answer);
+            co_return false;
         }
-
         // None of our endpoints takes a body; a request that announces one is answered at once, without reading
         // it (a chunked body can carry chunk extensions and trailers of any size).
         if (parser.chunked() || parser.content_length().value_or(0) > 0) {
             spdlog::info("{}: bad request: it has a body", peer);
-            co_await respond(socket, http::status::bad_request, "bad request: requests carry no body");
-            co_return;
+            const http_answer answer = plain_answer(http::status::bad_request, "bad request: requests carry no body");
+            co_await respond(socket, answer);
+            co_return false;
         }
-        const auto& req = parser.get();
+        co_return true;
+    }
+
+    /// The operational paths without a token; /position and /backup with one, and a backup only while the server
+    /// runs fewer than --max-concurrent-backups and is not shutting down.
+    asio::awaitable<void> route(tcp::socket& socket, const std::string& peer,
+                                const http::request<http::empty_body>& req) {
         const std::string_view target(req.target().data(), req.target().size());
         const std::string_view path = target.substr(0, target.find('?'));
-        const std::string method(req.method_string());
-        const bool operational = path == healthz_path || path == readyz_path || path == metrics_path;
+        const bool operational = is_operational_path(path);
         // Probes and scrapes come every few seconds: logged at debug so they do not drown the backups.
         if (operational)
-            spdlog::debug("request from {}: {} {}", peer, method, path);
+            spdlog::debug("request from {}: {} {}", peer, std::string(req.method_string()), path);
         else
-            spdlog::info("request from {}: {} {}", peer, method, path);
+            spdlog::info("request from {}: {} {}", peer, std::string(req.method_string()), path);
         if (operational) {
-            co_await serve_operational(socket, peer, req.method(), path);
+            const http_answer answer = co_await answer_operational(health_, counters_, peer, req.method(), path);
+            co_await respond(socket, answer);
             co_return;
         }
-        if (path != protocol::backup_path && path != protocol::position_path) {
-            spdlog::info("404 for {}: no such path {}", peer, path);
-            co_await respond(socket, http::status::not_found,
-                             "not found: GET /backup, /position, /healthz, /readyz and /metrics are served");
+        if (const auto refused = refusal(peer, req, path)) {
+            co_await respond(socket, *refused);
             co_return;
         }
-        if (req.method() != http::verb::get) {
-            spdlog::info("405 for {}: method {}", peer, method);
-            // Headers are built before co_await: GCC 12 rejects an initializer_list inside a co_await expression.
-            std::vector<std::pair<std::string, std::string>> allow{{"Allow", "GET"}};
-            co_await respond(socket, http::status::method_not_allowed, "method not allowed: use GET", std::move(allow));
-            co_return;
-        }
-        const bool allowed = co_await authorized(socket, peer, req);
-        if (!allowed) co_return;
         if (path == protocol::position_path) {
-            co_await serve_position(socket, peer);
+            const http_answer answer = co_await answer_position(health_, peer);
+            co_await respond(socket, answer);
             co_return;
         }
-        if (stopping_ || active_ >= opts_.max_concurrent_backups) {
-            const std::string why =
-                stopping_ ? std::string(shutting_down)
-                          : std::to_string(active_) + " backup(s) already running (--max-concurrent-backups " +
-                                std::to_string(opts_.max_concurrent_backups) + ")";
-            spdlog::info("503 for {}: {}", peer, why);
-            std::vector<std::pair<std::string, std::string>> retry{
-                {"Retry-After", std::to_string(opts_.retry_after_seconds)}};
-            co_await respond(socket, http::status::service_unavailable, "busy: " + why, std::move(retry));
+        if (const auto refused = busy(peer)) {
+            co_await respond(socket, *refused);
             co_return;
         }
         ++active_;
@@ -274,294 +232,59 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             unsigned& n;
             ~release() { --n; }
         } guard{active_};
-        co_await stream_backup(socket, peer);
+        co_await stream_backup(socket, peer, stream_context_);
     }
 
-    /// The bearer token of /backup and /position; answers 401 itself and returns false when it is wrong.
-    template <typename Request>
-    asio::awaitable<bool> authorized(tcp::socket& socket, const std::string& peer, const Request& req) {
-        if (!opts_.auth_token) co_return true;
+    /// 404 for a path not served, 405 for a method other than GET, 401 without the right bearer token; nullopt:
+    /// the request for /backup or /position goes on.
+    std::optional<http_answer> refusal(const std::string& peer, const http::request<http::empty_body>& req,
+                                       std::string_view path) const {
+        if (path != protocol::backup_path && path != protocol::position_path) {
+            spdlog::info("404 for {}: no such path {}", peer, path);
+            return plain_answer(http::status::not_found,
+                                "not found: GET /backup, /position, /healthz, /readyz and /metrics are served");
+        }
+        if (req.method() != http::verb::get) {
+            spdlog::info("405 for {}: method {}", peer, std::string(req.method_string()));
+            return method_not_allowed();
+        }
+        return unauthorized(peer, req);
+    }
+
+    /// 401 without the right bearer token; nullopt: the token is right (or none is configured).
+    std::optional<http_answer> unauthorized(const std::string& peer, const http::request<http::empty_body>& req) const {
+        if (!opts_.auth_token) return std::nullopt;
         const auto it = req.find(http::field::authorization);
         std::optional<std::string_view> token;
         if (it != req.end()) token = protocol::bearer_token(std::string_view(it->value().data(), it->value().size()));
-        if (token && protocol::constant_time_equal(*token, *opts_.auth_token)) co_return true;
+        if (token && protocol::constant_time_equal(*token, *opts_.auth_token)) return std::nullopt;
         spdlog::warn("401 for {}: {}", peer, token ? "wrong bearer token" : "no bearer token");
-        std::vector<std::pair<std::string, std::string>> challenge{{"WWW-Authenticate", "Bearer realm=\"mysql-agent\""}};
-        co_await respond(socket, http::status::unauthorized, "unauthorized: a valid bearer token is required",
-                         std::move(challenge));
-        co_return false;
+        return with_header(plain_answer(http::status::unauthorized, "unauthorized: a valid bearer token is required"),
+                           "WWW-Authenticate", "Bearer realm=\"mysql-agent\"");
     }
 
-    /// GET /position: where the local server stands (position_report.hpp), for a peer choosing whom to re-seed
-    /// from. Behind the token: it names the server's version and position.
-    asio::awaitable<void> serve_position(tcp::socket& socket, const std::string& peer) {
-        auto answer = co_await health_.position();
-        if (!answer) {
-            co_await respond(socket, http::status::service_unavailable,
-                             "not checked: too many checks pending (is mysqld hanging?)");
-            co_return;
-        }
-        if (!answer->ok) {
-            spdlog::info("503 for {} on {}: {}", peer, protocol::position_path, answer->body);
-            co_await respond(socket, http::status::service_unavailable, std::move(answer->body));
-            co_return;
-        }
-        std::vector<std::pair<std::string, std::string>> type{{"Content-Type", "application/json"}};
-        co_await respond(socket, http::status::ok, std::move(answer->body), std::move(type));
-    }
-
-    /// GET /healthz, /readyz, /metrics: no token, the checks run off the event loop (health_checker.hpp).
-    asio::awaitable<void> serve_operational(tcp::socket& socket, const std::string& peer, http::verb verb,
-                                            std::string_view path) {
-        if (verb != http::verb::get) {
-            spdlog::info("405 for {}: method {} on {}", peer, std::string(http::to_string(verb)), path);
-            std::vector<std::pair<std::string, std::string>> allow{{"Allow", "GET"}};
-            co_await respond(socket, http::status::method_not_allowed, "method not allowed: use GET", std::move(allow));
-            co_return;
-        }
-        if (path == metrics_path) {
-            agent_metrics_facts facts;
-            facts.version = MYSQL_AGENT_VERSION;
-            facts.backups = counters_.snapshot();
-            auto gathered = co_await health_.for_metrics();
-            facts.health = std::move(gathered.health);
-            facts.marker = gathered.marker.state;
-            facts.clone = std::move(gathered.marker.marker);
-            std::string body = render_metrics(agent_metric_families(facts));
-            if (!body.empty() && body.back() == '\n') body.pop_back();  // respond() ends the body with one
-            std::vector<std::pair<std::string, std::string>> type{
-                {"Content-Type", std::string(metrics_content_type)}};
-            co_await respond(socket, http::status::ok, std::move(body), std::move(type));
-            co_return;
-        }
-        // Every value is a named local before it crosses a co_await: GCC 12 mishandles temporaries of a
-        // conditional expression that live across one (seen as a double free).
-        const bool live = path == healthz_path;
-        std::optional<probe_verdict> verdict;
-        if (live)
-            verdict = co_await health_.live();
-        else
-            verdict = co_await health_.ready();
-        http::status code = http::status::service_unavailable;
-        std::string body = "not checked: too many health checks pending (is mysqld hanging?)";
-        if (!verdict) {
-            spdlog::warn("503 for {} on {}: {}", peer, path, body);
-        } else {
-            std::string kind = live ? "live" : "ready";
-            if (verdict->ok) {
-                code = http::status::ok;
-            } else {
-                kind = "not " + kind;
-                spdlog::debug("503 for {} on {}: {}", peer, path, verdict->reason);
-            }
-            body = kind + ": " + verdict->reason;
-        }
-        co_await respond(socket, code, std::move(body));
-    }
-
-    asio::awaitable<void> stream_backup(tcp::socket& socket, const std::string& peer) {
-        const auto started = std::chrono::steady_clock::now();
-        counters_.started.fetch_add(1);
-        counters_.in_flight.fetch_add(1);
-        // Counted once on every way out of this coroutine: a backup that did not end with an ok trailer failed.
-        struct count_outcome {
-            backup_counters& counters;
-            std::chrono::steady_clock::time_point started;
-            bool ok = false;
-            ~count_outcome() {
-                counters.finished(ok, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-            }
-        } outcome{counters_, started};
-        const std::uint64_t estimate = directory_size(opts_.datadir);
-
-        // Credentials go to a 0600 file in a 0700 directory that disappears with this scope: never argv
-        // (visible in /proc/<pid>/cmdline to every user) and never a log line.
-        std::optional<private_dir> dir;
-        std::unique_ptr<child_process> child;
-        std::string start_error;
-        try {
-            dir.emplace(temp_root());
-            const fs::path defaults = dir->path() / "client.cnf";
-            write_private_file(defaults, client_option_file(opts_.mysql));
-            process_options po;
-            po.program = opts_.tools.backup;
-            const backup_tool_settings settings{opts_.datadir.string(), opts_.replica, opts_.tools.mariadb};
-            po.args = backup_tool_arguments(settings, defaults.string(), (dir->path() / "target").string());
-            po.pipe_stdout = true;
-            po.stderr_tail_lines = 20;
-            child = child_process::start(ex_, po);
-            // Best effort: with the default size the stream only costs more syscalls and smaller chunks.
-            ::fcntl(child->stdout_pipe()->native_handle(), F_SETPIPE_SZ, tool_pipe_bytes);
-            log_event(spdlog::level::info,
-                      fmt::format("backup for {} started: pid {}, {} {}", peer, child->pid(), po.program.string(),
-                                  fmt_args(po.args)),
-                      {{"event", "backup_started"}, {"peer", peer}, {"pid", child->pid()},
-                       {"estimated_bytes", estimate}});
-        } catch (const std::exception& e) {
-            start_error = protocol::scrub_secrets(e.what(), secrets_);
-            log_event(spdlog::level::err, fmt::format("backup for {} could not start: {}", peer, start_error),
-                      {{"event", "backup_failed"}, {"peer", peer}});
-        }
-
-        http::response<http::empty_body> res{http::status::ok, 11};
-        res.set(http::field::content_type, "application/octet-stream");
-        res.set(http::field::trailer, protocol::trailer_announcement);
-        res.set(protocol::header_estimated_size, std::to_string(estimate));
-        res.set(protocol::header_agent_version, MYSQL_AGENT_VERSION);
-        res.keep_alive(false);
-        res.chunked(true);
-        http::response_serializer<http::empty_body> serializer{res};
-        {
-            asio::steady_timer deadline(ex_, opts_.send_timeout);
-            auto sent = co_await (http::async_write_header(socket, serializer, nothrow_awaitable) ||
-                                  deadline.async_wait(nothrow_awaitable));
-            if (sent.index() != 0 || std::get<0>(std::get<0>(sent))) {
-                spdlog::info("backup for {} aborted: the response header could not be sent", peer);
-                co_await stop_child(child);
-                co_return;
-            }
-        }
-
-        stream_digest digest;
-        protocol::backup_trailer trailer;
-        trailer.exit_code = -1;
-        if (!child) {
-            trailer.error_line = start_error;
-        } else {
-            std::vector<char> buf(chunk_bytes);
-            bool eof = false;
-            while (!eof) {
-                auto got = co_await (child->stdout_pipe()->async_read_some(asio::buffer(buf), nothrow_awaitable) ||
-                                     watch_client(socket) || wait_for_stop());
-                if (got.index() == 1) {
-                    log_event(spdlog::level::warn,
-                              fmt::format("backup for {} aborted after {} bytes: the client went away; killing pid {}",
-                                          peer, digest.bytes(), child->pid()),
-                              {{"event", "backup_aborted"}, {"peer", peer}, {"bytes", digest.bytes()}});
-                    co_await stop_child(child);
-                    co_return;
-                }
-                if (got.index() == 2) {
-                    trailer.error_line = shutting_down;
-                    break;
-                }
-                const auto [read_ec, n] = std::get<0>(got);
-                if (n > 0) {
-                    digest.update(buf.data(), n);
-                    asio::steady_timer deadline(ex_, opts_.send_timeout);
-                    auto sent = co_await (asio::async_write(socket, http::make_chunk(asio::buffer(buf.data(), n)),
-                                                            nothrow_awaitable) ||
-                                          deadline.async_wait(nothrow_awaitable));
-                    if (sent.index() == 1 || std::get<0>(std::get<0>(sent))) {
-                        log_event(spdlog::level::warn,
-                                  fmt::format("backup for {} aborted after {} bytes: {}; killing pid {}", peer,
-                                              digest.bytes(),
-                                              sent.index() == 1
-                                                  ? "the client read nothing for " +
-                                                        std::to_string(opts_.send_timeout.count()) + "s"
-                                                  : "sending failed: " + std::get<0>(std::get<0>(sent)).message(),
-                                              child->pid()),
-                                  {{"event", "backup_aborted"}, {"peer", peer}, {"bytes", digest.bytes()}});
-                        co_await stop_child(child);
-                        co_return;
-                    }
-                    counters_.bytes.fetch_add(n);
-                }
-                if (read_ec == asio::error::eof) {
-                    eof = true;
-                } else if (read_ec) {
-                    trailer.error_line = "reading the output of " + opts_.tools.backup.filename().string() +
-                                         " failed: " + read_ec.message();
-                    break;
-                }
-            }
-            if (eof) {
-                // The tool closed stdout; it may still be flushing stderr or waiting on the server.
-                auto ended = co_await (child->wait() || watch_client(socket) || wait_for_stop());
-                if (ended.index() == 0) {
-                    trailer.exit_code = std::get<0>(ended);
-                    if (trailer.exit_code != 0) {
-                        // Not simply the last line: mariabackup logs InnoDB's shutdown after the error that ended it.
-                        trailer.error_line = protocol::scrub_secrets(tool_error_line(child->stderr_tail()), secrets_);
-                        if (trailer.error_line.empty())
-                            trailer.error_line = opts_.tools.backup.filename().string() + " exited with code " +
-                                                 std::to_string(trailer.exit_code) + " and no error message";
-                    }
-                    trailer.ok = trailer.exit_code == 0;
-                } else if (ended.index() == 1) {
-                    log_event(spdlog::level::warn,
-                              fmt::format("backup for {} aborted after {} bytes: the client went away; killing pid {}",
-                                          peer, digest.bytes(), child->pid()),
-                              {{"event", "backup_aborted"}, {"peer", peer}, {"bytes", digest.bytes()}});
-                    co_await stop_child(child);
-                    co_return;
-                } else {
-                    trailer.error_line = shutting_down;
-                }
-            }
-            if (!trailer.ok && trailer.exit_code == -1) co_await stop_child(child);
-        }
-
-        trailer.bytes = digest.bytes();
-        trailer.digest = digest.hex();
-        http::fields trailer_fields;
-        for (const auto& f : protocol::encode_trailer(trailer)) trailer_fields.insert(f.name, f.value);
-        {
-            asio::steady_timer deadline(ex_, stopping_ ? shutdown_send_timeout : opts_.send_timeout);
-            co_await (asio::async_write(socket, http::make_chunk_last(trailer_fields), nothrow_awaitable) ||
-                      deadline.async_wait(nothrow_awaitable));
-        }
-        boost::system::error_code ignored;
-        socket.shutdown(tcp::socket::shutdown_send, ignored);
-        outcome.ok = trailer.ok;
-
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        const double mb_per_s = seconds > 0 ? static_cast<double>(trailer.bytes) / 1e6 / seconds : 0.0;
-        const log_fields fields = {{"event", "backup_finished"}, {"peer", peer},
-                                   {"ok", trailer.ok},        {"bytes", trailer.bytes},
-                                   {"seconds", seconds},      {"exit_code", trailer.exit_code}};
-        if (trailer.ok) {
-            log_event(spdlog::level::info,
-                      fmt::format("backup for {} finished: ok, {} bytes in {:.1f}s ({:.1f} MB/s), exit code 0", peer,
-                                  trailer.bytes, seconds, mb_per_s),
-                      fields);
-        } else {
-            log_event(spdlog::level::warn,
-                      fmt::format("backup for {} finished: failed, {} bytes in {:.1f}s ({:.1f} MB/s), exit code {}: {}",
-                                  peer, trailer.bytes, seconds, mb_per_s, trailer.exit_code, trailer.error_line),
-                      fields);
-        }
-    }
-
-    /// Kills the tool's whole process group and reaps it (no-op when it already exited).
-    asio::awaitable<void> stop_child(std::unique_ptr<child_process>& child) {
-        if (!child) co_return;
-        // SIGKILL, not SIGTERM: the stream is abandoned and neither tool cleans anything up on SIGTERM.
-        child->signal_group(SIGKILL);
-        co_await child->wait();
-    }
-
-    fs::path temp_root() const { return private_dir_root(opts_.temp_root); }
-
-    static std::string fmt_args(const std::vector<std::string>& args) {
-        std::string out;
-        for (const auto& a : args) {
-            if (!out.empty()) out += ' ';
-            out += a;
-        }
-        return out;
+    /// 503 with Retry-After while the server is shutting down or runs --max-concurrent-backups already; nullopt:
+    /// a backup may start.
+    std::optional<http_answer> busy(const std::string& peer) const {
+        if (!stop_.raised() && active_ < opts_.max_concurrent_backups) return std::nullopt;
+        const std::string why =
+            stop_.raised() ? std::string(shutting_down_message)
+                           : std::to_string(active_) + " backup(s) already running (--max-concurrent-backups " +
+                                 std::to_string(opts_.max_concurrent_backups) + ")";
+        spdlog::info("503 for {}: {}", peer, why);
+        return with_header(plain_answer(http::status::service_unavailable, "busy: " + why), "Retry-After",
+                           std::to_string(opts_.retry_after_seconds));
     }
 
     asio::any_io_executor ex_;
     backup_server_options opts_;
     tcp::acceptor acceptor_;
-    asio::steady_timer stop_;  ///< never expires; shutdown() cancels it, which wakes every wait_for_stop()
-    bool stopping_ = false;
+    shutdown_signal stop_;
     unsigned active_ = 0;
     std::vector<std::string> secrets_;
     backup_counters counters_;
     health_checker health_;
+    backup_stream_context stream_context_;
 };
 
 backup_server::backup_server(asio::any_io_executor ex, backup_server_options opts)
@@ -579,7 +302,7 @@ tcp::endpoint backup_server::local_endpoint() const { return impl_->acceptor_.lo
 const backup_counters& backup_server::counters() const { return impl_->counters_; }
 
 void backup_server::start() {
-    sweep_stale_private_dirs(impl_->temp_root());
+    sweep_stale_private_dirs(private_dir_root(impl_->opts_.temp_root));
     // Tests and operators look for "listening on HOST:PORT" in the message, in both log formats.
     log_event(spdlog::level::info, "listening on " + endpoint_text(local_endpoint()),
               {{"event", "listening"}, {"listen", endpoint_text(local_endpoint())}});

@@ -1,77 +1,28 @@
 #include "mysql_agent/io/clone_client.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-
-#include <algorithm>
-#include <map>
-#include <cstring>
 #include <ctime>
 #include <exception>
-#include <random>
-#include <variant>
-#include <vector>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "mysql_agent/core/backup_protocol.hpp"
-#include "mysql_agent/io/clone_tool.hpp"
 #include "mysql_agent/io/datadir_commit.hpp"
-#include "mysql_agent/io/deadline.hpp"
 #include "mysql_agent/io/datadir_lock.hpp"
-#include "mysql_agent/io/staged_backup.hpp"
-#include "mysql_agent/io/process_runner.hpp"
-#include "mysql_agent/io/progress.hpp"
-#include "mysql_agent/core/stream_digest.hpp"
+#include "mysql_agent/io/deadline.hpp"
+#include "mysql_agent/io/donor_connection.hpp"
 #include "mysql_agent/io/logging.hpp"
+#include "mysql_agent/io/prepare.hpp"
+#include "mysql_agent/io/progress.hpp"
+#include "mysql_agent/io/staged_backup.hpp"
+#include "mysql_agent/io/stream_receiver.hpp"
 #include "mysql_agent/io/until_signal.hpp"
-#include "mysql_agent/core/xbstream_verifier.hpp"
 
 namespace mysql_agent {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
 using clock = std::chrono::steady_clock;
-
-/// Room for one receive from the socket (Beast reads at most 64 KiB per read_some).
-constexpr std::size_t socket_read_bytes = 128 * 1024;
-/// The most the response buffer may hold. The body passes through it in pieces, but a chunk header line (with
-/// its extensions) or the whole trailer section must fit in it to be parsed: a donor that sends a larger one
-/// is not our sidecar, and must not grow the init container's memory without bound.
-constexpr std::size_t response_buffer_limit = 1024 * 1024;
-/// The response's header section (status line and fields); ours is a few hundred bytes.
-constexpr std::uint32_t response_header_limit = 64 * 1024;
-/// Body bytes handed to the extractor per write.
-constexpr std::size_t body_buffer_bytes = 256 * 1024;
-/// A bigger pipe lets the extractor read whole xbstream chunks per syscall; Linux allows up to 1 MiB unprivileged.
-constexpr int extractor_pipe_bytes = 1024 * 1024;
-/// How long an extractor that stopped reading gets to exit and explain itself.
-constexpr auto extractor_exit_grace = std::chrono::seconds(10);
-
-/// A failure before the donor answered 200, which another attempt may not meet.
-struct retryable_failure {
-    explicit retryable_failure(std::string m, std::optional<std::chrono::seconds> after = std::nullopt)
-        : message(std::move(m)), retry_after(after) {}
-    std::string message;
-    std::optional<std::chrono::seconds> retry_after;  ///< the donor asked for this delay (503)
-};
 
 std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
     const std::time_t tt = std::chrono::system_clock::to_time_t(t);
@@ -82,363 +33,20 @@ std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
     return buf;
 }
 
-// Not a coroutine: [gcc12-braced-args] in clone_tool.hpp.
-std::unique_ptr<child_process> start_extractor(asio::any_io_executor ex, const clone_options& o,
-                                               const std::filesystem::path& staging) {
-    auto child = start_clone_tool(ex, o.tools.stream, {"-x", "-C", staging.string()}, true);
-    // Best effort: a smaller pipe only costs syscalls.
-    ::fcntl(child->stdin_pipe()->native_handle(), F_SETPIPE_SZ, extractor_pipe_bytes);
-    return child;
-}
-
-// Not a coroutine: [gcc12-braced-args] in clone_tool.hpp.
-std::unique_ptr<child_process> start_prepare(asio::any_io_executor ex, const clone_options& o,
-                                             const std::filesystem::path& staging) {
-    return start_clone_tool(ex, o.tools.backup, {"--prepare", "--target-dir=" + staging.string()}, false);
-}
-
-progress_reporter::options progress_options(const clone_options& o, std::optional<std::uint64_t> estimate) {
-    progress_reporter::options p;
-    p.what = "received";
-    p.estimated_total = estimate;
-    p.interval = o.progress_interval;
-    p.tty = o.progress_tty;
-    return p;
-}
-
-std::optional<std::string> header_value(const http::fields& fields, std::string_view name) {
-    const auto it = fields.find(beast::string_view(name.data(), name.size()));
-    if (it == fields.end()) return std::nullopt;
-    return std::string(it->value());
-}
-
-/// A connection on which the donor answered 200, positioned at the start of the body.
-struct donor_response {
-    explicit donor_response(asio::any_io_executor ex)
-        : socket(ex), buffer(response_buffer_limit), parser(std::make_unique<http::response_parser<http::buffer_body>>()) {
-        // Beast reads at most the buffer's free capacity (minimum 512 bytes) per receive: without room, a
-        // multi-gigabyte body would arrive in 512-byte reads.
-        buffer.reserve(socket_read_bytes);
-        parser->header_limit(response_header_limit);
-    }
-    tcp::socket socket;
-    beast::flat_buffer buffer;
-    std::unique_ptr<http::response_parser<http::buffer_body>> parser;  // not movable: held by pointer
-};
-
-/// Resolves and connects within --connect-timeout, trying every address of the donor's name.
-asio::awaitable<std::variant<std::unique_ptr<donor_response>, retryable_failure>> connect_to_donor(
-    const clone_options& o, const deadlines& dl) {
-    auto ex = co_await asio::this_coro::executor;
-    const std::string donor = o.donor.to_string();
-    const auto connect_by = dl.within(o.connect_timeout);
-    const std::string timeout_hint = fmt::format("within --connect-timeout {}", seconds_text(o.connect_timeout));
-
-    tcp::resolver resolver(ex);
-    auto resolved = co_await before(
-        resolver.async_resolve(o.donor.host, std::to_string(o.donor.port), nothrow_awaitable), connect_by);
-    if (!resolved)
-        co_return retryable_failure{fmt::format("cannot resolve donor host {} {}", o.donor.host, timeout_hint)};
-    auto [resolve_ec, endpoints] = std::move(*resolved);
-    if (resolve_ec)
-        co_return retryable_failure{
-            fmt::format("cannot resolve donor host {}: {} (in Kubernetes, the peer's DNS name "
-                        "exists only once its pod is scheduled)",
-                        o.donor.host, resolve_ec.message())};
-
-    auto response = std::make_unique<donor_response>(ex);
-    std::string last_error = "no address";
-    for (const auto& entry : endpoints) {
-        boost::system::error_code ec;
-        response->socket.close(ec);
-        const auto connected =
-            co_await before(response->socket.async_connect(entry.endpoint(), nothrow_awaitable), connect_by);
-        if (!connected) {
-            last_error = fmt::format("{}: no answer {}", entry.endpoint().address().to_string(), timeout_hint);
-            break;
-        }
-        if (auto [cec] = *connected; !cec) {
-            response->socket.set_option(tcp::no_delay(true), ec);
-            co_return std::move(response);
-        } else {
-            last_error = fmt::format("{}: {}", entry.endpoint().address().to_string(), cec.message());
-        }
-    }
-    co_return retryable_failure{
-        fmt::format("cannot connect to donor {} ({}): is its sidecar running and serving "
-                    "backups on port {}?",
-                    donor, last_error, o.donor.port)};
-}
-
-/// One attempt: connect, send GET /backup, read the response header. Returns the connection when the
-/// donor answered 200; a retryable failure otherwise; throws for answers that retrying cannot change.
-asio::awaitable<std::variant<std::unique_ptr<donor_response>, retryable_failure>> request_backup(const clone_options& o,
-                                                                                                 const deadlines& dl) {
-    const std::string donor = o.donor.to_string();
-    auto connected = co_await connect_to_donor(o, dl);
-    if (connected.index() == 1) co_return std::move(connected);
-    auto response = std::get<0>(std::move(connected));
-
-    http::request<http::empty_body> request{http::verb::get, std::string(protocol::backup_path), 11};
-    request.set(http::field::host, donor);
-    request.set(http::field::user_agent, "mysql-agent/" MYSQL_AGENT_VERSION);
-    if (o.token) request.set(http::field::authorization, "Bearer " + *o.token);
-    const auto written =
-        co_await before(http::async_write(response->socket, request, nothrow_awaitable), dl.within(o.idle_timeout));
-    if (!written || std::get<0>(*written))
-        co_return retryable_failure{fmt::format("cannot send the backup request to donor {}: {}", donor,
-                                                written ? std::get<0>(*written).message() : "timed out")};
-
-    auto& parser = *response->parser;
-    // The body is a whole datadir: no size limit (Beast's default for responses is 8 MB).
-    parser.body_limit(boost::none);
-    const auto header =
-        co_await before(http::async_read_header(response->socket, response->buffer, parser, nothrow_awaitable),
-                        dl.within(o.idle_timeout));
-    if (!header)
-        co_return retryable_failure{
-            fmt::format("donor {} accepted the connection but sent no response within "
-                        "--idle-timeout {}",
-                        donor, seconds_text(o.idle_timeout))};
-    if (const auto ec = std::get<0>(*header)) {
-        if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
-            throw clone_failed_error(fmt::format(
-                "donor {} sent a response header larger than {} bytes: it is not a mysql-agent sidecar", donor,
-                response_header_limit));
-        co_return retryable_failure{
-            fmt::format("donor {} closed the connection without a valid response: {}", donor, ec.message())};
-    }
-
-    const auto& head = parser.get();
-    const unsigned status = head.result_int();
-    if (status == 200) co_return std::move(response);
-    const std::string answered = fmt::format("donor {} answered HTTP {} {}", donor, status, std::string(head.reason()));
-    if (status == 401) {
-        if (o.token)
-            throw unauthorized_error(answered +
-                                     ": the token in --auth-token-file does not match the donor's; both pods "
-                                     "must mount the same Secret (the donor reads it at startup: restart it "
-                                     "after rotating the Secret)");
-        throw unauthorized_error(answered +
-                                 ": the donor requires a bearer token; pass --auth-token-file with the "
-                                 "token from the donor's Secret");
-    }
-    if (status == 503) {
-        const auto header_value_text = header_value(head.base(), "Retry-After");
-        std::optional<std::chrono::seconds> after;
-        if (header_value_text)
-            if (const auto s = protocol::parse_retry_after(*header_value_text)) after = std::chrono::seconds(*s);
-        co_return retryable_failure{
-            answered + fmt::format(": it is busy (serving its maximum number of backups, or shutting down){}",
-                                   after ? fmt::format(" and asked to retry after {} s", after->count()) : ""),
-            after};
-    }
-    if (status >= 500) co_return retryable_failure{answered};
-    throw no_donor_error(answered + fmt::format(" to GET {}: it is not a compatible mysql-agent sidecar; check that "
-                                                "--from names the donor's backup port",
-                                                protocol::backup_path));
-}
-
-/// Retries request_backup until the donor answers 200, the attempts or --retry-for run out, or --timeout passes.
-asio::awaitable<std::unique_ptr<donor_response>> request_backup_with_retries(const clone_options& o,
-                                                                             const deadlines& dl) {
-    auto ex = co_await asio::this_coro::executor;
-    const auto first_try = clock::now();
-    const auto give_up_at =
-        std::min(dl.overall(), o.retry_for.count() > 0 ? first_try + o.retry_for : clock::time_point::max());
-    std::mt19937_64 rng(std::random_device{}());
-    std::uniform_real_distribution<double> unit(0.0, 1.0);
-    for (unsigned attempt = 1;; ++attempt) {
-        auto outcome = co_await request_backup(o, dl);
-        if (outcome.index() == 0) co_return std::get<0>(std::move(outcome));
-        const auto& failure = std::get<1>(outcome);
-
-        const auto delay = failure.retry_after
-                               ? std::chrono::duration_cast<std::chrono::milliseconds>(*failure.retry_after)
-                               : full_jitter_backoff(attempt, o.first_backoff, o.max_backoff, unit(rng));
-        const auto spent = std::chrono::duration_cast<std::chrono::seconds>(clock::now() - first_try);
-        if (o.max_attempts > 0 && attempt >= o.max_attempts)
-            throw no_donor_error(fmt::format("{}; gave up after {} attempt{} in {} (--max-attempts {})",
-                                             failure.message, attempt, attempt == 1 ? "" : "s", format_duration(spent),
-                                             o.max_attempts));
-        if (clock::now() + delay > give_up_at)
-            throw no_donor_error(fmt::format(
-                "{}; gave up after {} attempt{} in {}: waiting {} more would pass {}", failure.message, attempt,
-                attempt == 1 ? "" : "s", format_duration(spent), seconds_text(delay),
-                give_up_at == dl.overall() ? "--timeout" : fmt::format("--retry-for {}", seconds_text(o.retry_for))));
-        spdlog::warn("{} (attempt {}{}); retrying in {}", failure.message, attempt,
-                     o.max_attempts > 0 ? fmt::format(" of {}", o.max_attempts) : "", seconds_text(delay));
-        asio::steady_timer pause(ex, delay);
-        co_await pause.async_wait(asio::use_awaitable);
-    }
-}
-
-/// The extractor stopped taking bytes: let it exit and say why, then fail with its words.
-asio::awaitable<void> extractor_broke(child_process& extractor, const clone_options& o, std::uint64_t at_byte,
-                                      const boost::system::error_code& write_ec) {
-    extractor.close_stdin();
-    const auto rc = co_await wait_until(extractor, clock::now() + extractor_exit_grace);
-    const std::string what = fmt::format("{} -x stopped reading the stream at byte {} ({}) and",
-                                         o.tools.stream.string(), at_byte, write_ec ? write_ec.message() : "stalled");
-    tool_failed(what, rc.value_or(-1), extractor.stderr_tail(), o.datadir);
-}
-
-/// What the body turned out to be.
-struct received_stream {
-    std::uint64_t bytes = 0;
-    std::string digest;
-    double seconds = 0;
-    std::map<std::string, std::uint64_t> files;  ///< every completed file and its size, as the stream said
-};
-
-/// Streams the body into the extractor while verifying framing and digest, then checks the end of the
-/// stream in the order that gives the most useful message. Throws on any failure.
-asio::awaitable<received_stream> receive_body(donor_response& response, child_process& extractor,
-                                              const clone_options& o, const deadlines& dl) {
-    const std::string donor = o.donor.to_string();
-    auto& parser = *response.parser;
-    std::optional<std::uint64_t> estimate;
-    if (const auto v = header_value(parser.get().base(), protocol::header_estimated_size))
-        estimate = protocol::parse_estimated_size(*v);
-    spdlog::info("donor {} is streaming its backup{}; extracting into {}", donor,
-                 estimate ? fmt::format(" (its datadir holds about {})", format_bytes(*estimate)) : "",
-                 staging_dir_of(o.datadir).string());
-
-    const auto start = clock::now();
-    progress_reporter progress(progress_options(o, estimate), start);
-    xbstream_verifier verifier;
-    stream_digest digest;
-    std::vector<char> buf(body_buffer_bytes);
-    auto* pipe = extractor.stdin_pipe();
-
-    while (!parser.is_done()) {
-        auto& body = parser.get().body();
-        body.data = buf.data();
-        body.size = buf.size();
-        // read_some, not read: a slow donor must count as alive as long as any byte arrives.
-        const auto read =
-            co_await before(http::async_read_some(response.socket, response.buffer, parser, nothrow_awaitable),
-                            dl.within(o.idle_timeout));
-        if (!read) {
-            if (dl.overall_passed())
-                throw clone_failed_error(
-                    fmt::format("the clone from {} did not finish within --timeout {} (at byte {} of "
-                                "the stream); raise --timeout for a datadir this large",
-                                donor, dl.overall_text(), digest.bytes()));
-            throw clone_failed_error(fmt::format(
-                "no data from donor {} for --idle-timeout {} at byte {} of the stream: its backup tool or the network "
-                "is "
-                "stalled; check the donor's sidecar log, and retry the clone (raise --idle-timeout if the donor is "
-                "only slow)",
-                donor, seconds_text(o.idle_timeout), digest.bytes()));
-        }
-        const auto ec = std::get<0>(*read);
-        const std::size_t n = buf.size() - body.size;
-        if (n > 0) {
-            if (auto fed = verifier.feed(buf.data(), n); !fed) {
-                if (verifier.refused())
-                    throw clone_failed_error(fmt::format("clone from {} failed: {}", donor, fed.message()));
-                throw clone_failed_error(
-                    fmt::format("the stream from donor {} is not a valid xbstream: {}", donor, fed.message()));
-            }
-            digest.update(buf.data(), n);
-            const auto written = co_await before(
-                asio::async_write(*pipe, asio::buffer(buf.data(), n), nothrow_awaitable), dl.within(o.idle_timeout));
-            if (!written || std::get<0>(*written))
-                co_await extractor_broke(extractor, o, digest.bytes(),
-                                         written ? std::get<0>(*written) : boost::system::error_code{});
-            progress.update(digest.bytes(), clock::now());
-        }
-        if (ec == http::error::need_buffer) continue;  // the body buffer is full: hand it over, read on
-        if (ec == http::error::partial_message || ec == http::error::end_of_stream || ec == asio::error::eof ||
-            ec == asio::error::connection_reset) {
-            const auto cut = protocol::check_stream_end(std::nullopt, {digest.bytes(), digest.hex()});
-            throw clone_failed_error(fmt::format("clone from {} failed: {}", donor, cut.message()));
-        }
-        if (ec == http::error::buffer_overflow || ec == http::error::header_limit)
-            throw clone_failed_error(fmt::format(
-                "clone from {} failed at byte {} of the stream: the donor sent a chunk header or trailer section "
-                "larger than {} bytes, which no mysql-agent sidecar does",
-                donor, digest.bytes(), response_buffer_limit));
-        if (ec)
-            throw clone_failed_error(fmt::format("clone from {} failed at byte {} of the stream: {}; retry the clone",
-                                                 donor, digest.bytes(), ec.message()));
-    }
-
-    received_stream got{digest.bytes(), digest.hex(), std::chrono::duration<double>(clock::now() - start).count(),
-                        verifier.completed_sizes()};
-    progress.finish(got.bytes, clock::now(), got.digest);
-
-    // Trailers arrive after the last chunk; Beast merges them into the response's fields.
-    std::vector<protocol::field> fields;
-    for (const auto name : {protocol::trailer_status, protocol::trailer_bytes, protocol::trailer_digest,
-                            protocol::trailer_exit_code, protocol::trailer_error})
-        if (auto v = header_value(parser.get().base(), name)) fields.push_back({std::string(name), std::move(*v)});
-    std::optional<protocol::backup_trailer> trailer;
-    if (!fields.empty()) {
-        auto decoded = protocol::decode_trailer(fields);
-        if (!decoded) throw clone_failed_error(fmt::format("clone from {} failed: {}", donor, decoded.message()));
-        trailer = std::move(decoded).value();
-    }
-    const protocol::observed_stream seen{got.bytes, got.digest};
-    // A donor that reports its own failure has the best explanation (its tool's error line), better than
-    // what the incomplete stream looks like from here; so that goes first.
-    if (trailer && !trailer->ok)
-        throw clone_failed_error(
-            fmt::format("clone from {} failed: {}", donor, protocol::check_stream_end(trailer, seen).message()));
-    // mbstream/xbstream exit 0 on a stream cut at a chunk boundary: only the framing check catches that.
-    if (auto framing = verifier.finish(); !framing)
-        throw clone_failed_error(
-            fmt::format("the backup from donor {} is incomplete: {}; retry the clone", donor, framing.message()));
-    if (auto end = protocol::check_stream_end(trailer, seen); !end)
-        throw clone_failed_error(fmt::format("clone from {} failed: {}", donor, end.message()));
-
-    extractor.close_stdin();
-    const auto rc = co_await wait_until(
-        extractor, dl.within(std::max<std::chrono::milliseconds>(o.idle_timeout, extractor_exit_grace)));
-    if (!rc)
-        throw clone_failed_error(fmt::format("{} -x did not exit after the stream ended; check the disk of {}",
-                                             o.tools.stream.string(), o.datadir.string()));
-    if (*rc != 0) tool_failed(fmt::format("{} -x", o.tools.stream.string()), *rc, extractor.stderr_tail(), o.datadir);
-    co_return got;
-}
-
-/// `<xtrabackup> --prepare`: applies the redo log so that mysqld can start on the files.
-asio::awaitable<double> prepare_backup(const clone_options& o, const std::filesystem::path& staging,
-                                       const deadlines& dl) {
-    const auto start = clock::now();
-    spdlog::info("preparing the backup with {} --prepare", o.tools.backup.string());
-    auto tool = start_prepare(co_await asio::this_coro::executor, o, staging);
-    const auto rc = co_await wait_until(*tool, dl.overall());
-    if (!rc)
-        throw clone_failed_error(fmt::format("{} --prepare did not finish within --timeout {}; raise --timeout",
-                                             o.tools.backup.string(), dl.overall_text()));
-    if (*rc != 0)
-        tool_failed(fmt::format("{} --prepare", o.tools.backup.string()), *rc, tool->stderr_tail(), o.datadir);
-    const double seconds = std::chrono::duration<double>(clock::now() - start).count();
-    spdlog::info("prepared in {:.1f}s", seconds);
-    co_return seconds;
-}
-
 asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o, const commit_options& commit) {
-    auto ex = co_await asio::this_coro::executor;
     const auto started_wall = std::chrono::system_clock::now();
     const auto started = clock::now();
     const deadlines dl(started, o.overall_timeout);
 
     auto response = co_await request_backup_with_retries(o, dl);
     const auto staging = create_staging_dir(o.datadir);
-    auto extractor = start_extractor(ex, o, staging);
-
-    const auto got = co_await receive_body(*response, *extractor, o, dl);
-    extractor.reset();
+    const auto got = co_await receive_backup(*response, staging, o, dl);
     boost::system::error_code ignored;
     response->socket.close(ignored);
 
     // Nothing the donor sent is trusted by --prepare until it is checked: names, types, sizes, backup-my.cnf.
     vet_staged_backup(staging, got.files);
     co_await prepare_backup(o, staging, dl);
-    check_prepared(staging);
     const auto backup = describe_backup(staging);
 
     clone_outcome out;

@@ -79,8 +79,8 @@ struct pending_guard {
 asio::awaitable<std::optional<probe_verdict>> health_checker::live() {
     if (!admit()) co_return std::nullopt;
     pending_guard guard{pending_};
-    // Built as named locals outside the co_await expression: GCC 12 destroys a temporary that lives across a
-    // co_await twice (a double free of the captured strings).
+    // [gcc12-await-temporaries] Built as named locals outside the co_await expression: GCC 12 destroys a
+    // temporary that lives across a co_await twice (a double free of the captured strings).
     auto work = on_pool([c = opts_.connection] { return live_verdict(gather_liveness(c)); });
     probe_verdict v = co_await std::move(work);
     co_return v;

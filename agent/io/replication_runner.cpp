@@ -192,6 +192,95 @@ void record_applied(const replication_options& o, const replication_facts& facts
     spdlog::info("replication: recorded in {}", (o.datadir / replication_applied_file).string());
 }
 
+// Runs `statements` in order, logging each (redacted) and counting it in `out`.
+void run_statements(mysql_client& client, const std::vector<sql_statement>& statements, replication_outcome& out) {
+    for (const auto& s : statements) {
+        spdlog::info("replication: {}", s.redacted);
+        client.execute(s);
+        ++out.statements_run;
+    }
+}
+
+// The plan for `facts`, logged; a found error is logged as one: the operator must see it, the agent will not act
+// on it.
+replication_plan plan_and_log(mysql_client& client, const replication_facts& facts, const replication_options& o) {
+    auto planned = plan_replication(facts, o.replication);
+    if (!planned) throw config_error("replication setup: " + planned.message());
+    spdlog::log(planned->action == replication_action::report_error ? spdlog::level::err : spdlog::level::info,
+                "replication: {} on {} ({}): {}", to_string(planned->action), client.endpoint(), facts.server.text,
+                planned->reason);
+    return std::move(planned).value();
+}
+
+// What was decided, on which facts.
+struct decision {
+    replication_facts facts;
+    replication_plan plan;
+    std::string earlier;  ///< "<first reason>; then: " when the first plan stopped replication to look again
+};
+
+// Gathers the facts and plans. A plan that stops replication to look again is carried out at once, and the plan
+// made on the facts after it is the one.
+decision decide(mysql_client& client, const replication_options& o, replication_outcome& out) {
+    decision d;
+    d.facts = gather_facts(client, o);
+    d.plan = plan_and_log(client, d.facts, o);
+    if (d.plan.action != replication_action::stop_and_recheck) return d;
+    run_statements(client, d.plan.statements, out);
+    d.earlier = d.plan.reason + "; then: ";
+    d.facts = gather_facts(client, o);
+    d.plan = plan_and_log(client, d.facts, o);
+    if (d.plan.action == replication_action::stop_and_recheck)
+        throw replication_error("replication on " + client.endpoint() + " still runs after " +
+                                d.plan.statements.front().redacted + " (" + describe_replica(d.facts.replica) + ")");
+    return d;
+}
+
+// Carries out the decision's plan. Returns false when `stop` came before replication was seen running.
+bool carry_out(mysql_client& client, const decision& d, const replication_options& o, std::stop_token stop,
+               replication_outcome& out) {
+    const replication_plan& plan = d.plan;
+    const auto t0 = clock::now();
+    switch (plan.action) {
+        case replication_action::take_over:
+            run_statements(client, plan.statements, out);
+            record_applied(o, d.facts, plan);
+            break;
+        case replication_action::ensure_users:
+            run_statements(client, plan.statements, out);
+            break;
+        case replication_action::configure:
+        case replication_action::start: {
+            run_statements(client, plan.statements, out);
+            const auto control =
+                replica_control_for(d.facts.server, o.replication.channel, d.facts.no_backslash_escapes);
+            if (!verify_running(client, control, o, stop)) return false;
+            record_applied(o, d.facts, plan);
+            out.message += fmt::format("; done in {:.2f} s", seconds_since(t0));
+            break;
+        }
+        case replication_action::record_applied:
+            record_applied(o, d.facts, plan);
+            break;
+        case replication_action::report_error:  // logged by plan_and_log, returned to the caller
+        case replication_action::nothing:
+        case replication_action::ok:
+        case replication_action::stop_and_recheck:  // replaced by the second decision in decide()
+            break;
+    }
+    return true;
+}
+
+// The primary records the cluster's identity once its accounts are in place.
+void record_cluster_identity(mysql_client& client) {
+    try {
+        spdlog::info("replication: cluster identity {}", ensure_cluster_identity(client));
+    } catch (const mysql_error& e) {
+        // Replicas that cannot read it report "unknown" and keep replicating; the next start tries again.
+        spdlog::warn("replication: cannot record the cluster identity: {}", e.what());
+    }
+}
+
 }  // namespace
 
 replica_status read_replica_status(mysql_client& client, const replica_control& control) {
@@ -216,15 +305,6 @@ replication_outcome run_replication_setup(const replication_options& o, std::sto
         out.message = "stopped while waiting for mysqld at " + o.local.endpoint();
         return out;
     }
-
-    const auto run_all = [&](const std::vector<sql_statement>& statements) {
-        for (const auto& s : statements) {
-            spdlog::info("replication: {}", s.redacted);
-            client->execute(s);
-            ++out.statements_run;
-        }
-    };
-
     if (!o.is_primary) {
         if (const auto halted = read_halt_record(o.datadir)) {
             out.message = "replication is halted (" + *halted + "): the reconcile loop resumes it once the primary "
@@ -232,70 +312,17 @@ replication_outcome run_replication_setup(const replication_options& o, std::sto
             return out;
         }
     }
-    replication_facts facts = gather_facts(*client, o);
-    auto planned = plan_replication(facts, o.replication);
-    if (!planned) throw config_error("replication setup: " + planned.message());
-    // A found error is logged as one: the operator must see it, the agent will not act on it.
-    const auto log_decision = [&](const replication_plan& p) {
-        spdlog::log(p.action == replication_action::report_error ? spdlog::level::err : spdlog::level::info,
-                    "replication: {} on {} ({}): {}", to_string(p.action), client->endpoint(), facts.server.text,
-                    p.reason);
-    };
-    log_decision(*planned);
-    std::string earlier;
-    if (planned->action == replication_action::stop_and_recheck) {
-        run_all(planned->statements);
-        earlier = planned->reason + "; then: ";
-        facts = gather_facts(*client, o);
-        planned = plan_replication(facts, o.replication);
-        if (!planned) throw config_error("replication setup: " + planned.message());
-        log_decision(*planned);
-        if (planned->action == replication_action::stop_and_recheck)
-            throw replication_error("replication on " + client->endpoint() + " still runs after " +
-                                    planned->statements.front().redacted + " (" + describe_replica(facts.replica) + ")");
+    const decision d = decide(*client, o, out);
+    out.action = d.plan.action;
+    out.message = d.earlier + d.plan.reason;
+    if (!carry_out(*client, d, o, stop, out)) {
+        out.stopped = true;
+        out.message += "; stopped before replication was seen running";
+        return out;
     }
-    const replication_plan& plan = *planned;
-    out.action = plan.action;
-    out.message = earlier + plan.reason;
-
-    const auto t0 = clock::now();
-    switch (plan.action) {
-        case replication_action::take_over:
-            run_all(plan.statements);
-            record_applied(o, facts, plan);
-            break;
-        case replication_action::ensure_users:
-            run_all(plan.statements);
-            break;
-        case replication_action::configure:
-        case replication_action::start: {
-            run_all(plan.statements);
-            const auto control = replica_control_for(facts.server, o.replication.channel, facts.no_backslash_escapes);
-            if (!verify_running(*client, control, o, stop)) {
-                out.stopped = true;
-                out.message += "; stopped before replication was seen running";
-                return out;
-            }
-            record_applied(o, facts, plan);
-            out.message += fmt::format("; done in {:.2f} s", seconds_since(t0));
-            break;
-        }
-        case replication_action::record_applied:
-            record_applied(o, facts, plan);
-            break;
-        case replication_action::report_error:  // logged above, returned to the caller
-        case replication_action::nothing:
-        case replication_action::ok:
-        case replication_action::stop_and_recheck:  // replaced by the second decision above
-            break;
-    }
-    if (o.is_primary && (plan.action == replication_action::take_over || plan.action == replication_action::ensure_users))
-        try {
-            spdlog::info("replication: cluster identity {}", ensure_cluster_identity(*client));
-        } catch (const mysql_error& e) {
-            // Replicas that cannot read it report "unknown" and keep replicating; the next start tries again.
-            spdlog::warn("replication: cannot record the cluster identity: {}", e.what());
-        }
+    if (o.is_primary &&
+        (d.plan.action == replication_action::take_over || d.plan.action == replication_action::ensure_users))
+        record_cluster_identity(*client);
     return out;
 }
 

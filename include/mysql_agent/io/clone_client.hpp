@@ -2,6 +2,8 @@
 // The receiving half of "backup streaming": fetch GET /backup from a donor's sidecar, extract the xbstream
 // body into the staging dir while checking its framing and digest, prepare it, and commit it into the
 // datadir (datadir_commit.hpp). Used by `mysql-agent clone` and by `init`. I/O layer (Asio coroutines).
+// This file runs the steps; each lives in its own: donor_connection.hpp (reaching the donor, retries),
+// stream_receiver.hpp (the body into the extractor), staged_backup.hpp (vetting), prepare.hpp, datadir_commit.hpp.
 //
 // Retries: only what happens before the donor answers 200 is retried (connection refused or timed out,
 // DNS not resolvable yet, 503 busy, 5xx, no response): with exponential backoff and full jitter, or the

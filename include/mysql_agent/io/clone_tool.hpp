@@ -2,8 +2,9 @@
 // The clone's runs of the backup tools (`xbstream -x`, `xtrabackup --prepare`): starting one, waiting for it
 // within a deadline, and turning a failed run into the error a person needs. I/O layer (Asio coroutines).
 //
-// [gcc12-braced-args] A tool's argument list is built in a plain function, never inside a coroutine body: GCC 12
-// fails to compile a braced list of std::string inside these coroutine bodies ("array used as initializer").
+// [gcc12-braced-args] A list of strings (a tool's argument list, a response's header fields) is built in a plain
+// function, never inside a coroutine body: GCC 12 fails to compile a braced list of std::string inside these
+// coroutine bodies ("array used as initializer") and rejects an initializer_list inside a co_await expression.
 // The helpers that build one for a coroutine cite this tag.
 
 #include <chrono>

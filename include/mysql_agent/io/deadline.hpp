@@ -1,7 +1,7 @@
 #pragma once
 // The clone's time limits: the end of the whole run (--timeout) and the per-operation deadlines derived from it,
 // and before(op, deadline), the one helper that races an operation against a deadline instead of a timer per
-// call site. I/O layer (Asio coroutines).
+// call site (the clone's and the backup server's). I/O layer (Asio coroutines).
 
 #include <chrono>
 #include <optional>
@@ -18,7 +18,9 @@
 
 namespace mysql_agent {
 
-/// Completion token that hands an operation's error back as a value (a tuple) instead of throwing it.
+/// Completion token that hands an operation's error back as a value (a tuple) instead of throwing it. Races
+/// need it: `a || b` waits for the first branch that *succeeds*, so a branch that threw (a reset connection)
+/// would leave it waiting for the other one (a timer).
 inline constexpr auto nothrow_awaitable = boost::asio::as_tuple(boost::asio::use_awaitable);
 
 /// A duration flag's value as messages name it: "60 s", "0.5 s".

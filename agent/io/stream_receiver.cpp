@@ -1,0 +1,226 @@
+#include "mysql_agent/io/stream_receiver.hpp"
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "mysql_agent/core/backup_protocol.hpp"
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/core/stream_digest.hpp"
+#include "mysql_agent/core/xbstream_verifier.hpp"
+#include "mysql_agent/io/clone_tool.hpp"
+#include "mysql_agent/io/process_runner.hpp"
+#include "mysql_agent/io/progress.hpp"
+
+namespace mysql_agent {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using clock = std::chrono::steady_clock;
+
+/// Body bytes handed to the extractor per write.
+constexpr std::size_t body_buffer_bytes = 256 * 1024;
+/// A bigger pipe lets the extractor read whole xbstream chunks per syscall; Linux allows up to 1 MiB unprivileged.
+constexpr int extractor_pipe_bytes = 1024 * 1024;
+/// How long an extractor that stopped reading gets to exit and explain itself.
+constexpr auto extractor_exit_grace = std::chrono::seconds(10);
+
+// Not a coroutine: [gcc12-braced-args] in clone_tool.hpp.
+std::unique_ptr<child_process> start_extractor(asio::any_io_executor ex, const clone_options& o,
+                                               const std::filesystem::path& staging) {
+    auto child = start_clone_tool(ex, o.tools.stream, {"-x", "-C", staging.string()}, true);
+    // Best effort: a smaller pipe only costs syscalls.
+    ::fcntl(child->stdin_pipe()->native_handle(), F_SETPIPE_SZ, extractor_pipe_bytes);
+    return child;
+}
+
+progress_reporter::options progress_options(const clone_options& o, std::optional<std::uint64_t> estimate) {
+    progress_reporter::options p;
+    p.what = "received";
+    p.estimated_total = estimate;
+    p.interval = o.progress_interval;
+    p.tty = o.progress_tty;
+    return p;
+}
+
+/// One body on its way into the extractor, and what has been checked of it so far.
+class stream_receiver {
+public:
+    stream_receiver(donor_response& response, child_process& extractor, const clone_options& o, const deadlines& dl)
+        : response_(response), extractor_(extractor), o_(o), dl_(dl), donor_(o.donor.to_string()) {}
+
+    asio::awaitable<received_stream> run(const std::filesystem::path& staging) {
+        std::optional<std::uint64_t> estimate;
+        if (const auto v = response_.field(protocol::header_estimated_size))
+            estimate = protocol::parse_estimated_size(*v);
+        spdlog::info("donor {} is streaming its backup{}; extracting into {}", donor_,
+                     estimate ? fmt::format(" (its datadir holds about {})", format_bytes(*estimate)) : "",
+                     staging.string());
+        const auto start = clock::now();
+        progress_reporter progress(progress_options(o_, estimate), start);
+        co_await pump(progress);
+        received_stream got{digest_.bytes(), digest_.hex(),
+                            std::chrono::duration<double>(clock::now() - start).count(), verifier_.completed_sizes()};
+        progress.finish(got.bytes, clock::now(), got.digest);
+        check_end(got);
+        co_await await_extractor();
+        co_return got;
+    }
+
+private:
+    /// Hands the body to the extractor as it arrives, checking its framing and counting its digest.
+    asio::awaitable<void> pump(progress_reporter& progress) {
+        auto& parser = *response_.parser;
+        std::vector<char> buf(body_buffer_bytes);
+        while (!parser.is_done()) {
+            auto& body = parser.get().body();
+            body.data = buf.data();
+            body.size = buf.size();
+            // read_some, not read: a slow donor must count as alive as long as any byte arrives.
+            const auto read =
+                co_await before(http::async_read_some(response_.socket, response_.buffer, parser, nothrow_awaitable),
+                                dl_.within(o_.idle_timeout));
+            if (!read) stalled();
+            const auto ec = std::get<0>(*read);
+            const std::size_t n = buf.size() - body.size;
+            if (n > 0) {
+                verify(buf.data(), n);
+                digest_.update(buf.data(), n);
+                co_await hand_over(buf.data(), n);
+                progress.update(digest_.bytes(), clock::now());
+            }
+            if (ec == http::error::need_buffer) continue;  // the body buffer is full: hand it over, read on
+            if (ec) read_failed(ec);
+        }
+    }
+
+    /// Feeds `n` bytes to the framing check. Throws clone_failed_error when they break it.
+    void verify(const char* data, std::size_t n) {
+        if (auto fed = verifier_.feed(data, n); !fed) {
+            if (verifier_.refused())
+                throw clone_failed_error(fmt::format("clone from {} failed: {}", donor_, fed.message()));
+            throw clone_failed_error(
+                fmt::format("the stream from donor {} is not a valid xbstream: {}", donor_, fed.message()));
+        }
+    }
+
+    /// Writes `n` bytes to the extractor within --idle-timeout.
+    asio::awaitable<void> hand_over(const char* data, std::size_t n) {
+        const auto written = co_await before(
+            asio::async_write(*extractor_.stdin_pipe(), asio::buffer(data, n), nothrow_awaitable),
+            dl_.within(o_.idle_timeout));
+        if (written && !std::get<0>(*written)) co_return;
+        const boost::system::error_code write_ec = written ? std::get<0>(*written) : boost::system::error_code{};
+        co_await extractor_broke(write_ec);
+    }
+
+    /// The extractor stopped taking bytes: let it exit and say why, then fail with its words.
+    asio::awaitable<void> extractor_broke(const boost::system::error_code& write_ec) {
+        extractor_.close_stdin();
+        const auto rc = co_await wait_until(extractor_, clock::now() + extractor_exit_grace);
+        const std::string what =
+            fmt::format("{} -x stopped reading the stream at byte {} ({}) and", o_.tools.stream.string(),
+                        digest_.bytes(), write_ec ? write_ec.message() : "stalled");
+        tool_failed(what, rc.value_or(-1), extractor_.stderr_tail(), o_.datadir);
+    }
+
+    /// No byte from the donor before the deadline: --timeout passed, or the donor was idle for --idle-timeout.
+    [[noreturn]] void stalled() const {
+        if (dl_.overall_passed())
+            throw clone_failed_error(
+                fmt::format("the clone from {} did not finish within --timeout {} (at byte {} of "
+                            "the stream); raise --timeout for a datadir this large",
+                            donor_, dl_.overall_text(), digest_.bytes()));
+        throw clone_failed_error(fmt::format(
+            "no data from donor {} for --idle-timeout {} at byte {} of the stream: its backup tool or the network "
+            "is "
+            "stalled; check the donor's sidecar log, and retry the clone (raise --idle-timeout if the donor is "
+            "only slow)",
+            donor_, seconds_text(o_.idle_timeout), digest_.bytes()));
+    }
+
+    /// Reading the body failed with `ec`: the stream was cut, or the donor is not our sidecar.
+    [[noreturn]] void read_failed(const boost::system::error_code& ec) const {
+        if (ec == http::error::partial_message || ec == http::error::end_of_stream || ec == asio::error::eof ||
+            ec == asio::error::connection_reset) {
+            const auto cut = protocol::check_stream_end(std::nullopt, {digest_.bytes(), digest_.hex()});
+            throw clone_failed_error(fmt::format("clone from {} failed: {}", donor_, cut.message()));
+        }
+        if (ec == http::error::buffer_overflow || ec == http::error::header_limit)
+            throw clone_failed_error(fmt::format(
+                "clone from {} failed at byte {} of the stream: the donor sent a chunk header or trailer section "
+                "larger than {} bytes, which no mysql-agent sidecar does",
+                donor_, digest_.bytes(), response_buffer_limit));
+        throw clone_failed_error(fmt::format("clone from {} failed at byte {} of the stream: {}; retry the clone",
+                                             donor_, digest_.bytes(), ec.message()));
+    }
+
+    /// Checks the end of the stream in the order that gives the most useful message. Throws clone_failed_error.
+    void check_end(const received_stream& got) {
+        // Trailers arrive after the last chunk; Beast merges them into the response's fields.
+        std::vector<protocol::field> fields;
+        for (const auto name : {protocol::trailer_status, protocol::trailer_bytes, protocol::trailer_digest,
+                                protocol::trailer_exit_code, protocol::trailer_error})
+            if (auto v = response_.field(name)) fields.push_back({std::string(name), std::move(*v)});
+        std::optional<protocol::backup_trailer> trailer;
+        if (!fields.empty()) {
+            auto decoded = protocol::decode_trailer(fields);
+            if (!decoded) throw clone_failed_error(fmt::format("clone from {} failed: {}", donor_, decoded.message()));
+            trailer = std::move(decoded).value();
+        }
+        const protocol::observed_stream seen{got.bytes, got.digest};
+        // A donor that reports its own failure has the best explanation (its tool's error line), better than
+        // what the incomplete stream looks like from here; so that goes first.
+        if (trailer && !trailer->ok)
+            throw clone_failed_error(
+                fmt::format("clone from {} failed: {}", donor_, protocol::check_stream_end(trailer, seen).message()));
+        // mbstream/xbstream exit 0 on a stream cut at a chunk boundary: only the framing check catches that.
+        if (auto framing = verifier_.finish(); !framing)
+            throw clone_failed_error(
+                fmt::format("the backup from donor {} is incomplete: {}; retry the clone", donor_, framing.message()));
+        if (auto end = protocol::check_stream_end(trailer, seen); !end)
+            throw clone_failed_error(fmt::format("clone from {} failed: {}", donor_, end.message()));
+    }
+
+    /// The whole stream is in: the extractor gets EOF and must exit 0.
+    asio::awaitable<void> await_extractor() {
+        extractor_.close_stdin();
+        const auto rc = co_await wait_until(
+            extractor_, dl_.within(std::max<std::chrono::milliseconds>(o_.idle_timeout, extractor_exit_grace)));
+        if (!rc)
+            throw clone_failed_error(fmt::format("{} -x did not exit after the stream ended; check the disk of {}",
+                                                 o_.tools.stream.string(), o_.datadir.string()));
+        if (*rc != 0)
+            tool_failed(fmt::format("{} -x", o_.tools.stream.string()), *rc, extractor_.stderr_tail(), o_.datadir);
+    }
+
+    donor_response& response_;
+    child_process& extractor_;
+    const clone_options& o_;
+    const deadlines& dl_;
+    const std::string donor_;
+    xbstream_verifier verifier_;
+    stream_digest digest_;
+};
+
+}  // namespace
+
+asio::awaitable<received_stream> receive_backup(donor_response& response, const std::filesystem::path& staging,
+                                                const clone_options& o, const deadlines& dl) {
+    auto extractor = start_extractor(co_await asio::this_coro::executor, o, staging);
+    stream_receiver receiver(response, *extractor, o, dl);
+    received_stream got = co_await receiver.run(staging);
+    co_return got;
+}
+
+}  // namespace mysql_agent

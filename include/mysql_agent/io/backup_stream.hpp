@@ -1,0 +1,33 @@
+#pragma once
+// One GET /backup answered: the backup tool started with the credentials in a private option file, its stdout
+// sent as the chunks of the body, and the trailer that says how the backup ended (backup_protocol.hpp). A client
+// that goes away or stops reading can be sent no trailer: the tool's process group is killed at once.
+// I/O layer (Asio coroutines, Beast).
+
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "mysql_agent/core/backup_counters.hpp"
+#include "mysql_agent/io/backup_server.hpp"
+#include "mysql_agent/io/shutdown_signal.hpp"
+
+namespace mysql_agent {
+
+/// What every stream shares with the server that accepted it.
+struct backup_stream_context {
+    const backup_server_options& options;
+    const std::vector<std::string>& secrets;  ///< scrubbed from the trailer and the log lines
+    backup_counters& counters;                ///< what /metrics reports
+    shutdown_signal& shutdown;                ///< ends a stream between two chunks, with a failed trailer
+};
+
+/// Streams a fresh backup to the client on `socket` (authorized, and within the server's limits), counting it
+/// in `ctx.counters`. What the tool or the client did wrong ends up in the trailer, or in the log when no
+/// trailer can be sent. `peer` names the client in the log lines.
+boost::asio::awaitable<void> stream_backup(boost::asio::ip::tcp::socket& socket, const std::string& peer,
+                                           const backup_stream_context& ctx);
+
+}  // namespace mysql_agent
