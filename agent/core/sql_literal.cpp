@@ -1,5 +1,7 @@
 #include "mysql_agent/core/sql_literal.hpp"
 
+#include <algorithm>
+
 namespace mysql_agent {
 
 std::string sql_string_literal(std::string_view value, bool no_backslash_escapes) {
@@ -25,6 +27,16 @@ std::string sql_string_literal(std::string_view value, bool no_backslash_escapes
     }
     out += '\'';
     return out;
+}
+
+bool has_no_backslash_escapes(std::string_view sql_mode) {
+    std::size_t start = 0;
+    while (start <= sql_mode.size()) {
+        const auto comma = std::min(sql_mode.find(',', start), sql_mode.size());
+        if (sql_mode.substr(start, comma - start) == "NO_BACKSLASH_ESCAPES") return true;
+        start = comma + 1;
+    }
+    return false;
 }
 
 }  // namespace mysql_agent

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/core/sql_literal.hpp"
 #include "mysql_agent/io/cluster_position.hpp"
 #include "mysql_agent/io/halt_record.hpp"
 #include "mysql_agent/io/stoppable.hpp"
@@ -58,7 +59,7 @@ reconcile_plan reconcile_once(const replication_options& o, std::chrono::seconds
     const server_version server = local.version();
     const auto modes = local.query("SELECT @@SESSION.sql_mode AS m");
     const std::string sql_mode = modes.empty() ? "" : modes.front().at("m").value_or("");
-    const bool nbe = sql_mode.find("NO_BACKSLASH_ESCAPES") != std::string::npos;
+    const bool nbe = has_no_backslash_escapes(sql_mode);
     const replica_control control = replica_control_for(server, o.replication.channel, nbe);
 
     reconcile_facts f;

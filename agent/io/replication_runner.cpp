@@ -13,6 +13,7 @@
 #include "mysql_agent/io/atomic_file.hpp"
 #include "mysql_agent/io/cluster_position.hpp"
 #include "mysql_agent/io/halt_record.hpp"
+#include "mysql_agent/core/sql_literal.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/io/password_hash.hpp"
 
@@ -51,16 +52,6 @@ std::optional<mysql_client> wait_for_server(const replication_options& o, std::s
             return std::optional<mysql_client>();
         }
     });
-}
-
-bool has_no_backslash_escapes(const std::string& sql_mode) {
-    std::size_t start = 0;
-    while (start <= sql_mode.size()) {
-        const auto comma = std::min(sql_mode.find(',', start), sql_mode.size());
-        if (sql_mode.compare(start, comma - start, "NO_BACKSLASH_ESCAPES") == 0) return true;
-        start = comma + 1;
-    }
-    return false;
 }
 
 std::string single_value(mysql_client& client, const char* sql) {

@@ -269,3 +269,11 @@ TEST_CASE("values from input stay one literal, the password shows only when aske
     CHECK_FALSE(replication_statements(start, *parse_server_version("5.6.40"), replication_source{"h", 3306, "repl", {}}, "c1")
                     .has_value());
 }
+
+TEST_CASE("NO_BACKSLASH_ESCAPES is found as a whole entry of @@sql_mode", "[sql]") {
+    CHECK(has_no_backslash_escapes("NO_BACKSLASH_ESCAPES"));
+    CHECK(has_no_backslash_escapes("STRICT_TRANS_TABLES,NO_BACKSLASH_ESCAPES,NO_ENGINE_SUBSTITUTION"));
+    CHECK_FALSE(has_no_backslash_escapes("STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION"));
+    CHECK_FALSE(has_no_backslash_escapes(""));
+    CHECK_FALSE(has_no_backslash_escapes("NO_BACKSLASH_ESCAPES_X"));  // another name that starts the same
+}

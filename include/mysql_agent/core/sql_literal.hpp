@@ -12,4 +12,7 @@ namespace mysql_agent {
 /// https://dev.mysql.com/doc/refman/8.0/en/string-literals.html
 std::string sql_string_literal(std::string_view value, bool no_backslash_escapes = false);
 
+/// Whether @@sql_mode (a comma-separated list) has NO_BACKSLASH_ESCAPES, so literals must double quotes instead.
+bool has_no_backslash_escapes(std::string_view sql_mode);
+
 }  // namespace mysql_agent
