@@ -9,6 +9,7 @@
 
 #include "command.hpp"
 #include "duration_flag.hpp"
+#include "tls_flags.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
 #include "mysql_agent/io/clone_client.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
@@ -32,6 +33,7 @@ struct clone_cli_options {
     double timeout = 24 * 3600;
     unsigned max_attempts = 10;
     double retry_for = 600;
+    tls_client_flags tls;
 };
 
 int run_clone(const clone_cli_options& cli) {
@@ -51,6 +53,8 @@ int run_clone(const clone_cli_options& cli) {
     o.max_attempts = cli.max_attempts;
     o.retry_for = duration_flag("--retry-for", cli.retry_for, zero_is::allowed);
     o.progress_tty = progress_reporter::stderr_is_tty();
+    o.tls = tls_client_of(cli.tls);
+    if (o.tls) client_tls_context(*o.tls);  // a file that does not load is a configuration error, found now
 
     const auto outcome = clone_datadir(o);
     if (outcome.already_cloned) {
@@ -73,7 +77,7 @@ command add_clone(CLI::App& app) {
         "Fill an empty datadir with a prepared backup streamed from a donor's sidecar (GET /backup): extract into "
         "<datadir>/.mysql-agent-staging, verify framing, byte count and digest, run --prepare, then commit atomically "
         "with a marker written last. An interrupted clone is cleaned up by the next run. Exit codes: 10 no donor "
-        "reachable (after retries), 11 clone failed, 12 token refused, 13 datadir holds data not created by "
+        "reachable (after retries), 11 clone failed, 12 token refused, 15 TLS with the donor failed (untrusted or misnamed certificate, plaintext donor), 13 datadir holds data not created by "
         "mysql-agent, 5 local I/O (disk full), 3 configuration.");
     sub->add_option("--from", opts->from, "Donor HOST[:PORT] (port default 3307; IPv6 as [addr]:port)")->required();
     sub->add_option("--datadir", opts->datadir, "MySQL data directory to fill")->capture_default_str();
@@ -103,6 +107,7 @@ command add_clone(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--retry-for", opts->retry_for, "Stop retrying after this many seconds; 0: no limit")
         ->capture_default_str();
+    add_tls_client_flags(*sub, opts->tls, "the donor");
     bind_environment(*sub);
     return {sub, [opts] { return guarded("clone", [&] { return run_clone(*opts); }); }};
 }

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "command.hpp"
+#include "tls_flags.hpp"
 #include "connection_flags.hpp"
 #include "duration_flag.hpp"
 #include "mysql_agent/core/config_choice.hpp"
@@ -43,6 +44,7 @@ struct init_options : pod_flags {
     std::string xtrabackup;
     std::string xbstream;
     double clone_wait = 600;
+    tls_client_flags tls;
 };
 
 /// Writes the role file and server-id.cnf. Reads the source first so that a missing ConfigMap file writes nothing.
@@ -74,6 +76,8 @@ clone_options clone_base(const init_options& opts) {
     base.tools = resolve_backup_tools(opts.xtrabackup.empty() ? std::nullopt : std::optional<fs::path>(opts.xtrabackup),
                                       opts.xbstream.empty() ? std::nullopt : std::optional<fs::path>(opts.xbstream));
     base.max_attempts = 1;  // peer_clone does the retrying, across donors
+    base.tls = tls_client_of(opts.tls);
+    if (base.tls) client_tls_context(*base.tls);  // a file that does not load is a configuration error, found now
     return base;
 }
 
@@ -182,6 +186,7 @@ command add_init(CLI::App& app) {
     sub->add_option("--clone-wait", opts->clone_wait,
                     "Seconds to keep trying the donors before giving up with exit 10 (no donor reachable)")
         ->capture_default_str();
+    add_tls_client_flags(*sub, opts->tls, "the peers' sidecars");
     bind_environment(*sub);
     return {sub, [opts] { return guarded("init", [&] { return run_init(*opts); }); }};
 }

@@ -25,6 +25,7 @@ struct replication_sql_options {
     std::string channel;
     std::string gtid = "auto";
     bool show_password = false;
+    std::string replication_tls_ca;
 };
 
 int run_replication_sql(const replication_sql_options& opts) {
@@ -36,6 +37,7 @@ int run_replication_sql(const replication_sql_options& opts) {
     replication_source source{opts.source_host, opts.source_port, opts.repl_user, std::nullopt};
     if (!opts.repl_password_file.empty())
         source.password = read_secret_file(opts.repl_password_file, "--repl-password-file");
+    if (!opts.replication_tls_ca.empty()) source.tls_ca = opts.replication_tls_ca;
 
     const auto metadata = parse_backup_metadata(read_backup_files(opts.dir));
     if (!metadata) throw bad_input_error(metadata.message());
@@ -66,6 +68,9 @@ command add_replication_sql(CLI::App& app) {
     sub->add_option("--repl-user", opts->repl_user, "Replication user")->capture_default_str();
     sub->add_option("--repl-password-file", opts->repl_password_file,
                     "File holding the replication password (trailing whitespace trimmed)");
+    sub->add_option("--replication-tls-ca", opts->replication_tls_ca,
+                    "Replicate over TLS, verifying the source's certificate and name against this CA file (a path on "
+                    "the replica's mysqld)");
     sub->add_option("--channel", opts->channel,
                     "Replication channel (MySQL FOR CHANNEL) or connection name (MariaDB); also picks the backup's "
                     "slave-info entry");

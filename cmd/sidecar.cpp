@@ -17,6 +17,7 @@
 #include "command.hpp"
 #include "connection_flags.hpp"
 #include "duration_flag.hpp"
+#include "tls_flags.hpp"
 #include "mysql_agent/io/backup_server.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
 #include "mysql_agent/core/errors.hpp"
@@ -47,6 +48,8 @@ struct sidecar_options {
     double reconcile_interval = 5;
     std::string gtid = "auto";
     std::uint64_t max_lag = 60;
+    tls_server_flags tls;
+    std::string replication_tls_ca;
 };
 
 /// Logs how a replication setup ended (nothing when it was stopped).
@@ -104,6 +107,7 @@ backup_server_options server_options_of(const sidecar_options& o, const pod_iden
     so.send_timeout = std::chrono::duration_cast<std::chrono::seconds>(duration_flag("--send-timeout", o.send_timeout));
     so.max_lag = o.max_lag;
     so.tools = resolve_backup_tools(optional_path(o.xtrabackup), optional_path(o.xbstream));
+    so.tls = tls_server_of(o.tls);
     return so;
 }
 
@@ -120,6 +124,7 @@ replication_options replication_options_of(const sidecar_options& o, const pod_i
     ro.replication.source.port = o.primary_port;
     ro.replication.source.user = o.repl_user;
     ro.replication.source.password = repl_password;
+    if (!o.replication_tls_ca.empty()) ro.replication.source.tls_ca = o.replication_tls_ca;
     ro.replication.gtid = *gtid;
     // The same account also gets the privileges a backup tool needs, so a deployment can run backups as the
     // replication user instead of root (--user repl --password-file <replication password>).
@@ -223,6 +228,10 @@ command add_sidecar(CLI::App& app) {
     sub->add_option("--max-lag", opts->max_lag,
                     "GET /readyz: most seconds a replica may lag behind its source (as `probe ready --max-lag`)")
         ->capture_default_str();
+    add_tls_server_flags(*sub, opts->tls);
+    sub->add_option("--replication-tls-ca", opts->replication_tls_ca,
+                    "Replicas: replicate over TLS (MASTER_SSL=1 / SOURCE_SSL=1), verifying the primary's certificate "
+                    "and name against this CA file, a path in the mysqld container (mount the TLS Secret there too)");
     bind_environment(*sub);
     return {sub, [opts] { return guarded("sidecar", [&] { return run_sidecar(*opts); }); }};
 }

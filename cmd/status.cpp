@@ -6,6 +6,7 @@
 
 #include "command.hpp"
 #include "connection_flags.hpp"
+#include "tls_flags.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/exit_codes.hpp"
 #include "mysql_agent/io/status_facts.hpp"
@@ -18,6 +19,7 @@ struct status_options {
     std::string sidecar = "127.0.0.1:3307";
     bool json = false;
     unsigned timeout = 3;
+    tls_client_flags tls;
 };
 
 std::pair<std::string, std::uint16_t> split_sidecar(const std::string& text) {
@@ -45,6 +47,9 @@ int run_status(const status_options& o) {
     g.is_primary = self.is_primary();
     std::tie(g.sidecar_host, g.sidecar_port) = split_sidecar(o.sidecar);
     g.timeout = std::chrono::seconds(o.timeout);
+    g.sidecar_tls = tls_client_of(o.tls);
+    // The sidecar's certificate names this pod's peer name, not the loopback address status connects to.
+    if (g.sidecar_tls && !g.sidecar_tls->server_name) g.sidecar_tls->server_name = self.hostname + "." + o.local.service;
     const status_facts facts = gather_status(g);
     if (o.json)
         std::cout << status_json(facts).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
@@ -70,6 +75,8 @@ command add_status(CLI::App& app) {
     sub->add_option("--timeout", opts->timeout, "Seconds for connecting and each query or request")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
+    add_tls_client_flags(*sub, opts->tls, "the sidecar (whose certificate must name <hostname>.<service> unless "
+                         "--tls-server-name says otherwise)");
     bind_environment(*sub);
     return {sub, [opts] { return guarded("status", [&] { return run_status(*opts); }); }};
 }

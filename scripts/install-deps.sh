@@ -6,7 +6,7 @@ packages=(
   libboost1.81-dev default-libmysqlclient-dev libcli11-dev libspdlog-dev libfmt-dev catch2
   nlohmann-json3-dev libssl-dev zlib1g-dev libxxhash-dev
   mariadb-server mariadb-backup mariadb-client
-  iproute2 util-linux procps ncat
+  iproute2 util-linux procps ncat openssl tcpdump
 )
 missing=()
 for p in "${packages[@]}"; do

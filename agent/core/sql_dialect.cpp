@@ -168,6 +168,10 @@ result<std::vector<std::string>> replication_statements(const start_coordinates&
         change += server.is_mariadb() ? ", MASTER_USE_GTID=slave_pos" : ", " + p + "AUTO_POSITION=1";
     else
         change += ", " + p + "LOG_FILE=" + lit(start.file) + ", " + p + "LOG_POS=" + std::to_string(start.position);
+    if (source.tls_ca)
+        // https://mariadb.com/kb/en/change-master-to/#master_ssl_verify_server_cert
+        // https://dev.mysql.com/doc/refman/8.4/en/change-replication-source-to.html (SOURCE_SSL_VERIFY_SERVER_CERT)
+        change += ", " + p + "SSL=1, " + p + "SSL_CA=" + lit(*source.tls_ca) + ", " + p + "SSL_VERIFY_SERVER_CERT=1";
     if (!d.public_key_option.empty()) change += ", " + d.public_key_option;
 
     std::string start_stmt = d.start_replica;

@@ -9,6 +9,8 @@
 
 #include "mysql_agent/io/backup_server.hpp"
 
+#include <sys/socket.h>
+
 #include <optional>
 
 #include <boost/asio/co_spawn.hpp>
@@ -27,6 +29,7 @@
 #include "mysql_agent/io/health_checker.hpp"
 #include "mysql_agent/io/http_endpoints.hpp"
 #include "mysql_agent/io/logging.hpp"
+#include "mysql_agent/io/net_stream.hpp"
 #include "mysql_agent/io/private_dir.hpp"
 #include "mysql_agent/io/shutdown_signal.hpp"
 
@@ -82,6 +85,11 @@ std::string endpoint_text(const tcp::endpoint& ep) {
     return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
 }
 
+/// The first byte of every TLS connection: a handshake record.
+constexpr unsigned char tls_handshake_record = 0x16;
+/// Names the TLS requirement behind a 400 or 403, so that a client can say what to change.
+constexpr const char* tls_header = "X-Mysql-Agent-TLS";
+
 /// The answer to a request whose header could not be read (`ec`).
 http_answer bad_request(const boost::system::error_code& ec) {
     if (ec == http::error::body_limit)
@@ -98,6 +106,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         : ex_(ex), opts_(std::move(o)), acceptor_(ex), stop_(ex), secrets_(secrets_of(opts_)),
           health_(health_options_of(opts_)), stream_context_{opts_, secrets_, counters_, stop_} {
         if (opts_.max_concurrent_backups == 0) throw config_error("--max-concurrent-backups must be at least 1");
+        if (opts_.tls) tls_ = std::make_unique<server_tls>(*opts_.tls);
     }
 
     void bind() {
@@ -142,7 +151,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
 
     /// Writes a short response and closes our side. Callers pass a named local: [gcc12-await-temporaries] in
     /// health_checker.cpp.
-    asio::awaitable<void> respond(tcp::socket& socket, const http_answer& answer) {
+    asio::awaitable<void> respond(net_stream& socket, const http_answer& answer) {
         http::response<http::string_body> res{answer.status, 11};
         res.set(http::field::content_type, "text/plain; charset=utf-8");
         res.set(protocol::header_agent_version, MYSQL_AGENT_VERSION);
@@ -152,22 +161,62 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         res.prepare_payload();
         co_await before(http::async_write(socket, res, nothrow_awaitable), clock::now() + opts_.send_timeout);
         boost::system::error_code ignored;
-        socket.shutdown(tcp::socket::shutdown_send, ignored);
+        socket.socket().shutdown(tcp::socket::shutdown_send, ignored);
     }
 
-    asio::awaitable<void> serve(std::shared_ptr<impl> /*keep alive*/, tcp::socket socket) {
+    asio::awaitable<void> serve(std::shared_ptr<impl> /*keep alive*/, tcp::socket accepted) {
         boost::system::error_code ec;
-        const auto remote = socket.remote_endpoint(ec);
+        const auto remote = accepted.remote_endpoint(ec);
         const std::string peer = ec ? std::string("unknown peer") : endpoint_text(remote);
+        net_stream socket(std::move(accepted));
+        if (tls_) {
+            const bool secured = co_await accept_tls(socket, peer);
+            if (!secured) co_return;
+        }
         beast::flat_buffer buffer(request_buffer_limit);
         http::request_parser<http::empty_body> parser;
         const bool got = co_await read_request(socket, peer, buffer, parser);
         if (got) co_await route(socket, peer, parser.get());
     }
 
+    /// With --tls-cert: the TLS handshake, within --request-timeout like the request itself. A client that speaks
+    /// plaintext gets a plaintext 400 that says why, and nothing else. false: no TLS connection to serve.
+    asio::awaitable<bool> accept_tls(net_stream& socket, const std::string& peer) {
+        const auto by = clock::now() + opts_.request_timeout;
+        auto readable = co_await (before(socket.socket().async_wait(tcp::socket::wait_read, nothrow_awaitable), by) ||
+                                  stop_.wait());
+        if (readable.index() != 0 || !std::get<0>(readable) || std::get<0>(*std::get<0>(readable))) co_return false;
+        unsigned char first = 0;
+        if (::recv(socket.socket().native_handle(), &first, 1, MSG_PEEK | MSG_DONTWAIT) != 1) co_return false;
+        if (first != tls_handshake_record) {
+            spdlog::info("{}: plaintext request on the TLS port; answered 400", peer);
+            const http_answer answer =
+                with_header(plain_answer(http::status::bad_request,
+                                         "bad request: this sidecar serves TLS only (--tls-cert): connect with TLS "
+                                         "(clone --tls-ca)"),
+                            tls_header, "required");
+            co_await respond(socket, answer);
+            co_return false;
+        }
+        socket.start_tls(tls_->current());
+        auto shaken = co_await (before(socket.tls()->async_handshake(asio::ssl::stream_base::server, nothrow_awaitable), by) ||
+                                stop_.wait());
+        if (shaken.index() != 0) co_return false;
+        const auto& done = std::get<0>(shaken);
+        if (!done) {
+            spdlog::info("{}: no TLS handshake within {}s; closing", peer, opts_.request_timeout.count());
+            co_return false;
+        }
+        if (const auto [hec] = *done; hec) {
+            spdlog::info("{}: TLS handshake failed: {}", peer, hec.message());
+            co_return false;
+        }
+        co_return true;
+    }
+
     /// Reads the request's header within --request-timeout and the size limits, and answers a bad one itself.
     /// false: nothing to route (answered, timed out, closed by the client, or the server is shutting down).
-    asio::awaitable<bool> read_request(tcp::socket& socket, const std::string& peer, beast::flat_buffer& buffer,
+    asio::awaitable<bool> read_request(net_stream& socket, const std::string& peer, beast::flat_buffer& buffer,
                                        http::request_parser<http::empty_body>& parser) {
         parser.header_limit(request_header_limit);
         parser.body_limit(0);
@@ -199,7 +248,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
 
     /// The operational paths without a token; /position and /backup with one, and a backup only while the server
     /// runs fewer than --max-concurrent-backups and is not shutting down.
-    asio::awaitable<void> route(tcp::socket& socket, const std::string& peer,
+    asio::awaitable<void> route(net_stream& socket, const std::string& peer,
                                 const http::request<http::empty_body>& req) {
         const std::string_view target(req.target().data(), req.target().size());
         const std::string_view path = target.substr(0, target.find('?'));
@@ -214,7 +263,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             co_await respond(socket, answer);
             co_return;
         }
-        if (const auto refused = refusal(peer, req, path)) {
+        if (const auto refused = refusal(peer, req, path, socket)) {
             co_await respond(socket, *refused);
             co_return;
         }
@@ -238,7 +287,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
     /// 404 for a path not served, 405 for a method other than GET, 401 without the right bearer token; nullopt:
     /// the request for /backup or /position goes on.
     std::optional<http_answer> refusal(const std::string& peer, const http::request<http::empty_body>& req,
-                                       std::string_view path) const {
+                                       std::string_view path, net_stream& socket) const {
         if (path != protocol::backup_path && path != protocol::position_path) {
             spdlog::info("404 for {}: no such path {}", peer, path);
             return plain_answer(http::status::not_found,
@@ -248,7 +297,20 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             spdlog::info("405 for {}: method {}", peer, std::string(req.method_string()));
             return method_not_allowed();
         }
+        if (const auto refused = no_client_certificate(peer, socket)) return refused;
         return unauthorized(peer, req);
+    }
+
+    /// 403 when --tls-client-ca requires a client certificate and none was presented (one that does not verify
+    /// fails the handshake already); nullopt: go on.
+    std::optional<http_answer> no_client_certificate(const std::string& peer, net_stream& socket) const {
+        if (!tls_ || !tls_->requires_client_certificate()) return std::nullopt;
+        if (socket.tls() && has_verified_client_certificate(*socket.tls())) return std::nullopt;
+        spdlog::warn("403 for {}: no client certificate (--tls-client-ca)", peer);
+        return with_header(plain_answer(http::status::forbidden,
+                                        "forbidden: a client certificate signed by the sidecar's --tls-client-ca is "
+                                        "required"),
+                           tls_header, "client-certificate-required");
     }
 
     /// 401 without the right bearer token; nullopt: the token is right (or none is configured).
@@ -285,6 +347,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
     backup_counters counters_;
     health_checker health_;
     backup_stream_context stream_context_;
+    std::unique_ptr<server_tls> tls_;
 };
 
 backup_server::backup_server(asio::any_io_executor ex, backup_server_options opts)
@@ -306,6 +369,11 @@ void backup_server::start() {
     // Tests and operators look for "listening on HOST:PORT" in the message, in both log formats.
     log_event(spdlog::level::info, "listening on " + endpoint_text(local_endpoint()),
               {{"event", "listening"}, {"listen", endpoint_text(local_endpoint())}});
+    if (const auto& tls = impl_->opts_.tls)
+        spdlog::info("serving TLS only with {} ({}){}", tls->cert.string(), certificate_file_summary(tls->cert),
+                     tls->client_ca ? "; /backup and /position require a client certificate signed by " +
+                                          tls->client_ca->string()
+                                    : std::string());
     asio::co_spawn(impl_->ex_, impl_->accept_loop(impl_), [](std::exception_ptr e) {
         if (!e) return;
         try {

@@ -52,6 +52,7 @@ constexpr std::string_view client_went_away = "the client went away";
 /// Waits until the client closes its side or resets: what a stalled tool must not hide. Bytes the client
 /// sends meanwhile are discarded (our clients send nothing after the request).
 asio::awaitable<void> watch_client(tcp::socket& socket) {
+    // The raw socket, under TLS too: nothing the client sends after its request is ever read.
     std::array<char, 512> scratch{};
     for (;;) {
         auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, nothrow_awaitable);
@@ -85,7 +86,7 @@ enum class phase_end { done, cut_short, abandoned };
 
 class backup_stream {
 public:
-    backup_stream(tcp::socket& socket, const std::string& peer, const backup_stream_context& ctx)
+    backup_stream(net_stream& socket, const std::string& peer, const backup_stream_context& ctx)
         : socket_(socket), peer_(peer), ctx_(ctx), opts_(ctx.options), outcome_(ctx.counters) {}
 
     asio::awaitable<void> run() {
@@ -173,7 +174,7 @@ private:
         std::vector<char> buf(chunk_bytes);
         for (;;) {
             auto got = co_await (tool_->stdout_pipe()->async_read_some(asio::buffer(buf), nothrow_awaitable) ||
-                                 watch_client(socket_) || ctx_.shutdown.wait());
+                                 watch_client(socket_.socket()) || ctx_.shutdown.wait());
             if (got.index() != 0) co_return co_await interrupted(got.index(), trailer);
             const auto [read_ec, n] = std::get<0>(got);
             if (n > 0) {
@@ -200,7 +201,7 @@ private:
 
     /// The tool closed stdout; it may still be flushing stderr or waiting on the server.
     asio::awaitable<phase_end> await_exit(protocol::backup_trailer& trailer) {
-        auto ended = co_await (tool_->wait() || watch_client(socket_) || ctx_.shutdown.wait());
+        auto ended = co_await (tool_->wait() || watch_client(socket_.socket()) || ctx_.shutdown.wait());
         if (ended.index() != 0) co_return co_await interrupted(ended.index(), trailer);
         trailer.exit_code = std::get<0>(ended);
         if (trailer.exit_code != 0) trailer.error_line = tool_error(trailer.exit_code);
@@ -254,7 +255,8 @@ private:
         co_await before(asio::async_write(socket_, http::make_chunk_last(fields), nothrow_awaitable),
                         clock::now() + timeout);
         boost::system::error_code ignored;
-        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        // A TCP FIN without TLS close_notify: the chunked framing and the trailer already say where the body ends.
+        socket_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     }
 
     void log_finished(const protocol::backup_trailer& trailer) const {
@@ -278,7 +280,7 @@ private:
 
     clock::time_point send_deadline() const { return clock::now() + opts_.send_timeout; }
 
-    tcp::socket& socket_;
+    net_stream& socket_;
     const std::string& peer_;
     const backup_stream_context& ctx_;
     const backup_server_options& opts_;
@@ -293,7 +295,7 @@ private:
 
 }  // namespace
 
-asio::awaitable<void> stream_backup(tcp::socket& socket, const std::string& peer, const backup_stream_context& ctx) {
+asio::awaitable<void> stream_backup(net_stream& socket, const std::string& peer, const backup_stream_context& ctx) {
     backup_stream stream(socket, peer, ctx);
     co_await stream.run();
 }

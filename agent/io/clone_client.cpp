@@ -42,7 +42,7 @@ asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o, const co
     const auto staging = create_staging_dir(o.datadir);
     const auto got = co_await receive_backup(*response, staging, o, dl);
     boost::system::error_code ignored;
-    response->socket.close(ignored);
+    response->stream.socket().close(ignored);
 
     // Nothing the donor sent is trusted by --prepare until it is checked: names, types, sizes, backup-my.cnf.
     vet_staged_backup(staging, got.files);

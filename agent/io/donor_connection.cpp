@@ -43,7 +43,11 @@ struct retryable_failure {
 /// One attempt's end: the connection at the start of the body, or why another attempt may do better.
 using attempt_result = std::variant<std::unique_ptr<donor_response>, retryable_failure>;
 
-/// Resolves and connects within --connect-timeout, trying every address of the donor's name.
+asio::awaitable<std::optional<retryable_failure>> secure(donor_response& response, const clone_options& o,
+                                                         clock::time_point by);
+
+/// Resolves and connects within --connect-timeout, trying every address of the donor's name; with --tls-ca,
+/// secures the connection too.
 asio::awaitable<attempt_result> connect_to_donor(const clone_options& o, const deadlines& dl) {
     auto ex = co_await asio::this_coro::executor;
     const std::string donor = o.donor.to_string();
@@ -66,15 +70,17 @@ asio::awaitable<attempt_result> connect_to_donor(const clone_options& o, const d
     std::string last_error = "no address";
     for (const auto& entry : endpoints) {
         boost::system::error_code ec;
-        response->socket.close(ec);
+        response->stream.socket().close(ec);
         const auto connected =
-            co_await before(response->socket.async_connect(entry.endpoint(), nothrow_awaitable), connect_by);
+            co_await before(response->stream.socket().async_connect(entry.endpoint(), nothrow_awaitable), connect_by);
         if (!connected) {
             last_error = fmt::format("{}: no answer {}", entry.endpoint().address().to_string(), timeout_hint);
             break;
         }
         if (auto [cec] = *connected; !cec) {
-            response->socket.set_option(tcp::no_delay(true), ec);
+            response->stream.socket().set_option(tcp::no_delay(true), ec);
+            if (!o.tls) co_return std::move(response);
+            if (auto failed = co_await secure(*response, o, connect_by)) co_return std::move(*failed);
             co_return std::move(response);
         } else {
             last_error = fmt::format("{}: {}", entry.endpoint().address().to_string(), cec.message());
@@ -86,6 +92,27 @@ asio::awaitable<attempt_result> connect_to_donor(const clone_options& o, const d
                     donor, last_error, o.donor.port)};
 }
 
+/// The TLS handshake with the donor, its certificate checked against --tls-ca and its name. nullopt: secured.
+/// A handshake that fails is final for this donor (tls_error); one that does not finish in time is retried.
+asio::awaitable<std::optional<retryable_failure>> secure(donor_response& response, const clone_options& o,
+                                                         clock::time_point by) {
+    const std::string donor = o.donor.to_string();
+    response.tls_check.host = o.tls->server_name.value_or(o.donor.host);
+    response.tls_check.name_from_flag = o.tls->server_name.has_value();
+    response.tls_check.ca_file = o.tls->ca.string();
+    response.stream.start_tls(client_tls_context(*o.tls));
+    arm_client_handshake(*response.stream.tls(), response.tls_check);
+    const auto shaken =
+        co_await before(response.stream.tls()->async_handshake(asio::ssl::stream_base::client, nothrow_awaitable), by);
+    if (!shaken)
+        co_return retryable_failure{fmt::format("donor {} accepted the connection but did not finish the TLS "
+                                                "handshake within --connect-timeout {}",
+                                                donor, seconds_text(o.connect_timeout))};
+    if (const auto [ec] = *shaken; ec)
+        throw tls_error(tls_failure_message(client_handshake_failure(response.tls_check, ec, donor)));
+    co_return std::nullopt;
+}
+
 /// Sends GET /backup (with the bearer token, if any). nullopt: sent.
 asio::awaitable<std::optional<retryable_failure>> send_request(donor_response& response, const clone_options& o,
                                                                const deadlines& dl) {
@@ -95,7 +122,7 @@ asio::awaitable<std::optional<retryable_failure>> send_request(donor_response& r
     request.set(http::field::user_agent, "mysql-agent/" MYSQL_AGENT_VERSION);
     if (o.token) request.set(http::field::authorization, "Bearer " + *o.token);
     const auto written =
-        co_await before(http::async_write(response.socket, request, nothrow_awaitable), dl.within(o.idle_timeout));
+        co_await before(http::async_write(response.stream, request, nothrow_awaitable), dl.within(o.idle_timeout));
     if (!written || std::get<0>(*written))
         co_return retryable_failure{fmt::format("cannot send the backup request to donor {}: {}", donor,
                                                 written ? std::get<0>(*written).message() : "timed out")};
@@ -111,7 +138,7 @@ asio::awaitable<std::optional<retryable_failure>> read_header(donor_response& re
     // The body is a whole datadir: no size limit (Beast's default for responses is 8 MB).
     parser.body_limit(boost::none);
     const auto header =
-        co_await before(http::async_read_header(response.socket, response.buffer, parser, nothrow_awaitable),
+        co_await before(http::async_read_header(response.stream, response.buffer, parser, nothrow_awaitable),
                         dl.within(o.idle_timeout));
     if (!header)
         co_return retryable_failure{
@@ -123,6 +150,9 @@ asio::awaitable<std::optional<retryable_failure>> read_header(donor_response& re
             throw clone_failed_error(fmt::format(
                 "donor {} sent a response header larger than {} bytes: it is not a mysql-agent sidecar", donor,
                 response_header_limit));
+        // TLS 1.3 checks a client certificate after the client's side of the handshake: a refusal arrives here.
+        if (o.tls && ec.category() == asio::error::get_ssl_category())
+            throw tls_error(tls_failure_message(client_handshake_failure(response.tls_check, ec, donor)));
         co_return retryable_failure{
             fmt::format("donor {} closed the connection without a valid response: {}", donor, ec.message())};
     }
@@ -139,6 +169,19 @@ asio::awaitable<std::optional<retryable_failure>> read_header(donor_response& re
     throw unauthorized_error(answered +
                              ": the donor requires a bearer token; pass --auth-token-file with the "
                              "token from the donor's Secret");
+}
+
+/// A 400 or 403 that names the sidecar's TLS requirement (backup_server.cpp): a flag must change here.
+void tls_refused(const std::string& answered, const donor_response& response, const clone_options& o) {
+    const auto why = response.field("X-Mysql-Agent-TLS");
+    if (!why) return;
+    if (*why == "required")
+        throw tls_error(answered + ": its sidecar serves TLS only (--tls-cert): pass --tls-ca with the CA that signed "
+                                   "its certificate");
+    if (*why == "client-certificate-required")
+        throw tls_error(answered + (o.tls && o.tls->cert ? ": it did not accept our client certificate"
+                                                         : ": it requires a client certificate signed by its "
+                                                           "--tls-client-ca: pass --tls-cert and --tls-key"));
 }
 
 /// 503: busy, retried after the donor's Retry-After when it sent a usable one.
@@ -161,6 +204,7 @@ attempt_result classify_answer(std::unique_ptr<donor_response> response, const c
     const std::string answered =
         fmt::format("donor {} answered HTTP {} {}", o.donor.to_string(), status, std::string(head.reason()));
     if (status == 401) token_refused(answered, o);
+    tls_refused(answered, *response, o);
     if (status == 503) return donor_busy(answered, *response);
     if (status >= 500) return retryable_failure{answered};
     throw no_donor_error(answered + fmt::format(" to GET {}: it is not a compatible mysql-agent sidecar; check that "
@@ -213,7 +257,7 @@ private:
 }  // namespace
 
 donor_response::donor_response(asio::any_io_executor ex)
-    : socket(ex), buffer(response_buffer_limit), parser(std::make_unique<parser_type>()) {
+    : stream(ex), buffer(response_buffer_limit), parser(std::make_unique<parser_type>()) {
     // Beast reads at most the buffer's free capacity (minimum 512 bytes) per receive: without room, a
     // multi-gigabyte body would arrive in 512-byte reads.
     buffer.reserve(socket_read_bytes);

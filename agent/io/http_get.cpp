@@ -1,13 +1,17 @@
 #include "mysql_agent/io/http_get.hpp"
 
-#include <boost/asio/connect.hpp>
+#include <exception>
+
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
 #include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/io/deadline.hpp"
+#include "mysql_agent/io/net_stream.hpp"
 
 namespace mysql_agent {
 namespace {
@@ -15,52 +19,90 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+using tcp = asio::ip::tcp;
 
 constexpr std::uint32_t header_limit = 16 * 1024;
 
-}  // namespace
+/// Throws agent_error (exit io) for `ec`, naming the request.
+void fail_on(const boost::system::error_code& ec, const std::string& where) {
+    if (ec) throw agent_error(exit_code::io, where + " failed: " + ec.message());
+}
 
-http_get_response http_get(const http_get_request& r) {
-    const std::string where = "GET http://" + r.host + ":" + std::to_string(r.port) + r.target;
-    asio::io_context ctx;
-    asio::ip::tcp::resolver resolver(ctx);
-    beast::tcp_stream stream(ctx);
+/// Connects to the first address that answers.
+asio::awaitable<void> connect(net_stream& stream, const http_get_request& r, const std::string& where) {
+    tcp::resolver resolver(co_await asio::this_coro::executor);
+    auto [rec, endpoints] = co_await resolver.async_resolve(r.host, std::to_string(r.port), nothrow_awaitable);
+    fail_on(rec, where);
+    boost::system::error_code last = asio::error::host_not_found;
+    for (const auto& e : endpoints) {
+        boost::system::error_code ignored;
+        stream.socket().close(ignored);
+        auto [cec] = co_await stream.socket().async_connect(e.endpoint(), nothrow_awaitable);
+        if (!cec) co_return;
+        last = cec;
+    }
+    fail_on(last, where);
+}
+
+/// The TLS handshake, the certificate checked as the clone checks a donor's. Throws tls_error.
+asio::awaitable<void> secure(net_stream& stream, const http_get_request& r, tls_peer_check& check) {
+    check.host = r.tls->server_name.value_or(r.host);
+    check.name_from_flag = r.tls->server_name.has_value();
+    check.ca_file = r.tls->ca.string();
+    stream.start_tls(client_tls_context(*r.tls));
+    arm_client_handshake(*stream.tls(), check);
+    auto [ec] = co_await stream.tls()->async_handshake(asio::ssl::stream_base::client, nothrow_awaitable);
+    if (ec) throw tls_error(tls_failure_message(client_handshake_failure(check, ec, r.host + ":" + std::to_string(r.port))));
+}
+
+asio::awaitable<http_get_response> exchange(const http_get_request& r, const std::string& where) {
+    net_stream stream(co_await asio::this_coro::executor);
+    tls_peer_check check;
+    co_await connect(stream, r, where);
+    if (r.tls) co_await secure(stream, r, check);
     http::request<http::empty_body> req{http::verb::get, r.target, 11};
     req.set(http::field::host, r.host);
     req.set(http::field::user_agent, "mysql-agent/" MYSQL_AGENT_VERSION);
     if (r.bearer) req.set(http::field::authorization, "Bearer " + *r.bearer);
+    auto [wec, written] = co_await http::async_write(stream, req, nothrow_awaitable);
+    fail_on(wec, where);
     http::response_parser<http::string_body> parser;
     parser.header_limit(header_limit);
     parser.body_limit(r.body_limit);
     beast::flat_buffer buffer(header_limit + r.body_limit);
-    beast::error_code failure;
-    stream.expires_after(r.timeout);
-    resolver.async_resolve(r.host, std::to_string(r.port), [&](beast::error_code rec, auto endpoints) {
-        if (rec) {
-            failure = rec;
-            return;
-        }
-        stream.async_connect(endpoints, [&](beast::error_code cec, auto) {
-            if (cec) {
-                failure = cec;
-                return;
-            }
-            http::async_write(stream, req, [&](beast::error_code wec, std::size_t) {
-                if (wec) {
-                    failure = wec;
-                    return;
-                }
-                http::async_read(stream, buffer, parser, [&](beast::error_code ec, std::size_t) { failure = ec; });
-            });
-        });
-    });
-    ctx.run();
-    if (failure) throw agent_error(exit_code::io, where + " failed: " + failure.message());
+    auto [ec, read] = co_await http::async_read(stream, buffer, parser, nothrow_awaitable);
+    fail_on(ec, where);
     http_get_response out;
     out.status = parser.get().result_int();
     out.content_type = std::string(parser.get()[http::field::content_type]);
     out.body = std::move(parser.get().body());
-    return out;
+    co_return out;
+}
+
+}  // namespace
+
+http_get_response http_get(const http_get_request& r) {
+    const std::string where = std::string("GET ") + (r.tls ? "https" : "http") + "://" + r.host + ":" +
+                              std::to_string(r.port) + r.target;
+    asio::io_context ctx;
+    std::optional<http_get_response> answer;
+    std::exception_ptr failure;
+    bool timed_out = false;
+    asio::co_spawn(
+        ctx,
+        [&]() -> asio::awaitable<void> {
+            auto got = co_await before(exchange(r, where), deadlines::clock::now() + r.timeout);
+            if (got)
+                answer = std::move(*got);
+            else
+                timed_out = true;
+        },
+        [&](std::exception_ptr e) { failure = e; });
+    ctx.run();
+    if (failure) std::rethrow_exception(failure);
+    if (timed_out || !answer)
+        throw agent_error(exit_code::io, where + " failed: no answer within " + seconds_text(r.timeout));
+    return std::move(*answer);
 }
 
 }  // namespace mysql_agent

@@ -92,7 +92,7 @@ std::vector<donor_address> peers_of(const init_decision& d, const pod_identity& 
 /// Where the peers stand; records why the silent ones are silent.
 std::vector<peer_answer> ask(const std::vector<donor_address>& peers, const clone_options& base,
                              std::map<std::string, std::string>& failures) {
-    auto answers = ask_positions(peers, base.token, position_timeout);
+    auto answers = ask_positions(peers, base.token, base.tls, position_timeout);
     for (const auto& a : answers) {
         if (a.report) {
             failures.erase(a.peer.to_string());

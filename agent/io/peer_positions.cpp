@@ -33,7 +33,7 @@ std::vector<donor_address> discover_peers(const pod_identity& self, std::string_
 }
 
 std::vector<peer_answer> ask_positions(const std::vector<donor_address>& peers, const std::optional<std::string>& token,
-                                       std::chrono::milliseconds timeout) {
+                                       const std::optional<tls_client_settings>& tls, std::chrono::milliseconds timeout) {
     std::vector<peer_answer> answers;
     for (const auto& peer : peers) {
         peer_answer a{peer, std::nullopt, ""};
@@ -43,7 +43,8 @@ std::vector<peer_answer> ask_positions(const std::vector<donor_address>& peers, 
                                        .target = std::string(protocol::position_path),
                                        .bearer = token,
                                        .timeout = timeout,
-                                       .body_limit = 64 * 1024});
+                                       .body_limit = 64 * 1024,
+                                       .tls = tls});
             if (res.status != 200) {
                 a.problem = "HTTP " + std::to_string(res.status) + ": " + text::printable(text::trim(res.body));
             } else if (auto report = position_report_from_json(res.body)) {

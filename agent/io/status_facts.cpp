@@ -83,7 +83,8 @@ void gather_sidecar(const status_gather_options& o, status_facts& f) {
                                       .target = "/metrics",
                                       .bearer = std::nullopt,
                                       .timeout = o.timeout,
-                                      .body_limit = 1024 * 1024});
+                                      .body_limit = 1024 * 1024,
+                                      .tls = o.sidecar_tls});
         if (answer.status != 200)
             throw agent_error(exit_code::io, "GET /metrics answered " + std::to_string(answer.status));
         f.sidecar_reachable = true;

@@ -88,7 +88,7 @@ private:
             body.size = buf.size();
             // read_some, not read: a slow donor must count as alive as long as any byte arrives.
             const auto read =
-                co_await before(http::async_read_some(response_.socket, response_.buffer, parser, nothrow_awaitable),
+                co_await before(http::async_read_some(response_.stream, response_.buffer, parser, nothrow_awaitable),
                                 dl_.within(o_.idle_timeout));
             if (!read) stalled();
             const auto ec = std::get<0>(*read);

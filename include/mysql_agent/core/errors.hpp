@@ -64,6 +64,11 @@ struct unauthorized_error : agent_error {
     explicit unauthorized_error(const std::string& message) : agent_error(exit_code::unauthorized, message) {}
 };
 
+/// TLS with the donor failed (core/tls_diagnosis.hpp says why): final for that donor.
+struct tls_error : agent_error {
+    explicit tls_error(const std::string& message) : agent_error(exit_code::tls, message) {}
+};
+
 /// The datadir holds data the agent did not create.
 struct datadir_not_ours_error : agent_error {
     explicit datadir_not_ours_error(const std::string& message) : agent_error(exit_code::datadir_not_ours, message) {}

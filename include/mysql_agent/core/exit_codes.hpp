@@ -26,6 +26,9 @@ inline constexpr int unauthorized = 12;
 inline constexpr int datadir_not_ours = 13;
 /// Another mysql-agent clone or init holds the datadir (its lock): wait for it, or stop it.
 inline constexpr int datadir_busy = 14;
+/// TLS with the donor failed: its certificate is not trusted (wrong CA, wrong name, expired), it does not speak
+/// TLS, or it refused our client certificate. Retrying will not help until a certificate or a flag changes.
+inline constexpr int tls = 15;
 /// An unexpected internal error (a bug): the message says where.
 inline constexpr int internal = 70;
 

@@ -61,6 +61,9 @@ struct replication_source {
     std::uint16_t port = 3306;
     std::string user = "repl";
     std::optional<std::string> password;  ///< omitted from CHANGE ... TO when absent
+    /// A CA file *on the replica's mysqld* (--replication-tls-ca): replication over TLS, the source's certificate
+    /// verified against it and against `host` (MASTER_SSL=1, MASTER_SSL_CA, MASTER_SSL_VERIFY_SERVER_CERT=1).
+    std::optional<std::string> tls_ca;
 };
 
 enum class secret_rendering { redacted, shown };

@@ -17,6 +17,7 @@
 #include "mysql_agent/core/backup_counters.hpp"
 #include "mysql_agent/core/mysql_connection.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
+#include "mysql_agent/io/tls_context.hpp"
 
 namespace mysql_agent {
 
@@ -37,6 +38,7 @@ struct backup_server_options {
     // off the event loop (health_checker.hpp). The role is !replica: ordinal 0 is the primary.
     std::uint64_t max_lag = 60;                ///< /readyz: most seconds a replica may lag (sidecar --max-lag)
     std::chrono::seconds health_timeout{2};    ///< connecting and each statement of a health check
+    std::optional<tls_server_files> tls;       ///< --tls-cert/--tls-key[/--tls-client-ca]: serve TLS only
 };
 
 /// Serves `GET /backup` (bearer token), and `GET /healthz`, `/readyz` (200 or 503 with the one-line reason of

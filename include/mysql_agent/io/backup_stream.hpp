@@ -8,10 +8,10 @@
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include "mysql_agent/core/backup_counters.hpp"
 #include "mysql_agent/io/backup_server.hpp"
+#include "mysql_agent/io/net_stream.hpp"
 #include "mysql_agent/io/shutdown_signal.hpp"
 
 namespace mysql_agent {
@@ -24,10 +24,10 @@ struct backup_stream_context {
     shutdown_signal& shutdown;                ///< ends a stream between two chunks, with a failed trailer
 };
 
-/// Streams a fresh backup to the client on `socket` (authorized, and within the server's limits), counting it
+/// Streams a fresh backup to the client on `stream` (authorized, and within the server's limits), counting it
 /// in `ctx.counters`. What the tool or the client did wrong ends up in the trailer, or in the log when no
 /// trailer can be sent. `peer` names the client in the log lines.
-boost::asio::awaitable<void> stream_backup(boost::asio::ip::tcp::socket& socket, const std::string& peer,
+boost::asio::awaitable<void> stream_backup(net_stream& stream, const std::string& peer,
                                            const backup_stream_context& ctx);
 
 }  // namespace mysql_agent

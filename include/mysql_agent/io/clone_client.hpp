@@ -27,6 +27,7 @@
 #include "mysql_agent/core/donor_address.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/result.hpp"
+#include "mysql_agent/io/tls_context.hpp"
 
 namespace mysql_agent {
 
@@ -53,6 +54,7 @@ struct clone_options {
     std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
     std::chrono::milliseconds progress_interval{std::chrono::seconds(5)};
     bool progress_tty = false;  ///< one updating line on stderr instead of log lines
+    std::optional<tls_client_settings> tls;  ///< --tls-ca and friends: TLS only, the donor's certificate verified
 };
 
 /// What a clone run did.

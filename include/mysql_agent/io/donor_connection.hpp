@@ -14,13 +14,14 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
 #include "mysql_agent/io/clone_client.hpp"
 #include "mysql_agent/io/deadline.hpp"
+#include "mysql_agent/io/net_stream.hpp"
+#include "mysql_agent/io/tls_context.hpp"
 
 namespace mysql_agent {
 
@@ -35,7 +36,8 @@ struct donor_response {
     /// A field of the response's header, or (once the body was read) of its trailer, which Beast merges in.
     std::optional<std::string> field(std::string_view name) const;
 
-    boost::asio::ip::tcp::socket socket;
+    net_stream stream;     ///< TLS when the clone was given --tls-ca
+    tls_peer_check tls_check;  ///< what the TLS verification saw (the verify callback refers to it)
     boost::beast::flat_buffer buffer;  ///< at most response_buffer_limit
     using parser_type = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
     std::unique_ptr<parser_type> parser;  // not movable: held by pointer
@@ -43,7 +45,8 @@ struct donor_response {
 
 /// Asks the donor for its backup until it answers 200, the attempts or --retry-for run out, or --timeout
 /// passes. Returns the connection at the start of the body; throws no_donor_error, unauthorized_error or
-/// clone_failed_error (the header alone is too large for our sidecar).
+/// clone_failed_error (the header alone is too large for our sidecar), and tls_error when TLS
+/// with the donor fails (final: a certificate or a flag must change).
 boost::asio::awaitable<std::unique_ptr<donor_response>> request_backup_with_retries(const clone_options& o,
                                                                                    const deadlines& dl);
 

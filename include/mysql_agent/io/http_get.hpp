@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "mysql_agent/io/tls_context.hpp"
+
 namespace mysql_agent {
 
 struct http_get_request {
@@ -17,6 +19,7 @@ struct http_get_request {
     std::optional<std::string> bearer;  ///< sent as "Authorization: Bearer"
     std::chrono::milliseconds timeout{std::chrono::seconds(3)};  ///< resolve, connect, send and read, in all
     std::size_t body_limit = 1024 * 1024;
+    std::optional<tls_client_settings> tls;  ///< TLS, the answerer's certificate verified as a donor's
 };
 
 struct http_get_response {
@@ -26,7 +29,7 @@ struct http_get_response {
 };
 
 /// The answer, whatever its status. Throws agent_error (exit io) naming "GET http://host:port/target" and why when
-/// the name does not resolve, nothing answers within the timeout, or the answer is not HTTP or too large.
+/// the name does not resolve, nothing answers within the timeout, or the answer is not HTTP or too large; tls_error when TLS fails.
 http_get_response http_get(const http_get_request& request);
 
 }  // namespace mysql_agent

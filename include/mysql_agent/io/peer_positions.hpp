@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mysql_agent/io/tls_context.hpp"
 #include "mysql_agent/core/donor_address.hpp"
 #include "mysql_agent/core/pod_identity.hpp"
 #include "mysql_agent/core/position_report.hpp"
@@ -28,8 +29,8 @@ struct peer_answer {
     std::string problem;                    ///< why not: "connection refused", "503: mysqld does not answer", ...
 };
 
-/// Asks each peer, one after the other, each within `timeout`.
+/// Asks each peer, one after the other, each within `timeout` (over TLS with `tls`).
 std::vector<peer_answer> ask_positions(const std::vector<donor_address>& peers, const std::optional<std::string>& token,
-                                       std::chrono::milliseconds timeout);
+                                       const std::optional<tls_client_settings>& tls, std::chrono::milliseconds timeout);
 
 }  // namespace mysql_agent

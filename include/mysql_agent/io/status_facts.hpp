@@ -8,6 +8,7 @@
 #include <string>
 
 #include "mysql_agent/io/mysql_client.hpp"
+#include "mysql_agent/io/tls_context.hpp"
 #include "mysql_agent/core/status_report.hpp"
 
 namespace mysql_agent {
@@ -20,6 +21,7 @@ struct status_gather_options {
     std::string sidecar_host = "127.0.0.1";
     std::uint16_t sidecar_port = 3307;
     std::chrono::seconds timeout{3};  ///< connecting and each query or HTTP exchange
+    std::optional<tls_client_settings> sidecar_tls;  ///< the sidecar serves TLS (--tls-ca)
 };
 
 status_facts gather_status(const status_gather_options& options);
