@@ -277,3 +277,20 @@ TEST_CASE("NO_BACKSLASH_ESCAPES is found as a whole entry of @@sql_mode", "[sql]
     CHECK_FALSE(has_no_backslash_escapes(""));
     CHECK_FALSE(has_no_backslash_escapes("NO_BACKSLASH_ESCAPES_X"));  // another name that starts the same
 }
+
+TEST_CASE("--replication-tls-ca adds SSL, the CA as a literal and server verification, in each dialect", "[sql][tls]") {
+    replication_source tls{"mysql-0.mysql", 3306, "repl", std::nullopt, std::string("/etc/tls/ca'.crt")};
+    const auto mysql = *parse_server_version("8.4.3");
+    const auto m = *replication_statements(
+        *choose_start_coordinates(from_primary("binlog.000001", 4), mysql, "", gtid_choice::automatic), mysql, tls, "");
+    CHECK_THAT(m[0], Catch::Contains(", SOURCE_SSL=1, SOURCE_SSL_CA='/etc/tls/ca\\'.crt', SOURCE_SSL_VERIFY_SERVER_CERT=1"));
+    const auto maria = *parse_server_version("10.11.19-MariaDB-0+deb12u1-log");
+    const auto r = *replication_statements(
+        *choose_start_coordinates(from_primary("mariadb-bin.000001", 4), maria, "", gtid_choice::off), maria, tls, "");
+    CHECK_THAT(r.back(), Catch::Contains("START SLAVE"));
+    CHECK_THAT(r[r.size() - 2], Catch::Contains(", MASTER_SSL=1, MASTER_SSL_CA='/etc/tls/ca\\'.crt', MASTER_SSL_VERIFY_SERVER_CERT=1"));
+    tls.tls_ca.reset();
+    const auto plain = *replication_statements(
+        *choose_start_coordinates(from_primary("binlog.000001", 4), mysql, "", gtid_choice::automatic), mysql, tls, "");
+    CHECK_THAT(plain[0], !Catch::Contains("SSL"));
+}
