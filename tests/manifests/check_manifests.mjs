@@ -3,12 +3,16 @@
 // "FAIL ...: why"), then "N passed, M failed", and exits 1 when something failed or nothing was checked.
 //
 //   check_manifests.mjs deps                           npm ci the pinned validator when node_modules is missing or stale
-//   check_manifests.mjs render   MANIFESTS             every kustomization renders with `kubectl kustomize`
+//   check_manifests.mjs render   MANIFESTS             every kustomization renders with `kubectl kustomize`, and so
+//                                                      does every overlay with each component and with all of them
 //   check_manifests.mjs schema   MANIFESTS             every rendered object and every *.example.yaml validates against
-//                                                      the Kubernetes OpenAPI schemas, has no unknown field, and keeps
-//                                                      the deployment rules below
-//   check_manifests.mjs commands MANIFESTS AGENT       every mysql-agent command line (containers and exec probes) is
-//                                                      accepted by `AGENT --parse-only ARGS...`
+//                                                      the Kubernetes OpenAPI schemas (cert-manager's and the
+//                                                      prometheus-operator's for their kinds), has no unknown field,
+//                                                      and keeps the deployment rules below; every kustomization file
+//                                                      has the apiVersion of its kind and no unknown key
+//   check_manifests.mjs commands MANIFESTS AGENT       every mysql-agent command line (containers and exec probes),
+//                                                      compositions with the components included, is accepted by
+//                                                      `AGENT --parse-only ARGS...` (PENDING_FLAGS aside, below)
 //   check_manifests.mjs mariadb-config MANIFESTS MARIADBD
 //                                                      every .cnf key of the ConfigMaps of a MariaDB kustomization is
 //                                                      accepted by `MARIADBD --defaults-file=F --verbose --help`
@@ -60,17 +64,70 @@ function usage(message) {
 
 const KUSTOMIZATION_FILES = new Set(["kustomization.yaml", "kustomization.yml", "Kustomization"]);
 
-/// Every directory under `root` holding a kustomization file, relative to `root`, sorted.
-function findKustomizations(root) {
+/// Every kustomization file under `root`: [{dir, file}] with paths relative to `root`, sorted by dir.
+function findKustomizationFiles(root) {
   const found = [];
   const walk = (dir) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       if (entry.isDirectory()) walk(path.join(dir, entry.name));
-      else if (KUSTOMIZATION_FILES.has(entry.name)) found.push(path.relative(root, dir) || ".");
+      else if (KUSTOMIZATION_FILES.has(entry.name))
+        found.push({ dir: path.relative(root, dir) || ".", file: path.relative(root, path.join(dir, entry.name)) });
     }
   };
   walk(root);
-  return found.sort();
+  return found.sort((a, b) => a.dir.localeCompare(b.dir));
+}
+
+/// Every directory under `root` holding a kustomization file, relative to `root`, sorted.
+function findKustomizations(root) {
+  return findKustomizationFiles(root).map((k) => k.dir);
+}
+
+/// What each kustomization file is: [{dir, file, doc, error}], doc being the parsed file (null when it does not parse).
+async function readKustomizationFiles(root) {
+  const out = [];
+  for (const k of findKustomizationFiles(root)) {
+    const p = await parseYaml(fs.readFileSync(path.join(root, k.file), "utf8"));
+    if (p.error) out.push({ ...k, doc: null, error: p.error });
+    else if (p.objects.length !== 1) out.push({ ...k, doc: null, error: `holds ${p.objects.length} documents, not 1` });
+    else out.push({ ...k, doc: p.objects[0] });
+  }
+  return out;
+}
+
+/// The compositions a user makes of the components (kind: Component, under components/): every overlay that lists
+/// no component itself, with each component alone and with all of them in directory order. A component renders
+/// alone too (its own objects; its patches then match nothing), but only a composition shows what it does to a
+/// StatefulSet.
+/// Returns [{source, overlay, components}] with paths relative to `root`.
+async function findCompositions(root) {
+  const files = await readKustomizationFiles(root);
+  const components = files.filter((k) => k.doc?.kind === "Component").map((k) => k.dir);
+  // An overlay that lists components already is checked as it is, not composed again.
+  const overlays = files
+    .filter((k) => k.doc?.kind !== "Component" && k.dir.startsWith("overlays/") && !k.doc?.components)
+    .map((k) => k.dir);
+  const sets = components.map((c) => [c]);
+  if (components.length > 1) sets.push(components);
+  return overlays.flatMap((overlay) =>
+    sets.map((set) => ({ source: `${overlay} + ${set.join(" + ")}`, overlay, components: set })),
+  );
+}
+
+/// Renders a composition: a temporary kustomization with the overlay as its resource and the components. kustomize
+/// takes only relative paths there, so they are written relative to the temporary directory.
+function kustomizeComposition(root, { overlay, components }) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mysql-agent-kustomize-"));
+  try {
+    const rel = (p) => path.relative(tmp, path.join(root, p));
+    const text =
+      "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" +
+      `resources:\n  - ${rel(overlay)}\ncomponents:\n${components.map((c) => `  - ${rel(c)}\n`).join("")}`;
+    fs.writeFileSync(path.join(tmp, "kustomization.yaml"), text);
+    return kustomize(tmp);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /// Every *.example.yaml under `root`, relative to `root`, sorted: YAML meant to be copied, not applied by -k.
@@ -112,19 +169,19 @@ async function parseYaml(text) {
   return { objects };
 }
 
-/// Renders every kustomization and reads every example; returns [{source, objects}] and reports failures.
-async function loadAll(root) {
+/// Renders every kustomization, and with `compositions` every composition of the components too; returns
+/// [{source, objects, overlay}] (overlay: what a composition is built on) and reports failures.
+async function loadAll(root, { compositions = false } = {}) {
   const sources = [];
-  for (const k of findKustomizations(root)) {
-    const r = kustomize(path.join(root, k));
-    if (r.error) {
-      fail(`${k}: render`, r.error);
-      continue;
-    }
+  const add = async (source, r, overlay) => {
+    if (r.error) return fail(`${source}: render`, r.error);
     const p = await parseYaml(r.yaml);
-    if (p.error) fail(`${k}: parse`, p.error);
-    else sources.push({ source: k, kustomization: true, objects: p.objects });
-  }
+    if (p.error) fail(`${source}: parse`, p.error);
+    else sources.push({ source, kustomization: true, objects: p.objects, overlay });
+  };
+  for (const k of findKustomizations(root)) await add(k, kustomize(path.join(root, k)), null);
+  if (compositions)
+    for (const c of await findCompositions(root)) await add(c.source, kustomizeComposition(root, c), c.overlay);
   return sources;
 }
 
@@ -190,13 +247,19 @@ function modeDeps() {
 // ---------------------------------------------------------------------------------------------------------------
 // render
 
-function modeRender(root) {
+async function modeRender(root) {
   const ks = findKustomizations(root);
   if (ks.length === 0) fail(root, "no kustomization.yaml found");
+  const count = (yaml) => yaml.split(/^---$/m).filter((d) => d.trim()).length;
   for (const k of ks) {
     const r = kustomize(path.join(root, k));
     if (r.error) fail(`render ${k}`, r.error);
-    else ok(`render ${k} (${r.yaml.split(/^---$/m).filter((d) => d.trim()).length} objects)`);
+    else ok(`render ${k} (${count(r.yaml)} objects)`);
+  }
+  for (const c of await findCompositions(root)) {
+    const r = kustomizeComposition(root, c);
+    if (r.error) fail(`render ${c.source}`, r.error);
+    else ok(`render ${c.source} (${count(r.yaml)} objects)`);
   }
   finish();
 }
@@ -204,10 +267,19 @@ function modeRender(root) {
 // ---------------------------------------------------------------------------------------------------------------
 // schema
 
-/// The kubernetes-models module path for an apiVersion/kind ("apps/v1" + "StatefulSet" -> kubernetes-models/apps/v1/StatefulSet).
+/// The packages holding the models of custom resources, by API group; the Kubernetes API's own are in kubernetes-models.
+const CRD_MODEL_PACKAGES = {
+  "cert-manager.io": "@kubernetes-models/cert-manager",
+  "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
+};
+
+/// The module path of the model for an apiVersion/kind ("apps/v1" + "StatefulSet" -> kubernetes-models/apps/v1/StatefulSet,
+/// "cert-manager.io/v1" + "Issuer" -> @kubernetes-models/cert-manager/cert-manager.io/v1/Issuer).
 function modelModule(apiVersion, kind) {
   if (typeof apiVersion !== "string" || typeof kind !== "string" || !/^[A-Za-z0-9]+$/.test(kind)) return null;
-  return `kubernetes-models/${apiVersion}/${kind}`;
+  const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
+  const pkg = CRD_MODEL_PACKAGES[group] ?? "kubernetes-models";
+  return `${pkg}/${apiVersion}/${kind}`;
 }
 
 /// Checks that every object literal matches the TypeScript interfaces of kubernetes-models, which list every
@@ -273,8 +345,12 @@ function ruleViolations(obj, source, isKustomization) {
       if (e.valueFrom?.secretKeyRef) out.push(`${at}: env ${e.name} takes a secret value; mount the secret as a file instead`);
     for (const e of c.envFrom ?? [])
       if (e.secretRef) out.push(`${at}: envFrom secretRef ${e.secretRef.name}; mount the secret as a file instead`);
-    for (const m of c.volumeMounts ?? [])
+    for (const m of c.volumeMounts ?? []) {
       if (volumesBySecret.has(m.name) && m.readOnly !== true) out.push(`${at}: secret volume ${m.name} must be mounted readOnly`);
+      // The kubelet updates a secret volume in place (a renewed certificate, a rotated token), never a subPath mount.
+      if (volumesBySecret.has(m.name) && m.subPath)
+        out.push(`${at}: secret volume ${m.name} is mounted with subPath ${m.subPath}, which never sees the secret's updates`);
+    }
     if (c.securityContext?.allowPrivilegeEscalation !== false)
       out.push(`${at}: securityContext.allowPrivilegeEscalation must be false`);
     for (const kind of ["requests", "limits"])
@@ -291,8 +367,169 @@ function ruleViolations(obj, source, isKustomization) {
   return out;
 }
 
+/// Whether a certificate name matches a host name the way OpenSSL's X509_check_host does: exactly, or a wildcard
+/// as the whole leftmost label with at least two labels after it (`*.mysql` matches nothing; checked with
+/// `openssl x509 -checkhost`, OpenSSL 3.0).
+function certNameMatches(pattern, host) {
+  const p = String(pattern).toLowerCase();
+  const h = String(host).toLowerCase();
+  if (p === h) return true;
+  if (!p.startsWith("*.") || !p.slice(2).includes(".")) return false;
+  const dot = h.indexOf(".");
+  return dot > 0 && h.slice(dot + 1) === p.slice(2);
+}
+
+/// The files a Secret will hold, by Secret name: the keys of a Secret object (an example), and tls.crt, tls.key and
+/// ca.crt for the secretName of a cert-manager Certificate.
+function knownSecretKeys(objects) {
+  const keys = new Map();
+  for (const o of objects) {
+    if (o?.kind === "Secret") keys.set(o.metadata?.name, new Set(Object.keys({ ...o.data, ...o.stringData })));
+    if (o?.kind === "Certificate" && o.spec?.secretName) keys.set(o.spec.secretName, new Set(["tls.crt", "tls.key", "ca.crt"]));
+  }
+  return keys;
+}
+
+/// Whether a flag of the agent takes a file: --*-file, and the TLS flags (--tls-cert, --replication-tls-ca, ...).
+function isFileFlag(flag) {
+  return /^--(.*-file|(replication-)?tls-[a-z-]+)$/.test(flag);
+}
+
+/// The rules that relate objects of one rendered source to each other. `all` holds every object of every source
+/// (for the keys of example Secrets); `overlayObjects` those of the overlay a composition is built on, or null.
+/// Returns [{obj, why}].
+function crossViolations(objects, all, overlayObjects) {
+  const out = [];
+  const secretKeys = knownSecretKeys(all);
+  const workloads = objects.filter(podSpecOf);
+
+  // A component that patches a workload keeps the order of its containers: init containers run in order, and
+  // install-agent must run before the containers that run its binary. (A strategic merge patch reorders them.)
+  for (const w of workloads) {
+    const before = overlayObjects?.find((o) => o.kind === w.kind && o.metadata?.name === w.metadata?.name);
+    if (!before) continue;
+    for (const field of ["initContainers", "containers"]) {
+      const names = (spec) => (spec?.[field] ?? []).map((c) => c.name).join(",");
+      if (names(podSpecOf(w)) !== names(podSpecOf(before)))
+        out.push({ obj: w, why: `${field} are [${names(podSpecOf(w))}], the overlay's are [${names(podSpecOf(before))}]: a patch reordered them` });
+    }
+  }
+
+  // Every file the agent is given lies under a mount of its container, and is a key its Secret will have.
+  for (const w of workloads) {
+    const spec = podSpecOf(w);
+    const secretOf = new Map((spec.volumes ?? []).filter((v) => v.secret).map((v) => [v.name, v.secret.secretName]));
+    for (const { field, container: c } of containersOf(spec)) {
+      const argv = [...(c.command ?? []), ...(c.args ?? [])].map(String);
+      if (!argv.some((a) => path.posix.basename(a) === "mysql-agent") && !/(^|\/)mysql-agent([:@]|$)/.test(String(c.image ?? ""))) continue;
+      for (let i = 0; i + 1 < argv.length; i++) {
+        if (!isFileFlag(argv[i]) || !argv[i + 1].startsWith("/")) continue;
+        const file = argv[i + 1];
+        const mount = (c.volumeMounts ?? []).find((m) => file.startsWith(m.mountPath.replace(/\/?$/, "/")));
+        const at = `${field}[${c.name}] ${argv[i]} ${file}`;
+        if (!mount) out.push({ obj: w, why: `${at}: no volume of the container is mounted there` });
+        else if (secretOf.has(mount.name) && secretKeys.has(secretOf.get(mount.name))) {
+          const key = path.posix.relative(mount.mountPath, file);
+          const keys = secretKeys.get(secretOf.get(mount.name));
+          if (!keys.has(key)) out.push({ obj: w, why: `${at}: Secret ${secretOf.get(mount.name)} has no key ${key} (it has ${[...keys].join(", ")})` });
+        }
+      }
+    }
+  }
+
+  // A Certificate mounted by a StatefulSet names every pod as its peers reach it (<sts>-<k>.<service>), and its
+  // names under .svc are those of its own namespace.
+  for (const cert of objects.filter((o) => o.kind === "Certificate")) {
+    const names = cert.spec?.dnsNames ?? [];
+    const namespace = cert.metadata?.namespace ?? "default";
+    for (const n of names) {
+      const m = /\.svc(\.cluster\.local)?$/.test(n) ? n.split(".") : null;
+      if (m && m[m.length - (n.endsWith(".cluster.local") ? 4 : 2)] !== namespace)
+        out.push({ obj: cert, why: `dnsName ${n} is not in the Certificate's namespace ${namespace}` });
+    }
+    for (const sts of workloads.filter((w) => w.kind === "StatefulSet")) {
+      const mounts = (podSpecOf(sts).volumes ?? []).some((v) => v.secret?.secretName === cert.spec?.secretName);
+      if (!mounts) continue;
+      const stsNamespace = sts.metadata?.namespace ?? "default";
+      if (stsNamespace !== namespace)
+        out.push({ obj: cert, why: `is in namespace ${namespace}, the StatefulSet ${sts.metadata.name} that mounts its Secret in ${stsNamespace}` });
+      const replicas = sts.spec?.replicas ?? 1;
+      for (let k = 0; k < replicas; k++) {
+        const host = `${sts.metadata.name}-${k}.${sts.spec.serviceName}`;
+        if (!names.some((n) => certNameMatches(n, host)))
+          out.push({ obj: cert, why: `no dnsName matches ${host} (StatefulSet ${sts.metadata.name}, ${replicas} replicas) as OpenSSL matches names` });
+      }
+    }
+  }
+
+  // A PodMonitor scrapes a named port of the pods it selects, over https with the CA when that port serves TLS.
+  for (const pm of objects.filter((o) => o.kind === "PodMonitor")) {
+    const want = pm.spec?.selector?.matchLabels ?? {};
+    const selected = workloads.filter((w) => {
+      const labels = (w.kind === "Pod" ? w.metadata?.labels : w.spec?.template?.metadata?.labels) ?? {};
+      return Object.entries(want).every(([k, v]) => labels[k] === v);
+    });
+    // A component rendered alone has no workload to select; its compositions are checked.
+    if (selected.length === 0 && workloads.length > 0)
+      out.push({ obj: pm, why: `its selector ${JSON.stringify(want)} selects no pod template` });
+    for (const [i, ep] of (pm.spec?.podMetricsEndpoints ?? []).entries()) {
+      for (const w of selected) {
+        const owner = containersOf(podSpecOf(w)).find(({ container }) => (container.ports ?? []).some((p) => p.name === ep.port));
+        if (!owner) {
+          out.push({ obj: pm, why: `podMetricsEndpoints[${i}].port ${ep.port} is no named container port of ${objectName(w)}` });
+          continue;
+        }
+        const argv = [...(owner.container.command ?? []), ...(owner.container.args ?? [])];
+        if (argv.includes("--tls-cert")) {
+          if (ep.scheme !== "https")
+            out.push({ obj: pm, why: `podMetricsEndpoints[${i}] scrapes ${owner.container.name}, which serves TLS, with scheme ${ep.scheme ?? "http"}` });
+          else if (!ep.tlsConfig?.ca)
+            out.push({ obj: pm, why: `podMetricsEndpoints[${i}] scrapes https without tlsConfig.ca: nothing verifies the pods` });
+          const certs = objects.filter((o) => o.kind === "Certificate" && o.spec?.secretName);
+          const serverName = ep.tlsConfig?.serverName;
+          if (serverName && !certs.some((c) => (c.spec.dnsNames ?? []).some((n) => certNameMatches(n, serverName))))
+            out.push({ obj: pm, why: `tlsConfig.serverName ${serverName} is matched by no Certificate's dnsNames` });
+        } else if (ep.scheme === "https")
+          out.push({ obj: pm, why: `podMetricsEndpoints[${i}] scrapes ${owner.container.name} with https, which it does not serve` });
+      }
+    }
+  }
+  return out;
+}
+
+// kustomize's kustomization fields (kubectl.docs.kubernetes.io/references/kustomize/kustomization/), the
+// deprecated ones left out: a misspelt key is ignored by kustomize, silently.
+const KUSTOMIZATION_KEYS = new Set([
+  "apiVersion", "kind", "metadata", "resources", "components", "patches", "images", "replicas", "namespace",
+  "namePrefix", "nameSuffix", "labels", "commonAnnotations", "configMapGenerator", "secretGenerator",
+  "generatorOptions", "replacements", "crds", "openapi", "buildMetadata", "generators", "transformers",
+  "validators", "helmCharts", "sortOptions",
+]);
+
+/// Checks each kustomization file: a Component is kustomize.config.k8s.io/v1alpha1, a Kustomization
+/// kustomize.config.k8s.io/v1beta1, no unknown key, and every local file it lists exists.
+async function checkKustomizationFiles(root) {
+  for (const k of await readKustomizationFiles(root)) {
+    if (k.error) {
+      fail(k.file, k.error);
+      continue;
+    }
+    const errors = [];
+    const want = { Component: "kustomize.config.k8s.io/v1alpha1", Kustomization: "kustomize.config.k8s.io/v1beta1" }[k.doc.kind];
+    if (!want) errors.push(`kind ${k.doc.kind} is neither Kustomization nor Component`);
+    else if (k.doc.apiVersion !== want) errors.push(`a ${k.doc.kind} is apiVersion ${want}, not ${k.doc.apiVersion}`);
+    if (k.doc.kind === "Component" && !k.dir.startsWith("components/")) errors.push("a Component lives under components/");
+    for (const key of Object.keys(k.doc)) if (!KUSTOMIZATION_KEYS.has(key)) errors.push(`unknown key ${key}`);
+    const listed = [...(k.doc.resources ?? []), ...(k.doc.components ?? []), ...(k.doc.patches ?? []).map((p) => p.path).filter(Boolean)];
+    for (const f of listed) if (!fs.existsSync(path.join(root, k.dir, f))) errors.push(`lists ${f}, which does not exist`);
+    if (errors.length) fail(k.file, errors.join("; "));
+    else ok(`${k.file} (${k.doc.kind})`);
+  }
+}
+
 async function modeSchema(root) {
-  const sources = await loadAll(root);
+  await checkKustomizationFiles(root);
+  const sources = await loadAll(root, { compositions: true });
   for (const e of findExamples(root)) {
     const p = await parseYaml(fs.readFileSync(path.join(root, e), "utf8"));
     if (p.error) fail(`${e}: parse`, p.error);
@@ -322,6 +559,12 @@ async function modeSchema(root) {
       item.errors.push(...ruleViolations(obj, source, kustomization));
       items.push(item);
     }
+  }
+  const allObjects = sources.flatMap((s) => s.objects);
+  for (const { source, objects, overlay } of sources) {
+    const overlayObjects = overlay ? sources.find((s) => s.source === overlay)?.objects : null;
+    for (const { obj, why } of crossViolations(objects, allObjects, overlayObjects))
+      items.find((it) => it.source === source && it.obj === obj).errors.push(why);
   }
 
   const typed = items.filter((it) => it.module);
@@ -363,6 +606,21 @@ function agentCommandLines(obj) {
   return out;
 }
 
+// Flags the manifests pass (components/tls) before the binary has them: the TLS work adds them to init and
+// sidecar. A command line the binary rejects is checked again without them, and passes with a note if only they
+// were rejected; once the binary accepts a line in full, it is checked in full. Empty this list when TLS lands.
+const PENDING_FLAGS = new Set(["--tls-ca", "--tls-cert", "--tls-key", "--tls-client-ca", "--replication-tls-ca"]);
+
+/// argv without the pending flags and their values (each of them takes one).
+function withoutPendingFlags(argv) {
+  const out = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (PENDING_FLAGS.has(argv[i])) i++;
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
 /// Quotes an argument for display the way a shell would need it.
 function shellQuote(a) {
   return /^[A-Za-z0-9_./:=,@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
@@ -374,7 +632,7 @@ async function modeCommands(root, agent) {
     fail(agent, "no such file; build the mysql-agent target first");
     return finish();
   }
-  const sources = await loadAll(root);
+  const sources = await loadAll(root, { compositions: true });
   // One check per distinct command line; the line says where it appears.
   const byArgv = new Map();
   for (const { source, objects } of sources) {
@@ -389,13 +647,18 @@ async function modeCommands(root, agent) {
   }
   // The environment could set flags (MYSQL_AGENT_<FLAG>): check the command lines alone.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MYSQL_AGENT_")));
+  const parse = (argv) => spawnSync(agent, ["--parse-only", ...argv], { encoding: "utf8", env, timeout: 10000 });
   for (const { argv, wheres, sources: in_ } of byArgv.values()) {
     const what = `mysql-agent ${argv.map(shellQuote).join(" ")}  [${[...wheres].join(", ")} in ${[...in_].join(", ")}]`;
-    const r = spawnSync(agent, ["--parse-only", ...argv], { encoding: "utf8", env, timeout: 10000 });
+    const r = parse(argv);
+    const pending = argv.filter((a) => PENDING_FLAGS.has(a));
     if (r.error) fail(what, r.error.message);
     else if (r.status !== 0) {
       const said = `${r.stderr}\n${r.stdout}`.split("\n").map((l) => l.trim()).filter(Boolean).slice(0, 2).join(" | ");
-      fail(what, `--parse-only exited ${r.status ?? r.signal}: ${said}`);
+      const without = pending.length ? parse(withoutPendingFlags(argv)) : null;
+      if (without && !without.error && without.status === 0)
+        ok(`${what} (without ${pending.join(" ")}, which this binary does not accept yet: ${said})`);
+      else fail(what, `--parse-only exited ${r.status ?? r.signal}: ${said}`);
     } else ok(what);
   }
   finish();
@@ -450,7 +713,7 @@ switch (mode) {
     modeDeps();
     break;
   case "render":
-    modeRender(root);
+    await modeRender(root);
     break;
   case "schema":
     await modeSchema(root);
