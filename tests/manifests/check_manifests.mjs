@@ -606,10 +606,9 @@ function agentCommandLines(obj) {
   return out;
 }
 
-// Flags the manifests pass (components/tls) before the binary has them: the TLS work adds them to init and
-// sidecar. A command line the binary rejects is checked again without them, and passes with a note if only they
-// were rejected; once the binary accepts a line in full, it is checked in full. Empty this list when TLS lands.
-const PENDING_FLAGS = new Set(["--tls-ca", "--tls-cert", "--tls-key", "--tls-client-ca", "--replication-tls-ca"]);
+// Flags the manifests may pass before the binary has them (none now: the TLS flags landed). A command line the
+// binary rejects is checked again without them, and passes with a note if only they were rejected.
+const PENDING_FLAGS = new Set([]);
 
 /// argv without the pending flags and their values (each of them takes one).
 function withoutPendingFlags(argv) {
