@@ -7,12 +7,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <system_error>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "mysql_agent/io/atomic_file.hpp"
+#include "mysql_agent/io/logging.hpp"
 
 namespace mysql_agent {
 namespace fs = std::filesystem;
@@ -273,7 +275,13 @@ void commit_staging(const fs::path& datadir, const clone_marker& marker, const c
     if (journal.incoming.empty())
         throw clone_failed_error(fmt::format("nothing to commit: {} is empty", staging.string()));
 
+    const auto sync_start = std::chrono::steady_clock::now();
     sync_filesystem(staging);
+    // It flushes every dirty page of the filesystem, not only ours: a slow one points at other writers.
+    const double sync_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sync_start).count();
+    log_event(spdlog::level::info, fmt::format("flushed the filesystem holding {} in {:.2f}s", staging.string(),
+                                               sync_seconds),
+              {{"event", "filesystem_flushed"}, {"seconds", sync_seconds}});
 
     if (options.replace) {
         // Whatever is in the datadir now (under our lock, only what settle_datadir saw) is replaced.

@@ -21,8 +21,10 @@ namespace mysql_agent {
 struct received_stream {
     std::uint64_t bytes = 0;
     std::string digest;
-    double seconds = 0;
+    double seconds = 0;                          ///< from the response's header to the body's last byte
     std::map<std::string, std::uint64_t> files;  ///< every completed file and its size, as the stream said
+    double first_byte_seconds = 0;               ///< from the response's header to the body's first byte
+    double drain_seconds = 0;                    ///< from the body's last byte to the extractor's exit
 };
 
 /// Extracts the body of `response` into `staging` with `xbstream -x` (--xbstream), logging progress. Throws
