@@ -164,11 +164,13 @@ check_tls_port() {
     tls=$(pod_mount "$n" "$sidecar" /etc/mysql-agent/tls)
     E2E_INIT_TIMEOUT=15 pod_exec "$n" "$(pod_dir "$n")/spec/$sidecar.env" -- "$agent" status --json \
         --password-file "$secrets/root-password" --tls-ca "$tls/ca.crt" >"$status" 2>"$E2E_ROOT/status.err" || true
-    if [[ "$(json_field "$status" .sidecar.reachable)" == true ]]; then
-        pass "\`mysql-agent status --tls-ca\` in the sidecar of $name reads its sidecar over TLS ($(json_field "$status" .sidecar.backups.succeeded) backups served)"
+    local sidecar_json  # one node for the whole object: each start of node costs up to a second on a busy machine
+    sidecar_json=$(json_field "$status" .sidecar)
+    if [[ "$sidecar_json" == *'"reachable":true'* ]]; then
+        pass "\`mysql-agent status --tls-ca\` in the sidecar of $name reads its sidecar over TLS (backups it served: $(grep -o '"succeeded":[0-9]*' <<<"$sidecar_json" | cut -d: -f2))"
     else
         fail "\`mysql-agent status --tls-ca\` in the sidecar of $name reads its sidecar over TLS" \
-            "sidecar.reachable '$(json_field "$status" .sidecar.reachable)', error '$(json_field "$status" .sidecar.error)' $(tail -n 1 "$E2E_ROOT/status.err")"
+            "its sidecar: '$sidecar_json' $(tail -n 1 "$E2E_ROOT/status.err")"
     fi
 }
 
