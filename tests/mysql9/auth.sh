@@ -65,18 +65,18 @@ CLEAR_PASSWORD="$pw_len_hex\\x00\\x00\\x03"
 tcp_full_rsa() {
     flush
     traced probe live "${TCP[@]}" --user agent --password-file "$PWF" || { cat "$WORK/traced.out"; return 1; }
-    measured "authentication exchange over TCP, full path with RSA (under strace), ms" "$(auth_ms)"
+    measured "authentication exchange over TCP, full path with RSA (under strace)" "$(auth_ms)" ms
     [ "$(sent "$KEY_REQUEST")" = 1 ] && [ "$(sent "$RSA_PASSWORD")" = 1 ]
 }
 tcp_fast() {
     traced probe live "${TCP[@]}" --user agent --password-file "$PWF" || { cat "$WORK/traced.out"; return 1; }
-    measured "authentication exchange over TCP, fast path (under strace), ms" "$(auth_ms)"
+    measured "authentication exchange over TCP, fast path (under strace)" "$(auth_ms)" ms
     [ "$(sent "$KEY_REQUEST")" = 0 ] && [ "$(sent "$RSA_PASSWORD")" = 0 ] && [ "$(sent "$CLEAR_PASSWORD")" = 0 ]
 }
 socket_full_clear() {
     flush
     traced probe live "${SOCK[@]}" --user agent --password-file "$PWF" || { cat "$WORK/traced.out"; return 1; }
-    measured "authentication exchange over the socket, full path in clear (under strace), ms" "$(auth_ms)"
+    measured "authentication exchange over the socket, full path in clear (under strace)" "$(auth_ms)" ms
     [ "$(sent "$KEY_REQUEST")" = 0 ] && [ "$(sent "$CLEAR_PASSWORD")" = 1 ]
 }
 if command -v strace >/dev/null && strace -qq -o /dev/null true 2>/dev/null; then

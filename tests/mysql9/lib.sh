@@ -29,7 +29,7 @@ trap cleanup EXIT
 
 now() { date +%s.%N; }
 since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.3f", a - b }'; }
-measured() { log "measured: $1: $2 s"; }
+measured() { log "measured: $1: $2 ${3:-s}"; }
 
 # check NAME COMMAND...: runs COMMAND, logs PASS or FAIL with NAME; a failure is counted, not fatal.
 check() {
