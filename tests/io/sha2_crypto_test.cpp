@@ -61,7 +61,7 @@ std::string decrypt_oaep(EVP_PKEY* key, const std::string& cipher) {
 
 }  // namespace
 
-TEST_CASE("caching_sha2 scramble: XOR(SHA256(pw), SHA256(SHA256(SHA256(pw)) || nonce))", "[sha2]") {
+TEST_CASE("caching_sha2 scramble: SHA-256 of stage 2 first, then the nonce, XOR the password hash", "[sha2]") {
     const auto s = caching_sha2_scramble("secret", nonce_1_to_20());
     REQUIRE(s);
     CHECK(hex(*s) == "746ebe205d56a0707acb3e796e834e0dd7b1d61743b26bd5202c7a623230c7c9");
@@ -69,7 +69,7 @@ TEST_CASE("caching_sha2 scramble: XOR(SHA256(pw), SHA256(SHA256(SHA256(pw)) || n
     CHECK(hex(*s) != "d0611673ff7a4cfeb1b8645b5c43213bc7fec1d33a819126e8c5c65985b60d59");
 }
 
-TEST_CASE("RSA-OAEP of (password + NUL) XOR nonce, as the server decrypts it", "[sha2]") {
+TEST_CASE("RSA-OAEP of the password and its NUL XOR the nonce, as the server decrypts it", "[sha2]") {
     pkey_ptr key(EVP_RSA_gen(2048), &EVP_PKEY_free);
     REQUIRE(key);
     const std::string pem = public_pem(key.get());
