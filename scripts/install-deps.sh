@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake file git
   libboost1.81-dev default-libmysqlclient-dev libcli11-dev libspdlog-dev libfmt-dev catch2
-  nlohmann-json3-dev libssl-dev zlib1g-dev libxxhash-dev
+  nlohmann-json3-dev libssl-dev zlib1g-dev libzstd-dev libxxhash-dev
   mariadb-server mariadb-backup mariadb-client
   iproute2 util-linux procps ncat
 )
