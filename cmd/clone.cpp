@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "command.hpp"
+#include "compress_flag.hpp"
 #include "duration_flag.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
 #include "mysql_agent/io/clone_client.hpp"
@@ -32,6 +33,7 @@ struct clone_cli_options {
     double timeout = 24 * 3600;
     unsigned max_attempts = 10;
     double retry_for = 600;
+    std::string compress = "zstd";
 };
 
 int run_clone(const clone_cli_options& cli) {
@@ -50,6 +52,7 @@ int run_clone(const clone_cli_options& cli) {
     o.overall_timeout = duration_flag("--timeout", cli.timeout, zero_is::allowed);
     o.max_attempts = cli.max_attempts;
     o.retry_for = duration_flag("--retry-for", cli.retry_for, zero_is::allowed);
+    o.compression = compress_flag(cli.compress);
     o.progress_tty = progress_reporter::stderr_is_tty();
 
     const auto outcome = clone_datadir(o);
@@ -103,6 +106,7 @@ command add_clone(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--retry-for", opts->retry_for, "Stop retrying after this many seconds; 0: no limit")
         ->capture_default_str();
+    add_compress_flag(*sub, opts->compress);
     bind_environment(*sub);
     return {sub, [opts] { return guarded("clone", [&] { return run_clone(*opts); }); }};
 }

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "command.hpp"
+#include "compress_flag.hpp"
 #include "connection_flags.hpp"
 #include "duration_flag.hpp"
 #include "mysql_agent/core/config_choice.hpp"
@@ -43,6 +44,7 @@ struct init_options : pod_flags {
     std::string xtrabackup;
     std::string xbstream;
     double clone_wait = 600;
+    std::string compress = "zstd";
 };
 
 /// Writes the role file and server-id.cnf. Reads the source first so that a missing ConfigMap file writes nothing.
@@ -74,6 +76,7 @@ clone_options clone_base(const init_options& opts) {
     base.tools = resolve_backup_tools(opts.xtrabackup.empty() ? std::nullopt : std::optional<fs::path>(opts.xtrabackup),
                                       opts.xbstream.empty() ? std::nullopt : std::optional<fs::path>(opts.xbstream));
     base.max_attempts = 1;  // peer_clone does the retrying, across donors
+    base.compression = compress_flag(opts.compress);
     return base;
 }
 
@@ -114,6 +117,7 @@ int run_init(const init_options& opts) {
     const init_flags flags = flags_of(opts);
     const auto clone_wait = std::chrono::duration_cast<std::chrono::seconds>(
         duration_flag("--clone-wait", opts.clone_wait, zero_is::allowed));
+    compress_flag(opts.compress);
 
     set_log_context({"pod", self.hostname});
     const config_plan plan = plan_config(self, opts.service, *server_id);
@@ -182,6 +186,7 @@ command add_init(CLI::App& app) {
     sub->add_option("--clone-wait", opts->clone_wait,
                     "Seconds to keep trying the donors before giving up with exit 10 (no donor reachable)")
         ->capture_default_str();
+    add_compress_flag(*sub, opts->compress);
     bind_environment(*sub);
     return {sub, [opts] { return guarded("init", [&] { return run_init(*opts); }); }};
 }
