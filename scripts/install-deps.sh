@@ -20,6 +20,7 @@ command -v npm >/dev/null || missing+=(npm)
 [[ -x /usr/bin/python3 ]] || missing+=(python3)   # tests/faults/hostile.py (standard library only)
 command -v bc >/dev/null || missing+=(bc)         # tests/faults timing lines
 command -v pv >/dev/null || missing+=(pv)         # tests/faults slows extraction with pv -L
+command -v zstd >/dev/null || missing+=(zstd)     # tests/faults/hostile.py makes hostile zstd bodies
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
   if [[ $(id -u) -ne 0 ]]; then
