@@ -8,7 +8,7 @@
 
 using namespace mysql_agent::protocol;
 
-TEST_CASE("--compress: the codec and level a client asks for", "[compression]") {
+TEST_CASE("compress flag: the codec and level a client asks for with --compress", "[compression]") {
     struct row {
         const char* name;
         std::string flag;
