@@ -87,8 +87,9 @@ result<std::span<const char>> zstd_decompressor::decompress(std::span<const char
     input = input.subspan(in.pos);
     bytes_out_ += out.pos;
     output_pending_ = out.pos == out.size;
-    // 0: a frame was completely decoded and fully flushed.
-    at_frame_end_ = rc == 0;
+    // 0: a frame was completely decoded and fully flushed. A call that took and gave nothing (the one after an
+    // output that filled the buffer exactly) says nothing new: at a frame's end it returns the next header's size.
+    if (in.pos > 0 || out.pos > 0) at_frame_end_ = rc == 0;
     return std::span<const char>(state_->out.data(), out.pos);
 }
 
