@@ -303,9 +303,10 @@ TEST_CASE("a zstd clone of a real MariaDB holds the same data as a raw one, with
     const auto raw_bytes = events[1].at("bytes").get<std::uint64_t>();
     CHECK_FALSE(events[1].contains("uncompressed_bytes"));
     CHECK(zstd_raw_bytes > 10'000'000);
-    // Two backups of an idle server differ in their redo log copy (measured: 46.3 MB and 43.8 MB), not in kind.
-    CHECK(static_cast<double>(zstd_raw_bytes) == Approx(static_cast<double>(raw_bytes)).epsilon(0.2));
-    CHECK(zstd_bytes * 10 < raw_bytes * 7);
+    CHECK(raw_bytes > 10'000'000);
+    // Against the same backup before compression: two backups of one server differ in how much redo log they copy
+    // (measured 43.8 MB and 62.6 MB back to back, after the bulk insert), so they are not compared with each other.
+    CHECK(zstd_bytes * 10 < zstd_raw_bytes * 7);
     // What the markers record is what travelled.
     for (const auto& [dir, bytes] : {std::pair{zstd_dir, zstd_bytes}, std::pair{raw_dir, raw_bytes}}) {
         const auto marker = mysql_agent::marker_from_json("marker", slurp(dir / mysql_agent::clone_marker_file));
