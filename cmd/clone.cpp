@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "command.hpp"
+#include "compress_flag.hpp"
 #include "duration_flag.hpp"
 #include "tls_flags.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
@@ -34,6 +35,7 @@ struct clone_cli_options {
     unsigned max_attempts = 10;
     double retry_for = 600;
     tls_client_flags tls;
+    std::string compress = "zstd";
 };
 
 int run_clone(const clone_cli_options& cli) {
@@ -52,6 +54,7 @@ int run_clone(const clone_cli_options& cli) {
     o.overall_timeout = duration_flag("--timeout", cli.timeout, zero_is::allowed);
     o.max_attempts = cli.max_attempts;
     o.retry_for = duration_flag("--retry-for", cli.retry_for, zero_is::allowed);
+    o.compression = compress_flag(cli.compress);
     o.progress_tty = progress_reporter::stderr_is_tty();
     o.tls = tls_client_of(cli.tls);
     if (o.tls) client_tls_context(*o.tls);  // a file that does not load is a configuration error, found now
@@ -108,6 +111,7 @@ command add_clone(CLI::App& app) {
     sub->add_option("--retry-for", opts->retry_for, "Stop retrying after this many seconds; 0: no limit")
         ->capture_default_str();
     add_tls_client_flags(*sub, opts->tls, "the donor");
+    add_compress_flag(*sub, opts->compress);
     bind_environment(*sub);
     return {sub, [opts] { return guarded("clone", [&] { return run_clone(*opts); }); }};
 }

@@ -20,7 +20,12 @@ void add_local_flags(CLI::App& sub, local_flags& f) {
     sub.add_option("--mysql-port", f.mysql_port, "Port of the local mysqld")->capture_default_str();
     sub.add_option("--mysql-socket", f.mysql_socket,
                    "Unix socket of the local mysqld; when set, used instead of --mysql-host/--mysql-port");
-    sub.add_option("--user", f.user, "MySQL user for the local mysqld (mysql_native_password)")->capture_default_str();
+    sub.add_flag("--mysql-tls", f.mysql_tls,
+                 "Require TLS to the local mysqld (its certificate is not verified); without it the connection is "
+                 "plain (caching_sha2_password then uses the unix socket or the server's RSA key)");
+    sub.add_option("--user", f.user,
+                   "MySQL user for the local mysqld (mysql_native_password, caching_sha2_password or sha256_password)")
+        ->capture_default_str();
     sub.add_option("--password-file", f.password_file, "File holding --user's password (trailing whitespace trimmed)");
 }
 
@@ -36,6 +41,7 @@ mysql_connection connection_of(const local_flags& f) {
     o.host = f.mysql_host;
     o.port = f.mysql_port;
     o.socket = f.mysql_socket;
+    o.tls = f.mysql_tls;
     o.user = f.user;
     if (!f.password_file.empty()) o.password = read_secret_file(f.password_file, "--password-file");
     return o;

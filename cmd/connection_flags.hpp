@@ -18,11 +18,12 @@ struct pod_flags {
     std::string datadir = "/var/lib/mysql";
 };
 
-/// pod_flags and the local mysqld: --mysql-host --mysql-port --mysql-socket --user --password-file.
+/// pod_flags and the local mysqld: --mysql-host --mysql-port --mysql-socket --mysql-tls --user --password-file.
 struct local_flags : pod_flags {
     std::string mysql_host = "127.0.0.1";
     std::uint16_t mysql_port = 3306;
     std::string mysql_socket;
+    bool mysql_tls = false;
     std::string user = "root";
     std::string password_file;
 };
@@ -30,7 +31,7 @@ struct local_flags : pod_flags {
 /// Adds --hostname --service --datadir.
 void add_pod_flags(CLI::App& sub, pod_flags& flags);
 
-/// Adds the pod flags and --mysql-host --mysql-port --mysql-socket --user --password-file.
+/// Adds the pod flags and --mysql-host --mysql-port --mysql-socket --mysql-tls --user --password-file.
 void add_local_flags(CLI::App& sub, local_flags& flags);
 
 /// This pod's identity from --hostname (default: the machine's), with --service checked. Throws config_error.

@@ -8,6 +8,7 @@
 
 #include "command.hpp"
 #include "tls_flags.hpp"
+#include "compress_flag.hpp"
 #include "connection_flags.hpp"
 #include "duration_flag.hpp"
 #include "mysql_agent/core/config_choice.hpp"
@@ -45,6 +46,7 @@ struct init_options : pod_flags {
     std::string xbstream;
     double clone_wait = 600;
     tls_client_flags tls;
+    std::string compress = "zstd";
 };
 
 /// Writes the role file and server-id.cnf. Reads the source first so that a missing ConfigMap file writes nothing.
@@ -78,6 +80,7 @@ clone_options clone_base(const init_options& opts) {
     base.max_attempts = 1;  // peer_clone does the retrying, across donors
     base.tls = tls_client_of(opts.tls);
     if (base.tls) client_tls_context(*base.tls);  // a file that does not load is a configuration error, found now
+    base.compression = compress_flag(opts.compress);
     return base;
 }
 
@@ -118,6 +121,7 @@ int run_init(const init_options& opts) {
     const init_flags flags = flags_of(opts);
     const auto clone_wait = std::chrono::duration_cast<std::chrono::seconds>(
         duration_flag("--clone-wait", opts.clone_wait, zero_is::allowed));
+    compress_flag(opts.compress);
 
     set_log_context({"pod", self.hostname});
     const config_plan plan = plan_config(self, opts.service, *server_id);
@@ -187,6 +191,7 @@ command add_init(CLI::App& app) {
                     "Seconds to keep trying the donors before giving up with exit 10 (no donor reachable)")
         ->capture_default_str();
     add_tls_client_flags(*sub, opts->tls, "the peers' sidecars");
+    add_compress_flag(*sub, opts->compress);
     bind_environment(*sub);
     return {sub, [opts] { return guarded("init", [&] { return run_init(*opts); }); }};
 }

@@ -20,10 +20,12 @@
 #include "tls_flags.hpp"
 #include "mysql_agent/io/backup_server.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
+#include "mysql_agent/core/byte_size.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/exit_codes.hpp"
 #include "mysql_agent/io/logging.hpp"
 #include "mysql_agent/core/pod_identity.hpp"
+#include "mysql_agent/core/stream_encoding.hpp"
 #include "mysql_agent/io/replica_reconciler.hpp"
 #include "mysql_agent/io/replication_runner.hpp"
 #include "mysql_agent/io/stoppable.hpp"
@@ -50,6 +52,8 @@ struct sidecar_options {
     std::uint64_t max_lag = 60;
     tls_server_flags tls;
     std::string replication_tls_ca;
+    std::string max_rate = "0";
+    unsigned compress_threads = 0;
 };
 
 /// Logs how a replication setup ended (nothing when it was stopped).
@@ -106,6 +110,12 @@ backup_server_options server_options_of(const sidecar_options& o, const pod_iden
     so.max_concurrent_backups = o.max_concurrent_backups;
     so.send_timeout = std::chrono::duration_cast<std::chrono::seconds>(duration_flag("--send-timeout", o.send_timeout));
     so.max_lag = o.max_lag;
+    const auto max_rate = parse_byte_size(o.max_rate, "--max-rate");
+    if (!max_rate) throw config_error(max_rate.message());
+    so.max_rate = *max_rate;
+    so.compress_workers = o.compress_threads > 0
+                              ? o.compress_threads
+                              : protocol::automatic_compress_workers(std::thread::hardware_concurrency());
     so.tools = resolve_backup_tools(optional_path(o.xtrabackup), optional_path(o.xbstream));
     so.tls = tls_server_of(o.tls);
     return so;
@@ -214,6 +224,16 @@ command add_sidecar(CLI::App& app) {
     sub->add_option("--max-concurrent-backups", opts->max_concurrent_backups,
                     "Backups that may run at once; a request beyond gets 503 with Retry-After at once (none queue)")
         ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    sub->add_option("--max-rate", opts->max_rate,
+                    "Bytes per second all backup streams together may send (K, M, G suffixes: powers of 1024, e.g. "
+                    "100M); 0: unlimited. A token bucket: a donor that also serves traffic keeps disk and network "
+                    "for it")
+        ->capture_default_str();
+    sub->add_option("--compress-threads", opts->compress_threads,
+                    "Threads libzstd compresses each stream with, for clients that ask for zstd; 0: half the CPUs, "
+                    "1 to 4")
+        ->check(CLI::Range(0u, 64u))
         ->capture_default_str();
     sub->add_option("--xtrabackup", opts->xtrabackup,
                     "Backup tool (default: xtrabackup on PATH, else mariabackup)");

@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake file git
   libboost1.81-dev default-libmysqlclient-dev libcli11-dev libspdlog-dev libfmt-dev catch2
-  nlohmann-json3-dev libssl-dev zlib1g-dev libxxhash-dev
+  nlohmann-json3-dev libssl-dev zlib1g-dev libzstd-dev libxxhash-dev
   mariadb-server mariadb-backup mariadb-client
   iproute2 util-linux procps ncat openssl tcpdump
 )
@@ -20,6 +20,8 @@ command -v npm >/dev/null || missing+=(npm)
 [[ -x /usr/bin/python3 ]] || missing+=(python3)   # tests/faults/hostile.py (standard library only)
 command -v bc >/dev/null || missing+=(bc)         # tests/faults timing lines
 command -v pv >/dev/null || missing+=(pv)         # tests/faults slows extraction with pv -L
+command -v strace >/dev/null || missing+=(strace) # tests/mysql9: which authentication path a login took
+command -v zstd >/dev/null || missing+=(zstd)     # tests/faults/hostile.py makes hostile zstd bodies
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
   if [[ $(id -u) -ne 0 ]]; then

@@ -28,6 +28,15 @@ void add_backup_families(std::vector<metric_family>& out, const backup_counter_v
                          static_cast<double>(b.in_flight)));
     out.push_back(single("mysql_agent_backup_sent_bytes_total", "Backup stream bytes sent to clients",
                          metric_type::counter, static_cast<double>(b.bytes)));
+    out.push_back(single("mysql_agent_backup_uncompressed_bytes_total",
+                         "Backup tool output bytes streamed (before compression; equal to sent bytes without it)",
+                         metric_type::counter, static_cast<double>(b.uncompressed_bytes)));
+    out.push_back(single("mysql_agent_backup_max_rate_bytes_per_second",
+                         "sidecar --max-rate: the most bytes per second all backup streams together send; 0: unlimited",
+                         metric_type::gauge, static_cast<double>(b.max_rate)));
+    out.push_back(single("mysql_agent_backup_throttled_seconds_total",
+                         "Seconds backup streams waited to stay within --max-rate, summed over streams",
+                         metric_type::counter, b.throttled_seconds));
     auto duration = family("mysql_agent_backup_duration_seconds", "Duration of finished backups, from request to trailer",
                            metric_type::histogram);
     for (std::size_t i = 0; i < backup_duration_buckets.size(); ++i)

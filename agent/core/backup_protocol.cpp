@@ -42,6 +42,23 @@ bool is_digest(std::string_view d) {
                        [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
+// After the wire bytes matched: the bytes that came out of decompression must be the ones the donor fed in.
+status check_uncompressed_bytes(const backup_trailer& trailer, const observed_stream& seen) {
+    if (!seen.uncompressed_bytes) return ok();
+    const std::string out = std::to_string(*seen.uncompressed_bytes);
+    if (!trailer.uncompressed_bytes)
+        return error{"the donor compressed its stream but its trailer has no " +
+                     std::string(trailer_uncompressed_bytes) + " field (" + out +
+                     " bytes came out of decompression): the donor is not a compatible mysql-agent; clone with "
+                     "--compress none"};
+    if (*trailer.uncompressed_bytes != *seen.uncompressed_bytes)
+        return error{"the donor says its stream held " + std::to_string(*trailer.uncompressed_bytes) +
+                     " bytes before compression but " + out +
+                     " came out of decompression: the donor's compressor or this client's decompressor is broken; "
+                     "retry the clone with --compress none"};
+    return ok();
+}
+
 }  // namespace
 
 std::vector<field> encode_trailer(const backup_trailer& t) {
@@ -53,11 +70,14 @@ std::vector<field> encode_trailer(const backup_trailer& t) {
     };
     const std::string line = single_line(t.error_line);
     if (!line.empty()) fields.push_back({std::string(trailer_error), line});
+    if (t.uncompressed_bytes)
+        fields.push_back({std::string(trailer_uncompressed_bytes), std::to_string(*t.uncompressed_bytes)});
     return fields;
 }
 
 result<backup_trailer> decode_trailer(const std::vector<field>& fields) {
-    const std::string_view known[] = {trailer_status, trailer_bytes, trailer_digest, trailer_exit_code, trailer_error};
+    const std::string_view known[] = {trailer_status,    trailer_bytes, trailer_digest,
+                                      trailer_exit_code, trailer_error, trailer_uncompressed_bytes};
     std::optional<std::string> values[std::size(known)];
     for (const auto& f : fields) {
         for (std::size_t i = 0; i < std::size(known); ++i) {
@@ -97,6 +117,13 @@ result<backup_trailer> decode_trailer(const std::vector<field>& fields) {
         t.exit_code = *code;
     }
     if (values[4]) t.error_line = *values[4];
+    if (values[5]) {
+        const auto raw = parse_decimal<std::uint64_t>(*values[5]);
+        if (!raw)
+            return error{"the donor's trailer " + std::string(trailer_uncompressed_bytes) + " is '" + *values[5] +
+                         "', expected a byte count"};
+        t.uncompressed_bytes = *raw;
+    }
     return t;
 }
 
@@ -118,7 +145,7 @@ status check_stream_end(const std::optional<backup_trailer>& trailer, const obse
     if (trailer->digest != seen.digest)
         return error{"the donor's digest " + trailer->digest + " differs from the received stream's " + seen.digest +
                      " (" + bytes + " bytes): the stream was damaged in transit; retry the clone"};
-    return ok();
+    return check_uncompressed_bytes(*trailer, seen);
 }
 
 std::optional<std::string_view> bearer_token(std::string_view authorization) {

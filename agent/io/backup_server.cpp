@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include <optional>
+#include <string_view>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -24,6 +25,7 @@
 #include "mysql_agent/core/backup_protocol.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/listen_address.hpp"
+#include "mysql_agent/core/stream_encoding.hpp"
 #include "mysql_agent/io/backup_stream.hpp"
 #include "mysql_agent/io/deadline.hpp"
 #include "mysql_agent/io/health_checker.hpp"
@@ -99,12 +101,21 @@ http_answer bad_request(const boost::system::error_code& ec) {
     return plain_answer(http::status::bad_request, "bad request: " + ec.message());
 }
 
+/// A request header's value; nullopt when absent.
+template <class Name>
+std::optional<std::string_view> header_value(const http::request<http::empty_body>& req, Name name) {
+    const auto it = req.find(name);
+    if (it == req.end()) return std::nullopt;
+    return std::string_view(it->value().data(), it->value().size());
+}
+
 }  // namespace
 
 struct backup_server::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor ex, backup_server_options o)
         : ex_(ex), opts_(std::move(o)), acceptor_(ex), stop_(ex), secrets_(secrets_of(opts_)),
-          health_(health_options_of(opts_)), stream_context_{opts_, secrets_, counters_, stop_} {
+          limiter_(opts_.max_rate, counters_), health_(health_options_of(opts_)),
+          stream_context_{opts_, secrets_, counters_, stop_, limiter_} {
         if (opts_.max_concurrent_backups == 0) throw config_error("--max-concurrent-backups must be at least 1");
         if (opts_.tls) tls_ = std::make_unique<server_tls>(*opts_.tls);
     }
@@ -281,7 +292,9 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             unsigned& n;
             ~release() { --n; }
         } guard{active_};
-        co_await stream_backup(socket, peer, stream_context_);
+        co_await stream_backup(socket, peer, stream_context_,
+                               protocol::requested_compression(header_value(req, http::field::accept_encoding),
+                                                               header_value(req, protocol::header_zstd_level)));
     }
 
     /// 404 for a path not served, 405 for a method other than GET, 401 without the right bearer token; nullopt:
@@ -345,6 +358,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
     unsigned active_ = 0;
     std::vector<std::string> secrets_;
     backup_counters counters_;
+    rate_limiter limiter_;
     health_checker health_;
     backup_stream_context stream_context_;
     std::unique_ptr<server_tls> tls_;

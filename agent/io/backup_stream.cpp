@@ -9,9 +9,11 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
@@ -26,6 +28,7 @@
 #include "mysql_agent/io/logging.hpp"
 #include "mysql_agent/io/private_dir.hpp"
 #include "mysql_agent/io/process_runner.hpp"
+#include "mysql_agent/io/zstd_codec.hpp"
 
 namespace mysql_agent {
 namespace {
@@ -86,12 +89,15 @@ enum class phase_end { done, cut_short, abandoned };
 
 class backup_stream {
 public:
-    backup_stream(net_stream& socket, const std::string& peer, const backup_stream_context& ctx)
-        : socket_(socket), peer_(peer), ctx_(ctx), opts_(ctx.options), outcome_(ctx.counters) {}
+    backup_stream(net_stream& socket, const std::string& peer, const backup_stream_context& ctx,
+                  protocol::compression_choice compression)
+        : socket_(socket), peer_(peer), ctx_(ctx), opts_(ctx.options), outcome_(ctx.counters),
+          compression_(compression) {}
 
     asio::awaitable<void> run() {
         const std::uint64_t estimate = directory_size(opts_.datadir);
         start_tool(estimate);
+        if (tool_) start_compressor();
         const bool header_sent = co_await send_header(estimate);
         if (!header_sent) {
             spdlog::info("backup for {} aborted: the response header could not be sent", peer_);
@@ -141,6 +147,20 @@ private:
         }
     }
 
+    /// A client that asked for zstd gets it; if libzstd cannot set up (out of memory), the raw stream, which every
+    /// client takes.
+    void start_compressor() {
+        if (compression_.codec != protocol::stream_codec::zstd) return;
+        try {
+            compressor_.emplace(compression_.level, opts_.compress_workers);
+            spdlog::info("backup for {}: compressing with zstd level {} ({})", peer_, compression_.level,
+                         compressor_->workers() > 0 ? fmt::format("{} worker thread(s)", compressor_->workers())
+                                                    : std::string("on the event loop's thread"));
+        } catch (const std::exception& e) {
+            spdlog::warn("backup for {}: sending the stream uncompressed: {}", peer_, e.what());
+        }
+    }
+
     /// The response's status line and fields (the body is chunked, its trailer announced). false: not sent.
     asio::awaitable<bool> send_header(std::uint64_t estimate) {
         http::response<http::empty_body> res{http::status::ok, 11};
@@ -148,6 +168,7 @@ private:
         res.set(http::field::trailer, protocol::trailer_announcement);
         res.set(protocol::header_estimated_size, std::to_string(estimate));
         res.set(protocol::header_agent_version, MYSQL_AGENT_VERSION);
+        if (compressor_) res.set(http::field::content_encoding, protocol::zstd_token);
         res.keep_alive(false);
         res.chunked(true);
         http::response_serializer<http::empty_body> serializer{res};
@@ -169,7 +190,7 @@ private:
         co_return true;
     }
 
-    /// Sends the tool's stdout as chunks until it ends (done), the read fails or the server shuts down.
+    /// Sends the tool's stdout until it ends (done), the read fails or the server shuts down.
     asio::awaitable<phase_end> pump(protocol::backup_trailer& trailer) {
         std::vector<char> buf(chunk_bytes);
         for (;;) {
@@ -178,25 +199,69 @@ private:
             if (got.index() != 0) co_return co_await interrupted(got.index(), trailer);
             const auto [read_ec, n] = std::get<0>(got);
             if (n > 0) {
-                digest_.update(buf.data(), n);
-                const auto sent = co_await before(
-                    asio::async_write(socket_, http::make_chunk(asio::buffer(buf.data(), n)), nothrow_awaitable),
-                    send_deadline());
-                if (!sent || std::get<0>(*sent)) {
-                    const std::string why =
-                        sent ? "sending failed: " + std::get<0>(*sent).message()
-                             : "the client read nothing for " + std::to_string(opts_.send_timeout.count()) + "s";
-                    co_return co_await abandon(why);
-                }
-                ctx_.counters.bytes.fetch_add(n);
+                ctx_.counters.uncompressed_bytes.fetch_add(n);
+                if (const auto end = co_await send_body({buf.data(), n}, trailer)) co_return *end;
             }
-            if (read_ec == asio::error::eof) co_return phase_end::done;
+            if (read_ec == asio::error::eof) co_return co_await end_body(trailer);
             if (read_ec) {
                 trailer.error_line = "reading the output of " + opts_.tools.backup.filename().string() +
                                      " failed: " + read_ec.message();
                 co_return phase_end::cut_short;
             }
         }
+    }
+
+    /// Sends `data` of the tool's output, compressed when the client asked. nullopt: all of it went out.
+    asio::awaitable<std::optional<phase_end>> send_body(std::span<const char> data, protocol::backup_trailer& trailer) {
+        if (!compressor_) co_return co_await send_chunk(data, trailer);
+        while (!data.empty()) {
+            std::span<const char> out;
+            try {
+                out = compressor_->compress(data);
+            } catch (const std::exception& e) {
+                trailer.error_line = e.what();
+                co_return phase_end::cut_short;
+            }
+            if (out.empty()) continue;
+            if (const auto end = co_await send_chunk(out, trailer)) co_return end;
+        }
+        co_return std::nullopt;
+    }
+
+    /// The tool's output ended: a compressed body gets the end of its frame.
+    asio::awaitable<phase_end> end_body(protocol::backup_trailer& trailer) {
+        while (compressor_ && !compressor_->finished()) {
+            std::span<const char> out;
+            try {
+                out = compressor_->finish();
+            } catch (const std::exception& e) {
+                trailer.error_line = e.what();
+                co_return phase_end::cut_short;
+            }
+            if (out.empty()) continue;
+            if (const auto end = co_await send_chunk(out, trailer)) co_return *end;
+        }
+        co_return phase_end::done;
+    }
+
+    /// Sends one chunk within --max-rate and --send-timeout. nullopt: it went out.
+    asio::awaitable<std::optional<phase_end>> send_chunk(std::span<const char> data, protocol::backup_trailer& trailer) {
+        if (const auto wait = ctx_.limiter.reserve(data.size()); wait > wait.zero()) {
+            asio::steady_timer timer(socket_.get_executor(), wait);
+            auto waited = co_await (timer.async_wait(nothrow_awaitable) || watch_client(socket_.socket()) || ctx_.shutdown.wait());
+            if (waited.index() != 0) co_return co_await interrupted(waited.index(), trailer);
+        }
+        digest_.update(data.data(), data.size());
+        const auto sent = co_await before(
+            asio::async_write(socket_, http::make_chunk(asio::buffer(data.data(), data.size())), nothrow_awaitable),
+            send_deadline());
+        if (!sent || std::get<0>(*sent)) {
+            const std::string why = sent ? "sending failed: " + std::get<0>(*sent).message()
+                                         : "the client read nothing for " + std::to_string(opts_.send_timeout.count()) + "s";
+            co_return co_await abandon(why);
+        }
+        ctx_.counters.bytes.fetch_add(data.size());
+        co_return std::nullopt;
     }
 
     /// The tool closed stdout; it may still be flushing stderr or waiting on the server.
@@ -249,6 +314,7 @@ private:
     asio::awaitable<void> send_trailer(protocol::backup_trailer& trailer) {
         trailer.bytes = digest_.bytes();
         trailer.digest = digest_.hex();
+        if (compressor_) trailer.uncompressed_bytes = compressor_->bytes_in();
         http::fields fields;
         for (const auto& f : protocol::encode_trailer(trailer)) fields.insert(f.name, f.value);
         const auto timeout = ctx_.shutdown.raised() ? shutdown_send_timeout : opts_.send_timeout;
@@ -262,18 +328,24 @@ private:
     void log_finished(const protocol::backup_trailer& trailer) const {
         const double seconds = outcome_.seconds();
         const double mb_per_s = seconds > 0 ? static_cast<double>(trailer.bytes) / 1e6 / seconds : 0.0;
-        const log_fields fields = {{"event", "backup_finished"}, {"peer", peer_},
-                                   {"ok", trailer.ok},        {"bytes", trailer.bytes},
-                                   {"seconds", seconds},      {"exit_code", trailer.exit_code}};
+        log_fields fields = {{"event", "backup_finished"}, {"peer", peer_},
+                             {"ok", trailer.ok},        {"bytes", trailer.bytes},
+                             {"seconds", seconds},      {"exit_code", trailer.exit_code}};
+        std::string zstd;
+        if (trailer.uncompressed_bytes) {
+            fields.push_back({"uncompressed_bytes", *trailer.uncompressed_bytes});
+            zstd = fmt::format(" (zstd level {}, {} bytes before compression)", compression_.level,
+                               *trailer.uncompressed_bytes);
+        }
         if (trailer.ok) {
             log_event(spdlog::level::info,
-                      fmt::format("backup for {} finished: ok, {} bytes in {:.1f}s ({:.1f} MB/s), exit code 0", peer_,
-                                  trailer.bytes, seconds, mb_per_s),
+                      fmt::format("backup for {} finished: ok, {} bytes{} in {:.1f}s ({:.1f} MB/s), exit code 0", peer_,
+                                  trailer.bytes, zstd, seconds, mb_per_s),
                       fields);
         } else {
             log_event(spdlog::level::warn,
-                      fmt::format("backup for {} finished: failed, {} bytes in {:.1f}s ({:.1f} MB/s), exit code {}: {}",
-                                  peer_, trailer.bytes, seconds, mb_per_s, trailer.exit_code, trailer.error_line),
+                      fmt::format("backup for {} finished: failed, {} bytes{} in {:.1f}s ({:.1f} MB/s), exit code {}: {}",
+                                  peer_, trailer.bytes, zstd, seconds, mb_per_s, trailer.exit_code, trailer.error_line),
                       fields);
         }
     }
@@ -290,13 +362,16 @@ private:
     std::optional<private_dir> dir_;
     std::unique_ptr<child_process> tool_;
     std::string start_error_;
-    stream_digest digest_;
+    stream_digest digest_;  ///< of the bytes sent (compressed, when they are)
+    protocol::compression_choice compression_;
+    std::optional<zstd_compressor> compressor_;
 };
 
 }  // namespace
 
-asio::awaitable<void> stream_backup(net_stream& socket, const std::string& peer, const backup_stream_context& ctx) {
-    backup_stream stream(socket, peer, ctx);
+asio::awaitable<void> stream_backup(net_stream& socket, const std::string& peer, const backup_stream_context& ctx,
+                                    protocol::compression_choice compression) {
+    backup_stream stream(socket, peer, ctx, compression);
     co_await stream.run();
 }
 

@@ -15,6 +15,7 @@
 
 #include "mysql_agent/core/backoff.hpp"
 #include "mysql_agent/core/backup_protocol.hpp"
+#include "mysql_agent/core/stream_encoding.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/io/progress.hpp"
 
@@ -113,7 +114,7 @@ asio::awaitable<std::optional<retryable_failure>> secure(donor_response& respons
     co_return std::nullopt;
 }
 
-/// Sends GET /backup (with the bearer token, if any). nullopt: sent.
+/// Sends GET /backup (with the bearer token, if any, and the compression it takes). nullopt: sent.
 asio::awaitable<std::optional<retryable_failure>> send_request(donor_response& response, const clone_options& o,
                                                                const deadlines& dl) {
     const std::string donor = o.donor.to_string();
@@ -121,6 +122,10 @@ asio::awaitable<std::optional<retryable_failure>> send_request(donor_response& r
     request.set(http::field::host, donor);
     request.set(http::field::user_agent, "mysql-agent/" MYSQL_AGENT_VERSION);
     if (o.token) request.set(http::field::authorization, "Bearer " + *o.token);
+    if (o.compression.codec == protocol::stream_codec::zstd) {
+        request.set(http::field::accept_encoding, protocol::zstd_token);
+        request.set(protocol::header_zstd_level, std::to_string(o.compression.level));
+    }
     const auto written =
         co_await before(http::async_write(response.stream, request, nothrow_awaitable), dl.within(o.idle_timeout));
     if (!written || std::get<0>(*written))

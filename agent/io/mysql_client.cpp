@@ -5,14 +5,19 @@
 #include <mutex>
 #include <string>
 
+#include "mysql_agent/io/sha2_auth_plugin.hpp"
+
 namespace mysql_agent {
 namespace {
 
 // mysql_library_init is not thread-safe and mysql_init calls it implicitly; call it once, before any thread
 // could race on it. https://mariadb.com/kb/en/mysql_library_init/
+// Then the built-in caching_sha2_password/sha256_password plugins, before the first connection needs them
+// (sha2_auth_plugin.hpp says why they are not loaded from .so files).
 void init_library_once() {
     static std::once_flag once;
     std::call_once(once, [] { mysql_library_init(0, nullptr, nullptr); });
+    register_sha2_auth_plugins();
 }
 
 // What to do about a failed connection, for the person reading the message.
@@ -20,9 +25,10 @@ std::string connect_hint(unsigned code, std::string_view message) {
     // Connector/C 3.3 reports a client plugin it cannot load as 1045 "Plugin x could not be loaded: ..."
     // (verified with client_ed25519 and no plugin dir), MySQL's libmysqlclient as 2059.
     if (is_auth_plugin_unavailable(code) || message.find("could not be loaded") != std::string_view::npos)
-        return "; the static agent has only the mysql_native_password client plugin: ALTER USER ... IDENTIFIED "
-               "WITH mysql_native_password BY '...' (MariaDB: IDENTIFIED VIA mysql_native_password USING "
-               "PASSWORD('...')) for the account the agent logs in with";
+        return "; the static agent has only the mysql_native_password, caching_sha2_password and sha256_password "
+               "client plugins built in (no .so is loaded): give the account the agent logs in with one of those "
+               "(MySQL: ALTER USER ... IDENTIFIED WITH caching_sha2_password BY '...'; MariaDB: IDENTIFIED VIA "
+               "mysql_native_password USING PASSWORD('...'))";
     if (is_access_denied(code)) return "; check the user and the password file, and the account's host pattern";
     if (is_retryable_connect_error(code)) return "; check that mysqld runs and listens there";
     if (is_unknown_host(code)) return "; check the host name (DNS)";
@@ -57,10 +63,16 @@ mysql_client::mysql_client(const mysql_connection& o) : endpoint_(o.endpoint()),
     // Say which transport explicitly: with host "localhost" the library would otherwise pick the socket.
     unsigned protocol = o.socket.empty() ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
     mysql_optionsv(h, MYSQL_OPT_PROTOCOL, &protocol);
-    // No TLS to our own server, and no certificate check: Connector/C 3.4 turns verification on by default.
-    // https://mariadb.com/kb/en/mysql_optionsv/#tls-options
+    // TLS only when asked for (--mysql-tls), and then required: a server without TLS is refused rather than
+    // talked to in clear. No certificate check either way: the server is our own, reached over loopback or the
+    // pod's network namespace, and its certificate is usually self-signed (Connector/C 3.4 would verify by
+    // default). https://mariadb.com/kb/en/mysql_optionsv/#tls-options
     my_bool verify = 0;
     mysql_optionsv(h, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+    if (o.tls) {
+        my_bool enforce = 1;
+        mysql_optionsv(h, MYSQL_OPT_SSL_ENFORCE, &enforce);
+    }
     // A server must not be able to make the agent send local files (LOAD DATA LOCAL).
     // https://dev.mysql.com/doc/refman/8.0/en/load-data-local-security.html
     unsigned local_infile = 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include <boost/asio/this_coro.hpp>
@@ -16,10 +17,12 @@
 #include "mysql_agent/core/backup_protocol.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/stream_digest.hpp"
+#include "mysql_agent/core/stream_encoding.hpp"
 #include "mysql_agent/core/xbstream_verifier.hpp"
 #include "mysql_agent/io/clone_tool.hpp"
 #include "mysql_agent/io/process_runner.hpp"
 #include "mysql_agent/io/progress.hpp"
+#include "mysql_agent/io/zstd_codec.hpp"
 
 namespace mysql_agent {
 namespace {
@@ -63,7 +66,9 @@ public:
         std::optional<std::uint64_t> estimate;
         if (const auto v = response_.field(protocol::header_estimated_size))
             estimate = protocol::parse_estimated_size(*v);
-        spdlog::info("donor {} is streaming its backup{}; extracting into {}", donor_,
+        start_decoder();
+        spdlog::info("donor {} is streaming its backup{}{}; extracting into {}", donor_,
+                     decoder_ ? " compressed with zstd" : "",
                      estimate ? fmt::format(" (its datadir holds about {})", format_bytes(*estimate)) : "",
                      staging.string());
         const auto start = clock::now();
@@ -73,21 +78,35 @@ public:
         received_stream got{digest_.bytes(), digest_.hex(), std::chrono::duration<double>(last_byte - start).count(),
                             verifier_.completed_sizes()};
         got.first_byte_seconds = std::chrono::duration<double>(first_byte_.value_or(last_byte) - start).count();
-        progress.finish(got.bytes, last_byte, got.digest);
+        progress.finish(payload_bytes(), last_byte, got.digest);
         check_end(got);
+        if (decoder_)
+            spdlog::info("the stream from donor {} was {} on the wire for {} of xbstream ({:.2f}x)", donor_,
+                         format_bytes(got.bytes), format_bytes(decoder_->bytes_out()),
+                         got.bytes > 0 ? static_cast<double>(decoder_->bytes_out()) / static_cast<double>(got.bytes) : 0.0);
         co_await await_extractor();
         got.drain_seconds = std::chrono::duration<double>(clock::now() - last_byte).count();
         co_return got;
     }
 
 private:
+    /// A body the donor says is compressed (Content-Encoding) gets a decoder; one this client cannot decode fails.
+    void start_decoder() {
+        const auto codec = protocol::parse_content_encoding(response_.field("Content-Encoding"));
+        if (!codec) throw clone_failed_error(fmt::format("clone from {} failed: {}", donor_, codec.message()));
+        if (*codec == protocol::stream_codec::zstd) decoder_.emplace(body_buffer_bytes);
+    }
+
+    /// The xbstream bytes so far: decompressed, or as they arrived.
+    std::uint64_t payload_bytes() const { return decoder_ ? decoder_->bytes_out() : digest_.bytes(); }
+
     /// Hands the body to the extractor as it arrives, checking its framing and counting its digest.
     asio::awaitable<void> pump(progress_reporter& progress) {
         auto& parser = *response_.parser;
         std::vector<char> buf(body_buffer_bytes);
-        // The extractor gets whole buffers: a read yields at most 64 KiB (Beast's read size), over TLS one 16 KiB
-        // record, and a pipe write per read woke the extractor up to 16 times as often, each wake-up a trip
-        // through the scheduler of a busy machine.
+        // The decoder and the extractor get whole buffers: a read yields at most 64 KiB (Beast's read size), over
+        // TLS one 16 KiB record, and a pipe write per read woke the extractor up to 16 times as often, each
+        // wake-up a trip through the scheduler of a busy machine.
         std::size_t filled = 0;
         while (!parser.is_done()) {
             auto& body = parser.get().body();
@@ -102,18 +121,45 @@ private:
             const std::size_t n = buf.size() - filled - body.size;
             if (n > 0) {
                 if (!first_byte_) first_byte_ = clock::now();
-                verify(buf.data() + filled, n);
                 digest_.update(buf.data() + filled, n);
                 filled += n;
-                progress.update(digest_.bytes(), clock::now());
+                progress.update(payload_bytes(), clock::now());
             }
             if (filled > 0 && (filled == buf.size() || parser.is_done())) {
-                co_await hand_over(buf.data(), filled);
+                co_await take(std::span<const char>(buf.data(), filled));
                 filled = 0;
             }
             if (ec == http::error::need_buffer) continue;  // the body buffer is full: handed over, read on
             if (ec) read_failed(ec);
         }
+    }
+
+    /// Checks and extracts `body` bytes as they arrived: decompressed first when the body is compressed.
+    asio::awaitable<void> take(std::span<const char> body) {
+        if (!decoder_) {
+            verify(body.data(), body.size());
+            co_await hand_over(body.data(), body.size());
+            co_return;
+        }
+        // The decoder's output is bounded (body_buffer_bytes), so a small hostile input that expands hugely is
+        // handed over piece by piece, never held whole.
+        while (!body.empty() || decoder_->output_pending()) {
+            const std::uint64_t at = digest_.bytes() - body.size();
+            auto out = decoder_->decompress(body);
+            if (!out) corrupt(at, out.message());
+            if (out->empty()) continue;
+            verify(out->data(), out->size());
+            co_await hand_over(out->data(), out->size());
+        }
+    }
+
+    /// The zstd body does not decode (`why`: libzstd's words) around wire byte `at`.
+    [[noreturn]] void corrupt(std::uint64_t at, const std::string& why) const {
+        throw clone_failed_error(fmt::format(
+            "the compressed stream from donor {} is corrupt near byte {} of the body: zstd says: {}; the stream was "
+            "damaged in transit or the donor is not a compatible mysql-agent: retry the clone (with --compress none "
+            "to rule out compression)",
+            donor_, at, why));
     }
 
     /// Feeds `n` bytes to the framing check. Throws clone_failed_error when they break it.
@@ -165,7 +211,7 @@ private:
     [[noreturn]] void read_failed(const boost::system::error_code& ec) const {
         if (ec == http::error::partial_message || ec == http::error::end_of_stream || ec == asio::error::eof ||
             ec == asio::error::connection_reset) {
-            const auto cut = protocol::check_stream_end(std::nullopt, {digest_.bytes(), digest_.hex()});
+            const auto cut = protocol::check_stream_end(std::nullopt, {digest_.bytes(), digest_.hex(), std::nullopt});
             throw clone_failed_error(fmt::format("clone from {} failed: {}", donor_, cut.message()));
         }
         if (ec == http::error::buffer_overflow || ec == http::error::header_limit)
@@ -182,7 +228,8 @@ private:
         // Trailers arrive after the last chunk; Beast merges them into the response's fields.
         std::vector<protocol::field> fields;
         for (const auto name : {protocol::trailer_status, protocol::trailer_bytes, protocol::trailer_digest,
-                                protocol::trailer_exit_code, protocol::trailer_error})
+                                protocol::trailer_exit_code, protocol::trailer_error,
+                                protocol::trailer_uncompressed_bytes})
             if (auto v = response_.field(name)) fields.push_back({std::string(name), std::move(*v)});
         std::optional<protocol::backup_trailer> trailer;
         if (!fields.empty()) {
@@ -190,12 +237,18 @@ private:
             if (!decoded) throw clone_failed_error(fmt::format("clone from {} failed: {}", donor_, decoded.message()));
             trailer = std::move(decoded).value();
         }
-        const protocol::observed_stream seen{got.bytes, got.digest};
+        protocol::observed_stream seen{got.bytes, got.digest, std::nullopt};
+        if (decoder_) seen.uncompressed_bytes = decoder_->bytes_out();
         // A donor that reports its own failure has the best explanation (its tool's error line), better than
         // what the incomplete stream looks like from here; so that goes first.
         if (trailer && !trailer->ok)
             throw clone_failed_error(
                 fmt::format("clone from {} failed: {}", donor_, protocol::check_stream_end(trailer, seen).message()));
+        if (decoder_ && !decoder_->at_frame_end())
+            throw clone_failed_error(fmt::format(
+                "the compressed stream from donor {} ends inside a zstd frame after {} bytes ({} decompressed): the "
+                "donor's stream was cut or damaged; retry the clone",
+                donor_, got.bytes, decoder_->bytes_out()));
         // mbstream/xbstream exit 0 on a stream cut at a chunk boundary: only the framing check catches that.
         if (auto framing = verifier_.finish(); !framing)
             throw clone_failed_error(
@@ -222,7 +275,8 @@ private:
     const deadlines& dl_;
     const std::string donor_;
     xbstream_verifier verifier_;
-    stream_digest digest_;
+    stream_digest digest_;  ///< of the body as it arrived (compressed, when it is)
+    std::optional<zstd_decompressor> decoder_;
     std::optional<clock::time_point> first_byte_;
 };
 

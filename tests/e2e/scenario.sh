@@ -13,7 +13,10 @@
 #   replica-restart        mysql-0..2, then every process of mysql-1 killed with SIGKILL and the pod started
 #                            again: replication resumes, no re-clone, no replication error
 #   file-position          all of the above with file/position replication (sidecar env $E2E_FILEPOS_ENV)
-#   all                    all of the above with GTID replication (the default)
+#   all                    all of the above with GTID replication (the default) and TLS on the backup port: the
+#                            pods from tests/e2e/tls-overlay (mariadb-10.11 with the tls component), the Secret
+#                            mysql-tls from tests/faults/tls_certs.sh; each sidecar serves TLS only and asks for
+#                            client certificates, each init clones with one (check_tls_port, check_clone_over_tls)
 #   first-deployment       mysql-0 with no peer: init starts it empty at once (same steps as primary-data)
 #   primary-wiped          mysql-0..2, then mysql-0's volume lost: re-seeded from the most advanced replica, the
 #                            replicas follow it, new writes reach them
@@ -28,7 +31,8 @@
 #
 # Exit: 0 all passed, 1 a check failed, 77 this machine cannot run it (not root, tools missing).
 # Environment: KEEP=1 leaves the cluster running; E2E_SAVE_LOGS=DIR copies the pods' logs there; E2E_POD_SOURCE=
-# manifests|fallback; E2E_MAX_ARRIVAL (seconds a write may take to reach a replica, default 10).
+# manifests|fallback; E2E_MAX_ARRIVAL (seconds a write may take to reach a replica, default 10); E2E_TLS=1 runs any
+# scenario with the tls component (`all` sets it).
 
 set -Eeuo pipefail
 # shellcheck source=lib/cluster.sh
@@ -121,6 +125,76 @@ check_probes() {
     done
 }
 
+# The backup port of pod N serves TLS only, as the tls component's sidecar flags say: its log says so and names
+# the client CA, a plaintext request from the root namespace gets 400 (X-Mysql-Agent-TLS: required), /metrics over
+# TLS verified against ca.crt gets 200, /backup over TLS without a client certificate gets 403, and `status` in the
+# sidecar container reads its sidecar over TLS.
+check_tls_port() {
+    local n=$1 name ip sidecar log code host
+    name=$(pod_name "$n")
+    ip=$(pod_ip "$n")
+    sidecar=$(pod_container "$n" agent-sidecar)
+    log="$(pod_dir "$n")/logs/$sidecar.log"
+    if grep -q "serving TLS only with .*require a client certificate signed by" "$log"; then
+        pass "the sidecar of $name serves TLS only and asks for client certificates (its log: $(grep -o 'serving TLS only with [^ ]*' "$log" | head -n 1))"
+    else
+        fail "the sidecar of $name serves TLS only with --tls-client-ca" "its log has no \"serving TLS only with ... require a client certificate\": $(grep -m1 -o '"msg":"[^"]*' "$log")"
+    fi
+    code=$(curl -s -m 5 -o /dev/null -D "$E2E_ROOT/tls-headers" -w '%{http_code}' "http://$ip:3307/metrics" || true)
+    expect "plaintext http://$ip:3307/metrics from outside $name is refused" "400 X-Mysql-Agent-TLS: required" \
+        "$code $(grep -io '^X-Mysql-Agent-TLS: [a-z-]*' "$E2E_ROOT/tls-headers")"
+    # curl checks the name with OpenSSL, which does not let *.mysql cover mysql-N.mysql (the agent's own check
+    # does): it asks for mysql-N.mysql.db.svc, which *.mysql.db.svc covers.
+    host="$name.mysql.db.svc"
+    code=$(curl -s -m 5 -o "$E2E_ROOT/tls-metrics" -w '%{http_code}' --cacert "$E2E_TLS_DIR/ca.crt" \
+        --resolve "$host:3307:$ip" "https://$host:3307/metrics" || true)
+    if [[ "$code" == 200 ]] && grep -q '^mysql_agent_' "$E2E_ROOT/tls-metrics"; then
+        pass "https://$host:3307/metrics, verified against ca.crt, serves the metrics (200, $(grep -c '^mysql_agent_' "$E2E_ROOT/tls-metrics") samples)"
+    else
+        fail "https://$host:3307/metrics verified against ca.crt serves the metrics" "HTTP '$code': $(head -c 200 "$E2E_ROOT/tls-metrics" 2>/dev/null)"
+    fi
+    code=$(curl -s -m 5 -o /dev/null -D "$E2E_ROOT/tls-headers" -w '%{http_code}' --cacert "$E2E_TLS_DIR/ca.crt" \
+        --resolve "$host:3307:$ip" "https://$host:3307/backup" || true)
+    expect "/backup of $name over TLS without a client certificate is refused" \
+        "403 X-Mysql-Agent-TLS: client-certificate-required" \
+        "$code $(grep -io '^X-Mysql-Agent-TLS: [a-z-]*' "$E2E_ROOT/tls-headers")"
+    local agent secrets tls status="$E2E_ROOT/status.json"
+    agent=$(head -z -n 1 "$(pod_dir "$n")/spec/$sidecar.argv" | tr -d '\0')
+    secrets=$(pod_mount "$n" "$sidecar" /etc/mysql-secrets)
+    tls=$(pod_mount "$n" "$sidecar" /etc/mysql-agent/tls)
+    E2E_INIT_TIMEOUT=15 pod_exec "$n" "$(pod_dir "$n")/spec/$sidecar.env" -- "$agent" status --json \
+        --password-file "$secrets/root-password" --tls-ca "$tls/ca.crt" >"$status" 2>"$E2E_ROOT/status.err" || true
+    local sidecar_json  # one node for the whole object: each start of node costs up to a second on a busy machine
+    sidecar_json=$(json_field "$status" .sidecar)
+    if [[ "$sidecar_json" == *'"reachable":true'* ]]; then
+        pass "\`mysql-agent status --tls-ca\` in the sidecar of $name reads its sidecar over TLS (backups it served: $(grep -o '"succeeded":[0-9]*' <<<"$sidecar_json" | cut -d: -f2))"
+    else
+        fail "\`mysql-agent status --tls-ca\` in the sidecar of $name reads its sidecar over TLS" \
+            "its sidecar: '$sidecar_json' $(tail -n 1 "$E2E_ROOT/status.err")"
+    fi
+}
+
+# Replica N's init cloned over TLS with a client certificate: its command line carries the tls component's
+# flags, and its donor (whose sidecar serves TLS only and refuses /backup without a client certificate from
+# ca.crt, check_tls_port) started a backup for N's address.
+check_clone_over_tls() {
+    local n=$1 name init argv donor_log flags=()
+    name=$(pod_name "$n")
+    init=$(pod_container "$n" agent-init)
+    mapfile -d '' -t argv <"$(pod_dir "$n")/spec/$init.argv"
+    local f
+    for f in --tls-ca --tls-cert --tls-key; do
+        [[ " ${argv[*]} " == *" $f "* ]] && flags+=("$f")
+    done
+    expect "$name's init runs with the tls component's flags" "--tls-ca --tls-cert --tls-key" "${flags[*]}"
+    donor_log="$(pod_dir "$((n - 1))")/logs/$(pod_container "$((n - 1))" agent-sidecar).log"
+    if grep -q "backup for $(pod_ip "$n"):[0-9]* started" "$donor_log"; then
+        pass "$name's init cloned over TLS with its client certificate: $(pod_name "$((n - 1))")'s sidecar (TLS only, client certificate required) started the backup for $(pod_ip "$n")"
+    else
+        fail "$name's init cloned over TLS with its client certificate" "$(pod_name "$((n - 1))")'s sidecar log has no \"backup for $(pod_ip "$n"):... started\": $(grep -o '"msg":"[^"]*' "$donor_log" | tail -n 1)"
+    fi
+}
+
 # ------------------------------------------------------------------------------------------------ steps
 
 step_primary() {
@@ -170,7 +244,10 @@ step_primary() {
     else
         fail "the sidecar of mysql-0 keeps running" "it exited: $(tail -n 1 "$(pod_dir 0)/logs/$(pod_container 0 agent-sidecar).log")"
     fi
-    check_probes 0
+    local ready=0
+    check_probes 0 || ready=1
+    ((E2E_TLS_ON)) && check_tls_port 0
+    return "$ready"
 }
 
 # step_replica N: replica N's init clones from mysql-(N-1) while mysql-0 takes writes, then it replicates.
@@ -232,7 +309,13 @@ step_replica() {
     expect "$name has no replication error after catching up" "Yes/Yes 0/0" \
         "${SLAVE[Slave_IO_Running]:-}/${SLAVE[Slave_SQL_Running]:-} ${SLAVE[Last_IO_Errno]:-}/${SLAVE[Last_SQL_Errno]:-}" \
         "${SLAVE[Last_IO_Error]:-}${SLAVE[Last_SQL_Error]:-}"
-    check_probes "$n"
+    local ready=0
+    check_probes "$n" || ready=1
+    if ((E2E_TLS_ON)); then
+        check_clone_over_tls "$n"
+        check_tls_port "$n"
+    fi
+    return "$ready"
 }
 
 # Fails unless every replica saw the heartbeat within E2E_MAX_ARRIVAL seconds.
@@ -357,13 +440,13 @@ step_restart() {
 
 # ------------------------------------------------------------------------------------------------ main
 
-# Every log of every pod (each container's stderr/stdout and mariadbd's) must be free of the Secret's values:
-# the root and replication passwords and the backup token.
+# Every log of every pod (each container's stderr/stdout and mariadbd's) must be free of the Secrets' values:
+# the root and replication passwords, the backup token and, with TLS, the private key tls.key (every line of it).
 check_no_secrets_in_logs() {
     local secret_file value leaked=() logs=0 f
     for f in "$E2E_ROOT"/pods/mysql-*/logs/*; do [[ -f $f ]] && logs=$((logs + 1)); done
     for secret_file in "$E2E_ROOT"/pods/mysql-*/vol/secrets/*; do
-        [[ -f $secret_file ]] || continue
+        [[ -f $secret_file && $secret_file != *.crt ]] || continue  # certificates (ca.crt, tls.crt) are public
         value=$(<"$secret_file")
         [[ -n $value ]] || continue
         for f in "$E2E_ROOT"/pods/mysql-*/logs/*; do
@@ -394,7 +477,8 @@ main() {
         clone-from-replica) STEPS=(step_primary "step_replica 1" "step_replica 2") ;;
         writes-reach-replicas) STEPS=(step_primary "step_replica 1" "step_replica 2" step_writes) ;;
         replica-restart) STEPS=(step_primary "step_replica 1" "step_replica 2" step_restart) ;;
-        file-position | all) STEPS=(step_primary "step_replica 1" "step_replica 2" step_writes step_restart) ;;
+        all) STEPS=(step_primary "step_replica 1" "step_replica 2" step_writes step_restart); E2E_TLS=1 ;;
+        file-position) STEPS=(step_primary "step_replica 1" "step_replica 2" step_writes step_restart) ;;
         first-deployment) STEPS=(step_primary) ;;
         primary-wiped) STEPS=(step_primary "step_replica 1" "step_replica 2" step_primary_wiped) ;;
         primary-wiped-peers-down) STEPS=(step_primary "step_replica 1" step_primary_wiped_peers_down) ;;
@@ -412,6 +496,11 @@ main() {
 
     say "scenario $SCENARIO ($MODE replication), agent $AGENT"
     cluster_begin "$AGENT"
+    if [[ "$E2E_TLS" == 1 ]] && ((!E2E_TLS_ON)); then
+        fail "the pods run with the tls component" "E2E_TLS=1 (scenario $SCENARIO), but the StatefulSet from ${E2E_OVERLAY#"$REPO_DIR"/} mounts no Secret mysql-tls"
+        summary_line
+        exit 1
+    fi
     if [[ "$MODE" == file-position ]]; then
         # The agent's flags can come from MYSQL_AGENT_<FLAG> variables; the sidecar's help names each one.
         env_name=${E2E_FILEPOS_ENV%%=*}

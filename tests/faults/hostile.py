@@ -7,7 +7,8 @@
   hostile.py slow HOST PORT TOKEN HOLD_S      GET /backup, read the head, then read nothing for HOLD_S seconds
   hostile.py donor PORT_FILE MODE [RAW_FILE]  a fake donor serving clone requests (MODE: garbage-http,
                                               garbage-body, longer, longer-xbstream, chunk-ext-flood,
-                                              trailer-flood, estimated-size-max); writes its port to PORT_FILE
+                                              trailer-flood, estimated-size-max, zstd-damaged, zstd-window);
+                                              writes its port to PORT_FILE
   hostile.py silent PORT_FILE HOLD_S          accepts connections and never answers, for HOLD_S seconds
 
 Floods (request and donor MODE chunk-ext-flood, trailer-flood, content-length-flood) send FLOOD_MIB (300) MiB
@@ -18,6 +19,7 @@ import os
 import random
 import re
 import socket
+import subprocess
 import sys
 import time
 
@@ -193,6 +195,29 @@ def estimated_size_max(c, head, body, trailers):
     c.sendall(b"0\r\n" + trailers)
 
 
+def zstd_body(raw, mode):
+    """A real backup's body (dechunk()ed) as a zstd frame, made by the zstd command: with a byte in the middle
+    damaged (zstd-damaged), or declaring a 128 MiB window, which no --compress level needs (zstd-window)."""
+    body = dechunk(raw)[1]
+    args = ["zstd", "-q", "-c", "-1"] + (["--long=27"] if mode == "zstd-window" else [])
+    out = bytearray(subprocess.run(args, input=body, stdout=subprocess.PIPE, check=True).stdout)
+    if mode == "zstd-damaged":
+        out[len(out) // 2] ^= 0x20
+    return bytes(out), len(body)
+
+
+def send_zstd(c, frame, raw_bytes):
+    """A compressing sidecar's response around `frame`; its trailer vouches for the frame's length (the digest is
+    made up: the damage must be caught before the trailer is looked at)."""
+    c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Encoding: zstd\r\nTrailer: X-Backup-Status, "
+              b"X-Backup-Bytes, X-Backup-Digest, X-Backup-Exit-Code, X-Backup-Uncompressed-Bytes\r\n\r\n")
+    for off in range(0, len(frame), 65536):
+        part = frame[off:off + 65536]
+        c.sendall(b"%x\r\n" % len(part) + part + b"\r\n")
+    c.sendall(b"0\r\nX-Backup-Status: ok\r\nX-Backup-Bytes: %d\r\nX-Backup-Digest: xxh3-64:0123456789abcdef\r\n"
+              b"X-Backup-Exit-Code: 0\r\nX-Backup-Uncompressed-Bytes: %d\r\n\r\n" % (len(frame), raw_bytes))
+
+
 def silent(port_file, hold):
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -214,9 +239,10 @@ def silent(port_file, hold):
 def donor(port_file, mode, raw_file=None):
     # The raw response is read once, before the port is published, and sent from a memoryview: on a loaded machine
     # reading and copying 170 MB per connection took longer than the clone's --idle-timeout for the first byte.
-    needs_raw = mode in ("longer", "longer-xbstream", "estimated-size-max")
+    needs_raw = mode in ("longer", "longer-xbstream", "estimated-size-max", "zstd-damaged", "zstd-window")
     raw = memoryview(open(raw_file, "rb").read()) if needs_raw else None
     trickled = dechunk(raw.obj) if mode == "estimated-size-max" else None
+    zstd = zstd_body(raw.obj, mode) if mode.startswith("zstd-") else None
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", 0))
@@ -274,6 +300,8 @@ def donor(port_file, mode, raw_file=None):
                 print("trailer-flood: %d MiB sent, %s" % (sent >> 20, why), flush=True)
             elif mode == "estimated-size-max":
                 estimated_size_max(c, *trickled)
+            elif mode.startswith("zstd-"):
+                send_zstd(c, *zstd)
             if mode.endswith("-flood"):
                 # Then hold the connection without a byte more: the client must give up by itself (--idle-timeout).
                 c.settimeout(120)

@@ -4,7 +4,8 @@
 #
 #   . "$(dirname "$0")/../lib.sh" "$@"      # in a group file; $1 is the agent binary
 #
-# Parameters (environment): FAULT_ROWS (rows in the donor's table, default 200000), FAULT_MYSQLD_DELAY (seconds a
+# Parameters (environment): FAULT_TLS=1 (every sidecar started here serves TLS and every clone_run trusts its CA:
+# the groups whose peers are real agents pass the same with TLS on), FAULT_ROWS (rows in the donor's table, default 200000), FAULT_MYSQLD_DELAY (seconds a
 # replica's mysqld stays down after its sidecar starts, default 15; a minute, 60, also passes), FAULT_ONLY (regex of
 # case names to run). Needs root (tmpfs, network and PID namespaces).
 # shellcheck shell=bash
@@ -64,6 +65,15 @@ cleanup() {
     if [ -n "${FAULT_KEEP:-}" ]; then echo "kept $WORK (FAULT_KEEP)"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
+
+# FAULT_TLS=1: the agent's flags for TLS on both ends, with certificates of tls_certs.sh.
+FAULT_TLS_SERVER=()
+FAULT_TLS_CLIENT=()
+if [ "${FAULT_TLS:-0}" = 1 ]; then
+    bash "$FAULTS_DIR/tls_certs.sh" "$WORK/fault-tls" || { echo "tls_certs.sh failed"; exit 1; }
+    FAULT_TLS_SERVER=(--tls-cert "$WORK/fault-tls/server.crt" --tls-key "$WORK/fault-tls/server.key")
+    FAULT_TLS_CLIENT=(--tls-ca "$WORK/fault-tls/ca.crt")
+fi
 trap 'exit 130' INT TERM
 
 # --- bookkeeping ------------------------------------------------------------------------------------------------
@@ -247,7 +257,8 @@ start_sidecar() {
     local logname=$1 listen=$2; shift 2
     "$AGENT" sidecar --listen "$listen" --auth-token-file "$WORK/secrets/token" --user agent \
         --password-file "$WORK/secrets/agent-password" --repl-password-file "$WORK/secrets/repl-password" \
-        --xtrabackup /usr/bin/mariabackup --xbstream /usr/bin/mbstream "$@" >>"$LOGS/sidecar-$logname.log" 2>&1 &
+        --xtrabackup /usr/bin/mariabackup --xbstream /usr/bin/mbstream "${FAULT_TLS_SERVER[@]}" "$@" \
+        >>"$LOGS/sidecar-$logname.log" 2>&1 &
     LAST_PID=$!
     PIDS+=("$LAST_PID")
     local host=${listen%:*} port=${listen##*:}
@@ -269,7 +280,8 @@ clone_run() {
     ${CLONE_EXEC:+exec} "${wrap[@]}" "$AGENT" clone --from "${CLONE_FROM:-127.0.0.1:$SIDECAR_PORT}" --datadir "$dir" \
         --auth-token-file "${CLONE_TOKEN_FILE:-$WORK/secrets/token}" \
         --xtrabackup "${CLONE_XTRABACKUP:-/usr/bin/mariabackup}" --xbstream "${CLONE_XBSTREAM:-/usr/bin/mbstream}" \
-        --max-attempts "${CLONE_ATTEMPTS:-3}" --retry-for "${CLONE_RETRY_FOR:-30}" "$@" >>"$LOGS/clone-$logname.log" 2>&1
+        --max-attempts "${CLONE_ATTEMPTS:-3}" --retry-for "${CLONE_RETRY_FOR:-30}" "${FAULT_TLS_CLIENT[@]}" "$@" \
+        >>"$LOGS/clone-$logname.log" 2>&1
 }
 clone_bg() {  # the same in the background (the agent itself, not a subshell: signals reach it); sets LAST_PID
     local dir=$1 logname=$2; shift 2

@@ -7,8 +7,10 @@
 #   expired.crt/.key         from the CA, with the right names, valid only in 2020
 #   other-ca.crt, rogue.crt/.key   another CA, and a certificate with the right names from it
 #   server2.crt/.key         a second peer certificate (a rotation), serial 1002
+# tls_certs.sh DIR peer: only ca.crt/.key and server.crt/.key (what the e2e's Secret mysql-tls needs).
 set -euo pipefail
-dir=${1:?usage: $0 DIR}
+dir=${1:?usage: $0 DIR [peer]}
+only=${2:-}
 mkdir -p "$dir" && cd "$dir"
 q() { "$@" >/dev/null 2>&1 || { echo "tls_certs: $* failed" >&2; "$@"; exit 1; }; }
 
@@ -47,8 +49,9 @@ CNF
 }
 
 ca ca "mysql-agent test CA"
-ca other-ca "another CA"
 leaf server ca "DNS:*.mysql,DNS:*.mysql.db.svc,IP:127.0.0.1"
+if [ "$only" = peer ]; then chmod 644 ./*.crt; chmod 600 ./*.key; exit 0; fi
+ca other-ca "another CA"
 leaf server2 ca "DNS:*.mysql,DNS:*.mysql.db.svc,IP:127.0.0.1"
 leaf client ca "DNS:mysql-1.mysql"
 leaf wrongname ca "DNS:*.other"

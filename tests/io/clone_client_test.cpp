@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +37,8 @@
 #include "mysql_agent/core/exit_codes.hpp"
 #include "mysql_agent/io/progress.hpp"
 #include "mysql_agent/core/stream_digest.hpp"
+#include "mysql_agent/core/stream_encoding.hpp"
+#include "mysql_agent/io/zstd_codec.hpp"
 
 extern char** environ;
 
@@ -1116,4 +1119,141 @@ TEST_CASE("a real mariabackup stream is cloned with the real mbstream and --prep
     auto replica = start_mariadbd(target, tmp.path / "target.sock", false);
     CHECK(query(tmp.path / "target.sock", "SELECT COUNT(*), SUM(LENGTH(note)) FROM shop.orders") == "20000\t3000000\n");
     replica->stop();
+}
+
+// --- Compressed bodies (Content-Encoding: zstd): what a new donor sends, and what a damaged or lying one does.
+
+namespace {
+
+/// `raw` as one zstd frame, as the sidecar sends it.
+std::string zstd_of(std::string_view raw, int level = 1) {
+    zstd_compressor c(level, 0);
+    std::string out;
+    std::span<const char> in(raw.data(), raw.size());
+    while (!in.empty()) {
+        const auto got = c.compress(in);
+        out.append(got.data(), got.size());
+    }
+    while (!c.finished()) {
+        const auto got = c.finish();
+        out.append(got.data(), got.size());
+    }
+    return out;
+}
+
+std::string zstd_head() {
+    std::string h = ok_head();
+    h.insert(h.size() - 2, "Content-Encoding: zstd\r\n");
+    return h;
+}
+
+/// The trailer a compressing donor sends: bytes and digest of `sent`, and the count of `raw`.
+protocol::backup_trailer zstd_trailer(std::string_view sent, std::string_view raw) {
+    auto t = ok_trailer(sent);
+    t.uncompressed_bytes = raw.size();
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("a compressed stream is decompressed, checked and committed, and the client asked for it", "[io][clone]") {
+    temp_dir tmp;
+    const auto backup = synthetic_backup();
+    // Random test data does not shrink: the bytes saved are measured on a real backup (sidecar_clone_real_test).
+    const std::string body = zstd_of(backup.bytes);
+    fake_donor donor({{zstd_head() + chunked(body) + last_chunk(zstd_trailer(body, backup.bytes))}});
+    auto o = options_for(donor.port(), tmp.path);
+    o.compression = {protocol::stream_codec::zstd, 7};
+
+    const auto r = try_clone(o);
+    REQUIRE(r.message == "");
+    REQUIRE(r.exit_code == exit_code::ok);
+    CHECK(read_file(tmp.path / "ibdata1") == pseudo_random_bytes(300 * 1024, 1));
+    CHECK(read_file(tmp.path / "shop/orders.ibd") == pseudo_random_bytes(150 * 1024, 2));
+    // The marker records the stream as it travelled: what the donor's log and metrics count.
+    CHECK(r.outcome->marker.stream_bytes == body.size());
+    CHECK(r.outcome->marker.digest == digest_of(body));
+    CHECK_THAT(donor.requests().at(0), Catch::Contains("\r\nAccept-Encoding: zstd\r\n"));
+    CHECK_THAT(donor.requests().at(0), Catch::Contains("\r\nX-Backup-Zstd-Level: 7\r\n"));
+}
+
+TEST_CASE("a new client against a donor that does not compress, and --compress none", "[io][clone]") {
+    temp_dir tmp;
+    const auto backup = synthetic_backup();
+    // A donor from before compression ignores Accept-Encoding and sends the raw stream, without the new field.
+    fake_donor donor({{good_response(backup.bytes)}});
+    auto o = options_for(donor.port(), tmp.path);
+    bool asked = true;
+    SECTION("the default, zstd: asked for, and the raw answer taken") {}
+    SECTION("--compress none: not asked for") {
+        o.compression = {protocol::stream_codec::none, 1};
+        asked = false;
+    }
+    const auto r = try_clone(o);
+    REQUIRE(r.message == "");
+    REQUIRE(r.exit_code == exit_code::ok);
+    CHECK(r.outcome->marker.stream_bytes == backup.bytes.size());
+    CHECK((donor.requests().at(0).find("Accept-Encoding") != std::string::npos) == asked);
+}
+
+TEST_CASE("a damaged or lying compressed stream fails the clone and leaves no files", "[io][clone]") {
+    temp_dir tmp;
+    const auto backup = synthetic_backup();
+    const std::string& raw = backup.bytes;
+    const std::string body = zstd_of(raw);
+    std::string reply;
+    std::vector<std::string> expected_text;
+
+    SECTION("a byte in the middle of the frame damaged (the donor's digest vouches for the damage)") {
+        // Where it lands decides who notices first (zstd's block decoder, the xbstream CRC, zstd's checksum):
+        // any of them fails the clone.
+        std::string damaged = body;
+        damaged[damaged.size() / 2] = static_cast<char>(damaged[damaged.size() / 2] ^ 0x20);
+        reply = zstd_head() + chunked(damaged) + last_chunk(zstd_trailer(damaged, raw));
+    }
+    SECTION("the frame's content checksum damaged: the data decodes, the checksum does not match") {
+        std::string damaged = body;
+        damaged.back() = static_cast<char>(damaged.back() ^ 0x01);
+        reply = zstd_head() + chunked(damaged) + last_chunk(zstd_trailer(damaged, raw));
+        expected_text = {"the compressed stream from donor", "is corrupt near byte", "zstd says:", "checksum"};
+    }
+    SECTION("the frame cut short, with a trailer that vouches for what arrived") {
+        const std::string cut_body = body.substr(0, body.size() - 20);
+        reply = zstd_head() + chunked(cut_body) + last_chunk(zstd_trailer(cut_body, raw));
+        expected_text = {"ends inside a zstd frame"};
+    }
+    SECTION("the connection closes inside the frame, without a trailer") {
+        reply = zstd_head() + chunked(body.substr(0, body.size() / 2));
+        expected_text = {fmt::format("cut at byte {}", body.size() / 2)};
+    }
+    SECTION("the trailer's byte count before compression disagrees with what came out") {
+        auto t = zstd_trailer(body, raw);
+        *t.uncompressed_bytes += 1;
+        reply = zstd_head() + chunked(body) + last_chunk(t);
+        expected_text = {fmt::format("held {} bytes before compression but {} came out", raw.size() + 1, raw.size())};
+    }
+    SECTION("a compressed body whose trailer has no byte count before compression") {
+        reply = zstd_head() + chunked(body) + last_chunk(ok_trailer(body));
+        expected_text = {"has no X-Backup-Uncompressed-Bytes field"};
+    }
+    SECTION("a raw stream labelled zstd") {
+        reply = zstd_head() + chunked(raw) + last_chunk(zstd_trailer(raw, raw));
+        expected_text = {"is corrupt near byte 0", "Unknown frame descriptor"};
+    }
+    SECTION("a compressed stream sent without Content-Encoding") {
+        reply = ok_head() + chunked(body) + last_chunk(ok_trailer(body));
+        expected_text = {"not a valid xbstream"};
+    }
+    SECTION("a Content-Encoding this client does not decode") {
+        std::string head = ok_head();
+        head.insert(head.size() - 2, "Content-Encoding: gzip\r\n");
+        reply = head + chunked(body) + last_chunk(ok_trailer(body));
+        expected_text = {"Content-Encoding: gzip, which this client does not decode"};
+    }
+    fake_donor donor({{reply}});
+    const auto r = try_clone(options_for(donor.port(), tmp.path));
+    INFO(r.message);
+    CHECK(r.exit_code == exit_code::clone_failed);
+    for (const auto& text : expected_text) CHECK_THAT(r.message, Catch::Contains(text));
+    require_clean(tmp.path);
 }

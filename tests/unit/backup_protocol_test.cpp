@@ -45,9 +45,9 @@ TEST_CASE("backup trailer: encode, then decode gives it back", "[stream]") {
         std::string fields;         // what encode_trailer renders, one "name: value" per line
         backup_trailer decoded;     // what decode_trailer makes of it
     };
-    const backup_trailer ok_trailer{true, 1234, digest_a, 0, ""};
-    const backup_trailer failed{false, 77, digest_b, 1, "[ERROR] InnoDB: Operating system error number 28"};
-    const backup_trailer killed{false, 0, digest_b, -1, ""};
+    const backup_trailer ok_trailer{true, 1234, digest_a, 0, "", {}};
+    const backup_trailer failed{false, 77, digest_b, 1, "[ERROR] InnoDB: Operating system error number 28", {}};
+    const backup_trailer killed{false, 0, digest_b, -1, "", {}};
     const std::vector<row> rows = {
         {"ok: no error field", ok_trailer,
          "X-Backup-Status: ok\nX-Backup-Bytes: 1234\nX-Backup-Digest: " + digest_a + "\nX-Backup-Exit-Code: 0\n",
@@ -60,14 +60,19 @@ TEST_CASE("backup trailer: encode, then decode gives it back", "[stream]") {
          "X-Backup-Status: failed\nX-Backup-Bytes: 0\nX-Backup-Digest: " + digest_b + "\nX-Backup-Exit-Code: -1\n",
          killed},
         {"a multi-line error becomes one line (a CR/LF would inject a field)",
-         backup_trailer{false, 1, digest_b, 2, "line one\r\nX-Backup-Status: ok\tend\n"},
+         backup_trailer{false, 1, digest_b, 2, "line one\r\nX-Backup-Status: ok\tend\n", {}},
          "X-Backup-Status: failed\nX-Backup-Bytes: 1\nX-Backup-Digest: " + digest_b +
              "\nX-Backup-Exit-Code: 2\nX-Backup-Error: line one  X-Backup-Status: ok end\n",
-         backup_trailer{false, 1, digest_b, 2, "line one  X-Backup-Status: ok end"}},
+         backup_trailer{false, 1, digest_b, 2, "line one  X-Backup-Status: ok end", {}}},
         {"an error line of only control characters is left out",
-         backup_trailer{false, 1, digest_b, 2, "\n\r"},
+         backup_trailer{false, 1, digest_b, 2, "\n\r", {}},
          "X-Backup-Status: failed\nX-Backup-Bytes: 1\nX-Backup-Digest: " + digest_b + "\nX-Backup-Exit-Code: 2\n",
-         backup_trailer{false, 1, digest_b, 2, ""}},
+         backup_trailer{false, 1, digest_b, 2, "", {}}},
+        {"compressed: the byte count before compression travels last",
+         backup_trailer{true, 1234, digest_a, 0, "", 5000},
+         "X-Backup-Status: ok\nX-Backup-Bytes: 1234\nX-Backup-Digest: " + digest_a +
+             "\nX-Backup-Exit-Code: 0\nX-Backup-Uncompressed-Bytes: 5000\n",
+         backup_trailer{true, 1234, digest_a, 0, "", 5000}},
     };
     for (const auto& r : rows) {
         SECTION(r.name) {
@@ -87,7 +92,7 @@ TEST_CASE("backup trailer: decoding what arrives", "[stream]") {
         std::optional<backup_trailer> expected;  // nullopt: an error containing `error_part`
         std::string error_part;
     };
-    const backup_trailer good{true, 1234, digest_a, 0, ""};
+    const backup_trailer good{true, 1234, digest_a, 0, "", {}};
     const std::vector<row> rows = {
         {"as sent", good_fields(), good, ""},
         {"names are case-insensitive",
@@ -97,7 +102,7 @@ TEST_CASE("backup trailer: decoding what arrives", "[stream]") {
         {"other fields are ignored", [] { auto f = good_fields(); f.push_back({"X-Other", "1"}); return f; }(), good,
          ""},
         {"surrounding whitespace is trimmed", with(good_fields(), "X-Backup-Bytes", " 1234 \t"), good, ""},
-        {"no exit code: -1", without(good_fields(), "X-Backup-Exit-Code"), backup_trailer{true, 1234, digest_a, -1, ""},
+        {"no exit code: -1", without(good_fields(), "X-Backup-Exit-Code"), backup_trailer{true, 1234, digest_a, -1, "", {}},
          ""},
         {"missing status", without(good_fields(), "X-Backup-Status"), std::nullopt, "has no X-Backup-Status field"},
         {"missing bytes", without(good_fields(), "X-Backup-Bytes"), std::nullopt, "has no X-Backup-Bytes field"},
@@ -122,6 +127,12 @@ TEST_CASE("backup trailer: decoding what arrives", "[stream]") {
          "X-Backup-Status spans several lines"},
         {"a field sent twice", [] { auto f = good_fields(); f.push_back({"x-backup-status", "failed"}); return f; }(),
          std::nullopt, "X-Backup-Status appears twice"},
+        {"the uncompressed byte count of a compressed body",
+         [] { auto f = good_fields(); f.push_back({"x-backup-uncompressed-bytes", " 99 "}); return f; }(),
+         backup_trailer{true, 1234, digest_a, 0, "", 99}, ""},
+        {"an uncompressed byte count that is not a number",
+         [] { auto f = good_fields(); f.push_back({"X-Backup-Uncompressed-Bytes", "lots"}); return f; }(),
+         std::nullopt, "X-Backup-Uncompressed-Bytes is 'lots', expected a byte count"},
     };
     for (const auto& r : rows) {
         SECTION(r.name) {
@@ -145,20 +156,33 @@ TEST_CASE("backup stream end: the verdict on a finished body", "[stream]") {
         std::vector<std::string> parts;  // empty: ok; else every part appears in the error
     };
     const std::vector<row> rows = {
-        {"trailer agrees with the body", backup_trailer{true, 1234, digest_a, 0, ""}, {1234, digest_a}, {}},
-        {"no trailer: the connection was cut", std::nullopt, {4096, digest_b},
+        {"trailer agrees with the body", backup_trailer{true, 1234, digest_a, 0, "", {}}, {1234, digest_a, {}}, {}},
+        {"no trailer: the connection was cut", std::nullopt, {4096, digest_b, {}},
          {"the donor's stream ended without its trailer: the connection was cut at byte 4096"}},
         {"donor failed: exit code, its error line and where to look",
-         backup_trailer{false, 4096, digest_b, 1, "[ERROR] InnoDB: Operating system error number 28"}, {4096, digest_b},
+         backup_trailer{false, 4096, digest_b, 1, "[ERROR] InnoDB: Operating system error number 28", {}}, {4096, digest_b, {}},
          {"exit code 1", "[ERROR] InnoDB: Operating system error number 28", "check the donor's sidecar log"}},
         {"donor failed even when bytes also differ: the failure is the news",
-         backup_trailer{false, 4096, digest_b, 2, "boom"}, {10, digest_a}, {"exit code 2", "boom"}},
-        {"donor's tool killed", backup_trailer{false, 0, digest_b, -1, ""}, {0, digest_b},
+         backup_trailer{false, 4096, digest_b, 2, "boom", {}}, {10, digest_a, {}}, {"exit code 2", "boom"}},
+        {"donor's tool killed", backup_trailer{false, 0, digest_b, -1, "", {}}, {0, digest_b, {}},
          {"the backup tool was killed or never started", "no error line"}},
-        {"byte count differs: both numbers", backup_trailer{true, 1234, digest_a, 0, ""}, {1200, digest_a},
+        {"byte count differs: both numbers", backup_trailer{true, 1234, digest_a, 0, "", {}}, {1200, digest_a, {}},
          {"the donor says it sent 1234 bytes but 1200 arrived"}},
-        {"digest differs: both digests", backup_trailer{true, 1234, digest_a, 0, ""}, {1234, digest_b},
+        {"digest differs: both digests", backup_trailer{true, 1234, digest_a, 0, "", {}}, {1234, digest_b, {}},
          {digest_a, digest_b}},
+        {"compressed: what decompression gave agrees with the donor", backup_trailer{true, 1234, digest_a, 0, "", 5000},
+         {1234, digest_a, 5000}, {}},
+        {"compressed: decompression gave another count than the donor fed in",
+         backup_trailer{true, 1234, digest_a, 0, "", 5000}, {1234, digest_a, 4999},
+         {"held 5000 bytes before compression but 4999 came out of decompression", "--compress none"}},
+        {"compressed, but the trailer does not vouch for the decompressed count",
+         backup_trailer{true, 1234, digest_a, 0, "", {}}, {1234, digest_a, 5000},
+         {"has no X-Backup-Uncompressed-Bytes field", "--compress none"}},
+        {"a raw body: a count in the trailer is not compared with anything",
+         backup_trailer{true, 1234, digest_a, 0, "", 1}, {1234, digest_a, {}}, {}},
+        {"wire bytes are judged before the decompressed count",
+         backup_trailer{true, 1234, digest_a, 0, "", 5000}, {1200, digest_a, 10},
+         {"the donor says it sent 1234 bytes but 1200 arrived"}},
     };
     for (const auto& r : rows) {
         SECTION(r.name) {

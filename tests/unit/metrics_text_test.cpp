@@ -200,6 +200,9 @@ TEST_CASE("agent metrics: which series exist for which facts", "[metrics]") {
     base.backups.failed = 1;
     base.backups.in_flight = 1;
     base.backups.bytes = 4096;
+    base.backups.uncompressed_bytes = 16384;
+    base.backups.max_rate = 104857600;
+    base.backups.throttled_seconds = 2.25;
     base.backups.duration_le = {2, 4, 4, 4, 4, 4, 4, 4, 4, 4};
     base.backups.duration_count = 4;
     base.backups.duration_sum = 12.5;
@@ -234,6 +237,9 @@ TEST_CASE("agent metrics: which series exist for which facts", "[metrics]") {
           {"mysql_agent_backups_failed_total", {}, 1},
           {"mysql_agent_backups_in_flight", {}, 1},
           {"mysql_agent_backup_sent_bytes_total", {}, 4096},
+          {"mysql_agent_backup_uncompressed_bytes_total", {}, 16384},
+          {"mysql_agent_backup_max_rate_bytes_per_second", {}, 104857600},
+          {"mysql_agent_backup_throttled_seconds_total", {}, 2.25},
           {"mysql_agent_backup_duration_seconds_bucket", {{"le", "1"}}, 2},
           {"mysql_agent_backup_duration_seconds_bucket", {{"le", "+Inf"}}, 4},
           {"mysql_agent_backup_duration_seconds_sum", {}, 12.5},

@@ -25,6 +25,9 @@ struct backup_counter_values {
     std::uint64_t failed = 0;  ///< every backup that did not end with an ok trailer (also client gone, shutdown)
     std::uint64_t in_flight = 0;
     std::uint64_t bytes = 0;   ///< stream bytes sent, counted as each chunk goes out
+    std::uint64_t uncompressed_bytes = 0;  ///< the tools' output bytes (what `bytes` holds before compression)
+    std::uint64_t max_rate = 0;            ///< sidecar --max-rate in bytes per second; 0: unlimited
+    double throttled_seconds = 0;          ///< time streams waited for --max-rate, summed over streams
     std::array<std::uint64_t, backup_duration_buckets.size()> duration_le{};  ///< cumulative per bucket
     std::uint64_t duration_count = 0;
     double duration_sum = 0;

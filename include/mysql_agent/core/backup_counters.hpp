@@ -15,6 +15,9 @@ struct backup_counters {
     std::atomic<std::uint64_t> failed{0};
     std::atomic<std::uint64_t> in_flight{0};
     std::atomic<std::uint64_t> bytes{0};
+    std::atomic<std::uint64_t> uncompressed_bytes{0};
+    std::atomic<std::uint64_t> max_rate{0};
+    std::atomic<std::uint64_t> throttled_micros{0};
     std::array<std::atomic<std::uint64_t>, backup_duration_buckets.size()> duration_le{};
     std::atomic<std::uint64_t> duration_count{0};
     std::atomic<std::uint64_t> duration_micros{0};
@@ -37,6 +40,9 @@ struct backup_counters {
         v.failed = failed.load();
         v.in_flight = in_flight.load();
         v.bytes = bytes.load();
+        v.uncompressed_bytes = uncompressed_bytes.load();
+        v.max_rate = max_rate.load();
+        v.throttled_seconds = static_cast<double>(throttled_micros.load()) / 1e6;
         for (std::size_t i = 0; i < duration_le.size(); ++i) v.duration_le[i] = duration_le[i].load();
         v.duration_count = duration_count.load();
         v.duration_sum = static_cast<double>(duration_micros.load()) / 1e6;

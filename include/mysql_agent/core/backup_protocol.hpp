@@ -2,10 +2,14 @@
 // The wire protocol between a donor's sidecar and a cloning peer (documented in README "Wire protocol").
 //
 //   GET /backup HTTP/1.1            Authorization: Bearer <token>
+//                                   [Accept-Encoding: zstd  [X-Backup-Zstd-Level: 1..19]]  (stream_encoding.hpp)
 //   200  Transfer-Encoding: chunked, Trailer: X-Backup-Status, X-Backup-Bytes, X-Backup-Digest,
-//        X-Backup-Exit-Code, X-Backup-Error;  X-Backup-Estimated-Size: <bytes of the donor's datadir>
-//        body: the xbstream bytes of a fresh `xtrabackup --backup --stream=xbstream`
-//        trailers: status ok|failed, byte count, digest "xxh3-64:<16 hex>", tool exit code, error line
+//        X-Backup-Exit-Code, X-Backup-Error, X-Backup-Uncompressed-Bytes;
+//        X-Backup-Estimated-Size: <bytes of the donor's datadir>;  Content-Encoding: zstd  (only when asked for)
+//        body: the xbstream bytes of a fresh `xtrabackup --backup --stream=xbstream`, as one zstd frame when
+//              Content-Encoding says so
+//        trailers: status ok|failed, byte count and digest "xxh3-64:<16 hex>" of the body as sent (compressed),
+//        tool exit code, error line, and (compressed bodies only) the byte count before compression
 //   401  missing or wrong token (no backup started; not worth retrying)
 //   503  Retry-After: <seconds>  (--max-concurrent-backups reached, or draining on SIGTERM)
 //
@@ -31,9 +35,12 @@ inline constexpr std::string_view trailer_bytes = "X-Backup-Bytes";
 inline constexpr std::string_view trailer_digest = "X-Backup-Digest";
 inline constexpr std::string_view trailer_exit_code = "X-Backup-Exit-Code";
 inline constexpr std::string_view trailer_error = "X-Backup-Error";
+/// Only after a compressed body: the xbstream bytes before compression. Clients before it ignore it.
+inline constexpr std::string_view trailer_uncompressed_bytes = "X-Backup-Uncompressed-Bytes";
 /// The value of the `Trailer:` response header announcing the trailers above.
 inline constexpr std::string_view trailer_announcement =
-    "X-Backup-Status, X-Backup-Bytes, X-Backup-Digest, X-Backup-Exit-Code, X-Backup-Error";
+    "X-Backup-Status, X-Backup-Bytes, X-Backup-Digest, X-Backup-Exit-Code, X-Backup-Error, "
+    "X-Backup-Uncompressed-Bytes";
 
 /// What the donor says at the end of a backup stream.
 struct backup_trailer {
@@ -42,6 +49,8 @@ struct backup_trailer {
     std::string digest;             ///< X-Backup-Digest: "xxh3-64:<16 lowercase hex>" of the body
     int exit_code = -1;             ///< X-Backup-Exit-Code: the backup tool's exit code (-1: killed/not started)
     std::string error_line;         ///< X-Backup-Error: on failure, the tool's last error line, secrets scrubbed
+    /// X-Backup-Uncompressed-Bytes: the tool's output bytes, when the body was compressed
+    std::optional<std::uint64_t> uncompressed_bytes;
     bool operator==(const backup_trailer&) const = default;
 };
 
@@ -61,10 +70,11 @@ result<backup_trailer> decode_trailer(const std::vector<field>& fields);
 struct observed_stream {
     std::uint64_t bytes = 0;
     std::string digest;  ///< same format as backup_trailer::digest
+    std::optional<std::uint64_t> uncompressed_bytes;  ///< what decompression gave, when the body was compressed
 };
 
 /// The verdict on a finished body: an error naming the first mismatch (donor reported failure with its
-/// line, byte count differs, digest differs), or ok. `trailer` is nullopt when the body ended without one.
+/// line, byte count differs, digest differs, the decompressed byte count differs or is not vouched for), or ok. `trailer` is nullopt when the body ended without one.
 status check_stream_end(const std::optional<backup_trailer>& trailer, const observed_stream& seen);
 
 /// Parses "Bearer <token>" from an Authorization header value; nullopt if it is not a Bearer credential.

@@ -14,6 +14,7 @@ struct mysql_connection {
     std::string socket;              ///< unix socket path; when set, host and port are ignored
     std::string user = "root";
     std::string password;            ///< may be empty; never logged
+    bool tls = false;                ///< require TLS (certificate not verified: the server is the pod's own)
     std::chrono::seconds connect_timeout{5};
     std::chrono::seconds read_timeout{30};  ///< bounds every statement: a hung server cannot block forever
     std::chrono::seconds write_timeout{30};

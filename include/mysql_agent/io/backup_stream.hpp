@@ -1,6 +1,7 @@
 #pragma once
 // One GET /backup answered: the backup tool started with the credentials in a private option file, its stdout
-// sent as the chunks of the body, and the trailer that says how the backup ended (backup_protocol.hpp). A client
+// sent as the chunks of the body (as one zstd frame when the client asked for it: stream_encoding.hpp; within
+// --max-rate: rate_limiter.hpp), and the trailer that says how the backup ended (backup_protocol.hpp). A client
 // that goes away or stops reading can be sent no trailer: the tool's process group is killed at once.
 // I/O layer (Asio coroutines, Beast).
 
@@ -10,8 +11,10 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "mysql_agent/core/backup_counters.hpp"
+#include "mysql_agent/core/stream_encoding.hpp"
 #include "mysql_agent/io/backup_server.hpp"
 #include "mysql_agent/io/net_stream.hpp"
+#include "mysql_agent/io/rate_limiter.hpp"
 #include "mysql_agent/io/shutdown_signal.hpp"
 
 namespace mysql_agent {
@@ -22,12 +25,15 @@ struct backup_stream_context {
     const std::vector<std::string>& secrets;  ///< scrubbed from the trailer and the log lines
     backup_counters& counters;                ///< what /metrics reports
     shutdown_signal& shutdown;                ///< ends a stream between two chunks, with a failed trailer
+    rate_limiter& limiter;                    ///< --max-rate, shared by all streams
 };
 
 /// Streams a fresh backup to the client on `stream` (authorized, and within the server's limits), counting it
 /// in `ctx.counters`. What the tool or the client did wrong ends up in the trailer, or in the log when no
-/// trailer can be sent. `peer` names the client in the log lines.
+/// trailer can be sent. `peer` names the client in the log lines; `compression` is what its request asked for
+/// (protocol::requested_compression).
 boost::asio::awaitable<void> stream_backup(net_stream& stream, const std::string& peer,
-                                           const backup_stream_context& ctx);
+                                           const backup_stream_context& ctx,
+                                           protocol::compression_choice compression);
 
 }  // namespace mysql_agent

@@ -28,6 +28,7 @@
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/result.hpp"
 #include "mysql_agent/io/tls_context.hpp"
+#include "mysql_agent/core/stream_encoding.hpp"
 
 namespace mysql_agent {
 
@@ -37,6 +38,8 @@ struct clone_options {
     donor_address donor;
     std::filesystem::path datadir = "/var/lib/mysql";
     std::optional<std::string> token;  ///< sent as "Authorization: Bearer"; none: no header
+    /// zstd: asked for with Accept-Encoding (a donor that ignores it sends the raw stream); none: not asked for
+    protocol::compression_choice compression;
     backup_tools tools;                ///< xbstream for -x, xtrabackup for --prepare
     bool force = false;  ///< replace data the agent did not create, at commit (never a completed clone)
     /// A re-seed (init_plan.hpp): a completed clone is replaced at commit too, and the marker records why.

@@ -4,15 +4,16 @@
 //
 // Authentication: the agent is one fully static binary, and Connector/C (libmariadb.a) has only
 // mysql_native_password built in; it loads every other client authentication plugin from a .so file at run time
-// (caching_sha2_password.so, client_ed25519.so, dialog.so; https://mariadb.com/kb/en/mariadb-connectorc-plugins/).
-// The agent's image ships no such files (and a static glibc's dlopen needs the exact glibc they were built
-// against), so the accounts the agent itself logs in with must use mysql_native_password: MariaDB's default, but on
-// MySQL 8.0+ create them `IDENTIFIED WITH mysql_native_password` (MySQL 8.4 also needs mysqld
-// --mysql-native-password=ON; MySQL 9.0 removed the plugin). Connector/C 3.3 then fails with 1045 "Plugin ... could
-// not be loaded" (MySQL's client says 2059, is_auth_plugin_unavailable()); the message says what to change.
+// (https://mariadb.com/kb/en/mariadb-connectorc-plugins/), which the agent's image does not ship. So the agent
+// registers its own caching_sha2_password and sha256_password plugins (OpenSSL; sha2_auth_plugin.hpp) before the
+// first connection: MySQL 8.0+'s default accounts work as they are (fast path, full path over TLS or the unix
+// socket, RSA key exchange over plain TCP). Other plugins (client_ed25519, dialog/PAM) are still unavailable:
+// Connector/C 3.3 then fails with 1045 "Plugin ... could not be loaded" (MySQL's client says 2059,
+// is_auth_plugin_unavailable()); the message says which plugins work.
 //
-// TLS: none. The agent talks to its own mysqld over the pod's unix socket or loopback; TLS is not
-// requested and the server certificate is not verified (Connector/C 3.4 would otherwise verify by default).
+// TLS: off unless mysql_connection::tls (--mysql-tls): then required, and the server certificate is not verified
+// (the server is the pod's own). Over TLS a caching_sha2_password full authentication sends the password in clear
+// inside TLS instead of asking for the server's RSA key.
 //
 // Secrets: the password is never part of a message. A statement that carries a secret is run with the text
 // to show instead (`execute(sql, redacted)`, or an sql_statement); a syntax error's echo of the statement

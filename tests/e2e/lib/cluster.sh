@@ -19,9 +19,13 @@
 #     background. A path a container uses without naming it (a flag's default such as `probe`'s /var/lib/mysql,
 #     temporary files under /tmp) is pointed at its volume through MYSQL_AGENT_<FLAG> and TMPDIR;
 #   - its exec probes (liveness, readiness), run like the kubelet would when the scenarios check them.
-# Where the command lines come from: `kubectl kustomize $E2E_OVERLAY` when it renders, else the fallback copy
-# tests/e2e/fallback/pod.json (the one place that repeats them; tests/e2e/refresh-fallback.sh rewrites it from the
-# manifests, and a run from the manifests says when it differs). E2E_POD_SOURCE=manifests|fallback forces one.
+# Where the command lines come from: `kubectl kustomize $E2E_OVERLAY` when it renders, else its fallback copy
+# $E2E_FALLBACK (the one place that repeats them; tests/e2e/refresh-fallback.sh rewrites both copies from the
+# manifests, and a run from the manifests says when its copy differs). E2E_POD_SOURCE=manifests|fallback forces
+# one. E2E_TLS=1 (what the scenario `all` sets) takes tests/e2e/tls-overlay, the mariadb-10.11 overlay with the tls
+# component, and its copy fallback/pod-tls.json; else the overlay alone and fallback/pod.json.
+# When the StatefulSet mounts the Secret mysql-tls, its keys (ca.crt, tls.crt, tls.key) are made with
+# tests/faults/tls_certs.sh: one peer certificate for every pod naming *.mysql, as the tls component's does.
 #
 # Everything made here is removed on exit, also on failure or Ctrl-C (trap), unless KEEP=1. One run at a time: a
 # second run waits for the first (flock). Leftovers of an earlier run whose process is gone are cleaned first (said
@@ -35,7 +39,10 @@ E2E_ROOT=${E2E_ROOT:-/tmp/mysql-agent-e2e}
 E2E_NET=10.213.0
 E2E_BRIDGE=mysql-e2e-br
 E2E_PODS=3
-E2E_OVERLAY=${E2E_OVERLAY:-$REPO_DIR/manifests/overlays/mariadb-10.11}
+E2E_TLS=${E2E_TLS:-0}
+E2E_OVERLAY=${E2E_OVERLAY:-}   # default: by E2E_TLS, in choose_pod_source
+E2E_FALLBACK=""
+E2E_TLS_ON=0                   # the StatefulSet mounts mysql-tls: init and sidecar run with the TLS flags
 E2E_POD_SOURCE=${E2E_POD_SOURCE:-auto}
 E2E_INIT_TIMEOUT=${E2E_INIT_TIMEOUT:-300}   # one init container (a clone of the test data takes seconds)
 E2E_START_TIMEOUT=${E2E_START_TIMEOUT:-60}  # mysqld answering, the sidecar listening
@@ -138,7 +145,7 @@ require_environment() {
     local missing=()
     ((EUID == 0)) || { echo "e2e: skipped: needs root (network namespaces)"; exit 77; }
     for tool in ip unshare flock setsid timeout mariadbd mariadb mariadb-admin mariadb-install-db mariabackup \
-        mbstream node; do
+        mbstream node $( ((E2E_TLS == 1)) && echo openssl curl); do
         command -v "$tool" >/dev/null || missing+=("$tool")
     done
     ((${#missing[@]} == 0)) || { echo "e2e: skipped: missing ${missing[*]}"; exit 77; }
@@ -297,6 +304,26 @@ cluster_begin() {
         chmod 0400 "$E2E_ROOT/secrets/$key"
     done
     choose_pod_source
+    if node "$E2E_DIR/lib/podspec.mjs" secrets "$E2E_RENDERED" | grep -qx mysql-tls; then
+        make_tls_secret
+    else
+        say "TLS: off (the StatefulSet mounts no Secret mysql-tls): init and the sidecars speak plaintext on 3307"
+    fi
+}
+
+# The keys of the Secret mysql-tls as cert-manager would write them, from tests/faults/tls_certs.sh: ca.crt, and
+# its peer certificate server.crt/.key (*.mysql, *.mysql.db.svc, IP 127.0.0.1) as tls.crt/tls.key. They stay in
+# E2E_TLS_DIR too, for the checks (curl --cacert).
+make_tls_secret() {
+    E2E_TLS_DIR="$E2E_ROOT/tls"
+    local t0
+    t0=$(now_us)
+    "$E2E_DIR/../faults/tls_certs.sh" "$E2E_TLS_DIR" peer || die "tests/faults/tls_certs.sh could not make the certificates"
+    install -m 0400 "$E2E_TLS_DIR/ca.crt" "$E2E_ROOT/secrets/ca.crt"
+    install -m 0400 "$E2E_TLS_DIR/server.crt" "$E2E_ROOT/secrets/tls.crt"
+    install -m 0400 "$E2E_TLS_DIR/server.key" "$E2E_ROOT/secrets/tls.key"
+    E2E_TLS_ON=1
+    say "TLS: on (the StatefulSet mounts the Secret mysql-tls): ca.crt, tls.crt ($(openssl x509 -in "$E2E_TLS_DIR/server.crt" -noout -ext subjectAltName | tail -n 1 | sed 's/^ *//')) made in $(secs_since "$t0")s"
 }
 
 # 24 letters and digits: safe in SQL literals and option files.
@@ -311,8 +338,16 @@ random_secret() {
 
 # Sets E2E_RENDERED (the objects the pods are made from) and says which source it used.
 choose_pod_source() {
-    local why=""
+    local why="" own_overlay=0
     E2E_RENDERED="$E2E_ROOT/rendered.json"
+    [[ -n "$E2E_OVERLAY" ]] && own_overlay=1  # the fallback copies are of the default overlays only
+    if [[ "$E2E_TLS" == 1 ]]; then
+        E2E_OVERLAY=${E2E_OVERLAY:-$E2E_DIR/tls-overlay}
+        E2E_FALLBACK=$E2E_DIR/fallback/pod-tls.json
+    else
+        E2E_OVERLAY=${E2E_OVERLAY:-$REPO_DIR/manifests/overlays/mariadb-10.11}
+        E2E_FALLBACK=$E2E_DIR/fallback/pod.json
+    fi
     if [[ "$E2E_POD_SOURCE" != fallback ]]; then
         if ! command -v kubectl >/dev/null; then
             why="kubectl is not installed"
@@ -326,8 +361,8 @@ choose_pod_source() {
         fi
         if [[ -z "$why" ]]; then
             say "pod commands from: the manifests (kubectl kustomize ${E2E_OVERLAY#"$REPO_DIR"/})"
-            if ! node "$E2E_DIR/lib/podspec.mjs" fallback "$E2E_RENDERED" | cmp -s - "$E2E_DIR/fallback/pod.json"; then
-                say "note: tests/e2e/fallback/pod.json differs from the manifests; refresh it: tests/e2e/refresh-fallback.sh"
+            if ((!own_overlay)) && ! node "$E2E_DIR/lib/podspec.mjs" fallback "$E2E_RENDERED" | cmp -s - "$E2E_FALLBACK"; then
+                say "note: ${E2E_FALLBACK#"$REPO_DIR"/} differs from the manifests; refresh it: tests/e2e/refresh-fallback.sh"
             fi
         elif [[ "$E2E_POD_SOURCE" == manifests ]]; then
             die "E2E_POD_SOURCE=manifests but $why"
@@ -336,9 +371,9 @@ choose_pod_source() {
         why="E2E_POD_SOURCE=fallback"
     fi
     if [[ -n "$why" ]]; then
-        cp "$E2E_DIR/fallback/pod.json" "$E2E_RENDERED"
+        cp "$E2E_FALLBACK" "$E2E_RENDERED"
         node "$E2E_DIR/lib/podspec.mjs" summary "$E2E_RENDERED" >"$E2E_ROOT/podspec.txt"
-        say "pod commands from: the fallback tests/e2e/fallback/pod.json ($why)"
+        say "pod commands from: the fallback ${E2E_FALLBACK#"$REPO_DIR"/} ($why)"
     fi
     sed 's/^/           /' "$E2E_ROOT/podspec.txt"
 }

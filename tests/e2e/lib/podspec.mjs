@@ -8,6 +8,9 @@
 //       prints "<phase> <container> <role>" per container and the source of the ConfigMap files
 //   podspec.mjs fallback RENDERED > tests/e2e/fallback/pod.json
 //       the ConfigMaps and what the harness uses of the StatefulSet, for when the manifests do not render
+//   podspec.mjs secrets RENDERED
+//       the secretName of each secret volume of the StatefulSet, one a line (the harness makes the TLS
+//       certificates when mysql-tls is among them)
 //   podspec.mjs prepare RENDERED POD_DIR AGENT SECRETS_DIR [--fresh-empty-dirs]
 //       creates POD_DIR/vol/<volume> (claims persist; emptyDirs are emptied with --fresh-empty-dirs, as when
 //       Kubernetes recreates the pod), fills configMap and secret volumes, and writes POD_DIR/spec/:
@@ -180,6 +183,10 @@ function fallback(objects) {
   process.stdout.write(JSON.stringify(out, null, 2) + "\n");
 }
 
+function secretNames(objects) {
+  for (const v of statefulSet(objects).spec.template.spec.volumes || []) if (v.secret) console.log(v.secret.secretName);
+}
+
 function summary(objects) {
   const sts = statefulSet(objects);
   for (const { phase, c } of containersInOrder(sts)) {
@@ -189,12 +196,14 @@ function summary(objects) {
 }
 
 const [mode, rendered, ...rest] = process.argv.slice(2);
-if (!mode || !rendered) die("usage: podspec.mjs summary RENDERED | fallback RENDERED | prepare RENDERED POD_DIR AGENT SECRETS_DIR [--fresh-empty-dirs]");
+if (!mode || !rendered) die("usage: podspec.mjs summary RENDERED | fallback RENDERED | secrets RENDERED | prepare RENDERED POD_DIR AGENT SECRETS_DIR [--fresh-empty-dirs]");
 const objects = readObjects(rendered);
 if (mode === "summary") {
   summary(objects);
 } else if (mode === "fallback") {
   fallback(objects);
+} else if (mode === "secrets") {
+  secretNames(objects);
 } else if (mode === "prepare") {
   const [podDir, agent, secretsDir, flag] = rest;
   if (!podDir || !agent || !secretsDir) die("prepare needs POD_DIR AGENT SECRETS_DIR");

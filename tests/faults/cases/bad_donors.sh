@@ -1,12 +1,13 @@
 #!/bin/bash
-# Fault group "bad_donors": donors that send garbage, or more than they announce.
+# Fault group "bad_donors": donors that send garbage, or more than they announce, or a zstd body that is damaged or
+# asks for a window the client does not allocate.
 #   bash tests/faults/cases/bad_donors.sh AGENT_BINARY    (FAULT_ROWS, FAULT_MYSQLD_DELAY, FAULT_ONLY: see ../lib.sh)
 . "$(dirname "$0")/../lib.sh" "$@"
 
-case_bad_donor() {  # $1: garbage-http | garbage-body | longer | longer-xbstream
+case_bad_donor() {  # $1: garbage-http | garbage-body | longer | longer-xbstream | zstd-damaged | zstd-window
     case_begin "a donor that sends $1"
     local d=$WORK/c-bad-$1; mkdir -p "$d"
-    if [ "$1" = longer ] || [ "$1" = longer-xbstream ]; then
+    if [ "$1" = longer ] || [ "$1" = longer-xbstream ] || [ "${1#zstd-}" != "$1" ]; then
         [ -s "$WORK/raw-backup" ] || curl -sS -i --raw -H "Authorization: Bearer $(cat "$WORK/secrets/token")" \
             "http://127.0.0.1:$SIDECAR_PORT/backup" -o "$WORK/raw-backup" 2>>"$LOGS/curl.log" ||
             fail "fetching a raw backup failed"
@@ -27,6 +28,10 @@ case_bad_donor() {  # $1: garbage-http | garbage-body | longer | longer-xbstream
     garbage-body) why='not a valid xbstream' ;;
     longer) why='not a valid xbstream: bad xbstream chunk magic at byte' ;;  # the framing catches the excess
     longer-xbstream) why='says it sent [0-9]+ bytes but [0-9]+ arrived' ;;   # only the trailer's count does
+    # zstd's block decoder, zstd's checksum, our framing check or mbstream's payload CRC ("invalid checksum"),
+    # whichever the damage reaches first
+    zstd-damaged) why='is corrupt near byte|not a valid xbstream|invalid checksum' ;;
+    zstd-window) why='Frame requires too much memory' ;;
     esac
     check "for the right reason (/$why/)" grep -Eq "$why" <(tail -1 "$LOGS/clone-bad-$1.log")
     check "no visible partial datadir" no_visible_partial "$d"
@@ -40,5 +45,5 @@ case_bad_donor() {  # $1: garbage-http | garbage-body | longer | longer-xbstream
 
 # ================================================================================================================
 setup
-for m in garbage-http garbage-body longer longer-xbstream; do want "bad-donor $m" && case_bad_donor $m; done
+for m in garbage-http garbage-body longer longer-xbstream zstd-damaged zstd-window; do want "bad-donor $m" && case_bad_donor $m; done
 finish
