@@ -104,32 +104,24 @@ private:
     asio::awaitable<void> pump(progress_reporter& progress) {
         auto& parser = *response_.parser;
         std::vector<char> buf(body_buffer_bytes);
-        // The decoder and the extractor get whole buffers: a read yields at most 64 KiB (Beast's read size), over
-        // TLS one 16 KiB record, and a pipe write per read woke the extractor up to 16 times as often, each
-        // wake-up a trip through the scheduler of a busy machine.
-        std::size_t filled = 0;
         while (!parser.is_done()) {
             auto& body = parser.get().body();
-            body.data = buf.data() + filled;
-            body.size = buf.size() - filled;
+            body.data = buf.data();
+            body.size = buf.size();
             // read_some, not read: a slow donor must count as alive as long as any byte arrives.
             const auto read =
                 co_await before(http::async_read_some(response_.stream, response_.buffer, parser, nothrow_awaitable),
                                 dl_.within(o_.idle_timeout));
             if (!read) stalled();
             const auto ec = std::get<0>(*read);
-            const std::size_t n = buf.size() - filled - body.size;
+            const std::size_t n = buf.size() - body.size;
             if (n > 0) {
                 if (!first_byte_) first_byte_ = clock::now();
-                digest_.update(buf.data() + filled, n);
-                filled += n;
+                digest_.update(buf.data(), n);
+                co_await take(std::span<const char>(buf.data(), n));
                 progress.update(payload_bytes(), clock::now());
             }
-            if (filled > 0 && (filled == buf.size() || parser.is_done())) {
-                co_await take(std::span<const char>(buf.data(), filled));
-                filled = 0;
-            }
-            if (ec == http::error::need_buffer) continue;  // the body buffer is full: handed over, read on
+            if (ec == http::error::need_buffer) continue;  // the body buffer is full: hand it over, read on
             if (ec) read_failed(ec);
         }
     }
