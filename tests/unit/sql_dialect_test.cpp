@@ -278,7 +278,7 @@ TEST_CASE("NO_BACKSLASH_ESCAPES is found as a whole entry of @@sql_mode", "[sql]
     CHECK_FALSE(has_no_backslash_escapes("NO_BACKSLASH_ESCAPES_X"));  // another name that starts the same
 }
 
-TEST_CASE("--replication-tls-ca adds SSL, the CA as a literal and server verification, in each dialect", "[sql][tls]") {
+TEST_CASE("replication over TLS adds SSL, the CA as a literal and server verification, in each dialect", "[sql][tls]") {
     replication_source tls{"mysql-0.mysql", 3306, "repl", std::nullopt, std::string("/etc/tls/ca'.crt")};
     const auto mysql = *parse_server_version("8.4.3");
     const auto m = *replication_statements(
