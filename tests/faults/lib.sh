@@ -5,7 +5,7 @@
 #   . "$(dirname "$0")/../lib.sh" "$@"      # in a group file; $1 is the agent binary
 #
 # Parameters (environment): FAULT_TLS=1 (every sidecar started here serves TLS and every clone_run trusts its CA:
-# the groups whose peers are real agents pass the same with TLS on), FAULT_ROWS (rows in the donor's table, default 200000), FAULT_MYSQLD_DELAY (seconds a
+# the groups whose peers are real agents pass the same with TLS on), FAULT_ROWS (rows in the donor's table, default 120000), FAULT_MYSQLD_DELAY (seconds a
 # replica's mysqld stays down after its sidecar starts, default 15; a minute, 60, also passes), FAULT_ONLY (regex of
 # case names to run). Needs root (tmpfs, network and PID namespaces).
 # shellcheck shell=bash
@@ -21,7 +21,7 @@ AGENT=$(readlink -f "${1:?usage: $0 AGENT_BINARY}")
 HERE=$FAULTS_DIR
 HOSTILE="$PY $HERE/hostile.py"
 XBSTREAM_PY="$PY $HERE/xbstream.py"
-ROWS=${FAULT_ROWS:-200000}
+ROWS=${FAULT_ROWS:-120000}
 MYSQLD_DELAY=${FAULT_MYSQLD_DELAY:-15}
 ONLY=${FAULT_ONLY:-.}
 T0=$(date +%s)
