@@ -50,6 +50,7 @@ int run_status(const status_options& o) {
     g.sidecar_tls = tls_client_of(o.tls);
     // The sidecar's certificate names this pod's peer name, not the loopback address status connects to.
     if (g.sidecar_tls && !g.sidecar_tls->server_name) g.sidecar_tls->server_name = self.hostname + "." + o.local.service;
+    if (g.sidecar_tls) client_tls_context(*g.sidecar_tls);  // a file that does not load: exit 3 now, not a table row
     const status_facts facts = gather_status(g);
     if (o.json)
         std::cout << status_json(facts).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';

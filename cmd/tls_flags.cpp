@@ -32,9 +32,7 @@ std::optional<tls_client_settings> tls_client_of(const tls_client_flags& f) {
                                "peer's certificate)");
         return std::nullopt;
     }
-    if (f.cert.empty() != f.key.empty())
-        throw config_error("--tls-cert and --tls-key go together: pass both (a client certificate) or neither");
-    tls_client_settings s;
+    tls_client_settings s;  // a certificate without its key (or the reverse): client_tls_context says so
     s.ca = f.ca;
     if (!f.cert.empty()) s.cert = f.cert, s.key = f.key;
     if (!f.server_name.empty()) s.server_name = f.server_name;

@@ -31,8 +31,8 @@ void add_tls_client_flags(CLI::App& sub, tls_client_flags& flags, const std::str
 /// Adds --tls-cert, --tls-key and --tls-client-ca.
 void add_tls_server_flags(CLI::App& sub, tls_server_flags& flags);
 
-/// The client's TLS, or nullopt without --tls-ca. Throws config_error for a certificate without --tls-ca, a
-/// certificate without its key, or the reverse.
+/// The client's TLS, or nullopt without --tls-ca. Throws config_error for a certificate or a server name without
+/// --tls-ca; the files themselves (and a certificate without its key) are checked by client_tls_context.
 std::optional<tls_client_settings> tls_client_of(const tls_client_flags& flags);
 
 /// The server's TLS, or nullopt without --tls-cert. Throws config_error when --tls-cert and --tls-key do not come

@@ -6,12 +6,31 @@ namespace mysql_agent {
 namespace {
 
 std::string certificate_text(const tls_failure_facts& f) {
-    std::string s = f.subject.empty() ? std::string("its certificate") : "its certificate (" + f.subject + ")";
-    return s;
+    return f.subject.empty() ? std::string("its certificate") : "its certificate (" + f.subject + ")";
 }
 
 std::string with_detail(const tls_failure_facts& f) {
     return f.detail.empty() ? std::string() : " [" + f.detail + "]";
+}
+
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+        if (lower(a[i]) != lower(b[i])) return false;
+    }
+    return true;
+}
+
+bool dns_name_matches(std::string_view pattern, std::string_view host) {
+    if (pattern.empty() || host.empty()) return false;
+    if (!pattern.starts_with("*.")) return equal_ignoring_case(pattern, host);
+    const std::string_view suffix = pattern.substr(1);  // ".mysql"
+    if (suffix.size() < 2 || suffix.find('*') != std::string_view::npos) return false;
+    const auto dot = host.find('.');
+    if (dot == 0 || dot == std::string_view::npos) return false;  // the wildcard stands for one non-empty label
+    return equal_ignoring_case(host.substr(dot), suffix);
 }
 
 }  // namespace
@@ -53,32 +72,6 @@ std::string tls_failure_message(const tls_failure_facts& f) {
     return head + "the handshake failed" + with_detail(f) + " (CA --tls-ca " + f.ca_file + ", name '" +
            f.checked_name + "')";
 }
-
-}  // namespace mysql_agent
-
-namespace mysql_agent {
-namespace {
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        if (lower(a[i]) != lower(b[i])) return false;
-    }
-    return true;
-}
-
-bool dns_name_matches(std::string_view pattern, std::string_view host) {
-    if (pattern.empty() || host.empty()) return false;
-    if (!pattern.starts_with("*.")) return equal_ignoring_case(pattern, host);
-    const std::string_view suffix = pattern.substr(1);  // ".mysql"
-    if (suffix.size() < 2 || suffix.find('*') != std::string_view::npos) return false;
-    const auto dot = host.find('.');
-    if (dot == 0 || dot == std::string_view::npos) return false;  // the wildcard stands for one non-empty label
-    return equal_ignoring_case(host.substr(dot), suffix);
-}
-
-}  // namespace
 
 bool certificate_names_host(const std::string& host, const std::vector<std::string>& dns_names,
                             const std::vector<std::string>& ip_addresses) {

@@ -89,8 +89,6 @@ std::string endpoint_text(const tcp::endpoint& ep) {
 
 /// The first byte of every TLS connection: a handshake record.
 constexpr unsigned char tls_handshake_record = 0x16;
-/// Names the TLS requirement behind a 400 or 403, so that a client can say what to change.
-constexpr const char* tls_header = "X-Mysql-Agent-TLS";
 
 /// The answer to a request whose header could not be read (`ec`).
 http_answer bad_request(const boost::system::error_code& ec) {
@@ -205,7 +203,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
                 with_header(plain_answer(http::status::bad_request,
                                          "bad request: this sidecar serves TLS only (--tls-cert): connect with TLS "
                                          "(clone --tls-ca)"),
-                            tls_header, "required");
+                            std::string(protocol::header_tls), std::string(protocol::tls_required));
             co_await respond(socket, answer);
             co_return false;
         }
@@ -323,7 +321,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         return with_header(plain_answer(http::status::forbidden,
                                         "forbidden: a client certificate signed by the sidecar's --tls-client-ca is "
                                         "required"),
-                           tls_header, "client-certificate-required");
+                           std::string(protocol::header_tls), std::string(protocol::tls_client_certificate_required));
     }
 
     /// 401 without the right bearer token; nullopt: the token is right (or none is configured).

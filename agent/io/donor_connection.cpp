@@ -98,11 +98,7 @@ asio::awaitable<attempt_result> connect_to_donor(const clone_options& o, const d
 asio::awaitable<std::optional<retryable_failure>> secure(donor_response& response, const clone_options& o,
                                                          clock::time_point by) {
     const std::string donor = o.donor.to_string();
-    response.tls_check.host = o.tls->server_name.value_or(o.donor.host);
-    response.tls_check.name_from_flag = o.tls->server_name.has_value();
-    response.tls_check.ca_file = o.tls->ca.string();
-    response.stream.start_tls(client_tls_context(*o.tls));
-    arm_client_handshake(*response.stream.tls(), response.tls_check);
+    begin_client_tls(response.stream, *o.tls, o.donor.host, response.tls_check);
     const auto shaken =
         co_await before(response.stream.tls()->async_handshake(asio::ssl::stream_base::client, nothrow_awaitable), by);
     if (!shaken)
@@ -178,12 +174,12 @@ asio::awaitable<std::optional<retryable_failure>> read_header(donor_response& re
 
 /// A 400 or 403 that names the sidecar's TLS requirement (backup_server.cpp): a flag must change here.
 void tls_refused(const std::string& answered, const donor_response& response, const clone_options& o) {
-    const auto why = response.field("X-Mysql-Agent-TLS");
+    const auto why = response.field(protocol::header_tls);
     if (!why) return;
-    if (*why == "required")
+    if (*why == protocol::tls_required)
         throw tls_error(answered + ": its sidecar serves TLS only (--tls-cert): pass --tls-ca with the CA that signed "
                                    "its certificate");
-    if (*why == "client-certificate-required")
+    if (*why == protocol::tls_client_certificate_required)
         throw tls_error(answered + (o.tls && o.tls->cert ? ": it did not accept our client certificate"
                                                          : ": it requires a client certificate signed by its "
                                                            "--tls-client-ca: pass --tls-cert and --tls-key"));

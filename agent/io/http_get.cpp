@@ -46,11 +46,7 @@ asio::awaitable<void> connect(net_stream& stream, const http_get_request& r, con
 
 /// The TLS handshake, the certificate checked as the clone checks a donor's. Throws tls_error.
 asio::awaitable<void> secure(net_stream& stream, const http_get_request& r, tls_peer_check& check) {
-    check.host = r.tls->server_name.value_or(r.host);
-    check.name_from_flag = r.tls->server_name.has_value();
-    check.ca_file = r.tls->ca.string();
-    stream.start_tls(client_tls_context(*r.tls));
-    arm_client_handshake(*stream.tls(), check);
+    begin_client_tls(stream, *r.tls, r.host, check);
     auto [ec] = co_await stream.tls()->async_handshake(asio::ssl::stream_base::client, nothrow_awaitable);
     if (ec) throw tls_error(tls_failure_message(client_handshake_failure(check, ec, r.host + ":" + std::to_string(r.port))));
 }

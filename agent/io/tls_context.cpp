@@ -230,7 +230,13 @@ std::shared_ptr<ssl::context> client_tls_context(const tls_client_settings& s) {
     return ctx;
 }
 
-void arm_client_handshake(ssl::stream<asio::ip::tcp::socket>& stream, tls_peer_check& check) {
+void begin_client_tls(net_stream& net, const tls_client_settings& settings, const std::string& host,
+                      tls_peer_check& check) {
+    check.host = settings.server_name.value_or(host);
+    check.name_from_flag = settings.server_name.has_value();
+    check.ca_file = settings.ca.string();
+    net.start_tls(client_tls_context(settings));
+    auto& stream = *net.tls();
     boost::system::error_code ec;
     asio::ip::make_address(check.host, ec);
     if (ec) SSL_set_tlsext_host_name(stream.native_handle(), check.host.c_str());  // SNI takes names only

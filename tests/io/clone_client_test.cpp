@@ -39,6 +39,7 @@
 #include "mysql_agent/core/stream_digest.hpp"
 #include "mysql_agent/core/stream_encoding.hpp"
 #include "mysql_agent/io/zstd_codec.hpp"
+#include "zstd_frames.hpp"
 
 extern char** environ;
 
@@ -1128,17 +1129,7 @@ namespace {
 /// `raw` as one zstd frame, as the sidecar sends it.
 std::string zstd_of(std::string_view raw, int level = 1) {
     zstd_compressor c(level, 0);
-    std::string out;
-    std::span<const char> in(raw.data(), raw.size());
-    while (!in.empty()) {
-        const auto got = c.compress(in);
-        out.append(got.data(), got.size());
-    }
-    while (!c.finished()) {
-        const auto got = c.finish();
-        out.append(got.data(), got.size());
-    }
-    return out;
+    return test_support::zstd_frame_of(c, raw);
 }
 
 std::string zstd_head() {

@@ -103,40 +103,52 @@ int run_clone(const std::string& donor, const fs::path& datadir, const fs::path&
     return wait_for_exit(spawn(args, log), limit);
 }
 
-/// The bytes of the sidecar's backup_finished event (its stderr is a file: one JSON object per line).
-std::optional<std::uint64_t> finished_bytes(const std::string& sidecar_log) {
+/// The sidecar's backup_finished events that ended ok, in order.
+std::vector<nlohmann::json> finished_events(const std::string& sidecar_log) {
+    std::vector<nlohmann::json> events;
     std::istringstream in(sidecar_log);
     for (std::string line; std::getline(in, line);) {
-        const auto j = nlohmann::json::parse(line, nullptr, false);
+        auto j = nlohmann::json::parse(line, nullptr, false);
         if (!j.is_discarded() && j.value("event", "") == "backup_finished" && j.value("ok", false))
-            return j.value("bytes", std::uint64_t{0});
+            events.push_back(std::move(j));
     }
-    return std::nullopt;
+    return events;
+}
+
+/// The bytes of the sidecar's first successful backup_finished event.
+std::optional<std::uint64_t> finished_bytes(const std::string& sidecar_log) {
+    const auto events = finished_events(sidecar_log);
+    if (events.empty()) return std::nullopt;
+    return events.front().value("bytes", std::uint64_t{0});
+}
+
+/// A primary with the least-privileged backup account and `rows` orders (text that compresses as real rows do),
+/// and an Aria table: mariabackup copies non-InnoDB tables in another phase, under its backup locks.
+std::unique_ptr<mariadb_server> primary_with_orders(int rows) {
+    auto primary = mariadb_server::start_fresh({});
+    auto root = primary->root();
+    // Only the privileges mariabackup 10.11 asks for (https://mariadb.com/kb/en/mariabackup-overview/): the sidecar
+    // needs no more.
+    root.execute("CREATE USER 'backup'@'localhost' IDENTIFIED BY '" + backup_password + "'", "CREATE USER backup");
+    root.execute("GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR ON *.* TO 'backup'@'localhost'");
+    root.execute("CREATE DATABASE shop");
+    root.execute(
+        "CREATE TABLE shop.orders (id INT PRIMARY KEY, customer VARCHAR(40) NOT NULL, amount DECIMAL(10,2), "
+        "note TEXT, KEY (customer)) ENGINE=InnoDB");
+    root.execute("INSERT INTO shop.orders SELECT seq, CONCAT('customer-', seq MOD 977), ROUND(RAND(seq) * 10000, 2), "
+                 "IF(seq MOD 7 = 0, NULL, REPEAT(MD5(seq), 1 + seq MOD 5)) FROM shop.seq_1_to_" +
+                 std::to_string(rows));
+    root.execute("CREATE TABLE shop.audit (id INT PRIMARY KEY, what VARCHAR(100)) ENGINE=Aria");
+    root.execute("INSERT INTO shop.audit SELECT seq, CONCAT('event ', seq) FROM shop.seq_1_to_500");
+    return primary;
 }
 
 }  // namespace
 
 TEST_CASE("the real sidecar and clone binaries copy a real MariaDB that then starts with the same data",
           "[io][real]") {
-    auto primary = mariadb_server::start_fresh({});
-    {
-        auto root = primary->root();
-        // Only the privileges mariabackup 10.11 asks for (https://mariadb.com/kb/en/mariabackup-overview/): the
-        // sidecar needs no more.
-        root.execute("CREATE USER 'backup'@'localhost' IDENTIFIED BY '" + backup_password + "'", "CREATE USER backup");
-        root.execute("GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR ON *.* TO 'backup'@'localhost'");
-        root.execute("CREATE DATABASE shop");
-        root.execute(
-            "CREATE TABLE shop.orders (id INT PRIMARY KEY, customer VARCHAR(40) NOT NULL, amount DECIMAL(10,2), "
-            "note TEXT, KEY (customer)) ENGINE=InnoDB");
-        root.execute(
-            "INSERT INTO shop.orders SELECT seq, CONCAT('customer-', seq MOD 977), ROUND(RAND(seq) * 10000, 2), "
-            "IF(seq MOD 7 = 0, NULL, REPEAT(MD5(seq), 1 + seq MOD 5)) FROM shop.seq_1_to_10000");
-        // mariabackup copies non-InnoDB tables in another phase, under its backup locks: cover that too.
-        root.execute("CREATE TABLE shop.audit (id INT PRIMARY KEY, what VARCHAR(100)) ENGINE=Aria");
-        root.execute("INSERT INTO shop.audit SELECT seq, CONCAT('event ', seq) FROM shop.seq_1_to_500");
-        root.execute("DELETE FROM shop.orders WHERE id MOD 10 = 3");  // some history in the redo log and binlog
-    }
+    auto primary = primary_with_orders(10000);
+    primary->root().execute("DELETE FROM shop.orders WHERE id MOD 10 = 3");  // some history in the redo log and binlog
     auto root = primary->root();
     const auto primary_facts = table_facts(root);
     REQUIRE(primary_facts[0] == "shop.orders rows 9000");
@@ -226,35 +238,7 @@ TEST_CASE("a real mariabackup that fails: the clone reports its error line, not 
 
 namespace {
 
-/// The sidecar's backup_finished events that ended ok, in order.
-std::vector<nlohmann::json> finished_events(const std::string& sidecar_log) {
-    std::vector<nlohmann::json> events;
-    std::istringstream in(sidecar_log);
-    for (std::string line; std::getline(in, line);) {
-        auto j = nlohmann::json::parse(line, nullptr, false);
-        if (!j.is_discarded() && j.value("event", "") == "backup_finished" && j.value("ok", false))
-            events.push_back(std::move(j));
-    }
-    return events;
-}
 
-/// A primary with the least-privileged backup account and `rows` orders (text that compresses as real rows do).
-std::unique_ptr<mariadb_server> primary_with_orders(int rows) {
-    auto primary = mariadb_server::start_fresh({});
-    auto root = primary->root();
-    root.execute("CREATE USER 'backup'@'localhost' IDENTIFIED BY '" + backup_password + "'", "CREATE USER backup");
-    root.execute("GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR ON *.* TO 'backup'@'localhost'");
-    root.execute("CREATE DATABASE shop");
-    root.execute(
-        "CREATE TABLE shop.orders (id INT PRIMARY KEY, customer VARCHAR(40) NOT NULL, amount DECIMAL(10,2), "
-        "note TEXT, KEY (customer)) ENGINE=InnoDB");
-    root.execute("INSERT INTO shop.orders SELECT seq, CONCAT('customer-', seq MOD 977), ROUND(RAND(seq) * 10000, 2), "
-                 "IF(seq MOD 7 = 0, NULL, REPEAT(MD5(seq), 1 + seq MOD 5)) FROM shop.seq_1_to_" +
-                 std::to_string(rows));
-    root.execute("CREATE TABLE shop.audit (id INT PRIMARY KEY, what VARCHAR(100)) ENGINE=Aria");
-    root.execute("INSERT INTO shop.audit SELECT seq, CONCAT('event ', seq) FROM shop.seq_1_to_500");
-    return primary;
-}
 
 /// The metric's value in a /metrics text, or nullopt.
 std::optional<double> metric(const std::string& text, const std::string& name) {
@@ -361,8 +345,9 @@ TEST_CASE("sidecar --max-rate holds a real backup stream to its limit, and /metr
     // Several seconds' worth of the limit, so the first burst (0.4 MiB) does not count; unthrottled, loopback moves
     // this in well under a second.
     REQUIRE(bytes > 3 * limit);
+    // Only the bound a busy machine cannot break: slowness makes the rate lower, never higher. That the limiter
+    // does not starve a stream is the token bucket's unit test, on injected time.
     CHECK(rate < 1.5 * limit);
-    CHECK(rate > 0.3 * limit);  // the limiter does not starve the stream either
 
     CHECK(metric(metrics, "mysql_agent_backup_max_rate_bytes_per_second") == limit);
     const auto throttled = metric(metrics, "mysql_agent_backup_throttled_seconds_total");

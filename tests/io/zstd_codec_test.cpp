@@ -12,6 +12,7 @@
 #include <zstd.h>
 
 #include "mysql_agent/io/zstd_codec.hpp"
+#include "zstd_frames.hpp"
 
 namespace {
 
@@ -37,18 +38,7 @@ std::string datadir_like(std::size_t n, unsigned seed) {
 /// `data` compressed in input pieces of `piece` bytes.
 std::string compress_all(const std::string& data, int level, unsigned workers, std::size_t piece = 100'003) {
     zstd_compressor c(level, workers);
-    std::string out;
-    for (std::size_t off = 0; off < data.size(); off += piece) {
-        std::span<const char> in(data.data() + off, std::min(piece, data.size() - off));
-        while (!in.empty()) {
-            const auto got = c.compress(in);
-            out.append(got.data(), got.size());
-        }
-    }
-    while (!c.finished()) {
-        const auto got = c.finish();
-        out.append(got.data(), got.size());
-    }
+    const std::string out = test_support::zstd_frame_of(c, data, piece);
     CHECK(c.bytes_in() == data.size());
     return out;
 }

@@ -30,6 +30,11 @@ inline constexpr std::string_view backup_path = "/backup";
 inline constexpr std::string_view position_path = "/position";
 inline constexpr std::string_view header_estimated_size = "X-Backup-Estimated-Size";
 inline constexpr std::string_view header_agent_version = "X-Mysql-Agent-Version";
+/// On a 400 or 403 of a TLS sidecar: which TLS requirement the client did not meet, so that it can say what to
+/// change (README "TLS").
+inline constexpr std::string_view header_tls = "X-Mysql-Agent-TLS";
+inline constexpr std::string_view tls_required = "required";  ///< a plaintext request on the TLS port
+inline constexpr std::string_view tls_client_certificate_required = "client-certificate-required";
 inline constexpr std::string_view trailer_status = "X-Backup-Status";
 inline constexpr std::string_view trailer_bytes = "X-Backup-Bytes";
 inline constexpr std::string_view trailer_digest = "X-Backup-Digest";

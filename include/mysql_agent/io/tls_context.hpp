@@ -25,6 +25,7 @@
 #include <boost/asio/ssl/stream.hpp>
 
 #include "mysql_agent/core/tls_diagnosis.hpp"
+#include "mysql_agent/io/net_stream.hpp"
 
 namespace mysql_agent {
 
@@ -74,7 +75,7 @@ private:
 /// The cloning side's context: the CA to trust, and our certificate when given. Throws config_error.
 std::shared_ptr<boost::asio::ssl::context> client_tls_context(const tls_client_settings& settings);
 
-/// What a client handshake's verification saw; filled by the verify callback armed by arm_client_handshake.
+/// What a client handshake's verification saw; filled by the verify callback begin_client_tls sets.
 struct tls_peer_check {
     std::string host;           ///< the name the certificate must carry
     bool name_from_flag = false;
@@ -82,8 +83,12 @@ struct tls_peer_check {
     std::optional<tls_failure_facts> failure;  ///< the first failure, as seen
 };
 
-/// Sets SNI and the verification of `stream` against `check` (which must outlive the handshake).
-void arm_client_handshake(boost::asio::ssl::stream<boost::asio::ip::tcp::socket>& stream, tls_peer_check& check);
+/// Turns the connected plaintext `stream` into TLS for a client of `settings` that reached `host`: SNI, and the
+/// peer's certificate verified against the CA and the name (--tls-server-name, else `host`), what the verification
+/// sees recorded in `check` (which must outlive the handshake). The handshake is the caller's. Throws config_error
+/// when the files do not load.
+void begin_client_tls(net_stream& stream, const tls_client_settings& settings, const std::string& host,
+                      tls_peer_check& check);
 
 /// The facts of a failed client handshake (`ec`), from what the verify callback saw or from the error itself.
 tls_failure_facts client_handshake_failure(const tls_peer_check& check, const boost::system::error_code& ec,
