@@ -113,9 +113,9 @@ backup_server_options server_options_of(const sidecar_options& o, const pod_iden
     const auto max_rate = parse_byte_size(o.max_rate, "--max-rate");
     if (!max_rate) throw config_error(max_rate.message());
     so.max_rate = *max_rate;
-    so.compress_workers = o.compress_threads > 0
+    so.compress_threads = o.compress_threads > 0
                               ? o.compress_threads
-                              : protocol::automatic_compress_workers(std::thread::hardware_concurrency());
+                              : protocol::automatic_compress_threads(std::thread::hardware_concurrency());
     so.tools = resolve_backup_tools(optional_path(o.xtrabackup), optional_path(o.xbstream));
     so.tls = tls_server_of(o.tls);
     return so;
@@ -231,8 +231,8 @@ command add_sidecar(CLI::App& app) {
                     "for it")
         ->capture_default_str();
     sub->add_option("--compress-threads", opts->compress_threads,
-                    "Threads libzstd compresses each stream with, for clients that ask for zstd; 0: half the CPUs, "
-                    "1 to 4")
+                    "Threads that compress the streams of clients that ask for zstd (1 MiB frames, in parallel), "
+                    "shared by all streams; 0: half the CPUs, 1 to 4")
         ->check(CLI::Range(0u, 64u))
         ->capture_default_str();
     sub->add_option("--xtrabackup", opts->xtrabackup,

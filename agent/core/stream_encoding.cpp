@@ -82,6 +82,6 @@ result<stream_codec> parse_content_encoding(std::optional<std::string_view> valu
                  "mysql-agent sidecar"};
 }
 
-unsigned automatic_compress_workers(unsigned cpus) { return std::clamp(cpus / 2, 1u, 4u); }
+unsigned automatic_compress_threads(unsigned cpus) { return std::clamp(cpus / 2, 1u, 4u); }
 
 }  // namespace mysql_agent::protocol

@@ -113,7 +113,8 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor ex, backup_server_options o)
         : ex_(ex), opts_(std::move(o)), acceptor_(ex), stop_(ex), secrets_(secrets_of(opts_)),
           limiter_(opts_.max_rate, counters_), health_(health_options_of(opts_)),
-          stream_context_{opts_, secrets_, counters_, stop_, limiter_} {
+          compressors_(opts_.compress_threads),
+          stream_context_{opts_, secrets_, counters_, stop_, limiter_, compressors_} {
         if (opts_.max_concurrent_backups == 0) throw config_error("--max-concurrent-backups must be at least 1");
         if (opts_.tls) tls_ = std::make_unique<server_tls>(*opts_.tls);
     }
@@ -358,6 +359,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
     backup_counters counters_;
     rate_limiter limiter_;
     health_checker health_;
+    compression_pool compressors_;
     backup_stream_context stream_context_;
     std::unique_ptr<server_tls> tls_;
 };

@@ -23,12 +23,12 @@
 #include "mysql_agent/core/backup_tool_args.hpp"
 #include "mysql_agent/core/stream_digest.hpp"
 #include "mysql_agent/core/tool_error_line.hpp"
+#include "mysql_agent/io/compression_pool.hpp"
 #include "mysql_agent/io/deadline.hpp"
 #include "mysql_agent/io/file_tree.hpp"
 #include "mysql_agent/io/logging.hpp"
 #include "mysql_agent/io/private_dir.hpp"
 #include "mysql_agent/io/process_runner.hpp"
-#include "mysql_agent/io/zstd_codec.hpp"
 
 namespace mysql_agent {
 namespace {
@@ -147,18 +147,12 @@ private:
         }
     }
 
-    /// A client that asked for zstd gets it; if libzstd cannot set up (out of memory), the raw stream, which every
-    /// client takes.
+    /// A client that asked for zstd gets it, compressed on the sidecar's compression threads.
     void start_compressor() {
         if (compression_.codec != protocol::stream_codec::zstd) return;
-        try {
-            compressor_.emplace(compression_.level, opts_.compress_workers);
-            spdlog::info("backup for {}: compressing with zstd level {} ({})", peer_, compression_.level,
-                         compressor_->workers() > 0 ? fmt::format("{} worker thread(s)", compressor_->workers())
-                                                    : std::string("on the event loop's thread"));
-        } catch (const std::exception& e) {
-            spdlog::warn("backup for {}: sending the stream uncompressed: {}", peer_, e.what());
-        }
+        compressor_.emplace(ctx_.compressors, socket_.get_executor(), compression_.level);
+        spdlog::info("backup for {}: compressing with zstd level {} in frames of {} bytes on {} thread(s)", peer_,
+                     compression_.level, frame_pipeline::block_bytes, ctx_.compressors.threads());
     }
 
     /// The response's status line and fields (the body is chunked, its trailer announced). false: not sent.
@@ -211,37 +205,43 @@ private:
         }
     }
 
-    /// Sends `data` of the tool's output, compressed when the client asked. nullopt: all of it went out.
+    /// Sends `data` of the tool's output, compressed when the client asked. nullopt: all of it went out, or
+    /// into blocks that are being compressed.
     asio::awaitable<std::optional<phase_end>> send_body(std::span<const char> data, protocol::backup_trailer& trailer) {
         if (!compressor_) co_return co_await send_chunk(data, trailer);
-        while (!data.empty()) {
-            std::span<const char> out;
-            try {
-                out = compressor_->compress(data);
-            } catch (const std::exception& e) {
-                trailer.error_line = e.what();
-                co_return phase_end::cut_short;
-            }
-            if (out.empty()) continue;
-            if (const auto end = co_await send_chunk(out, trailer)) co_return end;
+        compressor_->add(data);
+        // Frames already made go out now; beyond the window, the tool's pipe waits until the pool catches up.
+        while (compressor_->frame_ready() || compressor_->in_flight() > compressor_->window()) {
+            if (const auto end = co_await send_frame(trailer)) co_return end;
         }
         co_return std::nullopt;
     }
 
-    /// The tool's output ended: a compressed body gets the end of its frame.
+    /// The tool's output ended: a compressed body gets its last frames.
     asio::awaitable<phase_end> end_body(protocol::backup_trailer& trailer) {
-        while (compressor_ && !compressor_->finished()) {
-            std::span<const char> out;
-            try {
-                out = compressor_->finish();
-            } catch (const std::exception& e) {
-                trailer.error_line = e.what();
-                co_return phase_end::cut_short;
-            }
-            if (out.empty()) continue;
-            if (const auto end = co_await send_chunk(out, trailer)) co_return *end;
+        if (!compressor_) co_return phase_end::done;
+        compressor_->end_block();
+        while (compressor_->in_flight() > 0) {
+            if (const auto end = co_await send_frame(trailer)) co_return *end;
         }
         co_return phase_end::done;
+    }
+
+    /// Waits for the oldest block's frame and sends it. nullopt: it went out.
+    asio::awaitable<std::optional<phase_end>> send_frame(protocol::backup_trailer& trailer) {
+        while (!compressor_->frame_ready()) {
+            auto got = co_await (compressor_->wait_for_progress() || watch_client(socket_.socket()) ||
+                                 ctx_.shutdown.wait());
+            if (got.index() != 0) co_return co_await interrupted(got.index(), trailer);
+        }
+        std::span<const char> frame;
+        try {
+            frame = compressor_->take_frame();
+        } catch (const std::exception& e) {
+            trailer.error_line = e.what();
+            co_return phase_end::cut_short;
+        }
+        co_return co_await send_chunk(frame, trailer);
     }
 
     /// Sends one chunk within --max-rate and --send-timeout. nullopt: it went out.
@@ -364,7 +364,7 @@ private:
     std::string start_error_;
     stream_digest digest_;  ///< of the bytes sent (compressed, when they are)
     protocol::compression_choice compression_;
-    std::optional<zstd_compressor> compressor_;
+    std::optional<frame_pipeline> compressor_;
 };
 
 }  // namespace

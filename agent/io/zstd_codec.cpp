@@ -10,53 +10,33 @@
 namespace mysql_agent {
 namespace {
 
-/// Jobs of a multi-threaded frame. The caller's thread (the sidecar's event loop) may wait for one job when all
-/// workers are busy, so a job must compress quickly at any level offered: 2 MiB is level 1's own default and
-/// under a second at level 19.
-constexpr int mt_job_bytes = 2 * 1024 * 1024;
-
 void check(std::size_t rc, const char* what) {
     if (ZSTD_isError(rc)) throw std::runtime_error(std::string("zstd: ") + what + ": " + ZSTD_getErrorName(rc));
 }
 
 }  // namespace
 
-struct zstd_compressor::state {
+struct zstd_frame_encoder::state {
     ZSTD_CCtx* ctx = ZSTD_createCCtx();
-    std::vector<char> out = std::vector<char>(ZSTD_CStreamOutSize());
     ~state() { ZSTD_freeCCtx(ctx); }
 };
 
-zstd_compressor::zstd_compressor(int level, unsigned workers) : state_(std::make_unique<state>()) {
+zstd_frame_encoder::zstd_frame_encoder() : state_(std::make_unique<state>()) {
     if (!state_->ctx) throw std::runtime_error("zstd: cannot allocate a compression context");
+}
+
+zstd_frame_encoder::~zstd_frame_encoder() = default;
+
+void zstd_frame_encoder::encode(std::span<const char> block, int level, std::vector<char>& out) {
+    check(ZSTD_CCtx_reset(state_->ctx, ZSTD_reset_session_and_parameters), "resetting the context");
     check(ZSTD_CCtx_setParameter(state_->ctx, ZSTD_c_compressionLevel, level), "setting the compression level");
     check(ZSTD_CCtx_setParameter(state_->ctx, ZSTD_c_checksumFlag, 1), "enabling the content checksum");
-    // A libzstd built without ZSTD_MULTITHREAD refuses any worker count above 0: it then compresses in the
-    // caller's thread, which is slower but correct.
-    if (workers > 0 && !ZSTD_isError(ZSTD_CCtx_setParameter(state_->ctx, ZSTD_c_nbWorkers, static_cast<int>(workers)))) {
-        workers_ = workers;
-        check(ZSTD_CCtx_setParameter(state_->ctx, ZSTD_c_jobSize, mt_job_bytes), "setting the job size");
-    }
-}
-
-zstd_compressor::~zstd_compressor() = default;
-
-std::span<const char> zstd_compressor::compress(std::span<const char>& input) {
-    ZSTD_inBuffer in{input.data(), input.size(), 0};
-    ZSTD_outBuffer out{state_->out.data(), state_->out.size(), 0};
-    check(ZSTD_compressStream2(state_->ctx, &out, &in, ZSTD_e_continue), "compressing");
-    bytes_in_ += in.pos;
-    input = input.subspan(in.pos);
-    return {state_->out.data(), out.pos};
-}
-
-std::span<const char> zstd_compressor::finish() {
-    ZSTD_inBuffer in{nullptr, 0, 0};
-    ZSTD_outBuffer out{state_->out.data(), state_->out.size(), 0};
-    const std::size_t left = ZSTD_compressStream2(state_->ctx, &out, &in, ZSTD_e_end);
-    check(left, "ending the frame");
-    finished_ = left == 0;
-    return {state_->out.data(), out.pos};
+    out.resize(ZSTD_compressBound(block.size()));
+    // One call with the whole block: libzstd then knows its size, writes it into the frame header and sizes the
+    // window to the block (so no frame asks the client for more than a block's window, at any level).
+    const std::size_t n = ZSTD_compress2(state_->ctx, out.data(), out.size(), block.data(), block.size());
+    check(n, "compressing");
+    out.resize(n);
 }
 
 struct zstd_decompressor::state {

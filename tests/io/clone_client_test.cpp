@@ -27,6 +27,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/crc.hpp>
 #include <catch2/catch.hpp>
+#include <zstd.h>
 #include <fmt/format.h>
 
 #include "mysql_agent/io/atomic_file.hpp"
@@ -38,7 +39,7 @@
 #include "mysql_agent/io/progress.hpp"
 #include "mysql_agent/core/stream_digest.hpp"
 #include "mysql_agent/core/stream_encoding.hpp"
-#include "mysql_agent/io/zstd_codec.hpp"
+#include "mysql_agent/io/compression_pool.hpp"
 #include "zstd_frames.hpp"
 
 extern char** environ;
@@ -1126,10 +1127,22 @@ TEST_CASE("a real mariabackup stream is cloned with the real mbstream and --prep
 
 namespace {
 
-/// `raw` as one zstd frame, as the sidecar sends it.
-std::string zstd_of(std::string_view raw, int level = 1) {
-    zstd_compressor c(level, 0);
-    return test_support::zstd_frame_of(c, raw);
+/// `raw` as zstd frames of `block` bytes each, as the sidecar sends it (1 MiB blocks: one frame for these tests'
+/// small backups).
+std::string zstd_of(std::string_view raw, int level = 1, std::size_t block = frame_pipeline::block_bytes) {
+    return test_support::zstd_frames_of(raw, level, block);
+}
+
+/// `body` (frames one after another) split into its frames.
+std::vector<std::string> frames_of(const std::string& body) {
+    std::vector<std::string> frames;
+    for (std::size_t off = 0; off < body.size();) {
+        const std::size_t n = ZSTD_findFrameCompressedSize(body.data() + off, body.size() - off);
+        REQUIRE_FALSE(ZSTD_isError(n));
+        frames.push_back(body.substr(off, n));
+        off += n;
+    }
+    return frames;
 }
 
 std::string zstd_head() {
@@ -1151,7 +1164,9 @@ TEST_CASE("a compressed stream is decompressed, checked and committed, and the c
     temp_dir tmp;
     const auto backup = synthetic_backup();
     // Random test data does not shrink: the bytes saved are measured on a real backup (sidecar_clone_real_test).
-    const std::string body = zstd_of(backup.bytes);
+    // Frames of 64 KiB: the body is several of them, one after another.
+    const std::string body = zstd_of(backup.bytes, 1, 64 * 1024);
+    REQUIRE(frames_of(body).size() > 5);
     fake_donor donor({{zstd_head() + chunked(body) + last_chunk(zstd_trailer(body, backup.bytes))}});
     auto o = options_for(donor.port(), tmp.path);
     o.compression = {protocol::stream_codec::zstd, 7};
@@ -1226,6 +1241,24 @@ TEST_CASE("a damaged or lying compressed stream fails the clone and leaves no fi
     SECTION("a compressed body whose trailer has no byte count before compression") {
         reply = zstd_head() + chunked(body) + last_chunk(ok_trailer(body));
         expected_text = {"has no X-Backup-Uncompressed-Bytes field"};
+    }
+    SECTION("a frame left out between two others, with a trailer that vouches for what was sent") {
+        const auto frames = frames_of(zstd_of(raw, 1, 64 * 1024));
+        std::string gapped;
+        for (std::size_t i = 0; i < frames.size(); ++i)
+            if (i != 2) gapped += frames[i];
+        reply = zstd_head() + chunked(gapped) + last_chunk(zstd_trailer(gapped, raw));
+        expected_text = {"is not a valid xbstream"};
+    }
+    SECTION("the last frame left out, with a trailer that counts only what the others hold") {
+        const auto frames = frames_of(zstd_of(raw, 1, 64 * 1024));
+        std::string cut_body;
+        for (std::size_t i = 0; i + 1 < frames.size(); ++i) cut_body += frames[i];
+        auto t = zstd_trailer(cut_body, raw);
+        *t.uncompressed_bytes = raw.size() - (raw.size() % (64 * 1024) == 0 ? 64 * 1024 : raw.size() % (64 * 1024));
+        reply = zstd_head() + chunked(cut_body) + last_chunk(t);
+        // zstd and the trailer see nothing wrong: the xbstream framing check does.
+        expected_text = {"is incomplete"};
     }
     SECTION("a raw stream labelled zstd") {
         reply = zstd_head() + chunked(raw) + last_chunk(zstd_trailer(raw, raw));

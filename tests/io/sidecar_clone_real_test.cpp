@@ -268,7 +268,9 @@ TEST_CASE("a zstd clone of a real MariaDB holds the same data as a raw one, with
     const fs::path zstd_dir = tmp.path() / "zstd-data", raw_dir = tmp.path() / "raw-data";
     fs::create_directories(zstd_dir);
     fs::create_directories(raw_dir);
-    sidecar_process sidecar(*primary, "backup", password_file, token_file, sidecar_log);
+    // Three compression threads on these 2 CPUs: the stream's 1 MiB frames finish out of order and must still
+    // arrive in order (the default here is one thread, which every fault group runs with).
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, sidecar_log, {"--compress-threads", "3"});
 
     // The default is zstd; --compress none against the same (new) sidecar gets the raw stream.
     const int zstd_rc = run_clone(sidecar.address(), zstd_dir, token_file, tmp.path() / "zstd.log", 100s);
@@ -279,6 +281,7 @@ TEST_CASE("a zstd clone of a real MariaDB holds the same data as a raw one, with
     REQUIRE(zstd_rc == 0);
     REQUIRE(raw_rc == 0);
     CHECK(sidecar.stop() == 0);
+    CHECK_THAT(slurp(sidecar_log), Catch::Contains("compressing with zstd level 1 in frames of 1048576 bytes on 3 thread(s)"));
 
     const auto events = finished_events(slurp(sidecar_log));
     REQUIRE(events.size() == 2);

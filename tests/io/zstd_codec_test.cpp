@@ -1,5 +1,5 @@
-// The zstd wrapper on its own: what the sidecar compresses comes back byte for byte, in bounded pieces, however
-// the input is cut; and a damaged, truncated or oversized frame is an error value, never a crash or a big
+// The zstd wrapper on its own: what the sidecar compresses, frame after frame, comes back byte for byte, in bounded
+// pieces, however the input is cut; and a damaged, truncated or oversized frame is an error value, never a crash or a big
 // allocation.
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_getFrameHeader: the window a frame asks for
 #include <zstd.h>
 
 #include "mysql_agent/io/zstd_codec.hpp"
@@ -16,7 +17,6 @@
 
 namespace {
 
-using mysql_agent::zstd_compressor;
 using mysql_agent::zstd_decompressor;
 
 /// Compressible like a datadir: runs of repeated text with random bytes between them.
@@ -35,12 +35,9 @@ std::string datadir_like(std::size_t n, unsigned seed) {
     return s;
 }
 
-/// `data` compressed in input pieces of `piece` bytes.
-std::string compress_all(const std::string& data, int level, unsigned workers, std::size_t piece = 100'003) {
-    zstd_compressor c(level, workers);
-    const std::string out = test_support::zstd_frame_of(c, data, piece);
-    CHECK(c.bytes_in() == data.size());
-    return out;
+/// `data` as the sidecar sends it: a frame per `block` bytes.
+std::string compress_all(const std::string& data, int level, std::size_t block = 1 << 20) {
+    return test_support::zstd_frames_of(data, level, block);
 }
 
 struct decoded {
@@ -73,12 +70,22 @@ decoded decompress_all(const std::string& body, std::size_t piece, std::size_t c
 
 }  // namespace
 
-TEST_CASE("zstd: what is compressed comes back, whatever the pieces and the workers", "[io][zstd]") {
+TEST_CASE("zstd: what is compressed comes back, whatever the frames and the pieces", "[io][zstd]") {
     const std::string data = datadir_like(6 * 1024 * 1024, 7);
-    const auto [level, workers] = GENERATE(std::pair{1, 0u}, std::pair{1, 2u}, std::pair{6, 1u});
-    INFO("level " << level << ", " << workers << " workers");
-    const std::string body = compress_all(data, level, workers);
+    const auto [level, block] = GENERATE(std::pair{1, std::size_t{1} << 20}, std::pair{1, std::size_t{6} << 20},
+                                         std::pair{6, std::size_t{100'003}});
+    INFO("level " << level << ", frames of " << block << " bytes");
+    const std::string body = compress_all(data, level, block);
     CHECK(body.size() < data.size() / 2);
+    // Each frame declares its content size and ends where the next begins.
+    std::size_t frames = 0;
+    for (std::size_t off = 0; off < body.size(); ++frames) {
+        const std::size_t n = ZSTD_findFrameCompressedSize(body.data() + off, body.size() - off);
+        REQUIRE_FALSE(ZSTD_isError(n));
+        CHECK(ZSTD_getFrameContentSize(body.data() + off, n) == std::min(block, data.size() - frames * block));
+        off += n;
+    }
+    CHECK(frames == (data.size() + block - 1) / block);
     // 6 MiB is a multiple of both capacities: the last output fills the buffer exactly, and the call after it
     // (which takes and gives nothing) must not make the frame look unfinished.
     const auto [piece, capacity] = GENERATE(std::pair{std::size_t{1} << 20, std::size_t{256} << 10},
@@ -91,17 +98,19 @@ TEST_CASE("zstd: what is compressed comes back, whatever the pieces and the work
     CHECK(got.largest_piece <= capacity);
 }
 
-TEST_CASE("zstd: worker threads when the library has them, else the caller's thread", "[io][zstd]") {
-    // Debian 12's libzstd.a (1.5.4) is built without ZSTD_MULTITHREAD (ZSTD_c_nbWorkers is bounded to 0..0; its
-    // libzstd.so has threads): the static binary then compresses on the caller's thread, and says so.
-    const ZSTD_bounds bounds = ZSTD_cParam_getBounds(ZSTD_c_nbWorkers);
-    CHECK(zstd_compressor(1, 2).workers() == (bounds.upperBound >= 2 ? 2u : 0u));
-    CHECK(zstd_compressor(1, 0).workers() == 0);
+TEST_CASE("zstd: a frame of a block asks for no more window than the block, at any level", "[io][zstd]") {
+    const std::string data = datadir_like(1 << 20, 3);
+    const std::string body = compress_all(data, 19);
+    ZSTD_frameHeader header{};
+    REQUIRE(ZSTD_getFrameHeader(&header, body.data(), body.size()) == 0);
+    CHECK(header.windowSize <= data.size());
+    CHECK(header.checksumFlag == 1);
+    CHECK(decompress_all(body, body.size(), 65536).bytes == data);
 }
 
 TEST_CASE("zstd: a small body that expands hugely comes out in bounded pieces", "[io][zstd]") {
     const std::string zeros(64 * 1024 * 1024, '\0');
-    const std::string body = compress_all(zeros, 1, 0, 1 << 20);
+    const std::string body = compress_all(zeros, 1, zeros.size());
     CHECK(body.size() < 64 * 1024);
     const decoded got = decompress_all(body, body.size(), 64 * 1024);
     REQUIRE(got.error.empty());
@@ -111,13 +120,21 @@ TEST_CASE("zstd: a small body that expands hugely comes out in bounded pieces", 
 
 TEST_CASE("zstd: damaged, cut, foreign and oversized frames", "[io][zstd]") {
     const std::string data = datadir_like(2 * 1024 * 1024, 11);
-    const std::string body = compress_all(data, 1, 0);
+    const std::string body = compress_all(data, 1);
 
     SECTION("a byte flipped in the middle: an error, at the latest from the content checksum") {
         std::string damaged = body;
         damaged[damaged.size() / 2] = static_cast<char>(damaged[damaged.size() / 2] ^ 0x5a);
         const decoded got = decompress_all(damaged, 65536, 65536);
         CHECK_FALSE(got.error.empty());
+    }
+    SECTION("cut where the first frame ends: zstd sees nothing wrong, which is why the trailer counts bytes") {
+        const std::size_t first = ZSTD_findFrameCompressedSize(body.data(), body.size());
+        REQUIRE(first < body.size());
+        const decoded got = decompress_all(body.substr(0, first), 65536, 65536);
+        CHECK(got.error.empty());
+        CHECK(got.at_frame_end);
+        CHECK(got.bytes == data.substr(0, 1 << 20));
     }
     SECTION("the last bytes missing: no error, but not at a frame's end") {
         const decoded got = decompress_all(body.substr(0, body.size() - 3), 65536, 65536);

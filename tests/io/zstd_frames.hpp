@@ -1,29 +1,28 @@
 #pragma once
-// Test support: a whole zstd frame made with the sidecar's own compressor, as it sends one.
+// Test support: a zstd body made with the sidecar's own frame encoder, as it sends one: a frame per block,
+// one after another.
 
 #include <algorithm>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "mysql_agent/io/compression_pool.hpp"
 #include "mysql_agent/io/zstd_codec.hpp"
 
 namespace test_support {
 
-/// `data` as one zstd frame from `c`, fed to it in pieces of at most `piece` bytes.
-inline std::string zstd_frame_of(mysql_agent::zstd_compressor& c, std::string_view data,
-                                 std::size_t piece = std::string_view::npos) {
+/// `data` as zstd frames at `level`, one per `block` bytes of it (the last one shorter).
+inline std::string zstd_frames_of(std::string_view data, int level = 1,
+                                  std::size_t block = mysql_agent::frame_pipeline::block_bytes) {
+    mysql_agent::zstd_frame_encoder encoder;
+    std::vector<char> frame;
     std::string out;
-    for (std::size_t off = 0; off < data.size(); off += std::min(piece, data.size() - off)) {
-        std::span<const char> in(data.data() + off, std::min(piece, data.size() - off));
-        while (!in.empty()) {
-            const auto got = c.compress(in);
-            out.append(got.data(), got.size());
-        }
-    }
-    while (!c.finished()) {
-        const auto got = c.finish();
-        out.append(got.data(), got.size());
+    for (std::size_t off = 0; off < data.size(); off += block) {
+        const std::size_t n = std::min(block, data.size() - off);
+        encoder.encode(std::span<const char>(data.data() + off, n), level, frame);
+        out.append(frame.data(), frame.size());
     }
     return out;
 }

@@ -91,12 +91,12 @@ TEST_CASE("Content-Encoding: what the body is", "[compression]") {
     CHECK_FALSE(parse_content_encoding("zstd, gzip").has_value());
 }
 
-TEST_CASE("automatic compression workers: half the CPUs, 1 to 4", "[compression]") {
-    CHECK(automatic_compress_workers(0) == 1);
-    CHECK(automatic_compress_workers(1) == 1);
-    CHECK(automatic_compress_workers(2) == 1);
-    CHECK(automatic_compress_workers(6) == 3);
-    CHECK(automatic_compress_workers(64) == 4);
+TEST_CASE("automatic compression threads: half the CPUs, 1 to 4", "[compression]") {
+    CHECK(automatic_compress_threads(0) == 1);
+    CHECK(automatic_compress_threads(1) == 1);
+    CHECK(automatic_compress_threads(2) == 1);
+    CHECK(automatic_compress_threads(6) == 3);
+    CHECK(automatic_compress_threads(64) == 4);
 }
 
 TEST_CASE("what a GET /backup asks for", "[compression]") {

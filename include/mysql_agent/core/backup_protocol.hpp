@@ -6,8 +6,8 @@
 //   200  Transfer-Encoding: chunked, Trailer: X-Backup-Status, X-Backup-Bytes, X-Backup-Digest,
 //        X-Backup-Exit-Code, X-Backup-Error, X-Backup-Uncompressed-Bytes;
 //        X-Backup-Estimated-Size: <bytes of the donor's datadir>;  Content-Encoding: zstd  (only when asked for)
-//        body: the xbstream bytes of a fresh `xtrabackup --backup --stream=xbstream`, as one zstd frame when
-//              Content-Encoding says so
+//        body: the xbstream bytes of a fresh `xtrabackup --backup --stream=xbstream`, as zstd frames (one per
+//              MiB, one after another) when Content-Encoding says so
 //        trailers: status ok|failed, byte count and digest "xxh3-64:<16 hex>" of the body as sent (compressed),
 //        tool exit code, error line, and (compressed bodies only) the byte count before compression
 //   401  missing or wrong token (no backup started; not worth retrying)

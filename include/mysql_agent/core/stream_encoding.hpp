@@ -1,7 +1,8 @@
 #pragma once
 // Whether a backup body is compressed on the wire (README "Wire protocol"). The client asks with
 // `Accept-Encoding: zstd` (and `X-Backup-Zstd-Level: N` for a level other than 1); a sidecar that compresses
-// answers `Content-Encoding: zstd` and sends the xbstream as one zstd frame. A sidecar that does not know the
+// answers `Content-Encoding: zstd` and sends the xbstream as zstd frames one after another (one per MiB of it,
+// compressed in parallel: compression_pool.hpp). A sidecar that does not know the
 // header ignores it and sends the raw stream, and a client that did not ask gets the raw stream: both ends of
 // any version agree on what the body is by Content-Encoding alone.
 
@@ -50,9 +51,9 @@ compression_choice requested_compression(std::optional<std::string_view> accept_
 /// zstd; anything else (gzip, a list) is an error: this client cannot decode it.
 result<stream_codec> parse_content_encoding(std::optional<std::string_view> value);
 
-/// Compression workers for `sidecar --compress-threads 0` (automatic) on a machine with `cpus` CPUs: half of
-/// them, at least 1 and at most 4. One worker at level 1 compresses ~500 MB/s, several times a 1 Gbit/s link;
+/// Compression threads for `sidecar --compress-threads 0` (automatic) on a machine with `cpus` CPUs: half of
+/// them, at least 1 and at most 4. One thread at level 1 compresses ~500 MB/s, several times a 1 Gbit/s link;
 /// more only help at higher levels, and a donor also serves its own clients.
-unsigned automatic_compress_workers(unsigned cpus);
+unsigned automatic_compress_threads(unsigned cpus);
 
 }  // namespace mysql_agent::protocol

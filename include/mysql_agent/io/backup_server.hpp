@@ -30,7 +30,7 @@ struct backup_server_options {
     bool replica = false;  ///< adds --slave-info (and --safe-slave-backup for mariabackup)
     unsigned max_concurrent_backups = 1;
     std::uint64_t max_rate = 0;          ///< bytes per second all streams together may send; 0: unlimited
-    unsigned compress_workers = 1;       ///< libzstd threads per compressed stream; 0: the event loop's thread
+    unsigned compress_threads = 1;       ///< threads that compress the streams of clients that ask for zstd (>= 1)
     std::chrono::seconds request_timeout{10};  ///< a client must send its request headers within this
     std::chrono::seconds send_timeout{60};     ///< a client that reads nothing for this long is dropped
     std::uint32_t retry_after_seconds = 30;    ///< Retry-After of a 503

@@ -1,6 +1,7 @@
 #pragma once
 // One GET /backup answered: the backup tool started with the credentials in a private option file, its stdout
-// sent as the chunks of the body (as one zstd frame when the client asked for it: stream_encoding.hpp; within
+// sent as the chunks of the body (as zstd frames when the client asked for it: stream_encoding.hpp and
+// compression_pool.hpp; within
 // --max-rate: rate_limiter.hpp), and the trailer that says how the backup ended (backup_protocol.hpp). A client
 // that goes away or stops reading can be sent no trailer: the tool's process group is killed at once.
 // I/O layer (Asio coroutines, Beast).
@@ -13,6 +14,7 @@
 #include "mysql_agent/core/backup_counters.hpp"
 #include "mysql_agent/core/stream_encoding.hpp"
 #include "mysql_agent/io/backup_server.hpp"
+#include "mysql_agent/io/compression_pool.hpp"
 #include "mysql_agent/io/net_stream.hpp"
 #include "mysql_agent/io/rate_limiter.hpp"
 #include "mysql_agent/io/shutdown_signal.hpp"
@@ -26,6 +28,7 @@ struct backup_stream_context {
     backup_counters& counters;                ///< what /metrics reports
     shutdown_signal& shutdown;                ///< ends a stream between two chunks, with a failed trailer
     rate_limiter& limiter;                    ///< --max-rate, shared by all streams
+    compression_pool& compressors;            ///< --compress-threads, shared by all streams
 };
 
 /// Streams a fresh backup to the client on `stream` (authorized, and within the server's limits), counting it

@@ -1,52 +1,43 @@
 #pragma once
-// zstd streaming compression of the backup body (the sidecar) and its bounded decompression (the clone client),
-// over libzstd's streaming API (https://facebook.github.io/zstd/zstd_manual.html, "Streaming compression" and
-// "Streaming decompression"). libzstd is linked statically, like OpenSSL. It is no I/O, but it is a C library with
-// threads of its own, which core does not take.
+// zstd compression of the backup body's blocks into frames (the sidecar: compression_pool.hpp) and the bounded
+// streaming decompression of the frames one after another (the clone client), over libzstd
+// (https://facebook.github.io/zstd/zstd_manual.html, "Simple Advanced compression API" and "Streaming
+// decompression"). libzstd is linked statically, like OpenSSL. It is no I/O, but a C library, which core does not
+// take.
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "mysql_agent/core/result.hpp"
 
 namespace mysql_agent {
 
-/// One zstd frame, written piece by piece, with zstd's content checksum (so the decoder checks what came out).
-class zstd_compressor {
+/// Compresses a block into one whole zstd frame, with zstd's content checksum (so the decoder checks what came
+/// out) and the block's size in the frame header. One encoder per thread: it keeps its libzstd context, whose
+/// allocation would otherwise cost as much as compressing a small block.
+class zstd_frame_encoder {
 public:
-    /// `level` 1..19. `workers` 0: compress on the caller's thread; N > 0: N threads of libzstd's own
-    /// (ZSTD_c_nbWorkers) when the library was built with them, else the caller's thread (workers() says which).
-    /// Throws std::runtime_error when libzstd refuses the level or cannot allocate.
-    zstd_compressor(int level, unsigned workers);
-    ~zstd_compressor();
-    zstd_compressor(const zstd_compressor&) = delete;
-    zstd_compressor& operator=(const zstd_compressor&) = delete;
+    /// Throws std::runtime_error when libzstd cannot allocate a context.
+    zstd_frame_encoder();
+    ~zstd_frame_encoder();
+    zstd_frame_encoder(const zstd_frame_encoder&) = delete;
+    zstd_frame_encoder& operator=(const zstd_frame_encoder&) = delete;
 
-    /// Takes what it can of `input` (advancing it past that) and returns the compressed bytes that came out:
-    /// possibly none, valid until the next call. Call until `input` is empty.
-    std::span<const char> compress(std::span<const char>& input);
-
-    /// Ends the frame: returns the next compressed bytes; call until finished().
-    std::span<const char> finish();
-    bool finished() const noexcept { return finished_; }
-
-    /// The threads libzstd compresses with (0: the caller's).
-    unsigned workers() const noexcept { return workers_; }
-    std::uint64_t bytes_in() const noexcept { return bytes_in_; }
+    /// `block` as one frame at `level` (1..19), replacing what `out` held. Throws std::runtime_error naming
+    /// libzstd's error when it refuses the level or fails.
+    void encode(std::span<const char> block, int level, std::vector<char>& out);
 
 private:
     struct state;
     std::unique_ptr<state> state_;
-    unsigned workers_ = 0;
-    bool finished_ = false;
-    std::uint64_t bytes_in_ = 0;
 };
 
-/// Decodes a zstd body from a donor that may be hostile, in bounded memory: a frame whose window exceeds
-/// 2^max_window_log bytes is refused (not allocated), and the output comes in pieces of at most
-/// `output_capacity`. A corrupt frame is an error value naming what libzstd found.
+/// Decodes a zstd body (frames one after another) from a donor that may be hostile, in bounded memory: a frame
+/// whose window exceeds 2^max_window_log bytes is refused (not allocated), and the output comes in pieces of at
+/// most `output_capacity`. A corrupt frame is an error value naming what libzstd found.
 class zstd_decompressor {
 public:
     /// 8 MiB: the window of level 19, the highest --compress offers (stream_encoding.hpp).
