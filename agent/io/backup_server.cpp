@@ -208,8 +208,8 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             co_await respond(socket, answer);
             co_return false;
         }
-        socket.start_tls(tls_->current());
-        auto shaken = co_await (before(socket.tls()->async_handshake(asio::ssl::stream_base::server, nothrow_awaitable), by) ||
+        socket.start_tls(tls_->current(), tls_stream::role::server);
+        auto shaken = co_await (before(socket.tls()->async_handshake(nothrow_awaitable), by) ||
                                 stop_.wait());
         if (shaken.index() != 0) co_return false;
         const auto& done = std::get<0>(shaken);

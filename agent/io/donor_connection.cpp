@@ -100,7 +100,7 @@ asio::awaitable<std::optional<retryable_failure>> secure(donor_response& respons
     const std::string donor = o.donor.to_string();
     begin_client_tls(response.stream, *o.tls, o.donor.host, response.tls_check);
     const auto shaken =
-        co_await before(response.stream.tls()->async_handshake(asio::ssl::stream_base::client, nothrow_awaitable), by);
+        co_await before(response.stream.tls()->async_handshake(nothrow_awaitable), by);
     if (!shaken)
         co_return retryable_failure{fmt::format("donor {} accepted the connection but did not finish the TLS "
                                                 "handshake within --connect-timeout {}",

@@ -47,7 +47,7 @@ asio::awaitable<void> connect(net_stream& stream, const http_get_request& r, con
 /// The TLS handshake, the certificate checked as the clone checks a donor's. Throws tls_error.
 asio::awaitable<void> secure(net_stream& stream, const http_get_request& r, tls_peer_check& check) {
     begin_client_tls(stream, *r.tls, r.host, check);
-    auto [ec] = co_await stream.tls()->async_handshake(asio::ssl::stream_base::client, nothrow_awaitable);
+    auto [ec] = co_await stream.tls()->async_handshake(nothrow_awaitable);
     if (ec) throw tls_error(tls_failure_message(client_handshake_failure(check, ec, r.host + ":" + std::to_string(r.port))));
 }
 

@@ -55,6 +55,11 @@ std::shared_ptr<ssl::context> build_server_context(const tls_server_files& f) {
         // Asked for, not required, at the handshake: /healthz, /readyz and /metrics serve clients without one.
         ctx->set_verify_mode(ssl::verify_peer);
     }
+    // TLS 1.3: AES-128-GCM first, and the server's order over the client's. The backup stream is most of what
+    // crosses the port, and AES-128-GCM is a quarter faster than OpenSSL's default first choice, AES-256-GCM
+    // (`openssl speed -evp`: 3.7 against 2.9 GB/s here); both are TLS 1.3's own suites (RFC 8446, 9.1).
+    SSL_CTX_set_ciphersuites(ctx->native_handle(), "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256");
+    SSL_CTX_set_options(ctx->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
     static constexpr unsigned char session_context[] = "mysql-agent";
     SSL_CTX_set_session_id_context(ctx->native_handle(), session_context, sizeof session_context - 1);
     return ctx;
@@ -152,6 +157,35 @@ tls_failure_facts failure_of(const tls_peer_check& check, X509* cert, int x509_e
     return f;
 }
 
+/// The ex_data slot of an SSL that holds its tls_peer_check.
+int peer_check_index() {
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+}
+
+/// OpenSSL's verify callback for a donor's chain, once per certificate (`preverified`: OpenSSL's own verdict);
+/// what it sees is recorded in the connection's tls_peer_check.
+int verify_donor(int preverified, X509_STORE_CTX* sc) {
+    auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(sc, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    auto& check = *static_cast<tls_peer_check*>(SSL_get_ex_data(ssl, peer_check_index()));
+    X509* cert = X509_STORE_CTX_get_current_cert(sc);
+    if (!preverified) {
+        if (!check.failure) check.failure = failure_of(check, cert, X509_STORE_CTX_get_error(sc));
+        return 0;
+    }
+    if (X509_STORE_CTX_get_error_depth(sc) != 0) return 1;
+    // The chain is trusted: now the name (tls_diagnosis.hpp says why not OpenSSL's X509_check_host).
+    std::vector<std::string> dns, ips;
+    alt_names_of(cert, dns, ips);
+    std::string host = check.host;
+    boost::system::error_code not_ip;
+    if (auto a = asio::ip::make_address(host, not_ip); !not_ip) host = a.to_string();
+    if (certificate_names_host(host, dns, ips)) return 1;
+    X509_STORE_CTX_set_error(sc, X509_V_ERR_HOSTNAME_MISMATCH);
+    if (!check.failure) check.failure = failure_of(check, cert, X509_V_ERR_HOSTNAME_MISMATCH);
+    return 0;
+}
+
 /// OpenSSL's reason for a failed handshake, as our kinds.
 tls_failure_kind kind_of_handshake_error(const boost::system::error_code& ec) {
     if (ec.category() != asio::error::get_ssl_category()) return tls_failure_kind::handshake;
@@ -235,32 +269,15 @@ void begin_client_tls(net_stream& net, const tls_client_settings& settings, cons
     check.host = settings.server_name.value_or(host);
     check.name_from_flag = settings.server_name.has_value();
     check.ca_file = settings.ca.string();
-    net.start_tls(client_tls_context(settings));
-    auto& stream = *net.tls();
+    net.start_tls(client_tls_context(settings), tls_stream::role::client);
+    SSL* ssl = net.tls()->native_handle();
     boost::system::error_code ec;
     asio::ip::make_address(check.host, ec);
-    if (ec) SSL_set_tlsext_host_name(stream.native_handle(), check.host.c_str());  // SNI takes names only
-    stream.set_verify_mode(ssl::verify_peer);
-    stream.set_verify_callback([&check](bool preverified, ssl::verify_context& vc) {
-        X509_STORE_CTX* sc = vc.native_handle();
-        X509* cert = X509_STORE_CTX_get_current_cert(sc);
-        if (!preverified) {
-            if (!check.failure) check.failure = failure_of(check, cert, X509_STORE_CTX_get_error(sc));
-            return false;
-        }
-        if (X509_STORE_CTX_get_error_depth(sc) != 0) return true;
-        // The chain is trusted: now the name (tls_diagnosis.hpp says why not OpenSSL's X509_check_host).
-        std::vector<std::string> dns, ips;
-        alt_names_of(cert, dns, ips);
-        std::string host = check.host;
-        boost::system::error_code not_ip;
-        if (auto a = asio::ip::make_address(host, not_ip); !not_ip) host = a.to_string();
-        if (certificate_names_host(host, dns, ips)) return true;
-        X509_STORE_CTX_set_error(sc, X509_V_ERR_HOSTNAME_MISMATCH);
-        if (!check.failure) check.failure = failure_of(check, cert, X509_V_ERR_HOSTNAME_MISMATCH);
-        return false;
-    });
+    if (ec) SSL_set_tlsext_host_name(ssl, check.host.c_str());  // SNI takes names only
+    SSL_set_ex_data(ssl, peer_check_index(), &check);
+    SSL_set_verify(ssl, SSL_VERIFY_PEER, verify_donor);
 }
+
 
 tls_failure_facts client_handshake_failure(const tls_peer_check& check, const boost::system::error_code& ec,
                                            const std::string& peer) {
@@ -278,7 +295,7 @@ tls_failure_facts client_handshake_failure(const tls_peer_check& check, const bo
     return f;
 }
 
-bool has_verified_client_certificate(ssl::stream<asio::ip::tcp::socket>& stream) {
+bool has_verified_client_certificate(tls_stream& stream) {
     SSL* s = stream.native_handle();
     return SSL_get0_peer_certificate(s) != nullptr && SSL_get_verify_result(s) == X509_V_OK;
 }

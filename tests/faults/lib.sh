@@ -4,8 +4,10 @@
 #
 #   . "$(dirname "$0")/../lib.sh" "$@"      # in a group file; $1 is the agent binary
 #
-# Parameters (environment): FAULT_TLS=1 (every sidecar started here serves TLS and every clone_run trusts its CA:
-# the groups whose peers are real agents pass the same with TLS on), FAULT_ROWS (rows in the donor's table, default 120000), FAULT_MYSQLD_DELAY (seconds a
+# Parameters (environment): FAULT_TLS=1 (every sidecar started here serves TLS and every clone and init trusts its
+# CA: the groups whose peers are real agents, donor network disk signals replication secrets clone_safety, pass the
+# same with TLS on; the hostile_*, flooding and sidecar_safety groups drive sidecars with plaintext hostile
+# clients, and the tls group sets up TLS itself), FAULT_ROWS (rows in the donor's table, default 120000), FAULT_MYSQLD_DELAY (seconds a
 # replica's mysqld stays down after its sidecar starts, default 15; a minute, 60, also passes), FAULT_ONLY (regex of
 # case names to run). Needs root (tmpfs, network and PID namespaces).
 # shellcheck shell=bash
@@ -298,9 +300,9 @@ no_visible_partial() {
     return 1
 }
 # The next run must recognise the leftovers as its own (exit 13 would mean "foreign data") and finish.
-next_run_completes() {
-    local dir=$1 logname=$2
-    clone_run "$dir" "$logname-next" || { log "    next run exited $?: $(tail -3 "$LOGS/clone-$logname-next.log")"; return 1; }
+next_run_completes() {  # next_run_completes DIR LOGNAME [clone args...]
+    local dir=$1 logname=$2; shift 2
+    clone_run "$dir" "$logname-next" "$@" || { log "    next run exited $?: $(tail -3 "$LOGS/clone-$logname-next.log")"; return 1; }
     [ -f "$dir/.mysql-agent-clone.json" ] && [ ! -e "$dir/.mysql-agent-staging" ] && [ ! -e "$dir/.mysql-agent-commit" ]
 }
 # The clone in DIR has exactly the donor's rows: mariadbd started on it, tables compared, stopped.
@@ -428,7 +430,7 @@ start_stream_sidecar() {
     "$AGENT" sidecar --listen "127.0.0.1:$STREAM_PORT" --auth-token-file "$WORK/secrets/token" --user agent \
         --password-file "$WORK/secrets/agent-password" --hostname mysql-0 --datadir "$WORK/primary" \
         --mysql-socket "$WORK/primary.sock" --xtrabackup "$WORK/bin/fault-stream" --xbstream /usr/bin/mbstream \
-        --send-timeout 10 >>"$LOGS/sidecar-stream.log" 2>&1 &
+        --send-timeout 10 "${FAULT_TLS_SERVER[@]}" >>"$LOGS/sidecar-stream.log" 2>&1 &
     STREAM_PID=$!
     PIDS+=("$STREAM_PID")
     wait_port 20 127.0.0.1 "$STREAM_PORT"

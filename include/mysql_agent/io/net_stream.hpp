@@ -12,14 +12,14 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
+
+#include "mysql_agent/io/tls_stream.hpp"
 
 namespace mysql_agent {
 
 class net_stream {
 public:
     using tcp_socket = boost::asio::ip::tcp::socket;
-    using tls_stream = boost::asio::ssl::stream<tcp_socket>;
     using executor_type = tcp_socket::executor_type;
 
     /// A plaintext stream on `socket`.
@@ -27,11 +27,11 @@ public:
     /// A not yet connected plaintext stream.
     explicit net_stream(const executor_type& ex) : stream_(std::in_place_index<0>, ex) {}
 
-    /// Turns the (connected) plaintext stream into a TLS one over `context`; the handshake is the caller's.
-    void start_tls(std::shared_ptr<boost::asio::ssl::context> context) {
+    /// Turns the (connected) plaintext stream into a TLS one over `context` (which it keeps alive), as `r`; the
+    /// handshake is the caller's.
+    void start_tls(std::shared_ptr<boost::asio::ssl::context> context, tls_stream::role r) {
         tcp_socket socket = std::move(std::get<0>(stream_));
-        context_ = std::move(context);
-        stream_.emplace<1>(std::move(socket), *context_);
+        stream_.emplace<1>(std::move(socket), std::move(context), r);
     }
 
     executor_type get_executor() { return socket().get_executor(); }
@@ -64,7 +64,6 @@ public:
     }
 
 private:
-    std::shared_ptr<boost::asio::ssl::context> context_;  // declared first: outlives the stream that uses it
     std::variant<tcp_socket, tls_stream> stream_;
 };
 

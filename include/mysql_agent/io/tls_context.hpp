@@ -22,7 +22,6 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 
 #include "mysql_agent/core/tls_diagnosis.hpp"
 #include "mysql_agent/io/net_stream.hpp"
@@ -95,7 +94,7 @@ tls_failure_facts client_handshake_failure(const tls_peer_check& check, const bo
                                            const std::string& peer);
 
 /// A verified client certificate was presented on `stream` (server side).
-bool has_verified_client_certificate(boost::asio::ssl::stream<boost::asio::ip::tcp::socket>& stream);
+bool has_verified_client_certificate(tls_stream& stream);
 
 /// "CN=mysql-0, names *.mysql, valid until 2026-12-31 10:00:00 UTC" for the log, from a PEM file.
 std::string certificate_file_summary(const std::filesystem::path& pem);

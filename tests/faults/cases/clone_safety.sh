@@ -81,7 +81,7 @@ case_init_donor_killed() {
     local d=$WORK/c-init-cut; rm -rf "$d" "$d.conf"; mkdir -p "$d" "$d.conf" "$WORK/config-src"
     echo -e "[mysqld]\nlog-bin" >"$WORK/config-src/master.cnf"; echo -e "[mysqld]\nsuper-read-only" >"$WORK/config-src/slave.cnf"
     "$AGENT" init --hostname mysql-1 --config-src "$WORK/config-src" --config-dir "$d.conf" --datadir "$d" \
-        --clone-from "127.0.0.1:$SIDECAR_PORT" --auth-token-file "$WORK/secrets/token" --xtrabackup /usr/bin/mariabackup \
+        --clone-from "127.0.0.1:$SIDECAR_PORT" --auth-token-file "$WORK/secrets/token" "${FAULT_TLS_CLIENT[@]}" --xtrabackup /usr/bin/mariabackup \
         --xbstream "$WORK/bin/fault-slow-mbstream" --clone-wait 120 >>"$LOGS/init-donor-killed.log" 2>&1 &
     local init=$!
     wait_until 30 staging_over "$d" 5000000 || fail "the stream did not start"

@@ -16,13 +16,15 @@ case_network_cut() {
     ip netns exec "$NETNS" "$AGENT" sidecar --listen "$far:3307" --auth-token-file "$WORK/secrets/token" --user agent \
         --password-file "$WORK/secrets/agent-password" --hostname mysql-0 --datadir "$WORK/primary" \
         --mysql-socket "$WORK/primary.sock" --xtrabackup /usr/bin/mariabackup --xbstream /usr/bin/mbstream \
-        --send-timeout 5 >>"$LOGS/sidecar-netns.log" 2>&1 &
+        --send-timeout 5 "${FAULT_TLS_SERVER[@]}" >>"$LOGS/sidecar-netns.log" 2>&1 &
     local ns_sidecar=$!
     PIDS+=("$ns_sidecar")
     # `ip netns exec` execs the agent in place; the pid is the sidecar's.
     wait_until 20 bash -c "exec 3<>/dev/tcp/$far/3307" 2>/dev/null || fail "the namespaced sidecar does not answer"
     local d=$WORK/c-net; mkdir -p "$d"
-    CLONE_FROM="$far:3307" CLONE_XBSTREAM=$WORK/bin/fault-slow-mbstream clone_bg "$d" net --idle-timeout 3
+    # With FAULT_TLS=1 the certificate names mysql-0.mysql, not the namespace's address.
+    local name=(); [ "${FAULT_TLS:-0}" = 1 ] && name=(--tls-server-name mysql-0.mysql)
+    CLONE_FROM="$far:3307" CLONE_XBSTREAM=$WORK/bin/fault-slow-mbstream clone_bg "$d" net --idle-timeout 3 "${name[@]}"
     local clone=$LAST_PID
     wait_until 30 staging_over "$d" 5000000 || fail "the stream did not start"
     local tool
@@ -38,7 +40,7 @@ case_network_cut() {
     check "the donor's tool is killed after --send-timeout" wait_until 30 test ! -d "/proc/${tool:-0}"
     check "no orphan tool, no zombie" no_tools_left 15
     ip link set "$VETH" up
-    CLONE_FROM="$far:3307" next_run_completes "$d" net; check "the next run (link up again) completes the clone" test $? = 0
+    CLONE_FROM="$far:3307" next_run_completes "$d" net "${name[@]}"; check "the next run (link up again) completes the clone" test $? = 0
     check "the clone has the donor's rows" clone_has_donor_rows "$d"
     kill -TERM "$ns_sidecar"; wait "$ns_sidecar" 2>/dev/null
     ip link del "$VETH" 2>/dev/null; VETH=""

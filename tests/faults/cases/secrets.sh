@@ -36,19 +36,19 @@ case_secrets() {
     # Error messages: a wrong token, and a wrong database password on the donor.
     inject "a clone with the wrong token; a sidecar with a wrong mysqld password"
     "$AGENT" clone --from "127.0.0.1:$SIDECAR_PORT" --datadir "$WORK/c-secrets-2" --auth-token-file "$WORK/secrets/wrong-token" \
-        --max-attempts 1 >>"$LOGS/clone-wrong-token.log" 2>&1
+        --max-attempts 1 "${FAULT_TLS_CLIENT[@]}" >>"$LOGS/clone-wrong-token.log" 2>&1
     check "a wrong token exits unauthorized (12)" exit_code_is $? 12
     rm -rf "$WORK/c-secrets-2"
     local port; port=$(free_port)
     "$AGENT" sidecar --listen "127.0.0.1:$port" --auth-token-file "$WORK/secrets/token" --user agent \
         --password-file "$WORK/secrets/repl-password" --hostname mysql-0 --datadir "$WORK/primary" \
         --mysql-socket "$WORK/primary.sock" --xtrabackup /usr/bin/mariabackup --xbstream /usr/bin/mbstream \
-        >>"$LOGS/sidecar-wrong-password.log" 2>&1 &
+        "${FAULT_TLS_SERVER[@]}" >>"$LOGS/sidecar-wrong-password.log" 2>&1 &
     local sc=$!; PIDS+=("$sc")
     wait_until 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
     mkdir -p "$WORK/c-secrets-3"
     "$AGENT" clone --from "127.0.0.1:$port" --datadir "$WORK/c-secrets-3" --auth-token-file "$WORK/secrets/token" \
-        --max-attempts 1 >>"$LOGS/clone-wrong-db-password.log" 2>&1
+        --max-attempts 1 "${FAULT_TLS_CLIENT[@]}" >>"$LOGS/clone-wrong-db-password.log" 2>&1
     check "a donor whose backup is refused by mysqld fails the clone (11)" exit_code_is $? 11
     log "  clone said: $(grep -i 'error\|fail' "$LOGS/clone-wrong-db-password.log" | tail -1 | cut -c1-240)"
     kill -TERM "$sc"; wait "$sc" 2>/dev/null

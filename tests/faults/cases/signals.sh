@@ -19,7 +19,7 @@ case_signal() {
         mkdir -p "$WORK/config-src" "$d.conf"
         echo -e "[mysqld]\nlog-bin" >"$WORK/config-src/master.cnf"; echo -e "[mysqld]\nsuper-read-only" >"$WORK/config-src/slave.cnf"
         "$AGENT" init --hostname mysql-1 --config-src "$WORK/config-src" --config-dir "$d.conf" --datadir "$d" \
-            --clone-from "127.0.0.1:$SIDECAR_PORT" --auth-token-file "$WORK/secrets/token" --xtrabackup "$xb" \
+            --clone-from "127.0.0.1:$SIDECAR_PORT" --auth-token-file "$WORK/secrets/token" "${FAULT_TLS_CLIENT[@]}" --xtrabackup "$xb" \
             --xbstream "$xs" --clone-wait 60 >>"$LOGS/init-$sig-$phase.log" 2>&1 &
         LAST_PID=$!
     fi
@@ -53,7 +53,7 @@ case_signal() {
         check "the next run completes the clone" next_run_completes "$d" "$cmd-$sig-$phase"
     else
         "$AGENT" init --hostname mysql-1 --config-src "$WORK/config-src" --config-dir "$d.conf" --datadir "$d" \
-            --clone-from "127.0.0.1:$SIDECAR_PORT" --auth-token-file "$WORK/secrets/token" \
+            --clone-from "127.0.0.1:$SIDECAR_PORT" --auth-token-file "$WORK/secrets/token" "${FAULT_TLS_CLIENT[@]}" \
             --xtrabackup /usr/bin/mariabackup --xbstream /usr/bin/mbstream --clone-wait 60 >>"$LOGS/init-$sig-$phase-next.log" 2>&1
         check "the next init completes the clone" exit_code_is $? 0
         check "the marker is there, staging and journal gone" test -f "$d/.mysql-agent-clone.json" -a ! -e "$d/.mysql-agent-staging" -a ! -e "$d/.mysql-agent-commit"
