@@ -3,9 +3,10 @@
 // completion token, per-operation cancellation). Why not asio::ssl::stream: its engine moves at most one 16 KiB
 // record per socket call and per completion (a 17 KiB BIO pair and 17 KiB buffers, fixed in its headers), so a
 // 256 KiB chunk of a backup costs 16 sends on the sidecar and 16 reads on the clone, each a trip through the
-// event loop; measured on a 659 MB clone, TLS cost 0.8 s of CPU on each side, four times what AES-GCM itself
-// needs. Here a write encrypts up to 256 KiB into records and sends them with one call, and a read takes
-// whatever the socket holds, up to 256 KiB, and decrypts all of it.
+// event loop. Here a write encrypts up to 256 KiB into records and sends them with one call, and a read takes
+// whatever the socket holds, up to 256 KiB, and decrypts all of it. Measured on a 659 MB loopback clone
+// (bench/clone_throughput, MODES=tls): TLS's CPU on top of plaintext went from 1.25 s to 0.37 s for the clone
+// and from 0.45 s to 0.30 s for the sidecar; AES-128-GCM alone needs about 0.18 s per side.
 // I/O layer (Asio, OpenSSL).
 
 #include <array>
