@@ -49,7 +49,7 @@ public:
     template <class Token>
     auto async_handshake(Token&& token) {
         return boost::asio::async_compose<Token, void(boost::system::error_code)>(
-            op<false>{*this, {op_kind::handshake, {}, {}}}, token, socket_);
+            op<false>(*this, op_state(op_kind::handshake)), token, socket_);
     }
 
     /// Reads decrypted bytes into the first buffer of `buffers`; void(error_code, std::size_t). A peer's
@@ -58,21 +58,21 @@ public:
     auto async_read_some(const MutableBuffers& buffers, Token&& token) {
         const boost::asio::mutable_buffer first = *boost::asio::buffer_sequence_begin(buffers);
         return boost::asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
-            op<true>{*this, {op_kind::read, first, {}}}, token, socket_);
+            op<true>(*this, op_state(op_kind::read, first)), token, socket_);
     }
 
     /// Encrypts up to max_write_bytes of `buffers` (the first max_write_buffers of them: an HTTP chunk's header,
     /// data and CRLF) and sends the records with one socket write; void(error_code, std::size_t).
     template <class ConstBuffers, class Token>
     auto async_write_some(const ConstBuffers& buffers, Token&& token) {
-        op_state st{op_kind::write, {}, {}};
+        op_state st(op_kind::write);
         for (auto it = boost::asio::buffer_sequence_begin(buffers);
              it != boost::asio::buffer_sequence_end(buffers) && st.out_count < max_write_buffers; ++it) {
             const boost::asio::const_buffer b = *it;
             if (b.size() > 0) st.out[st.out_count++] = b;
         }
         return boost::asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
-            op<true>{*this, st}, token, socket_);
+            op<true>(*this, st), token, socket_);
     }
 
     /// Most plaintext bytes one write takes, and most ciphertext bytes one socket read takes.
@@ -87,6 +87,7 @@ private:
     enum class step { done, need_input, flush, failed };
 
     struct op_state {
+        explicit op_state(op_kind k, boost::asio::mutable_buffer b = {}) : kind(k), in(b) {}
         op_kind kind;
         boost::asio::mutable_buffer in;
         std::array<boost::asio::const_buffer, max_write_buffers> out;
@@ -100,6 +101,7 @@ private:
     /// it needs, and call it again. `Sized`: completes with (error_code, bytes), else (error_code).
     template <bool Sized>
     struct op {
+        op(tls_stream& stream, op_state state_of_op) : s(stream), st(state_of_op) {}
         tls_stream& s;
         op_state st;
         enum { starting, flushing, reading } state = starting;
