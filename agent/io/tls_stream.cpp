@@ -46,7 +46,10 @@ tls_stream::step tls_stream::advance(op_state& o, boost::system::error_code& ec)
             if (got > 0) {
                 ERR_clear_error();  // what stopped the loop (WANT_READ, a close_notify) waits for the next read
                 o.result = got;
-                return step::done;
+                o.finished_call = true;
+                // What reading made OpenSSL write (answers to a peer's KeyUpdate) goes out now, so that a peer
+                // cannot grow it while we only read.
+                return BIO_ctrl_pending(network_out_) > 0 ? step::flush : step::done;
             }
             break;
         }

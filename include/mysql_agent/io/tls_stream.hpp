@@ -166,20 +166,15 @@ void tls_stream::op<Sized>::operator()(Self& self, boost::system::error_code ec,
     for (;;) {
         switch (s.advance(st, st.failure)) {
             case step::done: return finish(self, {}, st.result);
-            case step::failed:
+            case step::failed:  // its alert for the peer, if any, goes out first
+            case step::flush: {
                 if (const std::size_t bytes = s.take_output(); bytes > 0) {
                     state = flushing;
                     return asio::async_write(s.socket_, asio::buffer(s.out_buffer_.data(), bytes), std::move(self));
                 }
-                return finish(self, st.failure, 0);
-            case step::flush: {
-                const std::size_t bytes = s.take_output();
-                if (bytes == 0) {
-                    if (st.finished_call) return finish(self, {}, st.result);
-                    continue;
-                }
-                state = flushing;
-                return asio::async_write(s.socket_, asio::buffer(s.out_buffer_.data(), bytes), std::move(self));
+                if (st.failure) return finish(self, st.failure, 0);
+                if (st.finished_call) return finish(self, {}, st.result);
+                continue;
             }
             case step::need_input:
                 state = reading;
