@@ -106,11 +106,15 @@ init_flags flags_of(const init_options& opts) {
 }
 
 /// mysqld starts read-only on a primary being re-seeded: no write may land before the sidecar made its binlog
-/// continue the cluster's history (it turns read-only off then).
+/// continue the cluster's history (it turns read-only off then). super_read_only also stops accounts with SUPER
+/// or CONNECTION_ADMIN on MySQL; MariaDB has no such variable (`loose-` makes it skip the line instead of
+/// refusing to start), and its read_only lets READ_ONLY ADMIN through: the takeover runs under FLUSH TABLES WITH
+/// READ LOCK and never resets a binlog that logged a write (primary_takeover.hpp).
 void write_reseed_read_only(const init_options& opts) {
     write_file_atomically(fs::path(opts.config_dir) / reseed_read_only_file,
                           "# written by mysql-agent init: this primary was re-seeded from a peer; the sidecar turns "
-                          "read-only off once its binlog continues the cluster's history\n[mysqld]\nread-only\n");
+                          "read-only off once its binlog continues the cluster's history\n[mysqld]\nread-only\n"
+                          "loose-super-read-only\n");
 }
 
 int run_init(const init_options& opts) {

@@ -1,5 +1,6 @@
 #include "mysql_agent/core/reconcile_plan.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "mysql_agent/core/gtid_position.hpp"
@@ -38,6 +39,40 @@ struct verdict {
     std::string why;  // mismatched, unverifiable: one clause naming the facts
 };
 
+/// MariaDB: whether this replica holds what its primary lacks, by position (reconcile_plan.hpp).
+verdict judge_mariadb(const reconcile_facts& f) {
+    const auto& p = f.primary;
+    const auto mine = parse_mariadb_gtid_position(*f.gtid_current_pos);
+    if (!mine) return {verdict::unverifiable, "this replica's @@gtid_current_pos: " + mine.message()};
+    const auto primary = parse_mariadb_gtid_position(*p.gtid_binlog_pos);
+    if (!primary) return {verdict::unverifiable, "the primary " + p.endpoint + "'s @@gtid_binlog_pos: " +
+                                                     primary.message()};
+    const std::string holds = "this replica's @@gtid_current_pos " + to_string(*mine);
+    for (const auto& g : mine->gtids) {
+        const auto theirs = primary->seq_in(g.domain);
+        if (!theirs || *theirs < g.seq)
+            return {verdict::mismatched,
+                    holds + " is ahead of the primary " + p.endpoint + "'s @@gtid_binlog_pos " + to_string(*primary) +
+                        " in domain " + std::to_string(g.domain) +
+                        ": it holds transactions the primary lacks (the primary is not where this replica's data "
+                        "came from, or something wrote on this replica)"};
+    }
+    for (const auto& t : p.takeovers) {
+        if (std::find(f.takeovers.begin(), f.takeovers.end(), t) != f.takeovers.end()) continue;
+        const auto base = parse_mariadb_gtid_position(t);
+        if (!base) return {verdict::unverifiable, "the primary " + p.endpoint + "'s takeover record: " + base.message()};
+        for (const auto& g : mine->gtids) {
+            const auto at = base->seq_in(g.domain);
+            if (!at || *at < g.seq)
+                return {verdict::mismatched,
+                        "the primary " + p.endpoint + " was re-seeded at " + to_string(*base) + " (mysql_agent."
+                        "takeovers), and " + holds + " passed it in domain " + std::to_string(g.domain) +
+                        " without following it there: it holds transactions the re-seeded primary never had"};
+        }
+    }
+    return {verdict::matches, ""};
+}
+
 verdict judge(const reconcile_facts& f) {
     const auto& p = f.primary;
     if (!p.reachable) return {verdict::unreachable, "the primary " + p.endpoint + " does not answer" +
@@ -65,6 +100,7 @@ verdict judge(const reconcile_facts& f) {
                         "replica"};
         }
     }
+    if (f.gtid_current_pos && p.gtid_binlog_pos) return judge_mariadb(f);
     return {verdict::matches, ""};
 }
 

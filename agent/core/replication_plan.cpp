@@ -216,13 +216,15 @@ replication_plan report(std::string reason) { return decided(replication_action:
 result<replication_plan> plan_primary_role(const replication_facts& f) {
     const bool reseeded = f.marker == replication_facts::marker_state::present && f.reseed && f.reseed->as_primary;
     if (reseeded && !f.applied) {
-        auto takeover = takeover_statements(f.coordinates, f.server, f.no_backslash_escapes);
-        if (!takeover) return error{"re-seeded primary: " + takeover.message()};
+        // The position is checked now; the takeover's statements are decided on the server's state read under
+        // its lock (primary_takeover.hpp), by the I/O layer's takeover runner.
+        const auto position = takeover_position(f.coordinates, f.server);
+        if (!position) return error{"re-seeded primary: " + position.message()};
         return decided(replication_action::take_over,
                        "ordinal 0 was re-seeded from a peer (" + f.reseed->reason +
-                           "): its binlog continues the clone's position, its replica configuration goes, then it "
-                           "becomes writable; ",
-                       std::move(takeover).value());
+                           "): its binlog continues the clone's position " + *position +
+                           " unless the server logged writes since (then nothing is reset), its replica "
+                           "configuration goes, then it becomes writable; ");
     }
     if (reseeded && f.read_only) {
         std::vector<sql_statement> writable;
@@ -265,10 +267,12 @@ replication_plan plan_applied(const replication_facts& f, const replica_control&
         case replica_state::running:
             return decided(replication_action::ok, "replicating (" + describe_replica(f.replica) + ")");
         case replica_state::stopped:
-            return decided(replication_action::start,
-                           "replication was set up from the clone but its threads are stopped without an error (" +
-                               describe_replica(f.replica) + "): starting them",
-                           {control.start});
+            // mysqld starts replicas with skip-slave-start / skip-replica-start (slave.cnf): the reconcile loop
+            // starts the threads once it has checked that the primary carries this replica's history.
+            return decided(replication_action::nothing,
+                           "replication was set up from the clone and its threads are stopped without an error (" +
+                               describe_replica(f.replica) +
+                               "): the reconcile loop starts them once it has checked the primary");
         case replica_state::failed:
             return report("replication stopped on an error (" + describe_replica(f.replica) +
                           "); not resetting it, which would hide the cause: fix it and start replication, or "
@@ -289,8 +293,9 @@ replication_plan plan_moved(const replication_facts& f, const replica_control& c
         case replica_state::running:
             return decided(replication_action::record_applied, since + ": recording it as applied, without touching it");
         case replica_state::stopped:
-            return decided(replication_action::start, since + ": starting its threads, without a reset",
-                           {control.start});
+            return decided(replication_action::record_applied,
+                           since + ": recording it as applied, without a reset; the reconcile loop starts its "
+                                   "threads once it has checked the primary");
         default:
             return report(since + "; not resetting it, which would replay them: fix the cause and start "
                                   "replication, or re-clone this replica");

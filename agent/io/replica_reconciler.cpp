@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/core/mysql_errors.hpp"
+#include "mysql_agent/core/primary_takeover.hpp"
 #include "mysql_agent/core/sql_literal.hpp"
 #include "mysql_agent/io/cluster_position.hpp"
 #include "mysql_agent/io/halt_record.hpp"
@@ -17,6 +19,24 @@ std::string gtid_executed_of(mysql_client& client) {
     const auto rows = client.query("SELECT @@GLOBAL.gtid_executed AS executed");
     if (rows.empty()) return "";
     return rows.front().at("executed").value_or("");
+}
+
+std::string single_value(mysql_client& client, const char* sql, const char* column) {
+    const auto rows = client.query(sql);
+    if (rows.empty()) return "";
+    return rows.front().at(column).value_or("");
+}
+
+/// The positions mysql_agent.takeovers names (none when it does not exist), at most 1000 of them.
+std::vector<std::string> takeover_positions(mysql_client& client) {
+    std::vector<std::string> out;
+    try {
+        for (const auto& row : client.query(takeover_positions_query() + " ORDER BY id LIMIT 1000"))
+            if (const auto it = row.find("position"); it != row.end() && it->second) out.push_back(*it->second);
+    } catch (const mysql_error& e) {
+        if (!is_missing_table(e)) throw;
+    }
+    return out;
 }
 
 primary_answer ask_primary(const replication_options& o, const server_version& local,
@@ -33,7 +53,12 @@ primary_answer ask_primary(const replication_options& o, const server_version& l
     try {
         mysql_client primary(c);
         a.cluster_identity = read_cluster_identity(primary);
-        if (!local.is_mariadb()) a.gtid_executed = gtid_executed_of(primary);
+        if (!local.is_mariadb()) {
+            a.gtid_executed = gtid_executed_of(primary);
+        } else {
+            a.gtid_binlog_pos = single_value(primary, "SELECT @@GLOBAL.gtid_binlog_pos AS pos", "pos");
+            a.takeovers = takeover_positions(primary);
+        }
         a.reachable = true;
     } catch (const mysql_error& e) {
         // Also a refused SELECT on the identity (a primary whose agent predates it): not evidence of another
@@ -70,7 +95,12 @@ reconcile_plan reconcile_once(const replication_options& o, std::chrono::seconds
     f.halted = read_halt_record(o.datadir);
     f.own_identity = read_cluster_identity(local);
     // Before asking the primary (reconcile_plan.hpp says why).
-    if (!server.is_mariadb()) f.gtid_executed = gtid_executed_of(local);
+    if (!server.is_mariadb()) {
+        f.gtid_executed = gtid_executed_of(local);
+    } else {
+        f.gtid_current_pos = single_value(local, "SELECT @@GLOBAL.gtid_current_pos AS pos", "pos");
+        f.takeovers = takeover_positions(local);
+    }
     f.primary = ask_primary(o, server, primary_timeout);
     reconcile_plan plan = plan_reconcile(f, control);
     act(o, local, plan);

@@ -16,6 +16,7 @@
 #include "mysql_agent/core/sql_literal.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/io/password_hash.hpp"
+#include "mysql_agent/io/takeover_runner.hpp"
 
 namespace mysql_agent {
 namespace {
@@ -233,10 +234,20 @@ bool carry_out(mysql_client& client, const decision& d, const replication_option
     const replication_plan& plan = d.plan;
     const auto t0 = clock::now();
     switch (plan.action) {
-        case replication_action::take_over:
+        case replication_action::take_over: {
+            const takeover_plan done = run_takeover(client, d.facts.coordinates, d.facts.server,
+                                                    d.facts.no_backslash_escapes, o.datadir, out.statements_run,
+                                                    o.after_takeover_statement);
+            if (done.step == takeover_step::refuse) {
+                out.action = replication_action::report_error;
+                out.message = "re-seeded primary: takeover refused: " + done.reason;
+                return true;
+            }
+            out.message += "takeover " + std::string(to_string(done.step)) + ": " + done.reason + "; ";
             run_statements(client, plan.statements, out);
             record_applied(o, d.facts, plan);
             break;
+        }
         case replication_action::ensure_users:
             run_statements(client, plan.statements, out);
             break;
@@ -312,7 +323,7 @@ replication_outcome run_replication_setup(const replication_options& o, std::sto
         return out;
     }
     if (o.is_primary &&
-        (d.plan.action == replication_action::take_over || d.plan.action == replication_action::ensure_users))
+        (out.action == replication_action::take_over || out.action == replication_action::ensure_users))
         record_cluster_identity(*client);
     return out;
 }

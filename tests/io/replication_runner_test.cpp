@@ -23,6 +23,7 @@
 #include "mysql_agent/io/password_hash.hpp"
 #include "mysql_agent/io/cluster_position.hpp"
 #include "mysql_agent/io/replication_runner.hpp"
+#include "mysql_agent/io/replica_reconciler.hpp"
 
 using namespace mysql_agent;
 using namespace std::chrono_literals;
@@ -434,26 +435,32 @@ TEST_CASE("replica from a mariabackup clone, GTID: configured once, never reset 
         row_arrival(p, r, 152);
     }
     {
-        INFO("the SQL thread stopped without an error: started, rows applied once");
+        INFO("the SQL thread stopped without an error: left to the reconcile loop, which checks the primary and "
+             "starts it; rows applied once");
         r.execute("STOP SLAVE SQL_THREAD");
         insert_rows(p, 153, 10);
         const auto again = run(options);
-        CHECK(again.action == replication_action::start);
-        CHECK(both_threads_run(r));
+        CHECK(again.action == replication_action::nothing);
+        CHECK(column(slave_status(r), "Slave_SQL_Running") == "No");
+        CHECK(reconcile_once(options, 5s).action == reconcile_action::start);
+        CHECK(wait_until([&] { return both_threads_run(r); }));
         REQUIRE(wait_until([&] { return row_count(r) == 162; }));
         CHECK(column(slave_status(r), "Last_SQL_Errno") == "0");
         CHECK(checksum(r) == checksum(p));
     }
     {
-        INFO("mariadbd restarted with --skip-slave-start: started, not reconfigured");
+        INFO("mariadbd restarted with --skip-slave-start (slave.cnf): started by the reconcile loop once the "
+             "primary matches, not reconfigured");
         replica->stop();
         insert_rows(p, 163, 10);
         replica->start({"--skip-slave-start"});
         r = replica->root();
         CHECK(column(slave_status(r), "Slave_IO_Running") == "No");
         const auto again = run(options);
-        CHECK(again.action == replication_action::start);
-        CHECK(both_threads_run(r));
+        CHECK(again.action == replication_action::nothing);
+        CHECK(column(slave_status(r), "Slave_IO_Running") == "No");
+        CHECK(reconcile_once(options, 5s).action == reconcile_action::start);
+        CHECK(wait_until([&] { return both_threads_run(r); }));
         REQUIRE(wait_until([&] { return row_count(r) == 172; }));
         CHECK(checksum(r) == checksum(p));
         CHECK(wait_until([&] { return caught_up(p, r); }));

@@ -104,6 +104,19 @@ reconcile_facts mysql_sets(std::string replica_set, std::string primary_set, rep
     return f;
 }
 
+// MariaDB: the replica's @@gtid_current_pos and takeovers, the primary's @@gtid_binlog_pos and takeovers.
+reconcile_facts mariadb_positions(std::string replica_pos, std::string primary_pos,
+                                  std::vector<std::string> primary_takeovers = {},
+                                  std::vector<std::string> replica_takeovers = {},
+                                  replica_status replica = running()) {
+    auto f = facts(std::move(replica));
+    f.gtid_current_pos = std::move(replica_pos);
+    f.takeovers = std::move(replica_takeovers);
+    f.primary.gtid_binlog_pos = std::move(primary_pos);
+    f.primary.takeovers = std::move(primary_takeovers);
+    return f;
+}
+
 strings texts(const std::vector<sql_statement>& statements) {
     strings out;
     for (const auto& s : statements) out.push_back(s.text);
@@ -209,6 +222,29 @@ TEST_CASE("reconcile decision table", "[reconcile]") {
         {"MySQL: halted on an extra transaction that the primary now holds too: resume",
          halted(mysql_sets(uuid_a + ":1-21", uuid_a + ":1-30", both_stopped())), a::resume, start,
          {"clearing the halt"}},
+        {"MariaDB: the replica is behind its primary in every domain: nothing",
+         mariadb_positions("0-100-1523,1-100-7", "0-100-1600,1-101-9"), a::nothing, {}, {"replicating from"}},
+        {"MariaDB: the replica is ahead of its primary in a domain: halt",
+         mariadb_positions("0-100-1600", "0-100-1523"), a::halt, stop,
+         {"is ahead of the primary", "in domain 0", "0-100-1600"}},
+        {"MariaDB: the replica holds a domain the primary lacks: halt",
+         mariadb_positions("0-100-10,2-102-1", "0-100-12"), a::halt, stop, {"in domain 2"}},
+        {"MariaDB: the primary was re-seeded at exactly this replica's position (its donor): nothing",
+         mariadb_positions("0-100-1523", "0-100-4294968821", {"0-100-1523"}), a::nothing, {}, {"replicating from"}},
+        {"MariaDB: the primary was re-seeded behind this replica, whose sequence it passed since: halt",
+         mariadb_positions("0-100-1600", "0-100-4294968821", {"0-100-1523"}, {}, sql_stopped()), a::halt, stop,
+         {"was re-seeded at 0-100-1523", "0-100-1600", "never had"}},
+        {"MariaDB: a takeover this replica followed (it holds the record): nothing",
+         mariadb_positions("0-100-4294968830", "0-100-4294968830", {"0-100-1523"}, {"0-100-1523"}), a::nothing, {},
+         {"replicating from"}},
+        {"MariaDB: halted past a takeover, the primary's sequence passed it since: stays halted",
+         halted(mariadb_positions("0-100-1600", "0-100-4294969999", {"0-100-1523"}, {}, both_stopped())), a::nothing,
+         {}, {"stays halted"}},
+        {"MariaDB: the primary's position does not parse: report, neither halt nor start",
+         mariadb_positions("0-100-1", "0-100", {}, {}, sql_stopped()), a::report_error, {},
+         {"cannot compare GTID sets", "@@gtid_binlog_pos"}},
+        {"MariaDB: not compared while the primary is unreachable: nothing",
+         unreachable(mariadb_positions("0-100-1600", "0-100-1")), a::nothing, {}, {"does not answer"}},
         {"MySQL: another identity wins over matching sets: halt",
          with(mysql_sets(uuid_a + ":1-20", uuid_a + ":1-20"),
               [](reconcile_facts& f) { f.primary.cluster_identity = identity_y; }),

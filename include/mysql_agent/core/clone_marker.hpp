@@ -21,6 +21,9 @@ inline constexpr std::string_view clone_marker_file = ".mysql-agent-clone.json";
 /// (or moved back when the commit is undone).
 inline constexpr std::string_view clone_displaced_dir = ".mysql-agent-displaced";
 inline constexpr std::string_view replication_applied_file = ".mysql-agent-replication-applied";
+/// Written by a re-seeded primary's sidecar just before it resets the binlog (primary_takeover.hpp): the position
+/// and the time. For the operator; no decision reads it.
+inline constexpr std::string_view takeover_record_file = ".mysql-agent-takeover";
 
 /// Written by a replica's sidecar when it halted replication (its primary is not the one its data came from): the
 /// reason, one line. probe ready, /readyz, status and /metrics report it; removed when the sidecar resumes.

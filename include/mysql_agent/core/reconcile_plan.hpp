@@ -20,6 +20,9 @@ struct primary_answer {
     std::string unreachable_because;              ///< the connection error, when not reachable
     std::optional<std::string> cluster_identity;  ///< its cluster identity (a UUID); nullopt or "": it has none
     std::optional<std::string> gtid_executed;     ///< MySQL: its @@gtid_executed; nullopt for MariaDB
+    std::optional<std::string> gtid_binlog_pos;   ///< MariaDB: its @@gtid_binlog_pos; nullopt for MySQL
+    /// MariaDB: the positions its mysql_agent.takeovers names (primary_takeover.hpp): where it was re-seeded.
+    std::vector<std::string> takeovers;
 };
 
 /// What the sidecar knows on one pass.
@@ -32,6 +35,11 @@ struct reconcile_facts {
     /// set only grows, so a replica set read first is contained in it whenever it came from that primary; read
     /// after, a transaction committed in between would look like one the primary lacks.
     std::optional<std::string> gtid_executed;
+    /// MariaDB: this replica's @@gtid_current_pos, then its mysql_agent.takeovers positions, read in that order and
+    /// BEFORE asking the primary (a takeover row arrives with the GTID that wrote it: positions read first are
+    /// covered by the takeovers read after). nullopt for MySQL.
+    std::optional<std::string> gtid_current_pos;
+    std::vector<std::string> takeovers;
     primary_answer primary;
 };
 
@@ -58,7 +66,11 @@ struct reconcile_plan {
 
 /// Decides one pass. "mismatch", judged only when the primary is reachable: the primary carries another cluster
 /// identity than this replica's own (compared ignoring ASCII case), or none while this replica has one, or
-/// (MySQL, both sets known) this replica's @@gtid_executed is not a subset of the primary's. A replica without an
+/// (MySQL, both sets known) this replica's @@gtid_executed is not a subset of the primary's, or (MariaDB, both
+/// positions known) this replica's @@gtid_current_pos has a domain the primary's @@gtid_binlog_pos lacks or a
+/// higher sequence number in one, or the primary was re-seeded (a mysql_agent.takeovers position this replica does
+/// not hold) at a position this replica's passes in some domain: it holds transactions the new primary never had,
+/// even once the primary's sequence numbers pass its own (MariaDB compares positions, not transactions). A replica without an
 /// identity never mismatches on identity (it predates identities; both without one: a cluster from before them).
 /// "unverifiable": reachable, no identity mismatch, but a GTID set does not parse. First matching row wins:
 ///

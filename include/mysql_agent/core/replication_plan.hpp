@@ -105,7 +105,7 @@ struct replication_config {
 };
 
 enum class replication_action {
-    take_over,       ///< re-seeded primary: continue the clone's history (primary_takeover.hpp), then ensure_users
+    take_over,       ///< re-seeded primary: the takeover (primary_takeover.hpp, io/takeover_runner.hpp), then the accounts
     ensure_users,    ///< primary: create/sync the replication (and backup) accounts; nothing to run when they are as configured
     nothing,         ///< replica not cloned by us: leave it alone
     configure,       ///< run the statements from the clone's coordinates, start, verify, record applied
@@ -138,10 +138,13 @@ struct replication_plan {
 ///
 /// | role    | applied | marker      | replica state       | moved | action                                   |
 /// |---------|---------|-------------|---------------------|-------|------------------------------------------|
-/// | primary | no      | present, re-seeded as primary | -  | -     | take_over: takeover_statements() (binlog |
-/// |         |         |             |                     |       | continues the clone's GTID position, no  |
-/// |         |         |             |                     |       | replica config, writable last), then the |
-/// |         |         |             |                     |       | accounts as below; record applied        |
+/// | primary | no      | present, re-seeded as primary | -  | -     | take_over: the I/O layer's takeover      |
+/// |         |         |             |                     |       | runner decides on the server's state read|
+/// |         |         |             |                     |       | under its lock (plan_takeover(): reset   |
+/// |         |         |             |                     |       | only a binlog that logged nothing, never |
+/// |         |         |             |                     |       | twice), then the accounts as below (the  |
+/// |         |         |             |                     |       | plan's statements); record applied; a    |
+/// |         |         |             |                     |       | refused takeover runs nothing more       |
 /// | primary | yes     | present, re-seeded as primary, read-only | - | ensure_users, writable first (mysqld   |
 /// |         |         |             |                     |       | restarted with init's read-only file)    |
 /// | primary | -       | -           | -                   | -     | ensure_users: for each of                |
@@ -149,7 +152,9 @@ struct replication_plan {
 /// |         |         |             |                     |       | configured (ensure_account_statements(); |
 /// |         |         |             |                     |       | nothing at all when every one already is)|
 /// | replica | yes     | -           | running             | -     | ok (an IO error while it retries: named) |
-/// | replica | yes     | -           | stopped             | -     | start                                    |
+/// | replica | yes     | -           | stopped             | -     | nothing: the reconcile loop starts it    |
+/// |         |         |             |                     |       | once the primary is checked (mysqld runs |
+/// |         |         |             |                     |       | replicas with skip-slave-start)          |
 /// | replica | yes     | -           | failed              | -     | report_error (never reset)               |
 /// | replica | yes     | -           | none                | -     | report_error (someone reset it; the      |
 /// |         |         |             |                     |       | clone's coordinates are stale by now)    |
@@ -163,7 +168,8 @@ struct replication_plan {
 /// |         |         |             |                     |       | applied nothing: redoing is exact, and   |
 /// |         |         |             |                     |       | picks up a corrected password)           |
 /// | replica | no      | present     | running             | yes   | record_applied (crashed before recording)|
-/// | replica | no      | present     | stopped             | yes   | start                                    |
+/// | replica | no      | present     | stopped             | yes   | record_applied (the reconcile loop starts|
+/// |         |         |             |                     |       | it once the primary is checked)          |
 /// | replica | no      | present     | failed              | yes   | report_error                             |
 ///
 /// An error (not a plan) only for configuration the operator must fix: empty source host or user, an account

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <stop_token>
 #include <string>
 
@@ -27,6 +28,8 @@ struct replication_options {
     std::chrono::milliseconds retry_initial{100};      ///< first pause between connection attempts, doubled...
     std::chrono::milliseconds retry_max{2'000};        ///< ...up to this
     std::chrono::milliseconds progress_interval{5'000};  ///< a log line this often while waiting
+    /// Called after each statement of a re-seeded primary's takeover (tests inject a kill between two); none: {}.
+    std::function<void(const sql_statement&)> after_takeover_statement;
 };
 
 /// How a run ended when it did not throw.

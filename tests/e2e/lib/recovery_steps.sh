@@ -49,8 +49,17 @@ check_reseeded_primary() {
     expect "mysql-0 holds every row the replicas hold (CHECKSUM TABLE)" "$want" "$(data_of 0)"
     expect "mysql-0 kept no replica configuration from its donor (SHOW SLAVE STATUS)" "" \
         "$(sql 0 'SHOW SLAVE STATUS')"
-    expect "mysql-0's binlog continues the cluster's GTID history" \
-        "$(sql 1 'SELECT @@gtid_slave_pos')" "$(sql 0 'SELECT @@gtid_binlog_pos')"
+    # The takeover names the clone's position in mysql_agent.takeovers and jumps each domain 2^32 past it.
+    local taken base
+    taken=$(sql 0 'SELECT position FROM mysql_agent.takeovers ORDER BY id DESC LIMIT 1')
+    expect "mysql-0's binlog continues the donor's GTID position (mysql_agent.takeovers)" \
+        "$(json_field "$marker" .reseed.position)" "$taken"
+    base=${taken##*-}
+    if [[ "$base" =~ ^[0-9]+$ ]] && (( $(sql 0 'SELECT @@gtid_binlog_pos' | sed 's/.*-//') >= base + 4294967296 )); then
+        pass "mysql-0's first GTID after the takeover jumped 2^32 past the donor's ($(sql 0 'SELECT @@gtid_binlog_pos'))"
+    else
+        fail "mysql-0's first GTID after the takeover jumps 2^32" "takeover $taken, binlog pos $(sql 0 'SELECT @@gtid_binlog_pos')"
+    fi
     expect "the cluster identity survived the re-seed" "$(sql 1 'SELECT identity FROM mysql_agent.cluster')" \
         "$(sql 0 'SELECT identity FROM mysql_agent.cluster')"
     local n
