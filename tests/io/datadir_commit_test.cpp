@@ -444,11 +444,13 @@ TEST_CASE("a journaled name whose entry was replaced by hand is not removed", "[
         put(made.back(), "restored by hand from a backup");
         reused = identity_of(made.back()).inode == journaled.inode;
     }
-    struct statfs sfs {};
-    ::statfs(datadir.c_str(), &sfs);
-    INFO("filesystem type " << std::hex << sfs.f_type << " of " << datadir << " did not reuse inode " << std::dec
-                            << journaled.inode);
-    REQUIRE(reused);
+    {
+        struct statfs sfs {};
+        ::statfs(datadir.c_str(), &sfs);
+        INFO("filesystem type " << std::hex << sfs.f_type << " of " << datadir << " did not reuse inode "
+                                << std::dec << journaled.inode);
+        REQUIRE(reused);
+    }
     fs::rename(made.back(), datadir / "ibdata1");
     made.pop_back();
     for (const auto& p : made) fs::remove(p);
