@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <optional>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -420,29 +421,35 @@ TEST_CASE("a journaled name whose entry was replaced by hand is not removed", "[
         }
     } on_disk;
     const fs::path datadir = on_disk.path;
-    const auto staging = staged_backup(datadir);
-    const entry_identity journaled = identity_of(staging / "ibdata1");
-    REQUIRE(journaled.birth);
-    clone_journal j;
-    j.run = "mysql-1/1/2026-12-01T00:00:00Z/00000001";
-    j.incoming.push_back({"ibdata1", journaled});
-    put(datadir / std::string(clone_journal_file), format_journal(j));
-    // A file restored by hand comes later than the commit; wait (for the clock, not for a duration) until a file
-    // created now has another birth time, as it has after the restart between an interrupted commit and a hand.
-    for (;;) {
-        put(datadir / "clock", "");
-        const auto now = identity_of(datadir / "clock");
-        fs::remove(datadir / "clock");
-        if (now.birth != journaled.birth) break;
-    }
-    fs::remove_all(staging);
-    // Create files until one gets the freed inode number (ext4: the first one), then make it the restored entry.
-    std::vector<fs::path> made;
+    const auto create = [](const fs::path& path, const char* content) { std::ofstream(path) << content; };
+    // Another process of the machine may take the freed number first (the filesystem is shared): then the whole
+    // scene is played again, a bounded number of times. On ext4 the first file created gets it.
+    entry_identity journaled;
     bool reused = false;
-    for (int i = 0; i < 100000 && !reused; ++i) {
-        made.push_back(datadir / ("new-" + std::to_string(i)));
-        put(made.back(), "restored by hand from a backup");
-        reused = identity_of(made.back()).inode == journaled.inode;
+    for (int attempt = 0; attempt < 50 && !reused; ++attempt) {
+        create(datadir / "ibdata1", "moved in by the interrupted commit");
+        journaled = identity_of(datadir / "ibdata1");
+        REQUIRE(journaled.birth);
+        // A file restored by hand comes later than the commit: wait (for the clock, not for a duration) until a
+        // file created now has another birth time, as it has after the restart between the commit and a hand.
+        for (;;) {
+            create(datadir / "clock", "");
+            const auto now = identity_of(datadir / "clock");
+            fs::remove(datadir / "clock");
+            if (now.birth != journaled.birth) break;
+        }
+        fs::remove(datadir / "ibdata1");
+        std::vector<fs::path> made;
+        for (int i = 0; i < 64 && !reused; ++i) {
+            made.push_back(datadir / ("new-" + std::to_string(i)));
+            create(made.back(), "restored by hand from a backup");
+            reused = identity_of(made.back()).inode == journaled.inode;
+        }
+        if (reused) {
+            fs::rename(made.back(), datadir / "ibdata1");
+            made.pop_back();
+        }
+        for (const auto& p : made) fs::remove(p);
     }
     {
         struct statfs sfs {};
@@ -451,9 +458,10 @@ TEST_CASE("a journaled name whose entry was replaced by hand is not removed", "[
                                 << std::dec << journaled.inode);
         REQUIRE(reused);
     }
-    fs::rename(made.back(), datadir / "ibdata1");
-    made.pop_back();
-    for (const auto& p : made) fs::remove(p);
+    clone_journal j;
+    j.run = "mysql-1/1/2026-12-01T00:00:00Z/00000001";
+    j.incoming.push_back({"ibdata1", journaled});
+    put(datadir / std::string(clone_journal_file), format_journal(j));
 
     const auto replaced = identity_of(datadir / "ibdata1");
     // With the inode alone (the version 2 journal), the replacement was the commit's own entry: it was deleted.
