@@ -24,6 +24,7 @@
 #include "mysql_agent/io/datadir_lock.hpp"
 #include "mysql_agent/io/logging.hpp"
 #include "mysql_agent/io/peer_clone.hpp"
+#include "mysql_agent/io/reseed_request_file.hpp"
 #include "mysql_agent/io/secret_file.hpp"
 #include "mysql_agent/io/until_signal.hpp"
 
@@ -138,10 +139,17 @@ int run_init(const init_options& opts) {
     std::optional<datadir_lock> lock;
     if (!opts.no_clone) lock.emplace(opts.datadir);
     const datadir_facts facts = lock ? gather_datadir_facts(opts.datadir) : datadir_facts{};
-    init_facts known{self, classify_datadir(facts, false).kind, has_reseed_request(facts), ""};
-    if (known.reseed_requested)
-        known.reseed_reason =
-            reseed_reason_of(read_file_if_exists(fs::path(opts.datadir) / reseed_request_file, 64 * 1024).value_or(""));
+    init_facts known{self, classify_datadir(facts, false).kind, false, ""};
+    if (has_reseed_request(facts)) {
+        // Acted on only when signed with the backup token (core/reseed_request.hpp); otherwise logged and kept.
+        const auto token = opts.auth_token_file.empty()
+                               ? std::nullopt
+                               : std::optional<std::string>(read_secret_file(opts.auth_token_file, "--auth-token-file"));
+        if (const auto request = read_reseed_request(opts.datadir, token, self.hostname)) {
+            known.reseed_requested = true;
+            known.reseed_reason = request->reason;
+        }
+    }
     const init_decision decision = decide_init(known, flags);
     log_event(spdlog::level::info, "init: " + decision.reason,
               {{"event", "init_decision"}, {"action", std::string(to_string(decision.action))}});
@@ -179,7 +187,9 @@ command add_init(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--backup-port", opts->backup_port, "Port of the peers' sidecar backup server")
         ->capture_default_str();
-    sub->add_option("--auth-token-file", opts->auth_token_file, "File holding the bearer token for peers' backups");
+    sub->add_option("--auth-token-file", opts->auth_token_file,
+                    "File holding the bearer token for peers' backups; it also verifies a `mysql-agent reseed` "
+                    "request (without it, none is acted on)");
     sub->add_flag("--no-clone", opts->no_clone, "Only write the config; never clone");
     sub->add_option("--clone-from", opts->clone_from,
                     "Clone (or re-seed) from HOST[:PORT] instead of the peers N-1..0 (or the most advanced peer)");

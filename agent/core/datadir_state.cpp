@@ -64,18 +64,25 @@ std::vector<std::string> our_leftovers(const present& p, bool with_journal) {
 }
 
 /// Data entries an interrupted commit does not account for, given its journal.
-std::set<std::string> unaccounted(const present& p, const datadir_facts& facts, const clone_journal& j) {
-    std::set<std::string> bad;
+struct unaccounted_entries {
+    std::set<std::string> names;
+    bool unknown_identity = false;  ///< one of them is journaled without a birth time (a v1/v2 journal)
+};
+
+unaccounted_entries unaccounted(const present& p, const datadir_facts& facts, const clone_journal& j) {
+    unaccounted_entries bad;
     for (const auto& name : p.data) {
         if (j.phase == commit_phase::displacing) {
-            if (std::find(j.displaced.begin(), j.displaced.end(), name) == j.displaced.end()) bad.insert(name);
+            if (std::find(j.displaced.begin(), j.displaced.end(), name) == j.displaced.end()) bad.names.insert(name);
             continue;
         }
         const auto in = std::find_if(j.incoming.begin(), j.incoming.end(),
                                      [&](const journal_entry& e) { return e.name == name; });
-        const auto inode = facts.inodes.find(name);
-        if (in == j.incoming.end() || (in->inode != 0 && inode != facts.inodes.end() && inode->second != in->inode))
-            bad.insert(name);
+        const auto found = facts.identities.find(name);
+        if (in == j.incoming.end() || found == facts.identities.end() || !same_entry(in->id, found->second)) {
+            bad.names.insert(name);
+            if (in != j.incoming.end() && !in->id.birth) bad.unknown_identity = true;
+        }
     }
     return bad;
 }
@@ -85,10 +92,14 @@ datadir_verdict unfinished_commit(const present& p, const datadir_facts& facts) 
     datadir_verdict v;
     const auto bad = unaccounted(p, facts, j);
     const std::string run = j.run.empty() ? std::string() : " written by run " + j.run;
-    if (!bad.empty()) {
+    if (!bad.names.empty()) {
         v.kind = datadir_kind::foreign;
         v.reason = "datadir holds a clone commit journal (" + std::string(clone_journal_file) + run + ") and " +
-                   describe(bad, "that it does not account for") + ": something else wrote there";
+                   describe(bad.names, "that it does not account for") + ": something else wrote there";
+        if (bad.unknown_identity)
+            v.reason += " (the journal, from an older mysql-agent, records no birth times, so a file put there by "
+                        "hand cannot be told from the commit's own: check these entries, then remove them or the "
+                        "journal yourself)";
         return v;
     }
     v.kind = datadir_kind::unfinished_clone;

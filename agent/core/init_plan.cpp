@@ -1,7 +1,5 @@
 #include "mysql_agent/core/init_plan.hpp"
 
-#include "mysql_agent/core/text.hpp"
-
 namespace mysql_agent {
 namespace {
 
@@ -40,18 +38,6 @@ std::string_view to_string(init_action action) {
         case init_action::reseed: return "reseed";
     }
     return "unknown";
-}
-
-std::string reseed_reason_of(std::string_view request_text) {
-    for (const auto line : text::lines(request_text)) {
-        const auto t = text::trim(line);
-        if (!t.starts_with("reason:")) continue;
-        std::string out;
-        for (const char c : text::trim(t.substr(7)))
-            if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
-        return out;
-    }
-    return "";
 }
 
 init_decision decide_init(const init_facts& facts, const init_flags& flags) {

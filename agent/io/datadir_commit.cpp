@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <stdio.h>  // renameat2, RENAME_NOREPLACE (glibc >= 2.28)
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,11 +41,53 @@ std::vector<std::string> list_names(const fs::path& dir) {
     return names;
 }
 
-std::uint64_t inode_of(const fs::path& path) {
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) throw file_error(describe_file_failure("cannot stat", path, errno));
-    return st.st_ino;
+/// statx(2) of `path` itself (a symlink is not followed): its inode and, when the filesystem has one, its birth time.
+struct statx lstatx(const fs::path& path) {
+    struct statx stx {};
+    if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_INO | STATX_BTIME, &stx) != 0)
+        throw file_error(describe_file_failure("cannot stat", path, errno));
+    return stx;
 }
+
+/// The filesystem type holding `path`, by name for those a datadir is likely on (statfs(2) f_type).
+std::string filesystem_name(const fs::path& path) {
+    struct statfs st {};
+    if (::statfs(path.c_str(), &st) != 0) return "an unknown filesystem";
+    switch (static_cast<unsigned long>(st.f_type)) {
+        case EXT4_SUPER_MAGIC: return "ext2/ext3/ext4";
+        case XFS_SUPER_MAGIC: return "xfs";
+        case BTRFS_SUPER_MAGIC: return "btrfs";
+        case TMPFS_MAGIC: return "tmpfs";
+        case NFS_SUPER_MAGIC: return "nfs";
+        case OVERLAYFS_SUPER_MAGIC: return "overlayfs";
+        case PROC_SUPER_MAGIC: return "proc";
+        case 0xFF534D42: return "cifs";          // CIFS_SUPER_MAGIC
+        case 0x65735546: return "fuse";          // FUSE_SUPER_MAGIC
+        case 0x00C36400: return "ceph";          // CEPH_SUPER_MAGIC
+        case 0x2FC12FC1: return "zfs";
+        default: return fmt::format("filesystem type {:#x}", static_cast<unsigned long>(st.f_type));
+    }
+}
+
+}  // namespace
+
+entry_identity identity_of(const fs::path& path) {
+    const auto stx = lstatx(path);
+    entry_identity id{stx.stx_ino, std::nullopt};
+    if (stx.stx_mask & STATX_BTIME) id.birth = birth_time{stx.stx_btime.tv_sec, stx.stx_btime.tv_nsec};
+    return id;
+}
+
+void require_birth_times(const fs::path& datadir) {
+    if (identity_of(datadir).birth) return;
+    throw config_error(fmt::format(
+        "refusing to clone into {}: it is on {}, which reports no file birth times (statx STATX_BTIME), so the "
+        "commit journal could not tell the clone's entries from files put there later; put the datadir on ext4, "
+        "xfs, btrfs or tmpfs",
+        datadir.string(), filesystem_name(datadir)));
+}
+
+namespace {
 
 void remove_tree(const fs::path& path) {
     std::error_code ec;
@@ -149,7 +193,7 @@ fs::path staging_dir_of(const fs::path& datadir) { return datadir / clone_stagin
 datadir_facts gather_datadir_facts(const fs::path& datadir) {
     datadir_facts facts;
     facts.entries = list_names(datadir);
-    for (const auto& name : facts.entries) facts.inodes[name] = inode_of(datadir / name);
+    for (const auto& name : facts.entries) facts.identities[name] = identity_of(datadir / name);
     if (auto text = read_file_if_exists(datadir / clone_journal_file, journal_limit)) {
         auto journal = parse_journal(*text);
         if (journal) {
@@ -201,6 +245,7 @@ datadir_verdict settle_datadir(const fs::path& datadir, bool force, bool replace
         if (!fs::create_directories(datadir, ec) && ec)
             throw file_error(describe_file_failure("cannot create the datadir", datadir, ec.value()));
     }
+    require_birth_times(datadir);
     auto verdict = classify_datadir(gather_datadir_facts(datadir), force, replace_clone);
     if (verdict.kind == datadir_kind::unfinished_clone) {
         // Undo it, then look again: an undone `clone --force` commit leaves the foreign data it had moved aside.
@@ -270,7 +315,13 @@ void commit_staging(const fs::path& datadir, const clone_marker& marker, const c
         if (!is_plain_name(name))
             throw clone_failed_error(
                 fmt::format("the backup holds an entry whose name cannot be journaled: '{}'", name));
-        journal.incoming.push_back({name, inode_of(staging / name)});
+        auto id = identity_of(staging / name);
+        if (!id.birth) {
+            require_birth_times(datadir);
+            throw clone_failed_error(fmt::format("{} has no birth time: the commit journal could not identify it",
+                                                 (staging / name).string()));
+        }
+        journal.incoming.push_back({name, id});
     }
     if (journal.incoming.empty())
         throw clone_failed_error(fmt::format("nothing to commit: {} is empty", staging.string()));

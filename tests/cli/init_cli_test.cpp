@@ -164,3 +164,81 @@ TEST_CASE("init on a replica: no donor reachable is exit 10, foreign data is kep
         CHECK(cli::slurp(datadir / "ibdata1") == "precious");
     }
 }
+
+TEST_CASE("init acts on a re-seed request only when mysql-agent reseed signed it", "[cli]") {
+    pod_dirs pod;
+    const fs::path datadir = pod.root.path / "data";
+    const fs::path token = pod.root.path / "backup-token";
+    const fs::path request = datadir / ".mysql-agent-reseed";
+    fs::create_directories(datadir);
+    cli::write_text(token, "s3cret-token\n");
+    // Data: without a request init keeps it; a request replaces it once a new clone is committed.
+    cli::write_text(datadir / "ibdata1", "the replica's data");
+    std::vector<std::string> args{"init", "--hostname", "mysql-2", "--config-src", pod.src.string(),
+                                  "--config-dir", pod.conf.string(), "--datadir", datadir.string(),
+                                  "--auth-token-file", token.string(), "--clone-from", "127.0.0.1:1",
+                                  "--xtrabackup", "/bin/true", "--xbstream", "/bin/true", "--clone-wait", "0"};
+
+    SECTION("a plain file of that name (SELECT ... INTO OUTFILE) is logged and kept, and the data stays") {
+        cli::write_text(request, "requested_at: 2026-12-07T00:30:00Z\npod: mysql-2\nreason: from SQL\n");
+        const auto res = cli::run_agent(args);
+        INFO(res.err);
+        CHECK(res.code == 0);
+        CHECK_THAT(res.err, Catch::Contains("ignoring the re-seed request " + request.string()) &&
+                                Catch::Contains("no signature") && Catch::Contains("the data is kept"));
+        CHECK_THAT(res.err, Catch::Contains("did not create: keeping it untouched"));
+        CHECK(fs::exists(request));  // never removed silently
+        CHECK(cli::slurp(datadir / "ibdata1") == "the replica's data");
+    }
+    SECTION("a request signed with another token is ignored the same way") {
+        const fs::path other = pod.root.path / "other-token";
+        cli::write_text(other, "not-the-token\n");
+        REQUIRE(cli::run_agent({"reseed", "--hostname", "mysql-2", "--datadir", datadir.string(),
+                                "--auth-token-file", other.string()})
+                    .code == 0);
+        const auto res = cli::run_agent(args);
+        INFO(res.err);
+        CHECK(res.code == 0);
+        CHECK_THAT(res.err, Catch::Contains("does not match"));
+        CHECK(fs::exists(request));
+    }
+    SECTION("without --auth-token-file, init cannot verify a request and keeps the data") {
+        REQUIRE(cli::run_agent({"reseed", "--hostname", "mysql-2", "--datadir", datadir.string(),
+                                "--auth-token-file", token.string()})
+                    .code == 0);
+        args.erase(std::find(args.begin(), args.end(), "--auth-token-file"),
+                   std::find(args.begin(), args.end(), "--auth-token-file") + 2);
+        const auto res = cli::run_agent(args);
+        INFO(res.err);
+        CHECK(res.code == 0);
+        CHECK_THAT(res.err, Catch::Contains("no --auth-token-file"));
+        CHECK(cli::slurp(datadir / "ibdata1") == "the replica's data");
+    }
+    SECTION("a request mysql-agent reseed signed with the token re-seeds (here: no donor answers, exit 10)") {
+        const auto written = cli::run_agent({"reseed", "--hostname", "mysql-2", "--datadir", datadir.string(),
+                                             "--auth-token-file", token.string(), "--reason", "1236 after a purge"});
+        INFO(written.err);
+        REQUIRE(written.code == 0);
+        CHECK_THAT(cli::slurp(request), Catch::Contains("pod: mysql-2\nreason: 1236 after a purge\nsignature: "
+                                                        "hmac-sha256:"));
+        const auto res = cli::run_agent(args);
+        INFO(res.err);
+        CHECK(res.code == 10);
+        CHECK_THAT(res.err, Catch::Contains("`mysql-agent reseed` asked for it (1236 after a purge)"));
+        CHECK(cli::slurp(datadir / "ibdata1") == "the replica's data");  // replaced only by a committed clone
+    }
+}
+
+TEST_CASE("mysql-agent reseed refuses to write a request it cannot sign", "[cli]") {
+    cli::temp_dir root;
+    const auto res = cli::run_agent({"reseed", "--hostname", "mysql-2", "--datadir", root.path.string(),
+                                     "--auth-token-file", (root.path / "missing").string()});
+    CHECK(res.code == 3);
+    CHECK_THAT(res.err, Catch::Contains("--auth-token-file") && Catch::Contains("missing"));
+    CHECK(fs::is_empty(root.path));
+    const auto empty = cli::run_agent({"reseed", "--hostname", "mysql-2", "--datadir", root.path.string(),
+                                       "--auth-token-file", ""});
+    CHECK(empty.code == 3);
+    CHECK_THAT(empty.err, Catch::Contains("signed with the backup token"));
+    CHECK(fs::is_empty(root.path));
+}

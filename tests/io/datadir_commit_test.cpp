@@ -4,12 +4,14 @@
 
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <optional>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -58,6 +60,14 @@ fs::path staged_backup(const fs::path& datadir) {
     return staging;
 }
 
+/// The journal a commit of `staging`'s entries writes (phase moving), with their identities.
+std::string journal_of(const fs::path& staging) {
+    clone_journal j;
+    j.run = "test/1/2026-12-01T00:00:00Z/00000000";
+    for (const auto& n : entries(staging)) j.incoming.push_back({n, identity_of(staging / n)});
+    return format_journal(j);
+}
+
 clone_marker sample_marker() {
     clone_marker m;
     m.source = "mysql-0.mysql:3307";
@@ -80,10 +90,11 @@ TEST_CASE("gather_datadir_facts lists the top-level names and the journal", "[io
     std::sort(facts.entries.begin(), facts.entries.end());
     CHECK(facts.entries == std::vector<std::string>{".mysql-agent-commit", "ibdata1", "lost+found"});
     REQUIRE(facts.journal.has_value());
-    CHECK(facts.journal->incoming == std::vector<journal_entry>{{"ibdata1", 0}, {"mysql", 0}});
+    CHECK(facts.journal->incoming == std::vector<journal_entry>{{"ibdata1", {}}, {"mysql", {}}});
     struct stat st {};
     REQUIRE(::lstat((tmp.path() / "ibdata1").c_str(), &st) == 0);
-    CHECK(facts.inodes.at("ibdata1") == st.st_ino);
+    CHECK(facts.identities.at("ibdata1").inode == st.st_ino);
+    CHECK(facts.identities.at("ibdata1").birth.has_value());
     CHECK(facts.displaced.empty());
 
     CHECK_THROWS_AS(gather_datadir_facts(tmp.path() / "missing"), file_error);
@@ -186,8 +197,7 @@ TEST_CASE("a kill at any step of the commit leaves a datadir the next run recogn
     fs::create_directories(tmp.path() / "lost+found");
     const auto staging = staged_backup(tmp.path());
     const std::vector<std::string> staged = entries(staging);
-    std::string journal;
-    for (const auto& n : staged) journal += n + "\n";
+    const std::string journal = journal_of(staging);
 
     SECTION("killed during extraction: only the staging dir") {}
     SECTION("killed while writing the journal: its temporary sits in the staging dir") {
@@ -237,7 +247,7 @@ TEST_CASE("a failed clone is abandoned without a trace", "[io][datadir]") {
     temp_dir tmp;
     fs::create_directories(tmp.path() / "lost+found");
     const auto staging = staged_backup(tmp.path());
-    put(tmp.path() / std::string(clone_journal_file), "ibdata1\n");
+    put(tmp.path() / std::string(clone_journal_file), journal_of(staging));
     fs::rename(staging / "ibdata1", tmp.path() / "ibdata1");
     abandon_clone(tmp.path());
     CHECK(entries(tmp.path()) == std::vector<std::string>{"lost+found"});
@@ -365,7 +375,7 @@ TEST_CASE("with --force, a kill during the commit gives the foreign data back, b
     const auto displaced = tmp.path() / std::string(clone_displaced_dir);
     clone_journal j;
     j.run = "mysql-1/4711/2026-12-01T00:00:00Z/0badf00d";
-    for (const auto& n : entries(staging)) j.incoming.push_back({n, 0});
+    for (const auto& n : entries(staging)) j.incoming.push_back({n, {}});
     j.displaced = {"ibdata1", "olddb"};
 
     SECTION("killed while moving the foreign entries aside") {
@@ -379,12 +389,8 @@ TEST_CASE("with --force, a kill during the commit gives the foreign data back, b
         fs::create_directories(displaced);
         fs::rename(tmp.path() / "olddb", displaced / "olddb");
         fs::rename(tmp.path() / "ibdata1", displaced / "ibdata1");
-        // The journal records the inodes of what it moves in (a rename keeps them).
-        for (auto& e : j.incoming) {
-            struct stat st {};
-            REQUIRE(::lstat((staging / e.name).c_str(), &st) == 0);
-            e.inode = st.st_ino;
-        }
+        // The journal records the identities of what it moves in (a rename keeps them).
+        for (auto& e : j.incoming) e.id = identity_of(staging / e.name);
         put(tmp.path() / std::string(clone_journal_file), format_journal(j));
         fs::rename(staging / "ibdata1", tmp.path() / "ibdata1");
         fs::rename(staging / "mysql", tmp.path() / "mysql");
@@ -399,20 +405,100 @@ TEST_CASE("with --force, a kill during the commit gives the foreign data back, b
 }
 
 TEST_CASE("a journaled name whose entry was replaced by hand is not removed", "[io][datadir]") {
-    temp_dir tmp;
-    const auto staging = staged_backup(tmp.path());
+    // The replacement is made to get the journaled entry's inode number, as ext4 and xfs hand a freed number to
+    // the next file created: only the birth time tells them apart. tmpfs never reuses inode numbers, so the
+    // datadir is made next to this test binary (the build tree, on disk) rather than in /tmp.
+    struct dir_on_disk {
+        fs::path path;
+        dir_on_disk() {
+            std::string pattern = (fs::read_symlink("/proc/self/exe").parent_path() / "datadir-XXXXXX").string();
+            REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+            path = pattern;
+        }
+        ~dir_on_disk() {
+            std::error_code ec;
+            fs::remove_all(path, ec);
+        }
+    } on_disk;
+    const fs::path datadir = on_disk.path;
+    const auto create = [](const fs::path& path, const char* content) { std::ofstream(path) << content; };
+    // Another process of the machine may take the freed number first (the filesystem is shared): then the whole
+    // scene is played again, a bounded number of times. On ext4 the first file created gets it.
+    entry_identity journaled;
+    bool reused = false;
+    for (int attempt = 0; attempt < 50 && !reused; ++attempt) {
+        create(datadir / "ibdata1", "moved in by the interrupted commit");
+        journaled = identity_of(datadir / "ibdata1");
+        REQUIRE(journaled.birth);
+        // A file restored by hand comes later than the commit: wait (for the clock, not for a duration) until a
+        // file created now has another birth time, as it has after the restart between the commit and a hand.
+        for (;;) {
+            create(datadir / "clock", "");
+            const auto now = identity_of(datadir / "clock");
+            fs::remove(datadir / "clock");
+            if (now.birth != journaled.birth) break;
+        }
+        fs::remove(datadir / "ibdata1");
+        std::vector<fs::path> made;
+        for (int i = 0; i < 64 && !reused; ++i) {
+            made.push_back(datadir / ("new-" + std::to_string(i)));
+            create(made.back(), "restored by hand from a backup");
+            reused = identity_of(made.back()).inode == journaled.inode;
+        }
+        if (reused) {
+            fs::rename(made.back(), datadir / "ibdata1");
+            made.pop_back();
+        }
+        for (const auto& p : made) fs::remove(p);
+    }
+    {
+        struct statfs sfs {};
+        ::statfs(datadir.c_str(), &sfs);
+        INFO("filesystem type " << std::hex << sfs.f_type << " of " << datadir << " did not reuse inode "
+                                << std::dec << journaled.inode);
+        REQUIRE(reused);
+    }
     clone_journal j;
     j.run = "mysql-1/1/2026-12-01T00:00:00Z/00000001";
-    struct stat st {};
-    REQUIRE(::lstat((staging / "ibdata1").c_str(), &st) == 0);
-    j.incoming.push_back({"ibdata1", st.st_ino});
-    put(tmp.path() / std::string(clone_journal_file), format_journal(j));
-    fs::remove_all(staging);
-    put(tmp.path() / "ibdata1", "restored by hand from a backup");  // a new file: another inode
-    const auto verdict = classify_datadir(gather_datadir_facts(tmp.path()), false);
+    j.incoming.push_back({"ibdata1", journaled});
+    put(datadir / std::string(clone_journal_file), format_journal(j));
+
+    const auto replaced = identity_of(datadir / "ibdata1");
+    // With the inode alone (the version 2 journal), the replacement was the commit's own entry: it was deleted.
+    REQUIRE(replaced.inode == journaled.inode);
+    CHECK(replaced.birth != journaled.birth);
+
+    const auto verdict = classify_datadir(gather_datadir_facts(datadir), false);
+    INFO(verdict.reason);
     CHECK(verdict.kind == datadir_kind::foreign);
-    CHECK_THROWS_AS(settle_datadir(tmp.path(), false), datadir_not_ours_error);
-    CHECK(read_file(tmp.path() / "ibdata1") == "restored by hand from a backup");
+    CHECK_THAT(verdict.reason, Catch::Contains("(ibdata1)"));
+    CHECK_THROWS_AS(settle_datadir(datadir, false), datadir_not_ours_error);
+    CHECK(read_file(datadir / "ibdata1") == "restored by hand from a backup");
+
+    // A version 2 journal (inode only) naming the same inode is not trusted either: kept, and the log says why.
+    j.incoming[0].id.birth.reset();
+    put(datadir / std::string(clone_journal_file), format_journal(j));
+    const auto old_journal = classify_datadir(gather_datadir_facts(datadir), false);
+    CHECK(old_journal.kind == datadir_kind::foreign);
+    CHECK_THAT(old_journal.reason, Catch::Contains("records no birth times"));
+    CHECK_THROWS_AS(settle_datadir(datadir, false), datadir_not_ours_error);
+    CHECK(read_file(datadir / "ibdata1") == "restored by hand from a backup");
+}
+
+TEST_CASE("a datadir on a filesystem without birth times is refused, naming the filesystem", "[io][datadir]") {
+    temp_dir tmp;
+    CHECK(identity_of(tmp.path()).birth.has_value());  // ext4, xfs, btrfs, tmpfs
+    CHECK_NOTHROW(require_birth_times(tmp.path()));
+    // procfs reports no birth time, like NFS; it stands in for a datadir on one.
+    REQUIRE_FALSE(identity_of("/proc/self").birth.has_value());
+    try {
+        require_birth_times("/proc/self");
+        FAIL("a filesystem without birth times was accepted");
+    } catch (const config_error& e) {
+        CHECK_THAT(e.what(), Catch::Contains("/proc/self") && Catch::Contains("on proc,") &&
+                                 Catch::Contains("no file birth times") && Catch::Contains("ext4"));
+    }
+    CHECK_THROWS_AS(identity_of(tmp.path() / "missing"), file_error);
 }
 
 TEST_CASE("one run at a time holds a datadir, and the second is told who holds it", "[io][datadir]") {

@@ -15,7 +15,9 @@
 //                                                      `AGENT --parse-only ARGS...` (PENDING_FLAGS aside, below)
 //   check_manifests.mjs mariadb-config MANIFESTS MARIADBD
 //                                                      every .cnf key of the ConfigMaps of a MariaDB kustomization is
-//                                                      accepted by `MARIADBD --defaults-file=F --verbose --help`
+//                                                      accepted by `MARIADBD --defaults-file=F --verbose --help`, and
+//                                                      sets secure-file-priv to a path outside the datadir (MariaDB's
+//                                                      default, none, lets SQL write files into the datadir)
 //
 // kubectl is taken from $KUBECTL, else PATH.
 
@@ -666,6 +668,22 @@ async function modeCommands(root, agent) {
 // ---------------------------------------------------------------------------------------------------------------
 // mariadb-config
 
+// The datadir every container mounts (manifests/base/statefulset.yaml).
+const DATADIR = "/var/lib/mysql";
+
+// secure-file-priv as `mariadbd --verbose --help` resolved it: set, and neither the datadir nor under it. Unset,
+// an account with the FILE privilege writes files into the datadir (SELECT ... INTO OUTFILE), such as the
+// re-seed request the agent's init reads.
+function checkSecureFilePriv(what, helpText) {
+  const line = helpText.split("\n").find((l) => /^secure-file-priv\s/.test(l));
+  const value = line ? line.replace(/^secure-file-priv\s+/, "").trim() : "";
+  const inDatadir = value === `${DATADIR}/` || value.startsWith(`${DATADIR}/`) || value === DATADIR;
+  if (!value || value === "(No default value)")
+    fail(`${what}: secure-file-priv`, "not set: SQL with the FILE privilege can write files into the datadir");
+  else if (inDatadir) fail(`${what}: secure-file-priv`, `${value} is the datadir or under it`);
+  else ok(`${what}: secure-file-priv ${value} (outside ${DATADIR})`);
+}
+
 async function modeMariadbConfig(root, mariadbd) {
   if (!mariadbd) usage("mariadb-config needs the path of mariadbd");
   const sources = await loadAll(root);
@@ -691,7 +709,10 @@ async function modeMariadbConfig(root, mariadbd) {
           else if (r.status !== 0) {
             const said = r.stderr.split("\n").filter((l) => /ERROR/i.test(l)).slice(0, 2).join(" | ") || r.stderr.trim();
             fail(what, `mariadbd exited ${r.status}: ${said}`);
-          } else ok(what);
+          } else {
+            ok(what);
+            checkSecureFilePriv(what, r.stdout);
+          }
         }
       }
     }

@@ -27,10 +27,13 @@ const char* name_of(datadir_kind k) {
     return "?";
 }
 
-/// A journal in phase moving whose `in` entries have unknown inodes (as a version 1 journal reads).
+/// The identity the I/O layer would find for the i-th entry a commit created.
+entry_identity id(std::uint64_t i) { return {1000 + i, birth_time{1764613389, static_cast<std::uint32_t>(i)}}; }
+
+/// A journal in phase moving whose `in` entries have the identities id(0), id(1), ...
 clone_journal moving(std::vector<std::string> names) {
     clone_journal j;
-    for (auto& n : names) j.incoming.push_back({std::move(n), 0});
+    for (auto& n : names) j.incoming.push_back({std::move(n), id(j.incoming.size())});
     return j;
 }
 
@@ -124,6 +127,9 @@ TEST_CASE("datadir classification follows the decision table", "[stream]") {
             datadir_facts facts;
             facts.entries = r.entries;
             facts.journal = r.journal;
+            // Every entry the journal lists is the one the commit created (the next test changes that).
+            if (r.journal)
+                for (const auto& e : r.journal->incoming) facts.identities[e.name] = e.id;
             const auto v = classify_datadir(facts, r.force);
             CHECK(std::string(name_of(v.kind)) == name_of(r.kind));
             CHECK(v.to_remove == r.to_remove);
@@ -133,27 +139,59 @@ TEST_CASE("datadir classification follows the decision table", "[stream]") {
     }
 }
 
-TEST_CASE("the journal's inodes tell the commit's entries from ones put back by hand", "[stream]") {
+TEST_CASE("the journal's inodes and birth times tell the commit's entries from ones put back by hand", "[stream]") {
     datadir_facts facts;
     facts.entries = {journal, "ibdata1", "mysql"};
     clone_journal j;
     j.run = "mysql-1/42/2026-12-01T00:00:00Z/0badcafe";
-    j.incoming = {{"ibdata1", 1001}, {"mysql", 1002}};
+    j.incoming = {{"ibdata1", id(1)}, {"mysql", id(2)}};
     facts.journal = j;
-    facts.inodes = {{journal, 7}, {"ibdata1", 1001}, {"mysql", 1002}};
-    SECTION("same inodes: the commit's own entries, removed") {
-        const auto v = classify_datadir(facts, false);
-        CHECK(v.kind == datadir_kind::unfinished_clone);
-        CHECK(v.to_remove == std::vector<std::string>{"ibdata1", "mysql", journal});
-        CHECK_THAT(v.reason, Catch::Contains("written by run mysql-1/42/"));
+    facts.identities = {{journal, id(7)}, {"ibdata1", id(1)}, {"mysql", id(2)}};
+    struct row {
+        const char* name;
+        std::optional<entry_identity> journaled_mysql;  // what the journal says of "mysql" (nullopt: as above)
+        std::optional<entry_identity> found_mysql;      // what is found under "mysql" (nullopt: no identity)
+        bool removed;
+        const char* reason_part;
+    };
+    const birth_time later{1764613999, 5};
+    const row rows[] = {
+        {"same inode and birth time: the commit's own entries, removed", {}, id(2), true, "written by run mysql-1/42/"},
+        {"another inode: restored by hand, foreign", {}, entry_identity{5555, later}, false, "(mysql)"},
+        {"the same inode, born later: a new file that got the freed inode number, foreign", {},
+         entry_identity{id(2).inode, later}, false, "(mysql)"},
+        {"no identity found for the entry: never taken for the commit's", {}, std::nullopt, false, "(mysql)"},
+        {"the filesystem gave no birth time: never taken for the commit's", {}, entry_identity{id(2).inode, {}},
+         false, "(mysql)"},
+        {"a version 2 journal (inode only), same inode: foreign, kept, and the log says why",
+         entry_identity{id(2).inode, {}}, id(2), false, "records no birth times"},
+        {"a version 1 journal (name only): foreign, kept", entry_identity{0, {}}, id(2), false,
+         "records no birth times"},
+    };
+    for (const auto& r : rows) {
+        SECTION(r.name) {
+            if (r.journaled_mysql) facts.journal->incoming[1].id = *r.journaled_mysql;
+            if (r.found_mysql)
+                facts.identities["mysql"] = *r.found_mysql;
+            else
+                facts.identities.erase("mysql");
+            const auto v = classify_datadir(facts, false);
+            INFO(v.reason);
+            CHECK(v.kind == (r.removed ? datadir_kind::unfinished_clone : datadir_kind::foreign));
+            CHECK(v.to_remove ==
+                  (r.removed ? std::vector<std::string>{"ibdata1", "mysql", journal} : std::vector<std::string>{}));
+            CHECK_THAT(v.reason, Catch::Contains(r.reason_part));
+        }
     }
-    SECTION("an entry restored by hand under a journaled name: foreign, nothing removed") {
-        facts.inodes["mysql"] = 5555;
-        const auto v = classify_datadir(facts, false);
-        CHECK(v.kind == datadir_kind::foreign);
-        CHECK(v.to_remove.empty());
-        CHECK_THAT(v.reason, Catch::Contains("(mysql)"));
-    }
+}
+
+TEST_CASE("same_entry needs both the inode and the birth time", "[stream]") {
+    CHECK(same_entry(id(1), id(1)));
+    CHECK_FALSE(same_entry(id(1), id(2)));
+    CHECK_FALSE(same_entry({id(1).inode, {}}, {id(1).inode, {}}));
+    CHECK_FALSE(same_entry({id(1).inode, {}}, id(1)));
+    CHECK_FALSE(same_entry(id(1), {id(1).inode, {}}));
+    CHECK_FALSE(same_entry({0, birth_time{}}, {0, birth_time{}}));
 }
 
 TEST_CASE("an unreadable journal makes the datadir foreign", "[stream]") {
@@ -177,28 +215,42 @@ TEST_CASE("an interrupted --force commit gives the displaced data back", "[strea
     CHECK(v.to_remove == std::vector<std::string>{staging, displaced, journal});
 }
 
-TEST_CASE("the commit journal: version 2 round trip and version 1", "[stream]") {
+TEST_CASE("the commit journal: version 3 round trip, versions 2 and 1", "[stream]") {
     clone_journal j;
     j.run = "mysql-2/77/2026-12-01T18:00:00Z/deadbeef";
     j.phase = commit_phase::displacing;
-    j.incoming = {{"ibdata1", 12}, {"mysql", 13}, {"a b", 14}};
+    j.incoming = {{"ibdata1", {12, birth_time{1764613389, 123456789}}},
+                  {"mysql", {13, birth_time{1764613389, 7}}},
+                  {"a b", {14, birth_time{0, 0}}},
+                  {"unknown birth", {15, std::nullopt}}};
     j.displaced = {"old data", "x"};
     const auto text = format_journal(j);
-    CHECK_THAT(text, Catch::StartsWith("mysql-agent clone journal v2\n"));
+    CHECK_THAT(text, Catch::StartsWith("mysql-agent clone journal v3\n"));
+    CHECK_THAT(text, Catch::Contains("\nin 12 1764613389.123456789 ibdata1\n"));
+    CHECK_THAT(text, Catch::Contains("\nin 13 1764613389.000000007 mysql\n"));
+    CHECK_THAT(text, Catch::Contains("\nin 15 - unknown birth\n"));
     const auto back = parse_journal(text);
     REQUIRE(back.has_value());
     CHECK(*back == j);
+
+    const auto v2 = parse_journal("mysql-agent clone journal v2\nrun r\nphase moving\nin 12 ibdata1\nin 13 a b\n");
+    REQUIRE(v2.has_value());
+    CHECK(v2->incoming == std::vector<journal_entry>{{"ibdata1", {12, std::nullopt}}, {"a b", {13, std::nullopt}}});
 
     const auto v1 = parse_journal("ibdata1\nmysql\n\nshop\n");
     REQUIRE(v1.has_value());
     CHECK(v1->phase == commit_phase::moving);
     CHECK(v1->run.empty());
-    CHECK(v1->incoming == std::vector<journal_entry>{{"ibdata1", 0}, {"mysql", 0}, {"shop", 0}});
+    CHECK(v1->incoming == std::vector<journal_entry>{{"ibdata1", {}}, {"mysql", {}}, {"shop", {}}});
 
-    for (const char* bad : {"mysql-agent clone journal v2\nrun x\n",
-                            "mysql-agent clone journal v2\nphase sideways\n",
+    for (const char* bad : {"mysql-agent clone journal v3\nrun x\n",
+                            "mysql-agent clone journal v3\nphase sideways\n",
+                            "mysql-agent clone journal v3\nphase moving\nin x 1.000000000 ibdata1\n",
+                            "mysql-agent clone journal v3\nphase moving\nin 12 ibdata1\n",
+                            "mysql-agent clone journal v3\nphase moving\nin 12 1.5 ibdata1\n",
+                            "mysql-agent clone journal v3\nphase moving\nin 12 1.000000000\n",
                             "mysql-agent clone journal v2\nphase moving\nin x ibdata1\n",
-                            "mysql-agent clone journal v2\nphase moving\nwhat is this\n"}) {
+                            "mysql-agent clone journal v3\nphase moving\nwhat is this\n"}) {
         INFO(bad);
         CHECK_FALSE(parse_journal(bad).has_value());
     }

@@ -106,11 +106,6 @@ TEST_CASE("peer donors use the service and backup port", "[init]") {
 }
 
 TEST_CASE("a re-seed records why: the operator's reason, or ordinal 0's lost volume", "[init]") {
-    const std::string request = "requested_at: 2026-12-01T22:00:00Z\nreason: 1236 after a purge\x07\n";
-    CHECK(reseed_reason_of(request) == "1236 after a purge");
-    CHECK(reseed_reason_of("requested_at: 2026-12-01T22:00:00Z\n").empty());
-    CHECK(reseed_reason_of("").empty());
-
     init_facts requested{*parse_pod_hostname("mysql-2"), datadir_kind::cloned, true, "1236 after a purge"};
     auto d = decide_init(requested, {});
     CHECK(d.record == "1236 after a purge");

@@ -17,7 +17,8 @@ struct datadir_facts {
     std::vector<std::string> entries;             ///< names directly inside the datadir, any order
     std::optional<clone_journal> journal;         ///< the commit journal, when present and readable
     bool journal_unreadable = false;              ///< a journal is present but is not one (never guess)
-    std::map<std::string, std::uint64_t> inodes;  ///< inode of each entry; an entry without one is not checked
+    /// Inode and birth time of each entry (clone_journal.hpp); an entry without one is never taken for a journaled one.
+    std::map<std::string, entry_identity> identities;
     std::vector<std::string> displaced;           ///< names inside the displaced dir, when it exists
 };
 
@@ -51,11 +52,12 @@ bool has_reseed_request(const datadir_facts& facts);
 ///   marker | journal              | data                                | verdict
 ///   -------+----------------------+-------------------------------------+--------------------------------------
 ///   yes    | any                  | any                                 | cloned; remove staging, displaced, journal
-///   no     | moving               | only its `in` entries, same inodes  | unfinished; remove them, restore the
-///          |                      |                                     | displaced ones, remove staging/displaced/journal
+///   no     | moving               | only its `in` entries, each the     | unfinished; remove them, restore the
+///          |                      | same entry (inode and birth time)   | displaced ones, remove staging/displaced/journal
 ///   no     | displacing           | only its `out` entries              | unfinished; restore the displaced ones,
 ///          |                      |                                     | remove staging/displaced/journal
-///   no     | present              | anything else (or an inode differs) | foreign: something else wrote there
+///   no     | present              | anything else (an identity differs  | foreign: something else wrote there
+///          |                      | or is unknown: a v1/v2 journal)     |
 ///   no     | unreadable           | any                                 | foreign
 ///   no     | none, displaced dir  | any                                 | foreign (it may hold the only copy of data)
 ///   no     | none                 | none; staging or nothing            | unfinished (remove staging) or empty

@@ -18,13 +18,9 @@ namespace mysql_agent {
 struct init_facts {
     pod_identity self;
     datadir_kind datadir = datadir_kind::empty;
-    bool reseed_requested = false;  ///< `mysql-agent reseed` left its request in the datadir
-    std::string reseed_reason;      ///< the reason the request gives (reseed_reason_of), "" when none
+    bool reseed_requested = false;  ///< `mysql-agent reseed` left a request whose signature verifies
+    std::string reseed_reason;      ///< the reason the request gives (reseed_request.hpp), "" when none
 };
-
-/// The `reason: ...` line of a reseed request file (`mysql-agent reseed` writes `requested_at:` and `reason:`
-/// lines); "" when there is none. Control characters are dropped: it is shown in logs and the marker.
-std::string reseed_reason_of(std::string_view request_text);
 
 /// What the operator said.
 struct init_flags {

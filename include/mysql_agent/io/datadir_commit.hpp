@@ -9,12 +9,12 @@
 //   2a. clone --force only: journal (phase displacing) lists the datadir's foreign entries, which are then
 //       renamed into <datadir>/.mysql-agent-displaced (same filesystem: no copy, nothing deleted)
 //   2.  journal  <datadir>/.mysql-agent-commit (phase moving) lists the staging entries about to move, with
-//       their inodes, and the run that writes it (atomic write; clone_journal.hpp)
+//       their inodes and birth times, and the run that writes it (atomic write; clone_journal.hpp)
 //   3.  rename   each top-level staging entry into the datadir; fsync the datadir
 //   4.  marker   <datadir>/.mysql-agent-clone.json, written LAST: from here on the clone is complete
 //   5.  remove   the displaced entries, the (now empty) staging dir, the journal last; fsync the datadir
 // A crash before 4 leaves journal/staging without marker: unfinished_clone; the next run removes what was moved
-// in (only entries with the journaled inode), moves the displaced entries back, and clones again.
+// in (only entries with the journaled inode and birth time), moves the displaced entries back, and clones again.
 // A crash after 4 leaves a marker with leftovers: cloned, the leftovers are removed.
 // Every caller holds the datadir lock (datadir_lock.hpp) for the whole clone.
 
@@ -30,10 +30,19 @@
 
 namespace mysql_agent {
 
+/// The inode and birth time of `path` itself (statx(2), a symlink not followed); no birth time when the
+/// filesystem reports none. Throws file_error.
+entry_identity identity_of(const std::filesystem::path& path);
+
+/// Throws config_error naming the filesystem when the one holding `datadir` reports no birth times: the commit
+/// journal could not tell its entries from files put there later (clone_journal.hpp). settle_datadir and
+/// commit_staging call it, so a clone is refused before a byte is streamed.
+void require_birth_times(const std::filesystem::path& datadir);
+
 /// `<datadir>/.mysql-agent-staging`.
 std::filesystem::path staging_dir_of(const std::filesystem::path& datadir);
 
-/// The names directly inside `datadir` with their inodes, the commit journal if it exists (a file that is
+/// The names directly inside `datadir` with their identities (identity_of), the commit journal if it exists (a file that is
 /// not one is reported as unreadable), and the names in the displaced dir.
 /// Throws file_error when the datadir or the journal cannot be read.
 datadir_facts gather_datadir_facts(const std::filesystem::path& datadir);
@@ -44,7 +53,7 @@ datadir_facts gather_datadir_facts(const std::filesystem::path& datadir);
 void remove_datadir_entries(const std::filesystem::path& datadir, const std::vector<std::string>& names);
 
 /// Gets the datadir ready for a clone, carrying out classify_datadir's verdict: creates a missing
-/// datadir; empty: nothing to do; unfinished_clone: undoes it (removes what it moved in, moves displaced data
+/// datadir; refuses one whose filesystem reports no birth times (require_birth_times); empty: nothing to do; unfinished_clone: undoes it (removes what it moved in, moves displaced data
 /// back) and classifies again; cloned: removes commit leftovers and keeps the data; foreign: with `force`,
 /// removes only a stale staging dir and returns the verdict (the commit replaces the data), without it throws
 /// datadir_not_ours_error naming what is there and what to do. Returns the final verdict.
