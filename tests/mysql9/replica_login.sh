@@ -85,6 +85,9 @@ logged() { grep -q -- "$1" "$LOG"; }
 reconciled() { grep -q "replication reconcile: nothing: replicating from 127.0.0.1:$PORT_S" "$LOG"; }
 refused_line() { grep "replication reconcile:.*does not answer" "$LOG" | tail -n 1; }
 flush() { sql_value S "FLUSH PRIVILEGES" >/dev/null; }   # empties S's caching_sha2 cache
+# cold_start NAME FLAGS...: a replica sidecar that meets a cold cache. The previous one is stopped first: its
+# passes could otherwise fill the cache again between the flush and its end.
+cold_start() { stop_replica_sidecar; flush; replica_sidecar "$@"; }
 # Packets (3-byte length, sequence): the key request 02 is seq 3; an RSA-encrypted password (2048-bit key: 256
 # bytes) is seq 5 after a key request, seq 3 with a pinned key.
 sent() { grep -c -F "\"$1" "$STRACE" || true; }
@@ -121,8 +124,7 @@ no_password_logged() { ! grep -qF "$RPW" "$LOG"; }
 check "no flag: the password is in no log line" no_password_logged
 
 # --- a pinned key ----------------------------------------------------------------------------------------------------
-flush
-replica_sidecar pinned --replication-server-public-key "$WORK/S/data/public_key.pem"
+cold_start pinned --replication-server-public-key "$WORK/S/data/public_key.pem"
 pinned_used() {
     [ "$(sent "$KEY_REQUEST")" = 0 ] && [ "$(sent "$RSA_PINNED")" -ge 1 ] ||
         { log "    key requests $(sent "$KEY_REQUEST"), pinned RSA packets $(sent "$RSA_PINNED")"; return 1; }
@@ -132,10 +134,10 @@ check "pinned key: the password went encrypted with it, no key asked for" pinned
 
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/other.key" 2>/dev/null
 openssl pkey -in "$WORK/other.key" -pubout -out "$WORK/other.pub"
-flush
-replica_sidecar wrongkey --replication-server-public-key "$WORK/other.pub"
-wrong_key_refused() { grep -q "replication reconcile:.*does not answer.*1045" "$LOG"; }
+cold_start wrongkey --replication-server-public-key "$WORK/other.pub"
+wrong_key_refused() { grep -q "replication reconcile:.*does not answer.*error 1045" "$LOG"; }
 check "a pinned key that is not the primary's: the primary refuses the login (1045)" wait_until 30 wrong_key_refused
+log "    $(refused_line)"
 
 stop_replica_sidecar
 not_a_key() {
@@ -148,15 +150,15 @@ not_a_key() {
 check "a --replication-server-public-key that holds no RSA key: exit 3 at start, naming the flag" not_a_key
 
 # --- --get-server-public-key: the key the primary sends ---------------------------------------------------------------
-flush
-replica_sidecar fetched --get-server-public-key
+cold_start fetched --get-server-public-key
 fetched_used() { [ "$(sent "$KEY_REQUEST")" -ge 1 ] && [ "$(sent "$RSA_AFTER_REQUEST")" -ge 1 ]; }
 check "--get-server-public-key, cache cold: logs in" wait_until 30 reconciled
 check "--get-server-public-key: asked for the key and sent the password encrypted with it" fetched_used
 
 # --- TLS against the cluster CA ---------------------------------------------------------------------------------------
-sql S <<<"ALTER USER 'repl'@'%' REQUIRE SSL; FLUSH PRIVILEGES;"
-replica_sidecar tls --replication-tls-ca "$CERTS/ca.crt"
+stop_replica_sidecar
+sql S <<<"ALTER USER 'repl'@'%' REQUIRE SSL;"
+cold_start tls --replication-tls-ca "$CERTS/ca.crt"
 check "--replication-tls-ca, cache cold, account REQUIRE SSL: the reconcile loop logs in over verified TLS" \
     wait_until 30 reconciled
 check "--replication-tls-ca: no key request and no RSA (the password went inside TLS)" sent_nothing_secret
