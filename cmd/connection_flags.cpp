@@ -43,6 +43,9 @@ mysql_connection connection_of(const local_flags& f) {
     o.socket = f.mysql_socket;
     o.tls = f.mysql_tls;
     o.user = f.user;
+    // The pod's own mysqld, over loopback or the pod's network namespace: nobody can sit between the agent and it,
+    // so the RSA key it sends for a caching_sha2_password full authentication over TCP may be used.
+    o.get_server_public_key = true;
     if (!f.password_file.empty()) o.password = read_secret_file(f.password_file, "--password-file");
     return o;
 }

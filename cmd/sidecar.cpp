@@ -30,6 +30,8 @@
 #include "mysql_agent/io/replication_runner.hpp"
 #include "mysql_agent/io/stoppable.hpp"
 #include "mysql_agent/io/secret_file.hpp"
+#include "mysql_agent/io/atomic_file.hpp"
+#include "mysql_agent/io/sha2_crypto.hpp"
 
 namespace mysql_agent::cmd {
 namespace {
@@ -52,6 +54,8 @@ struct sidecar_options {
     std::uint64_t max_lag = 60;
     tls_server_flags tls;
     std::string replication_tls_ca;
+    std::string replication_server_public_key;
+    bool get_server_public_key = false;
     std::string max_rate = "0";
     unsigned compress_threads = 0;
 };
@@ -121,6 +125,32 @@ backup_server_options server_options_of(const sidecar_options& o, const pod_iden
     return so;
 }
 
+/// A file the sidecar itself needs at `flag`'s path, read now so that a missing mount fails at start (exit 3).
+std::string read_flag_file(const std::string& path, std::string_view flag, std::string_view why) {
+    try {
+        return read_file(path, 1024 * 1024);
+    } catch (const std::exception& e) {
+        throw config_error(std::string(flag) + " " + path + ": " + e.what() + " (" + std::string(why) + ")");
+    }
+}
+
+/// The replica's own login to its primary (the reconcile loop): TLS against --replication-tls-ca, which the
+/// sidecar must read too; a pinned RSA key; or the key the primary sends, when --get-server-public-key says so.
+void primary_login_of(const sidecar_options& o, replication_options& ro) {
+    if (!o.replication_tls_ca.empty())
+        (void)read_flag_file(o.replication_tls_ca, "--replication-tls-ca",
+                             "the sidecar verifies the primary against it too: mount it at the same path in the "
+                             "sidecar and mysqld containers");
+    if (!o.replication_server_public_key.empty()) {
+        ro.primary_public_key = read_flag_file(o.replication_server_public_key, "--replication-server-public-key",
+                                               "the primary's RSA public key, e.g. its public_key.pem");
+        if (const auto key = check_rsa_public_key(ro.primary_public_key); !key)
+            throw config_error("--replication-server-public-key " + o.replication_server_public_key + ": " +
+                               key.message());
+    }
+    ro.get_primary_public_key = o.get_server_public_key;
+}
+
 /// What the replication thread is told: the primary, the replication account, the accounts ordinal 0 keeps.
 replication_options replication_options_of(const sidecar_options& o, const pod_identity& self,
                                            const mysql_connection& local, std::optional<std::string> repl_password) {
@@ -135,6 +165,7 @@ replication_options replication_options_of(const sidecar_options& o, const pod_i
     ro.replication.source.user = o.repl_user;
     ro.replication.source.password = repl_password;
     if (!o.replication_tls_ca.empty()) ro.replication.source.tls_ca = o.replication_tls_ca;
+    primary_login_of(o, ro);
     ro.replication.gtid = *gtid;
     // The same account also gets the privileges a backup tool needs, so a deployment can run backups as the
     // replication user instead of root (--user repl --password-file <replication password>).
@@ -251,7 +282,20 @@ command add_sidecar(CLI::App& app) {
     add_tls_server_flags(*sub, opts->tls);
     sub->add_option("--replication-tls-ca", opts->replication_tls_ca,
                     "Replicas: replicate over TLS (MASTER_SSL=1 / SOURCE_SSL=1), verifying the primary's certificate "
-                    "and name against this CA file, a path in the mysqld container (mount the TLS Secret there too)");
+                    "and name against this CA file, a path in the mysqld container (mount the TLS Secret there too). "
+                    "The sidecar's own logins to the primary (the reconcile loop) use TLS verified against it too, "
+                    "so the same path must be readable in the sidecar");
+    sub->add_option("--replication-server-public-key", opts->replication_server_public_key,
+                    "Replicas: the primary's RSA public key (PEM, e.g. its datadir's public_key.pem) for the "
+                    "sidecar's own logins to it without TLS: a caching_sha2_password full authentication encrypts "
+                    "the replication password with this key instead of one the primary sends (as MySQL's "
+                    "--server-public-key-path)");
+    sub->add_flag("--get-server-public-key", opts->get_server_public_key,
+                  "Replicas, without --replication-tls-ca or --replication-server-public-key: let a "
+                  "caching_sha2_password full authentication to the primary encrypt the replication password with "
+                  "the RSA key the primary sends, unverified (as MySQL's --get-server-public-key; a man in the middle "
+                  "could read the password). Without any of the three such a login is refused, and only the fast "
+                  "path (the primary's cache warm) logs in");
     bind_environment(*sub);
     return {sub, [opts] { return guarded("sidecar", [&] { return run_sidecar(*opts); }); }};
 }

@@ -18,10 +18,20 @@ sha2_reply classify_sha2_reply(std::string_view reply) {
     return sha2_reply::unexpected;
 }
 
-full_auth_step choose_full_auth(sha2_plugin plugin, bool tls_active, bool unix_socket) {
-    if (tls_active) return full_auth_step::send_clear_password;
-    if (unix_socket && plugin == sha2_plugin::caching_sha2_password) return full_auth_step::send_clear_password;
-    return full_auth_step::request_public_key;
+full_auth_step choose_full_auth(const full_auth_facts& f) {
+    if (f.tls_active) return full_auth_step::send_clear_password;
+    if (f.unix_socket && f.plugin == sha2_plugin::caching_sha2_password) return full_auth_step::send_clear_password;
+    if (f.pinned_key) return full_auth_step::encrypt_with_pinned_key;
+    if (f.may_request_key || f.unix_socket) return full_auth_step::request_public_key;
+    return full_auth_step::refuse;
+}
+
+std::string full_auth_refusal_message() {
+    return "the server asks for a full authentication (no cached entry for the account) over plain TCP, and the "
+           "password is not sent under an RSA key the server itself sends unverified (a man in the middle could "
+           "send his own): configure --replication-tls-ca (TLS verified against the cluster CA), "
+           "--replication-server-public-key FILE (the primary's RSA public key, pinned) or --get-server-public-key "
+           "(trust the key the server sends)";
 }
 
 std::uint8_t public_key_request_byte(sha2_plugin plugin) {

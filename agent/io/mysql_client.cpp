@@ -21,7 +21,7 @@ void init_library_once() {
 }
 
 // What to do about a failed connection, for the person reading the message.
-std::string connect_hint(unsigned code, std::string_view message) {
+std::string connect_hint(unsigned code, std::string_view message, const std::string& tls_ca) {
     // Connector/C 3.3 reports a client plugin it cannot load as 1045 "Plugin x could not be loaded: ..."
     // (verified with client_ed25519 and no plugin dir), MySQL's libmysqlclient as 2059.
     if (is_auth_plugin_unavailable(code) || message.find("could not be loaded") != std::string_view::npos)
@@ -29,6 +29,9 @@ std::string connect_hint(unsigned code, std::string_view message) {
                "client plugins built in (no .so is loaded): give the account the agent logs in with one of those "
                "(MySQL: ALTER USER ... IDENTIFIED WITH caching_sha2_password BY '...'; MariaDB: IDENTIFIED VIA "
                "mysql_native_password USING PASSWORD('...'))";
+    if (is_tls_failure(code) && !tls_ca.empty())
+        return "; TLS to this server is required and its certificate must be signed by the CA in " + tls_ca +
+               " and name the host connected to (no plaintext fallback): check the server's certificate";
     if (is_access_denied(code)) return "; check the user and the password file, and the account's host pattern";
     if (is_retryable_connect_error(code)) return "; check that mysqld runs and listens there";
     if (is_unknown_host(code)) return "; check the host name (DNS)";
@@ -63,13 +66,18 @@ mysql_client::mysql_client(const mysql_connection& o) : endpoint_(o.endpoint()),
     // Say which transport explicitly: with host "localhost" the library would otherwise pick the socket.
     unsigned protocol = o.socket.empty() ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
     mysql_optionsv(h, MYSQL_OPT_PROTOCOL, &protocol);
-    // TLS only when asked for (--mysql-tls), and then required: a server without TLS is refused rather than
-    // talked to in clear. No certificate check either way: the server is our own, reached over loopback or the
-    // pod's network namespace, and its certificate is usually self-signed (Connector/C 3.4 would verify by
-    // default). https://mariadb.com/kb/en/mysql_optionsv/#tls-options
-    my_bool verify = 0;
+    // TLS only when asked for, and then required: a server without TLS, or a certificate that does not verify, is
+    // refused rather than talked to in clear. --mysql-tls (the pod's own server, reached over loopback or the
+    // pod's network namespace, its certificate usually self-signed): no certificate check (Connector/C 3.4 would
+    // verify by default). tls_ca (the replica's connection to its primary): the certificate must chain to that CA
+    // and name the host, which Connector/C checks with OpenSSL's X509_check_host/X509_check_ip_asc when
+    // MYSQL_OPT_SSL_VERIFY_SERVER_CERT is on, as the replication channel's MASTER_SSL_VERIFY_SERVER_CERT=1 does.
+    // https://mariadb.com/kb/en/mysql_optionsv/#tls-options
+    const bool verified_tls = !o.tls_ca.empty();
+    my_bool verify = verified_tls ? 1 : 0;
     mysql_optionsv(h, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
-    if (o.tls) {
+    if (verified_tls) mysql_optionsv(h, MYSQL_OPT_SSL_CA, o.tls_ca.c_str());
+    if (o.tls || verified_tls) {
         my_bool enforce = 1;
         mysql_optionsv(h, MYSQL_OPT_SSL_ENFORCE, &enforce);
     }
@@ -81,12 +89,16 @@ mysql_client::mysql_client(const mysql_connection& o) : endpoint_(o.endpoint()),
 
     const char* host = o.socket.empty() ? o.host.c_str() : nullptr;
     const char* socket = o.socket.empty() ? nullptr : o.socket.c_str();
+    // The RSA key a caching_sha2_password/sha256_password full authentication may use, for the plugin that runs
+    // inside mysql_real_connect on this thread (sha2_auth_plugin.hpp).
+    const sha2_key_policy key_policy{o.server_public_key, o.get_server_public_key};
+    const sha2_key_policy_scope key_scope(key_policy);
     if (!mysql_real_connect(h, host, o.user.c_str(), o.password.c_str(), nullptr, o.port, socket, 0)) {
         const unsigned code = ::mysql_errno(h);
         const std::string message = ::mysql_error(h);
         throw mysql_error(code, ::mysql_sqlstate(h),
                           "connecting to MySQL at " + endpoint_ + " as '" + user_ + "': error " + std::to_string(code) +
-                              ": " + message + connect_hint(code, message));
+                              ": " + message + connect_hint(code, message, o.tls_ca));
     }
 }
 

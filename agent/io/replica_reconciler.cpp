@@ -49,6 +49,11 @@ primary_answer ask_primary(const replication_options& o, const server_version& l
     c.port = source.port;
     c.user = source.user;
     c.password = source.password.value_or("");
+    // The replication password crosses the network here: TLS verified against the cluster CA when there is one
+    // (the same CA and name check as the replication channel), else RSA only with a pinned key or when allowed.
+    c.tls_ca = source.tls_ca.value_or("");
+    c.server_public_key = o.primary_public_key;
+    c.get_server_public_key = o.get_primary_public_key;
     c.connect_timeout = c.read_timeout = c.write_timeout = timeout;
     try {
         mysql_client primary(c);

@@ -55,22 +55,42 @@ bool over_unix_socket(MYSQL_PLUGIN_VIO* vio) {
 // TLS is set up before authentication; a cipher means it is active on this connection (NOTES.md §1).
 bool tls_active(MYSQL* mysql) { return mysql_get_ssl_cipher(mysql) != nullptr; }
 
-// Full authentication: the password in clear over TLS (or caching_sha2's unix socket), else RSA-encrypted with
-// the key the server sends on request. CR_OK: the library reads the server's verdict.
+// The key policy of the login in progress on this thread (sha2_auth_plugin.hpp says why a thread-local).
+thread_local const sha2_key_policy* current_policy = nullptr;
+
+// Full authentication: core's choose_full_auth decides between the password in clear (TLS, caching_sha2's unix
+// socket), RSA with the pinned key, RSA with the key the server sends on request, and refusing. CR_OK: the library
+// reads the server's verdict.
 int full_authentication(sha2_plugin plugin, MYSQL_PLUGIN_VIO* vio, MYSQL* mysql, std::string_view password,
                         std::string_view nonce) {
-    if (choose_full_auth(plugin, tls_active(mysql), over_unix_socket(vio)) == full_auth_step::send_clear_password) {
+    static const sha2_key_policy strictest;
+    const sha2_key_policy& policy = current_policy ? *current_policy : strictest;
+    const full_auth_facts facts{.plugin = plugin,
+                                .tls_active = tls_active(mysql),
+                                .unix_socket = over_unix_socket(vio),
+                                .pinned_key = !policy.pinned_key_pem.empty(),
+                                .may_request_key = policy.may_request_key};
+    std::string_view key;
+    switch (choose_full_auth(facts)) {
+    case full_auth_step::send_clear_password: {
         const wiped_string clear{std::string(password) + '\0'};
         return write_packet(vio, clear.bytes) ? CR_OK : CR_ERROR;
     }
-    const char request = static_cast<char>(public_key_request_byte(plugin));
-    if (!write_packet(vio, std::string_view(&request, 1))) return CR_ERROR;
-    const auto key = read_packet(vio);
-    if (!key) return CR_ERROR;
-    if (classify_sha2_reply(*key) != sha2_reply::public_key)
-        return fail(mysql, plugin, "asked for the server's RSA public key, got " + std::to_string(key->size()) +
-                                       " bytes that are not a PEM key");
-    const auto encrypted = encrypt_password_for_server(*key, password, nonce);
+    case full_auth_step::refuse: return fail(mysql, plugin, full_auth_refusal_message());
+    case full_auth_step::encrypt_with_pinned_key: key = policy.pinned_key_pem; break;
+    case full_auth_step::request_public_key: {
+        const char request = static_cast<char>(public_key_request_byte(plugin));
+        if (!write_packet(vio, std::string_view(&request, 1))) return CR_ERROR;
+        const auto sent = read_packet(vio);
+        if (!sent) return CR_ERROR;
+        if (classify_sha2_reply(*sent) != sha2_reply::public_key)
+            return fail(mysql, plugin, "asked for the server's RSA public key, got " + std::to_string(sent->size()) +
+                                           " bytes that are not a PEM key");
+        key = *sent;
+        break;
+    }
+    }
+    const auto encrypted = encrypt_password_for_server(key, password, nonce);
     if (!encrypted) return fail(mysql, plugin, encrypted.message());
     return write_packet(vio, *encrypted) ? CR_OK : CR_ERROR;
 }
@@ -146,6 +166,12 @@ void register_one(MYSQL* handle, st_mysql_client_plugin_AUTHENTICATION& plugin) 
 }
 
 }  // namespace
+
+sha2_key_policy_scope::sha2_key_policy_scope(const sha2_key_policy& policy) noexcept : previous_(current_policy) {
+    current_policy = &policy;
+}
+
+sha2_key_policy_scope::~sha2_key_policy_scope() { current_policy = previous_; }
 
 void register_sha2_auth_plugins() {
     static std::once_flag once;

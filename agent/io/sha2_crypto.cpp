@@ -74,4 +74,10 @@ result<std::string> encrypt_password_for_server(std::string_view pem, std::strin
     return out;
 }
 
+status check_rsa_public_key(std::string_view pem) {
+    const auto key = public_key_from_pem(pem);
+    if (!key) return key.err();
+    return ok();
+}
+
 }  // namespace mysql_agent

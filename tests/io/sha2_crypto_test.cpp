@@ -105,3 +105,20 @@ TEST_CASE("RSA-OAEP of the password and its NUL XOR the nonce, as the server dec
         CHECK(too_long.message().find(long_password) == std::string::npos);
     }
 }
+
+TEST_CASE("a pinned server key is checked once: an RSA public key in PEM, nothing else", "[sha2]") {
+    pkey_ptr rsa(EVP_RSA_gen(2048), &EVP_PKEY_free);
+    REQUIRE(rsa);
+    CHECK(check_rsa_public_key(public_pem(rsa.get())));
+    pkey_ptr ec(EVP_EC_gen("P-256"), &EVP_PKEY_free);
+    REQUIRE(ec);
+    struct row { const char* name; std::string pem; };
+    for (const row& r : {row{"an EC public key (a TLS key, not the server's RSA key)", public_pem(ec.get())},
+                         row{"a PEM that is no key", "-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n"},
+                         row{"an empty file", ""}}) {
+        INFO(r.name);
+        const auto checked = check_rsa_public_key(r.pem);
+        REQUIRE_FALSE(checked);
+        CHECK_THAT(checked.message(), Catch::Contains("not an RSA key in PEM"));
+    }
+}

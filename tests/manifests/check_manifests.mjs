@@ -392,9 +392,10 @@ function knownSecretKeys(objects) {
   return keys;
 }
 
-/// Whether a flag of the agent takes a file: --*-file, and the TLS flags (--tls-cert, --replication-tls-ca, ...).
+/// Whether a flag of the agent takes a file: --*-file, the TLS flags (--tls-cert, --replication-tls-ca, ...) and
+/// --replication-server-public-key.
 function isFileFlag(flag) {
-  return /^--(.*-file|(replication-)?tls-[a-z-]+)$/.test(flag);
+  return /^--(.*-file|(replication-)?tls-[a-z-]+|replication-server-public-key)$/.test(flag);
 }
 
 /// The rules that relate objects of one rendered source to each other. `all` holds every object of every source

@@ -52,22 +52,40 @@ TEST_CASE("sha2 auth: the server's replies", "[sha2]") {
 
 TEST_CASE("sha2 auth: how a full authentication sends the password", "[sha2]") {
     using enum full_auth_step;
-    struct row { const char* name; sha2_plugin plugin; bool tls; bool unix_socket; full_auth_step step; };
+    struct row { const char* name; sha2_plugin plugin; bool tls; bool unix_socket; bool pinned; bool may_request;
+                 full_auth_step step; };
     const auto c = sha2_plugin::caching_sha2_password;
     const auto s = sha2_plugin::sha256_password;
+    //            name                                                         plugin tls  sock  pin  flag   step
     for (const row& r : {
-             row{"caching_sha2, plain TCP: ask for the RSA key", c, false, false, request_public_key},
-             row{"caching_sha2, TLS: clear password inside TLS", c, true, false, send_clear_password},
-             row{"caching_sha2, unix socket: the server trusts it, clear", c, false, true, send_clear_password},
-             row{"sha256, plain TCP: RSA", s, false, false, request_public_key},
-             row{"sha256, unix socket: RSA (its client trusts only TLS)", s, false, true, request_public_key},
-             row{"sha256, TLS: clear", s, true, false, send_clear_password},
+             row{"caching_sha2, TLS: clear password inside TLS",                c, true, false, false, false, send_clear_password},
+             row{"caching_sha2, TLS and a pinned key: TLS wins, no RSA",         c, true, false, true, true, send_clear_password},
+             row{"caching_sha2, unix socket: the server trusts it, clear",       c, false, true, false, false, send_clear_password},
+             row{"caching_sha2, TCP, pinned key: encrypted with it, no request", c, false, false, true, false, encrypt_with_pinned_key},
+             row{"caching_sha2, TCP, pinned key and the flag: the pinned key",   c, false, false, true, true, encrypt_with_pinned_key},
+             row{"caching_sha2, TCP, --get-server-public-key: the sent key",     c, false, false, false, true, request_public_key},
+             row{"caching_sha2, TCP, none of the three: refuse",                 c, false, false, false, false, refuse},
+             row{"sha256, TLS: clear",                                           s, true, false, false, false, send_clear_password},
+             row{"sha256, unix socket: RSA with the socket's key (its client trusts only TLS)",
+                                                                                 s, false, true, false, false, request_public_key},
+             row{"sha256, unix socket, pinned key: the pinned key",              s, false, true, true, false, encrypt_with_pinned_key},
+             row{"sha256, TCP, pinned key",                                      s, false, false, true, false, encrypt_with_pinned_key},
+             row{"sha256, TCP, --get-server-public-key: the sent key",           s, false, false, false, true, request_public_key},
+             row{"sha256, TCP, none of the three: refuse",                       s, false, false, false, false, refuse},
          }) {
         INFO(r.name);
-        CHECK(choose_full_auth(r.plugin, r.tls, r.unix_socket) == r.step);
+        CHECK(choose_full_auth({.plugin = r.plugin, .tls_active = r.tls, .unix_socket = r.unix_socket,
+                                .pinned_key = r.pinned, .may_request_key = r.may_request}) == r.step);
     }
     CHECK(public_key_request_byte(c) == 0x02);
     CHECK(public_key_request_byte(s) == 0x01);
+}
+
+TEST_CASE("sha2 auth: the refusal names the three ways out on one line", "[sha2]") {
+    const std::string m = full_auth_refusal_message();
+    CHECK(m.find('\n') == std::string::npos);
+    CHECK_THAT(m, Catch::Contains("--replication-tls-ca") && Catch::Contains("--replication-server-public-key") &&
+                      Catch::Contains("--get-server-public-key"));
 }
 
 TEST_CASE("sha2 auth: XORs", "[sha2]") {

@@ -33,6 +33,7 @@ inline constexpr unsigned client_conn_host_error = 2003;    ///< CR_CONN_HOST_ER
 inline constexpr unsigned client_unknown_host = 2005;       ///< CR_UNKNOWN_HOST
 inline constexpr unsigned client_server_gone = 2006;        ///< CR_SERVER_GONE_ERROR
 inline constexpr unsigned client_server_lost = 2013;        ///< CR_SERVER_LOST
+inline constexpr unsigned client_ssl_connection_error = 2026;     ///< CR_SSL_CONNECTION_ERROR
 inline constexpr unsigned client_auth_plugin_cannot_load = 2059;  ///< CR_AUTH_PLUGIN_CANNOT_LOAD
 }  // namespace mysql_code
 
@@ -49,6 +50,10 @@ constexpr bool is_connection_error(unsigned code) noexcept {
     return code == mysql_code::client_connection_error || code == mysql_code::client_conn_host_error ||
            code == mysql_code::client_server_gone || code == mysql_code::client_server_lost;
 }
+
+/// TLS could not be set up: the server offers none while the client requires it, the handshake failed, or the
+/// server's certificate did not verify (CA or name). Connector/C and libmysqlclient report all of these as 2026.
+constexpr bool is_tls_failure(unsigned code) noexcept { return code == mysql_code::client_ssl_connection_error; }
 
 /// The host name does not resolve. In Kubernetes a peer's DNS record appears only once its pod is scheduled,
 /// so this is transient for peers; for the local server it is a configuration error.

@@ -7,12 +7,15 @@
 // (https://mariadb.com/kb/en/mariadb-connectorc-plugins/), which the agent's image does not ship. So the agent
 // registers its own caching_sha2_password and sha256_password plugins (OpenSSL; sha2_auth_plugin.hpp) before the
 // first connection: MySQL 8.0+'s default accounts work as they are (fast path, full path over TLS or the unix
-// socket, RSA key exchange over plain TCP). Other plugins (client_ed25519, dialog/PAM) are still unavailable:
+// socket, RSA over plain TCP with a pinned key or, where allowed, the key the server sends: mysql_connection's
+// server_public_key and get_server_public_key, sha2_auth_exchange.hpp's table). Other plugins (client_ed25519, dialog/PAM) are still unavailable:
 // Connector/C 3.3 then fails with 1045 "Plugin ... could not be loaded" (MySQL's client says 2059,
 // is_auth_plugin_unavailable()); the message says which plugins work.
 //
 // TLS: off unless mysql_connection::tls (--mysql-tls): then required, and the server certificate is not verified
-// (the server is the pod's own). Over TLS a caching_sha2_password full authentication sends the password in clear
+// (the server is the pod's own); or mysql_connection::tls_ca (the replica's connection to its primary): then
+// required, the certificate verified against that CA and its name against the host, a failure error 2026 with a
+// hint (never a plaintext retry). Over TLS a caching_sha2_password full authentication sends the password in clear
 // inside TLS instead of asking for the server's RSA key.
 //
 // Secrets: the password is never part of a message. A statement that carries a secret is run with the text

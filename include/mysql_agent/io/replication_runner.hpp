@@ -23,6 +23,11 @@ struct replication_options {
     std::filesystem::path datadir;      ///< holds the clone marker and where the applied record is written
     bool is_primary = false;            ///< ordinal 0 (pod_identity::is_primary())
     replication_config replication;     ///< source host/port, replication user/password, channel, gtid, accounts
+    /// How the replica's sidecar itself logs into its primary (the reconcile loop): the primary's RSA public key
+    /// (PEM, --replication-server-public-key) and whether the key the primary sends may be used instead
+    /// (--get-server-public-key); TLS comes from replication.source.tls_ca (mysql_connection.hpp).
+    std::string primary_public_key;
+    bool get_primary_public_key = false;
     std::chrono::milliseconds wait_for_server{0};      ///< give up waiting for mysqld after this; 0: until stopped
     std::chrono::milliseconds verify_timeout{30'000};  ///< both threads must run within this after START
     std::chrono::milliseconds retry_initial{100};      ///< first pause between connection attempts, doubled...

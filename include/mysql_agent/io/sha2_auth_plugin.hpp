@@ -11,8 +11,36 @@
 //
 // Registered once per process, before the first connection (mysql_client does it): Connector/C then uses them for
 // any account whose server names these plugins, and never looks for the .so files.
+//
+// Which RSA key a full authentication over plain TCP may use is a property of the connection (a pinned key, or
+// whether the key the server sends may be trusted), which Connector/C cannot carry to a client plugin (it has
+// MYSQL_SERVER_PUBLIC_KEY, a path, but no --get-server-public-key). The plugin runs synchronously inside
+// mysql_real_connect on the connecting thread, so mysql_client sets the connection's key policy for that thread
+// around the call (sha2_key_policy_scope). A plugin run outside any scope has no pinned key and may not trust
+// the server's key: it refuses rather than guess.
+
+#include <string>
 
 namespace mysql_agent {
+
+/// What a full authentication over plain TCP may encrypt the password with (core's choose_full_auth decides).
+struct sha2_key_policy {
+    std::string pinned_key_pem;    ///< the server's RSA public key (PEM), used instead of asking for it; empty: none
+    bool may_request_key = false;  ///< the key the server sends may be used (--get-server-public-key)
+};
+
+/// Sets `policy` for the logins this thread makes until the scope ends (mysql_client's constructor, around
+/// mysql_real_connect). `policy` must outlive the scope. Not nestable: the previous policy is restored at the end.
+class sha2_key_policy_scope {
+public:
+    explicit sha2_key_policy_scope(const sha2_key_policy& policy) noexcept;
+    ~sha2_key_policy_scope();
+    sha2_key_policy_scope(const sha2_key_policy_scope&) = delete;
+    sha2_key_policy_scope& operator=(const sha2_key_policy_scope&) = delete;
+
+private:
+    const sha2_key_policy* previous_;
+};
 
 /// Registers both plugins into Connector/C's process-wide plugin list. Idempotent and thread-safe; call after
 /// mysql_library_init. Throws mysql_error when Connector/C refuses, or when a plugin of the same name was loaded

@@ -25,4 +25,9 @@ result<std::string> caching_sha2_scramble(std::string_view password, std::string
 result<std::string> encrypt_password_for_server(std::string_view pem, std::string_view password,
                                                 std::string_view nonce);
 
+/// Whether `pem` is an RSA public key in PEM (SubjectPublicKeyInfo, as the server sends it and writes it to
+/// public_key.pem): checked once when a key is pinned (--replication-server-public-key), so a wrong file fails at
+/// start instead of at the first full authentication. The error says what the file holds instead.
+status check_rsa_public_key(std::string_view pem);
+
 }  // namespace mysql_agent

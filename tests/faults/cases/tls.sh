@@ -195,6 +195,8 @@ case_tls_replication() {
     start_sidecar tlsprimary "127.0.0.1:$pport" --hostname mysql-0 --datadir "$WORK/tlsprimary" \
         --mysql-socket "$WORK/tlsprimary.sock"
     wait_until 30 sh -c "mariadb --no-defaults -S '$WORK/tlsprimary.sock' -uroot -N -e \"SELECT 1 FROM mysql.user WHERE user='repl'\" | grep -q 1"
+    # Only TLS logins as the replication user: the channel's and the replica's sidecar's own (reconcile loop).
+    sql tlsprimary "ALTER USER 'repl'@'%' REQUIRE SSL"
     local r
     for r in good bad; do
         local dir=$WORK/tlsreplica-$r ca=$CERTS/ca.crt id=22
@@ -219,6 +221,10 @@ case_tls_replication() {
             sql tlsprimary "INSERT INTO shop.t VALUES (5000)"
             check "good: a new row arrives" wait_until 20 sh -c \
                 "mariadb --no-defaults -S '$WORK/tlsreplica$r.sock' -uroot -N -e 'SELECT COUNT(*) FROM shop.t WHERE id=5000' | grep -qx 1"
+            # The sidecar's own login to the primary (reconcile loop) verifies the certificate the same way.
+            check "good: the replica's sidecar logs into the primary over verified TLS (reconcile loop)" wait_until 20 \
+                grep -q "replication reconcile: nothing: replicating from 127.0.0.1:$MYSQLD_PORT_tlsprimary" \
+                "$LOGS/sidecar-tlsreplica-$r.log"
         else
             check "bad: the IO thread fails with an SSL error" wait_until 30 sh -c \
                 "mariadb --no-defaults -S '$WORK/tlsreplica$r.sock' -uroot -e 'SHOW SLAVE STATUS\G' | grep -qi 'Last_IO_Error:.*SSL'"
