@@ -46,6 +46,7 @@ struct sidecar_options {
     std::string auth_token_file;
     bool insecure_no_auth = false;
     unsigned max_concurrent_backups = 1;
+    unsigned max_connections = default_max_connections;
     std::string xtrabackup;
     std::string xbstream;
     double send_timeout = 60;
@@ -112,6 +113,7 @@ backup_server_options server_options_of(const sidecar_options& o, const pod_iden
     so.mysql = connection_of(o.local);
     so.replica = !self.is_primary();
     so.max_concurrent_backups = o.max_concurrent_backups;
+    so.max_connections = o.max_connections;
     so.send_timeout = std::chrono::duration_cast<std::chrono::seconds>(duration_flag("--send-timeout", o.send_timeout));
     so.max_lag = o.max_lag;
     const auto max_rate = parse_byte_size(o.max_rate, "--max-rate");
@@ -254,6 +256,11 @@ command add_sidecar(CLI::App& app) {
     token->excludes(insecure);
     sub->add_option("--max-concurrent-backups", opts->max_concurrent_backups,
                     "Backups that may run at once; a request beyond gets 503 with Retry-After at once (none queue)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    sub->add_option("--max-connections", opts->max_connections,
+                    "Connections at once besides backup streams (probes, scrapes, handshakes, requests being read); "
+                    "past it the oldest one still before its request is closed for the new one")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     sub->add_option("--max-rate", opts->max_rate,

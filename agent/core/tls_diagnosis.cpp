@@ -64,8 +64,17 @@ std::string tls_failure_message(const tls_failure_facts& f) {
                    ": start its sidecar with --tls-cert and --tls-key, or drop --tls-ca here (never over an "
                    "untrusted network)";
         case tls_failure_kind::client_cert_refused:
-            return head + "it requires a client certificate signed by its --tls-client-ca" + with_detail(f) +
-                   ": pass --tls-cert and --tls-key with a certificate from that CA";
+            if (f.client_cert.empty())
+                return head + "it requires a client certificate signed by its --tls-client-ca" + with_detail(f) +
+                       ": pass --tls-cert and --tls-key with a certificate from that CA";
+            return head + "it refused our client certificate, " + f.client_cert + with_detail(f) +
+                   ": pass --tls-cert and --tls-key with a certificate signed by the CA in the donor's "
+                   "--tls-client-ca (the CA that issues the pods' certificates)";
+        case tls_failure_kind::client_cert_expired:
+            return head + "it refused our client certificate as expired, " +
+                   (f.client_cert.empty() ? std::string("--tls-cert") : f.client_cert) + with_detail(f) +
+                   ": renew it (cert-manager renews before expiry: check the Certificate's status) or check the "
+                   "clocks of both machines";
         case tls_failure_kind::handshake:
             break;
     }

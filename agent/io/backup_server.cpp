@@ -6,11 +6,28 @@
 // raced against a timer or against the server's shutdown signal with awaitable operators, so no connection can
 // hang the sidecar and SIGTERM reaches each stream between two chunks (never in the middle of one, which would
 // leave no way to send the failed trailer).
+//
+// What a connection costs before it has sent its request, and how many there may be (issue 19: 1,800 connections
+// that had sent one TLS record header held 512 MiB and OOM-killed a sidecar):
+// - With TLS, no TLS state is made until the client's whole first record (its ClientHello) has arrived: until
+//   then a connection holds the bytes it sent, and the wait ends at the handshake deadline. The handshake then has what is left
+//   of the 5 s from connecting (handshake_timeout), the request what is left of the 10 s (request_timeout).
+// - Every connection but a backup stream counts against --max-connections. Past it, the oldest connection still
+//   before its request is closed for the new one (a plaintext one that got as far as waiting for its request is
+//   told 503 first), so a flood can neither lock out a new clone nor touch a stream in flight; only when every
+//   counted connection is past its request (answers being written) is the new one refused.
+// - A refused TLS handshake (a client certificate the --tls-client-ca did not sign) is followed by our FIN after
+//   the alert, and what the client still sends is read and dropped for up to a second before the close: a close
+//   with unread bytes resets the connection, and a reset that reaches the client before it reads the alert
+//   fails its next write with EPIPE, which it cannot tell from a donor going away.
 
 #include "mysql_agent/io/backup_server.hpp"
 
 #include <sys/socket.h>
 
+#include <array>
+#include <cerrno>
+#include <list>
 #include <optional>
 #include <string_view>
 
@@ -89,6 +106,37 @@ std::string endpoint_text(const tcp::endpoint& ep) {
 
 /// The first byte of every TLS connection: a handshake record.
 constexpr unsigned char tls_handshake_record = 0x16;
+/// A TLS record's header: type, version (2 bytes), length (2 bytes, big-endian).
+constexpr std::size_t tls_record_header = 5;
+/// A record's length field: at most 2^14 plaintext bytes plus what protection adds (RFC 8446, 5.2).
+constexpr std::size_t tls_record_max = 16384 + 2048;
+/// How long a refused handshake's connection is read from (and dropped) after our FIN, for the alert to arrive
+/// before any reset; and the most that is read.
+constexpr auto refusal_linger = std::chrono::seconds(1);
+constexpr std::size_t refusal_drain_bytes = 64 * 1024;
+/// How often the sidecar says that it closed or refused connections over --max-connections.
+constexpr auto over_limit_log_interval = std::chrono::seconds(10);
+
+/// How the wait for a TLS client's first record ended.
+enum class first_record { whole, plaintext, closed, timed_out, stopped };
+
+/// A connection that the accept loop will not serve because --max-connections is reached and none can be closed
+/// for it: a plaintext client is told 503 if the answer fits in the socket at once; a TLS client (which cannot be
+/// told anything before a handshake) sees the connection closed, which the clone retries.
+void refuse_over_limit(tcp::socket& socket, bool plaintext, unsigned max_connections) {
+    if (plaintext) {
+        const std::string body =
+            "busy: too many connections (--max-connections " + std::to_string(max_connections) + ")\n";
+        const std::string answer = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                                   "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+                                   std::to_string(body.size()) + "\r\n\r\n" + body;
+        [[maybe_unused]] const auto sent =
+            ::send(socket.native_handle(), answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
+    boost::system::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    socket.close(ignored);
+}
 
 /// The answer to a request whose header could not be read (`ec`).
 http_answer bad_request(const boost::system::error_code& ec) {
@@ -116,7 +164,59 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
           compressors_(opts_.compress_threads),
           stream_context_{opts_, secrets_, counters_, stop_, limiter_, compressors_} {
         if (opts_.max_concurrent_backups == 0) throw config_error("--max-concurrent-backups must be at least 1");
+        if (opts_.max_connections == 0) throw config_error("--max-connections must be at least 1");
         if (opts_.tls) tls_ = std::make_unique<server_tls>(*opts_.tls);
+    }
+
+    /// A connection --max-connections counts (all but backup streams), in the order they were accepted.
+    struct connection_slot {
+        net_stream* stream = nullptr;  ///< set once its coroutine runs
+        bool before_request = true;    ///< in its TLS handshake or waiting for its request: may be closed
+        bool evicted = false;          ///< closed for a newer connection
+    };
+    using slot_ref = std::list<connection_slot>::iterator;
+
+    /// Gives a connection's slot back when its coroutine ends, or when it becomes a backup stream.
+    struct slot_guard {
+        impl& server;
+        std::optional<slot_ref> slot;
+        void release() {
+            if (!slot) return;
+            if ((*slot)->evicted) --server.evicting_;
+            server.slots_.erase(*slot);
+            slot.reset();
+        }
+        ~slot_guard() { release(); }
+    };
+
+    /// Room for one more connection: true when under --max-connections, or once the oldest connection still
+    /// before its request was told to close.
+    bool make_room() {
+        if (slots_.size() - evicting_ < opts_.max_connections) return true;
+        for (auto& slot : slots_) {
+            if (!slot.before_request || slot.evicted) continue;
+            slot.evicted = true;
+            ++evicting_;
+            // Its wait (for the first record, the handshake or the request) ends with operation_aborted.
+            boost::system::error_code ignored;
+            if (slot.stream) slot.stream->socket().cancel(ignored);
+            note_over_limit(true);
+            return true;
+        }
+        note_over_limit(false);
+        return false;
+    }
+
+    /// Says, at most every over_limit_log_interval, how many connections --max-connections closed or refused.
+    void note_over_limit(bool evicted) {
+        ++(evicted ? over_limit_.evicted : over_limit_.refused);
+        const auto now = clock::now();
+        if (now < over_limit_.next_log) return;
+        spdlog::warn("over --max-connections {}: closed {} connection(s) still before their request for newer "
+                     "ones, refused {} (since the last such line; backup streams are not counted or touched)",
+                     opts_.max_connections, over_limit_.evicted, over_limit_.refused);
+        over_limit_ = {};
+        over_limit_.next_log = now + over_limit_log_interval;
     }
 
     void bind() {
@@ -148,7 +248,12 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
                 co_await pause.async_wait(nothrow_awaitable);
                 continue;
             }
-            asio::co_spawn(ex_, serve(keep, std::move(socket)), [](std::exception_ptr e) {
+            if (!make_room()) {
+                refuse_over_limit(socket, !tls_, opts_.max_connections);
+                continue;
+            }
+            const auto slot = slots_.emplace(slots_.end());
+            asio::co_spawn(ex_, serve(keep, std::move(socket), slot), [](std::exception_ptr e) {
                 if (!e) return;
                 try {
                     std::rethrow_exception(e);
@@ -174,31 +279,71 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         socket.socket().shutdown(tcp::socket::shutdown_send, ignored);
     }
 
-    asio::awaitable<void> serve(std::shared_ptr<impl> /*keep alive*/, tcp::socket accepted) {
+    asio::awaitable<void> serve(std::shared_ptr<impl> /*keep alive*/, tcp::socket accepted, slot_ref slot) {
+        const auto accepted_at = clock::now();
+        slot_guard guard{*this, slot};
         boost::system::error_code ec;
         const auto remote = accepted.remote_endpoint(ec);
         const std::string peer = ec ? std::string("unknown peer") : endpoint_text(remote);
         net_stream socket(std::move(accepted));
+        slot->stream = &socket;
+        if (slot->evicted) co_return;
         if (tls_) {
-            const bool secured = co_await accept_tls(socket, peer);
+            const bool secured = co_await accept_tls(socket, peer, *slot, accepted_at);
             if (!secured) co_return;
         }
         beast::flat_buffer buffer(request_buffer_limit);
         http::request_parser<http::empty_body> parser;
-        const bool got = co_await read_request(socket, peer, buffer, parser);
-        if (got) co_await route(socket, peer, parser.get());
+        const bool got = co_await read_request(socket, peer, buffer, parser, *slot, accepted_at);
+        slot->before_request = false;
+        if (got) co_await route(socket, peer, parser.get(), guard);
     }
 
-    /// With --tls-cert: the TLS handshake, within --request-timeout like the request itself. A client that speaks
-    /// plaintext gets a plaintext 400 that says why, and nothing else. false: no TLS connection to serve.
-    asio::awaitable<bool> accept_tls(net_stream& socket, const std::string& peer) {
-        const auto by = clock::now() + opts_.request_timeout;
-        auto readable = co_await (before(socket.socket().async_wait(tcp::socket::wait_read, nothrow_awaitable), by) ||
+    /// Reads a TLS client's first record (its ClientHello) into `record` as it arrives, so that no TLS state exists
+    /// for a client that sends a record header and stops: such a client costs the bytes it sent. `by`: the
+    /// handshake deadline. Reads no further than the record, and waits for readability only once the socket is
+    /// empty (Asio re-arms epoll for each wait, which reports bytes already there at once: a wait over unread
+    /// bytes would spin).
+    asio::awaitable<first_record> read_first_record(tcp::socket& socket, std::string& record, clock::time_point by) {
+        thread_local std::array<char, 4096> scratch;
+        const int fd = socket.native_handle();
+        for (;;) {
+            std::size_t want = tls_record_header;
+            if (record.size() >= tls_record_header) {
+                const std::size_t length = (std::size_t{static_cast<unsigned char>(record[3])} << 8) |
+                                           static_cast<unsigned char>(record[4]);
+                if (length > tls_record_max) co_return first_record::whole;  // OpenSSL refuses it with an alert
+                want += length;
+            }
+            if (record.size() >= want) co_return first_record::whole;
+            const ssize_t n = ::recv(fd, scratch.data(), std::min(scratch.size(), want - record.size()), MSG_DONTWAIT);
+            if (n > 0) {
+                if (record.empty() && static_cast<unsigned char>(scratch[0]) != tls_handshake_record)
+                    co_return first_record::plaintext;
+                record.append(scratch.data(), static_cast<std::size_t>(n));
+                continue;
+            }
+            if (n < 0 && errno == EINTR) continue;
+            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) co_return first_record::closed;
+            auto more = co_await (before(socket.async_wait(tcp::socket::wait_read, nothrow_awaitable), by) ||
                                   stop_.wait());
-        if (readable.index() != 0 || !std::get<0>(readable) || std::get<0>(*std::get<0>(readable))) co_return false;
-        unsigned char first = 0;
-        if (::recv(socket.socket().native_handle(), &first, 1, MSG_PEEK | MSG_DONTWAIT) != 1) co_return false;
-        if (first != tls_handshake_record) {
+            if (more.index() == 1) co_return first_record::stopped;
+            if (!std::get<0>(more)) co_return first_record::timed_out;
+            if (const auto [wec] = *std::get<0>(more); wec) co_return first_record::closed;  // evicted, or failed
+        }
+    }
+
+    /// With --tls-cert: the client's first record, then the TLS handshake, within handshake_timeout of
+    /// connecting. A client that speaks plaintext gets a plaintext 400 that says why, and nothing else. false: no
+    /// TLS connection to serve.
+    asio::awaitable<bool> accept_tls(net_stream& socket, const std::string& peer, connection_slot& slot,
+                                     clock::time_point accepted_at) {
+        const auto by = accepted_at + std::min(opts_.handshake_timeout, opts_.request_timeout);
+        std::string record;
+        const auto first = co_await read_first_record(socket.socket(), record, by);
+        if (first == first_record::timed_out)
+            spdlog::info("{}: no TLS handshake within {}s; closing", peer, opts_.handshake_timeout.count());
+        if (first == first_record::plaintext) {
             spdlog::info("{}: plaintext request on the TLS port; answered 400", peer);
             const http_answer answer =
                 with_header(plain_answer(http::status::bad_request,
@@ -208,29 +353,54 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             co_await respond(socket, answer);
             co_return false;
         }
+        if (first != first_record::whole || slot.evicted) co_return false;
         socket.start_tls(tls_->current(), tls_stream::role::server);
+        // The record already read goes to OpenSSL's input (a memory BIO, tls_stream.hpp) before what the socket
+        // brings next.
+        BIO_write(SSL_get_rbio(socket.tls()->native_handle()), record.data(), static_cast<int>(record.size()));
+        std::string().swap(record);
         auto shaken = co_await (before(socket.tls()->async_handshake(nothrow_awaitable), by) ||
                                 stop_.wait());
-        if (shaken.index() != 0) co_return false;
+        if (shaken.index() != 0 || slot.evicted) co_return false;
         const auto& done = std::get<0>(shaken);
         if (!done) {
-            spdlog::info("{}: no TLS handshake within {}s; closing", peer, opts_.request_timeout.count());
+            spdlog::info("{}: no TLS handshake within {}s; closing", peer, opts_.handshake_timeout.count());
             co_return false;
         }
         if (const auto [hec] = *done; hec) {
             spdlog::info("{}: TLS handshake failed: {}", peer, hec.message());
+            co_await linger_after_refusal(socket.socket());
             co_return false;
         }
         co_return true;
     }
 
+    /// After a failed handshake whose alert went out: our FIN after it, then what the client still sends (its
+    /// request, written before it read the alert) read and dropped until it closes, refusal_linger passes or
+    /// refusal_drain_bytes came, so that the close resets nothing the client has not read.
+    asio::awaitable<void> linger_after_refusal(tcp::socket& socket) {
+        boost::system::error_code ignored;
+        socket.shutdown(tcp::socket::shutdown_send, ignored);
+        const auto by = clock::now() + refusal_linger;
+        std::array<char, 2048> dropped;
+        for (std::size_t total = 0; total < refusal_drain_bytes;) {
+            auto got = co_await (before(socket.async_read_some(asio::buffer(dropped), nothrow_awaitable), by) ||
+                                 stop_.wait());
+            if (got.index() != 0 || !std::get<0>(got)) co_return;
+            const auto [ec, n] = *std::get<0>(got);
+            if (ec) co_return;
+            total += n;
+        }
+    }
+
     /// Reads the request's header within --request-timeout and the size limits, and answers a bad one itself.
     /// false: nothing to route (answered, timed out, closed by the client, or the server is shutting down).
     asio::awaitable<bool> read_request(net_stream& socket, const std::string& peer, beast::flat_buffer& buffer,
-                                       http::request_parser<http::empty_body>& parser) {
+                                       http::request_parser<http::empty_body>& parser, const connection_slot& slot,
+                                       clock::time_point accepted_at) {
         parser.header_limit(request_header_limit);
         parser.body_limit(0);
-        asio::steady_timer deadline(ex_, opts_.request_timeout);
+        asio::steady_timer deadline(ex_, accepted_at + opts_.request_timeout);
         auto got = co_await (http::async_read_header(socket, buffer, parser, nothrow_awaitable) ||
                              deadline.async_wait(nothrow_awaitable) || stop_.wait());
         if (got.index() == 1) {
@@ -238,6 +408,16 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             co_return false;
         }
         if (got.index() == 2) co_return false;
+        if (slot.evicted) {
+            spdlog::debug("{}: closed for a newer connection (--max-connections {})", peer, opts_.max_connections);
+            const http_answer answer = with_header(
+                plain_answer(http::status::service_unavailable,
+                             "busy: too many connections (--max-connections " +
+                                 std::to_string(opts_.max_connections) + ")"),
+                "Retry-After", "1");
+            co_await respond(socket, answer);
+            co_return false;
+        }
         if (const auto [read_ec, n] = std::get<0>(got); read_ec) {
             if (read_ec == http::error::end_of_stream || read_ec == asio::error::connection_reset) co_return false;
             spdlog::info("{}: bad request: {}", peer, read_ec.message());
@@ -259,7 +439,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
     /// The operational paths without a token; /position and /backup with one, and a backup only while the server
     /// runs fewer than --max-concurrent-backups and is not shutting down.
     asio::awaitable<void> route(net_stream& socket, const std::string& peer,
-                                const http::request<http::empty_body>& req) {
+                                const http::request<http::empty_body>& req, slot_guard& slot) {
         const std::string_view target(req.target().data(), req.target().size());
         const std::string_view path = target.substr(0, target.find('?'));
         const bool operational = is_operational_path(path);
@@ -286,6 +466,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
             co_await respond(socket, *refused);
             co_return;
         }
+        slot.release();  // a stream counts against --max-concurrent-backups, not --max-connections
         ++active_;
         struct release {
             unsigned& n;
@@ -362,6 +543,12 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
     compression_pool compressors_;
     backup_stream_context stream_context_;
     std::unique_ptr<server_tls> tls_;
+    std::list<connection_slot> slots_;
+    std::size_t evicting_ = 0;  ///< slots told to close, not given back yet
+    struct {
+        unsigned evicted = 0, refused = 0;
+        clock::time_point next_log{};
+    } over_limit_;
 };
 
 backup_server::backup_server(asio::any_io_executor ex, backup_server_options opts)

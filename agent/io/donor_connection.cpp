@@ -93,8 +93,20 @@ asio::awaitable<attempt_result> connect_to_donor(const clone_options& o, const d
                     donor, last_error, o.donor.port)};
 }
 
+/// How long a connection that failed below TLS is read from for the alert the donor may have sent before it; the
+/// socket was reset or closed, so what is there comes at once.
+constexpr auto alert_wait = std::chrono::seconds(2);
+
+/// Throws tls_error for `ec`, a TLS failure with the donor (its alert, our verification).
+[[noreturn]] void tls_failed(const donor_response& response, const boost::system::error_code& ec,
+                             const std::string& donor) {
+    throw tls_error(tls_failure_message(client_handshake_failure(response.tls_check, ec, donor)));
+}
+
 /// The TLS handshake with the donor, its certificate checked against --tls-ca and its name. nullopt: secured.
-/// A handshake that fails is final for this donor (tls_error); one that does not finish in time is retried.
+/// A handshake that TLS refuses (an alert, a certificate that does not verify) is final for this donor
+/// (tls_error); one that does not finish in time, or that the donor closes without an alert (over its
+/// --max-connections, restarting), is retried.
 asio::awaitable<std::optional<retryable_failure>> secure(donor_response& response, const clone_options& o,
                                                          clock::time_point by) {
     const std::string donor = o.donor.to_string();
@@ -105,9 +117,14 @@ asio::awaitable<std::optional<retryable_failure>> secure(donor_response& respons
         co_return retryable_failure{fmt::format("donor {} accepted the connection but did not finish the TLS "
                                                 "handshake within --connect-timeout {}",
                                                 donor, seconds_text(o.connect_timeout))};
-    if (const auto [ec] = *shaken; ec)
-        throw tls_error(tls_failure_message(client_handshake_failure(response.tls_check, ec, donor)));
-    co_return std::nullopt;
+    const auto [ec] = *shaken;
+    if (!ec) co_return std::nullopt;
+    if (is_tls_failure(ec)) tls_failed(response, ec, donor);
+    if (const auto alert = co_await peer_alert(response.stream, clock::now() + alert_wait))
+        tls_failed(response, *alert, donor);
+    co_return retryable_failure{fmt::format("donor {} closed the connection during the TLS handshake ({}): busy "
+                                            "(its --max-connections) or restarting?",
+                                            donor, ec.message())};
 }
 
 /// Sends GET /backup (with the bearer token, if any, and the compression it takes). nullopt: sent.
@@ -124,6 +141,14 @@ asio::awaitable<std::optional<retryable_failure>> send_request(donor_response& r
     }
     const auto written =
         co_await before(http::async_write(response.stream, request, nothrow_awaitable), dl.within(o.idle_timeout));
+    if (written && std::get<0>(*written) && o.tls) {
+        // TLS 1.3 checks our certificate after our side of the handshake: a donor that refuses it sends its
+        // alert and closes, and its reset can fail this write before the alert is read.
+        const auto ec = std::get<0>(*written);
+        if (is_tls_failure(ec)) tls_failed(response, ec, donor);
+        if (const auto alert = co_await peer_alert(response.stream, clock::now() + alert_wait))
+            tls_failed(response, *alert, donor);
+    }
     if (!written || std::get<0>(*written))
         co_return retryable_failure{fmt::format("cannot send the backup request to donor {}: {}", donor,
                                                 written ? std::get<0>(*written).message() : "timed out")};
@@ -152,8 +177,7 @@ asio::awaitable<std::optional<retryable_failure>> read_header(donor_response& re
                 "donor {} sent a response header larger than {} bytes: it is not a mysql-agent sidecar", donor,
                 response_header_limit));
         // TLS 1.3 checks a client certificate after the client's side of the handshake: a refusal arrives here.
-        if (o.tls && ec.category() == asio::error::get_ssl_category())
-            throw tls_error(tls_failure_message(client_handshake_failure(response.tls_check, ec, donor)));
+        if (o.tls && is_tls_failure(ec)) tls_failed(response, ec, donor);
         co_return retryable_failure{
             fmt::format("donor {} closed the connection without a valid response: {}", donor, ec.message())};
     }

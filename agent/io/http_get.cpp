@@ -1,6 +1,7 @@
 #include "mysql_agent/io/http_get.hpp"
 
 #include <exception>
+#include <optional>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -44,29 +45,47 @@ asio::awaitable<void> connect(net_stream& stream, const http_get_request& r, con
     fail_on(last, where);
 }
 
+/// Throws tls_error for a TLS failure `ec`, or for the alert the peer sent before the socket failed with `ec`.
+asio::awaitable<void> fail_on_tls(net_stream& stream, const http_get_request& r, const tls_peer_check& check,
+                                  const boost::system::error_code& ec) {
+    std::optional<boost::system::error_code> failure;
+    if (is_tls_failure(ec))
+        failure = ec;
+    else
+        failure = co_await peer_alert(stream, deadlines::clock::now() + r.timeout);
+    if (failure)
+        throw tls_error(
+            tls_failure_message(client_handshake_failure(check, *failure, r.host + ":" + std::to_string(r.port))));
+}
+
 /// The TLS handshake, the certificate checked as the clone checks a donor's. Throws tls_error.
-asio::awaitable<void> secure(net_stream& stream, const http_get_request& r, tls_peer_check& check) {
+asio::awaitable<void> secure(net_stream& stream, const http_get_request& r, tls_peer_check& check,
+                             const std::string& where) {
     begin_client_tls(stream, *r.tls, r.host, check);
     auto [ec] = co_await stream.tls()->async_handshake(nothrow_awaitable);
-    if (ec) throw tls_error(tls_failure_message(client_handshake_failure(check, ec, r.host + ":" + std::to_string(r.port))));
+    if (!ec) co_return;
+    co_await fail_on_tls(stream, r, check, ec);
+    fail_on(ec, where);
 }
 
 asio::awaitable<http_get_response> exchange(const http_get_request& r, const std::string& where) {
     net_stream stream(co_await asio::this_coro::executor);
     tls_peer_check check;
     co_await connect(stream, r, where);
-    if (r.tls) co_await secure(stream, r, check);
+    if (r.tls) co_await secure(stream, r, check, where);
     http::request<http::empty_body> req{http::verb::get, r.target, 11};
     req.set(http::field::host, r.host);
     req.set(http::field::user_agent, "mysql-agent/" MYSQL_AGENT_VERSION);
     if (r.bearer) req.set(http::field::authorization, "Bearer " + *r.bearer);
     auto [wec, written] = co_await http::async_write(stream, req, nothrow_awaitable);
+    if (wec && r.tls) co_await fail_on_tls(stream, r, check, wec);
     fail_on(wec, where);
     http::response_parser<http::string_body> parser;
     parser.header_limit(header_limit);
     parser.body_limit(r.body_limit);
     beast::flat_buffer buffer(header_limit + r.body_limit);
     auto [ec, read] = co_await http::async_read(stream, buffer, parser, nothrow_awaitable);
+    if (ec && r.tls) co_await fail_on_tls(stream, r, check, ec);
     fail_on(ec, where);
     http_get_response out;
     out.status = parser.get().result_int();

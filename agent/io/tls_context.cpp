@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/io/deadline.hpp"
 
 namespace mysql_agent {
 namespace {
@@ -197,8 +198,8 @@ tls_failure_kind kind_of_handshake_error(const boost::system::error_code& ec) {
         case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
         case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
         case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
-        case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
         case SSL_R_TLSV1_ALERT_ACCESS_DENIED: return tls_failure_kind::client_cert_refused;
+        case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED: return tls_failure_kind::client_cert_expired;
         default: return tls_failure_kind::handshake;
     }
 }
@@ -270,6 +271,8 @@ void begin_client_tls(net_stream& net, const tls_client_settings& settings, cons
     check.name_from_flag = settings.server_name.has_value();
     check.ca_file = settings.ca.string();
     net.start_tls(client_tls_context(settings), tls_stream::role::client);
+    if (settings.cert)
+        check.client_cert = "--tls-cert " + settings.cert->string() + " (" + certificate_file_summary(*settings.cert) + ")";
     SSL* ssl = net.tls()->native_handle();
     boost::system::error_code ec;
     asio::ip::make_address(check.host, ec);
@@ -292,7 +295,24 @@ tls_failure_facts client_handshake_failure(const tls_peer_check& check, const bo
         f.detail = ec.message();
     }
     f.peer = peer;
+    f.client_cert = check.client_cert;
     return f;
+}
+
+bool is_tls_failure(const boost::system::error_code& ec) {
+    return ec && ec.category() == asio::error::get_ssl_category();
+}
+
+asio::awaitable<std::optional<boost::system::error_code>> peer_alert(net_stream& stream,
+                                                                    std::chrono::steady_clock::time_point by) {
+    if (!stream.tls()) co_return std::nullopt;
+    // What the socket still holds comes before its reset (Linux reads queued bytes first); OpenSSL turns an
+    // alert among them into its error.
+    char byte = 0;
+    const auto got = co_await before(stream.tls()->async_read_some(asio::buffer(&byte, 1), nothrow_awaitable), by);
+    if (!got) co_return std::nullopt;
+    if (const auto [ec, n] = *got; is_tls_failure(ec)) co_return ec;
+    co_return std::nullopt;
 }
 
 bool has_verified_client_certificate(tls_stream& stream) {

@@ -1,6 +1,10 @@
 #include "mysql_agent/io/tls_stream.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <stdexcept>
 
 #include <openssl/err.h>
@@ -10,7 +14,7 @@ namespace mysql_agent {
 namespace asio = boost::asio;
 
 tls_stream::tls_stream(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> context, role r)
-    : socket_(std::move(socket)), context_(std::move(context)), in_buffer_(read_bytes) {
+    : socket_(std::move(socket)), context_(std::move(context)) {
     ssl_ = SSL_new(context_->native_handle());
     network_in_ = BIO_new(BIO_s_mem());
     network_out_ = BIO_new(BIO_s_mem());
@@ -23,6 +27,8 @@ tls_stream::tls_stream(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::
     // An empty memory BIO asks to be retried (-1) instead of reporting end of file: OpenSSL then says WANT_READ.
     BIO_set_mem_eof_return(network_in_, -1);
     SSL_set_bio(ssl_, network_in_, network_out_);  // ssl_ owns both from here
+    // OpenSSL's record buffers (17 KiB each way) only while a record is in them: an idle connection keeps none.
+    SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
     if (r == role::client)
         SSL_set_connect_state(ssl_);
     else
@@ -95,13 +101,53 @@ tls_stream::step tls_stream::advance(op_state& o, boost::system::error_code& ec)
 std::size_t tls_stream::take_output() {
     const std::size_t pending = BIO_ctrl_pending(network_out_);
     if (pending == 0) return 0;
-    if (out_buffer_.size() < pending) out_buffer_.resize(pending);
-    const int n = BIO_read(network_out_, out_buffer_.data(), static_cast<int>(pending));
+    if (out_capacity_ < pending) {
+        out_buffer_.reset();  // before the next one: never both at once
+        out_buffer_.reset(new char[pending]);
+        out_capacity_ = pending;
+    }
+    const int n = BIO_read(network_out_, out_buffer_.get(), static_cast<int>(pending));
     return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
-void tls_stream::give_input(std::size_t n) {
-    if (n > 0) BIO_write(network_in_, in_buffer_.data(), static_cast<int>(n));
+void tls_stream::flushed() {
+    if (out_capacity_ <= shared_read_bytes) {
+        out_buffer_.reset();
+        out_capacity_ = 0;
+    }
+}
+
+char* tls_stream::own_read_buffer() {
+    if (!in_buffer_) in_buffer_.reset(new char[in_capacity_]);
+    return in_buffer_.get();
+}
+
+void tls_stream::give_input(const char* data, std::size_t n) {
+    if (n > 0) BIO_write(network_in_, data, static_cast<int>(n));
+    if (n == in_capacity_ && in_capacity_ < read_bytes) {
+        in_capacity_ = std::min(in_capacity_ * 2, read_bytes);  // data is flowing: a larger buffer of its own
+        in_buffer_.reset();
+    } else if (n < shared_read_bytes && in_buffer_) {
+        in_capacity_ = shared_read_bytes;  // it trickles: back to waiting without a buffer
+        in_buffer_.reset();
+    }
+}
+
+void tls_stream::read_now(boost::system::error_code& ec) {
+    // Shared by every connection of the thread: the bytes go to OpenSSL's memory BIO before anything else runs.
+    thread_local std::array<char, shared_read_bytes> shared;
+    char* into = reads_in_bulk() ? own_read_buffer() : shared.data();
+    const ssize_t n = ::recv(socket_.native_handle(), into, in_capacity_, MSG_DONTWAIT);
+    if (n < 0) {
+        ec = boost::system::error_code(errno, boost::system::system_category());
+        return;
+    }
+    if (n == 0) {
+        ec = asio::error::eof;
+        return;
+    }
+    ec = {};
+    give_input(into, static_cast<std::size_t>(n));
 }
 
 }  // namespace mysql_agent

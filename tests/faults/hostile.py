@@ -5,6 +5,12 @@
   hostile.py flood HOST PORT N TOKEN HOLD_S   N concurrent connections (half idle, half GET /backup with the
                                               token, none reading the body), held HOLD_S seconds; prints counts
   hostile.py slow HOST PORT TOKEN HOLD_S      GET /backup, read the head, then read nothing for HOLD_S seconds
+  hostile.py tls-flood HOST PORT HEADERS CONNECTS HELLOS HOLD_S READY_FILE
+                                              HEADERS connections that send one TLS record header (a handshake
+                                              record of 512 bytes announced, none sent), CONNECTS that send
+                                              nothing, HELLOS that send a whole ClientHello and nothing more; all
+                                              opened before READY_FILE is written, held HOLD_S seconds from then;
+                                              prints how many the sidecar closed
   hostile.py donor PORT_FILE MODE [RAW_FILE]  a fake donor serving clone requests (MODE: garbage-http,
                                               garbage-body, longer, longer-xbstream, chunk-ext-flood,
                                               trailer-flood, estimated-size-max, zstd-damaged, zstd-window);
@@ -160,6 +166,69 @@ def slow(host, port, token, hold):
     print(status_of(s.recv(200)), flush=True)
     time.sleep(float(hold))  # read nothing more
     s.close()
+
+
+def client_hello():
+    """A real TLS 1.3 ClientHello (Python's ssl through memory BIOs), the same bytes for every connection."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(incoming, outgoing, server_hostname="mysql-0.mysql")
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
+def tls_flood(host, port, headers, connects, hellos, hold, ready_file):
+    import resource
+    want = int(headers) + int(connects) + int(hellos) + 64
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
+    hello = client_hello()
+    kinds = [("header", b"\x16\x03\x01\x02\x00")] * int(headers) + [("connect", b"")] * int(connects) + \
+        [("hello", hello)] * int(hellos)
+    random.Random(5).shuffle(kinds)
+    socks, refused = [], 0
+    for kind, first in kinds:
+        try:
+            s = socket.create_connection((host, int(port)), timeout=10)
+            if first:
+                s.sendall(first)
+        except OSError:
+            refused += 1
+            continue
+        socks.append((kind, s))
+    print("opened %d (%s headers, %s connect-only, %s ClientHellos), refused %d"
+          % (len(socks), headers, connects, hellos, refused), flush=True)
+    with open(ready_file + ".tmp", "w") as f:
+        f.write("%d\n" % len(socks))
+    os.rename(ready_file + ".tmp", ready_file)
+    time.sleep(float(hold))
+    fates = {}
+    for kind, s in socks:
+        s.setblocking(False)
+        try:
+            got = s.recv(65536)
+            fate = "closed" if not got else "answered"
+            if got:  # what it answered (a server flight, a 503), then whether it closed
+                try:
+                    while s.recv(65536):
+                        pass
+                    fate = "answered-closed"
+                except BlockingIOError:
+                    pass
+        except BlockingIOError:
+            fate = "open"
+        except OSError:
+            fate = "reset"
+        fates[(kind, fate)] = fates.get((kind, fate), 0) + 1
+        s.close()
+    print("after %s s: %s" % (hold, " ".join("%s:%s=%d" % (k, f, n) for (k, f), n in sorted(fates.items()))))
 
 
 DONOR_HEAD = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Backup-Status, X-Backup-Bytes, "
@@ -321,6 +390,8 @@ def main():
         flood(*sys.argv[2:])
     elif cmd == "slow":
         slow(*sys.argv[2:])
+    elif cmd == "tls-flood":
+        tls_flood(*sys.argv[2:])
     elif cmd == "donor":
         donor(*sys.argv[2:])
     elif cmd == "silent":

@@ -2,7 +2,12 @@
 // (tests/faults/tls_certs.sh): what one side writes, in any cut of buffers, the other reads byte for byte; a
 // refused certificate fails both handshakes, the refusal reaching the server as the client's alert; a TCP close
 // without close_notify reads as stream_truncated; a read with nothing to read can be cancelled; a second
-// operation at once is refused, not interleaved. The server side uses the sidecar's own context.
+// operation at once is refused, not interleaved. The server side uses the sidecar's own context. A connection
+// holds a read buffer of its own only while data flows; a refused client certificate's alert is still read after
+// the reset that followed it failed a write.
+
+#include <poll.h>
+#include <sys/ioctl.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -24,6 +29,7 @@
 #include <openssl/ssl.h>
 
 #include "mysql_agent/io/deadline.hpp"
+#include "mysql_agent/io/net_stream.hpp"
 #include "mysql_agent/io/tls_context.hpp"
 #include "mysql_agent/io/tls_stream.hpp"
 #include "temp_dir.hpp"
@@ -212,4 +218,111 @@ TEST_CASE("tls stream: a second operation while one is in flight is refused, the
     sent.get();
     CHECK_FALSE(first_ec);
     CHECK(std::string(a.data(), first_n) == "hello");
+}
+
+namespace {
+
+/// Bytes the kernel holds for `socket`, not read yet.
+std::size_t readable(tcp::socket& socket) {
+    int n = 0;
+    REQUIRE(::ioctl(socket.native_handle(), FIONREAD, &n) == 0);
+    return static_cast<std::size_t>(n);
+}
+
+}  // namespace
+
+TEST_CASE("tls stream: a connection holds no read buffer until data flows, and gives it back when it trickles",
+          "[io][tls]") {
+    tls_pair p;
+    REQUIRE_FALSE(p.handshake().second);
+    CHECK(p.server->read_buffer_bytes() == 0);
+    CHECK(p.client->read_buffer_bytes() == 0);
+    // A read waiting for a peer that sends nothing (a request not sent yet) holds none either.
+    std::array<char, 64> idle{};
+    boost::system::error_code idle_ec = asio::error::would_block;
+    std::size_t idle_n = 0;
+    p.server->async_read_some(asio::buffer(idle), [&](boost::system::error_code ec, std::size_t n) {
+        idle_ec = ec;
+        idle_n = n;
+    });
+    p.io.poll();
+    REQUIRE(idle_ec == asio::error::would_block);
+    CHECK(p.server->read_buffer_bytes() == 0);
+    const std::string hello_text = "hello";  // a named string: the coroutine keeps a reference to it
+    auto hello = asio::co_spawn(p.io, write_all(*p.client, hello_text), asio::use_future);
+    p.io.run();
+    p.io.restart();
+    hello.get();
+    CHECK(std::string(idle.data(), idle_n) == "hello");
+    CHECK(p.server->read_buffer_bytes() == 0);
+
+    // 40 KiB waiting in the socket: the first read fills the thread's 17 KiB, so the connection gets 34 KiB of
+    // its own for the rest.
+    const std::string burst = random_bytes(40 * 1024, 5);
+    auto sent = asio::co_spawn(p.io, write_all(*p.client, burst), asio::use_future);
+    p.io.run();
+    p.io.restart();
+    sent.get();
+    REQUIRE(readable(p.server->next_layer()) > burst.size());  // all of it is there before the first read
+    auto got = asio::co_spawn(p.io, read_all(*p.server, burst.size()), asio::use_future);
+    p.io.run();
+    p.io.restart();
+    CHECK(got.get() == burst);
+    CHECK(p.server->read_buffer_bytes() == 2 * tls_stream::shared_read_bytes);
+
+    // Then a trickle: a read under 17 KiB gives the buffer back.
+    const std::string little = "and then little";
+    auto small = asio::co_spawn(p.io, write_all(*p.client, little), asio::use_future);
+    auto small_got = asio::co_spawn(p.io, read_all(*p.server, 15), asio::use_future);
+    p.io.run();
+    small.get();
+    CHECK(small_got.get() == "and then little");
+    CHECK(p.server->read_buffer_bytes() == 0);
+}
+
+TEST_CASE("tls stream: a refused client certificate's alert is read after the reset behind it failed a write",
+          "[io][tls]") {
+    // TLS 1.3: the client's handshake ends before the server has checked its certificate; the server's alert
+    // and then its reset arrive while the client writes its request (issue 19: exit 10 "Broken pipe" instead
+    // of 15).
+    asio::io_context io;
+    tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    tcp::socket c(io);
+    c.connect(acceptor.local_endpoint());
+    mysql_agent::server_tls server_files({certs() / "server.crt", certs() / "server.key", certs() / "ca.crt"});
+    tls_stream server(acceptor.accept(), server_files.current(), tls_stream::role::server);
+    mysql_agent::net_stream client(std::move(c));
+    mysql_agent::tls_peer_check check;
+    mysql_agent::tls_client_settings settings{certs() / "ca.crt", certs() / "rogue.crt", certs() / "rogue.key", {}};
+    mysql_agent::begin_client_tls(client, settings, "127.0.0.1", check);
+
+    auto s = asio::co_spawn(io, server.async_handshake(nothrow_awaitable), asio::use_future);
+    auto h = asio::co_spawn(io, client.tls()->async_handshake(nothrow_awaitable), asio::use_future);
+    io.run();
+    io.restart();
+    REQUIRE_FALSE(std::get<0>(h.get()));  // the client's side is done
+    REQUIRE(std::get<0>(s.get()));        // the server refused the certificate, its alert flushed
+    server.next_layer().set_option(asio::socket_base::linger(true, 0));
+    server.next_layer().close();  // a reset right behind the alert
+    pollfd reset{client.socket().native_handle(), 0, 0};
+    REQUIRE(::poll(&reset, 1, 10'000) == 1);  // POLLERR: the reset is here
+    REQUIRE((reset.revents & POLLERR) != 0);
+
+    const std::string request = "GET /backup HTTP/1.1\r\n\r\n";
+    auto w = asio::co_spawn(io, client.async_write_some(asio::buffer(request), nothrow_awaitable), asio::use_future);
+    io.run();
+    io.restart();
+    const auto write_ec = std::get<0>(w.get());
+    REQUIRE(write_ec);
+    CHECK_FALSE(mysql_agent::is_tls_failure(write_ec));  // the socket's error: it says nothing about TLS
+
+    auto a = asio::co_spawn(io, mysql_agent::peer_alert(client, std::chrono::steady_clock::now() + 5s),
+                            asio::use_future);
+    io.run();
+    const auto alert = a.get();
+    REQUIRE(alert.has_value());
+    CHECK(ERR_GET_REASON(static_cast<unsigned long>(alert->value())) == SSL_R_TLSV1_ALERT_UNKNOWN_CA);
+    const auto facts = mysql_agent::client_handshake_failure(check, *alert, "127.0.0.1:1");
+    CHECK(facts.kind == mysql_agent::tls_failure_kind::client_cert_refused);
+    CHECK_THAT(facts.client_cert, Catch::Contains("rogue.crt (CN=rogue"));
 }

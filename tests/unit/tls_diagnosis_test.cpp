@@ -43,6 +43,7 @@ TEST_CASE("a TLS failure names the donor and what to change, for each kind of fa
         row{"a certificate not valid yet points at the clocks", tls_failure_kind::not_yet_valid, "check the clocks"},
         row{"a plaintext donor is told apart", tls_failure_kind::not_tls, "does not speak TLS"},
         row{"a refused client certificate names the flags to pass", tls_failure_kind::client_cert_refused, "--tls-cert and --tls-key"},
+        row{"a client certificate refused as expired says to renew it", tls_failure_kind::client_cert_expired, "renew it"},
         row{"another handshake failure keeps OpenSSL's words", tls_failure_kind::handshake, "[openssl says so]"});
     CAPTURE(r.shows);
     const std::string m = tls_failure_message(facts(r.kind));
@@ -56,6 +57,19 @@ TEST_CASE("a wrong name checked because of --tls-server-name points at that flag
     CHECK_THAT(tls_failure_message(f), Contains("fix --tls-server-name"));
     f.name_from_flag = false;
     CHECK_THAT(tls_failure_message(f), Contains("Certificate's dnsNames"));
+}
+
+TEST_CASE("a refused client certificate we sent is named, and the CA it must come from", "[tls]") {
+    auto f = facts(tls_failure_kind::client_cert_refused);
+    f.detail = "tlsv1 alert unknown ca";
+    CHECK_THAT(tls_failure_message(f), Contains("it requires a client certificate"));
+    f.client_cert = "--tls-cert /tls/rogue.crt (CN=rogue, names *.mysql, valid until 2027-01-06 00:00:00 UTC)";
+    const std::string m = tls_failure_message(f);
+    CHECK_THAT(m, Contains("it refused our client certificate, --tls-cert /tls/rogue.crt (CN=rogue"));
+    CHECK_THAT(m, Contains("[tlsv1 alert unknown ca]"));
+    CHECK_THAT(m, Contains("signed by the CA in the donor's --tls-client-ca"));
+    f.kind = tls_failure_kind::client_cert_expired;
+    CHECK_THAT(tls_failure_message(f), Contains("as expired, --tls-cert /tls/rogue.crt"));
 }
 
 TEST_CASE("a certificate without DNS names says so", "[tls]") {

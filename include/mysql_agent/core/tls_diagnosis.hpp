@@ -16,6 +16,7 @@ enum class tls_failure_kind {
     other_verification,   ///< another verification error (OpenSSL's text in `detail`)
     not_tls,              ///< the donor answered in plaintext: it serves without --tls-cert
     client_cert_refused,  ///< the donor's handshake refused our certificate, or it wants one we did not send
+    client_cert_expired,  ///< the donor refused our certificate as expired
     handshake,            ///< the handshake failed for another reason (`detail`)
 };
 
@@ -31,6 +32,7 @@ struct tls_failure_facts {
     std::string cert_names;     ///< its DNS names, "*.mysql, *.mysql.db.svc"
     std::string not_before;     ///< "2026-12-01 10:00:00 UTC"
     std::string not_after;
+    std::string client_cert;    ///< ours, when we sent one: "--tls-cert /etc/tls/tls.crt (CN=mysql-1, ...)"
 };
 
 /// One line: what failed with which donor, the certificate's own facts, and what to change.

@@ -21,6 +21,12 @@
 
 namespace mysql_agent {
 
+/// A TLS handshake takes a round trip or two and a signature; a client that has not finished it in this long is a
+/// stalled or hostile one.
+inline constexpr std::chrono::seconds default_handshake_timeout{5};
+/// --max-connections: what a sidecar at its memory limit can hold (README, "Threat model": measured per connection).
+inline constexpr unsigned default_max_connections = 512;
+
 struct backup_server_options {
     std::string listen = "0.0.0.0:3307";  ///< "host:port" or "[v6]:port"; numeric host; port 0 picks a free port
     std::optional<std::string> auth_token;  ///< the bearer token; nullopt serves anyone (--insecure-no-auth)
@@ -31,7 +37,13 @@ struct backup_server_options {
     unsigned max_concurrent_backups = 1;
     std::uint64_t max_rate = 0;          ///< bytes per second all streams together may send; 0: unlimited
     unsigned compress_threads = 1;       ///< threads that compress the streams of clients that ask for zstd (>= 1)
-    std::chrono::seconds request_timeout{10};  ///< a client must send its request headers within this
+    std::chrono::seconds request_timeout{10};  ///< a client must send its request headers within this of connecting
+    /// With `tls`: a client must finish the TLS handshake within this of connecting (and within request_timeout).
+    std::chrono::seconds handshake_timeout{default_handshake_timeout};
+    /// Connections at once besides backup streams (--max-connections). Past it, the oldest connection still
+    /// before its request (in its TLS handshake or not yet sent) is closed for the new one; when none is, the new
+    /// one is refused. Streams in flight are never touched (--max-concurrent-backups bounds them).
+    unsigned max_connections = default_max_connections;
     std::chrono::seconds send_timeout{60};     ///< a client that reads nothing for this long is dropped
     std::uint32_t retry_after_seconds = 30;    ///< Retry-After of a 503
     std::filesystem::path temp_root;           ///< parent of the private per-backup dirs; empty: $TMPDIR or /tmp

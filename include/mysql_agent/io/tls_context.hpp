@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 
@@ -80,6 +81,7 @@ struct tls_peer_check {
     bool name_from_flag = false;
     std::string ca_file;
     std::optional<tls_failure_facts> failure;  ///< the first failure, as seen
+    std::string client_cert;    ///< the certificate we present, for messages: "--tls-cert F (CN=..., ...)"
 };
 
 /// Turns the connected plaintext `stream` into TLS for a client of `settings` that reached `host`: SNI, and the
@@ -92,6 +94,16 @@ void begin_client_tls(net_stream& stream, const tls_client_settings& settings, c
 /// The facts of a failed client handshake (`ec`), from what the verify callback saw or from the error itself.
 tls_failure_facts client_handshake_failure(const tls_peer_check& check, const boost::system::error_code& ec,
                                            const std::string& peer);
+
+/// `ec` is TLS's own failure (Asio's SSL category: the peer's alert, a verification), not the socket's.
+bool is_tls_failure(const boost::system::error_code& ec);
+
+/// After a client's TLS connection failed below TLS (a write that met the peer's reset, a close in the
+/// handshake): the TLS failure the peer's alert makes, when the peer sent one that still waits in the socket. A
+/// donor that refuses our certificate sends its alert and closes, and the reset its close causes can fail our
+/// next write before we read the alert (issue 19). Reads until `by` at most; nullopt: no alert.
+boost::asio::awaitable<std::optional<boost::system::error_code>> peer_alert(net_stream& stream,
+                                                                           std::chrono::steady_clock::time_point by);
 
 /// A verified client certificate was presented on `stream` (server side).
 bool has_verified_client_certificate(tls_stream& stream);

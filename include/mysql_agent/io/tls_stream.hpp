@@ -7,12 +7,19 @@
 // whatever the socket holds, up to 256 KiB, and decrypts all of it. Measured on a 659 MB loopback clone
 // (bench/clone_throughput, MODES=tls): TLS's CPU on top of plaintext went from 1.25 s to 0.37 s for the clone
 // and from 0.45 s to 0.30 s for the sidecar; AES-128-GCM alone needs about 0.18 s per side.
+//
+// Memory on demand: a connection that sends nothing, or trickles (a handshake, a request), holds no read buffer.
+// It waits for the socket to be readable (a one-byte peek, which also sees bytes that came before the wait), then
+// reads what is there into one buffer per thread and hands it to OpenSSL at once. Only when a read fills that
+// buffer does the connection get its own, doubled on every full read up to 256 KiB, and given back after a
+// read under 17 KiB (one record). OpenSSL's own record buffers are released between records
+// (SSL_MODE_RELEASE_BUFFERS). A 256 KiB read buffer allocated (and zero-filled) with every connection let 1,800
+// connections that had sent one record header take 512 MiB (issue 19).
 // I/O layer (Asio, OpenSSL).
 
 #include <array>
 #include <cstddef>
 #include <memory>
-#include <vector>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
@@ -79,6 +86,12 @@ public:
     static constexpr std::size_t max_write_bytes = 256 * 1024;
     static constexpr std::size_t read_bytes = 256 * 1024;
     static constexpr std::size_t max_write_buffers = 8;
+    /// A read of a connection without a buffer of its own: one whole record (16 KiB, its header and the most
+    /// a cipher adds), into the thread's shared buffer.
+    static constexpr std::size_t shared_read_bytes = 17 * 1024;
+
+    /// Bytes of the connection's own read buffer (0: none; it reads into the thread's), for tests.
+    std::size_t read_buffer_bytes() const noexcept { return in_buffer_ ? in_capacity_ : 0; }
 
 private:
     enum class op_kind { handshake, read, write };
@@ -104,7 +117,7 @@ private:
         op(tls_stream& stream, op_state state_of_op) : s(stream), st(state_of_op) {}
         tls_stream& s;
         op_state st;
-        enum { starting, flushing, reading } state = starting;
+        enum { starting, flushing, reading, waiting } state = starting;
 
         template <class Self>
         void operator()(Self& self, boost::system::error_code ec = {}, std::size_t n = 0);
@@ -123,16 +136,29 @@ private:
     step advance(op_state& o, boost::system::error_code& ec);
     /// Ciphertext OpenSSL wrote and the socket has not been given yet, moved into out_buffer_.
     std::size_t take_output();
-    /// Ciphertext the socket gave (in_buffer_[0, n)) handed to OpenSSL.
-    void give_input(std::size_t n);
+    /// After a flush: a small out_buffer_ (a handshake flight, an alert, a short answer) is given back.
+    void flushed();
+    /// Ciphertext the socket gave (`n` bytes at `data`) handed to OpenSSL; then the next read's buffer: a full
+    /// read doubles it (up to read_bytes), a read under shared_read_bytes gives it back.
+    void give_input(const char* data, std::size_t n);
+    /// Reads what the socket holds, without waiting, into the connection's buffer or the thread's; `ec` is
+    /// would_block when it holds nothing, and eof when the peer closed. The bytes are handed to OpenSSL.
+    void read_now(boost::system::error_code& ec);
+    /// Whether the next read goes through the connection's own buffer (data is flowing) or waits first.
+    bool reads_in_bulk() const noexcept { return in_capacity_ > shared_read_bytes; }
+    /// The connection's own read buffer, allocated for in_capacity_ if it has none.
+    char* own_read_buffer();
 
     boost::asio::ip::tcp::socket socket_;
     std::shared_ptr<boost::asio::ssl::context> context_;
     SSL* ssl_ = nullptr;
     BIO* network_in_ = nullptr;   ///< what the socket gave, for OpenSSL to read (owned by ssl_)
     BIO* network_out_ = nullptr;  ///< what OpenSSL wrote, for the socket (owned by ssl_)
-    std::vector<char> in_buffer_;
-    std::vector<char> out_buffer_;
+    std::unique_ptr<char[]> in_buffer_;          ///< null until data flows (not zero-filled)
+    std::size_t in_capacity_ = shared_read_bytes;  ///< the size of the next read
+    std::unique_ptr<char[]> out_buffer_;
+    std::size_t out_capacity_ = 0;
+    char peeked_ = 0;  ///< the byte a wait for readability peeks at (left in the socket)
     bool busy_ = false;
 };
 
@@ -151,16 +177,27 @@ void tls_stream::op<Sized>::operator()(Self& self, boost::system::error_code ec,
             s.busy_ = true;
             break;
         case flushing:
+            s.flushed();
             // A failed call's alert (a refused certificate) was sent, or not: the failure is what counts.
             if (st.failure) return finish(self, st.failure, 0);
             if (ec) return finish(self, ec, 0);
             if (st.finished_call) return finish(self, {}, st.result);
             break;
-        case reading:
+        case reading:  // into the connection's own buffer
             // A TCP close without close_notify: as asio::ssl::stream says it.
             if (ec == asio::error::eof) ec = asio::ssl::error::stream_truncated;
             if (ec) return finish(self, ec, 0);
-            s.give_input(n);
+            s.give_input(s.in_buffer_.get(), n);
+            break;
+        case waiting:  // the socket is readable (or closed): read what it holds
+            if (!ec) s.read_now(ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) {
+                state = waiting;
+                return s.socket_.async_receive(asio::buffer(&s.peeked_, 1), asio::socket_base::message_peek,
+                                               std::move(self));
+            }
+            if (ec == asio::error::eof) ec = asio::ssl::error::stream_truncated;
+            if (ec) return finish(self, ec, 0);
             break;
     }
     for (;;) {
@@ -170,15 +207,23 @@ void tls_stream::op<Sized>::operator()(Self& self, boost::system::error_code ec,
             case step::flush: {
                 if (const std::size_t bytes = s.take_output(); bytes > 0) {
                     state = flushing;
-                    return asio::async_write(s.socket_, asio::buffer(s.out_buffer_.data(), bytes), std::move(self));
+                    return asio::async_write(s.socket_, asio::buffer(s.out_buffer_.get(), bytes), std::move(self));
                 }
                 if (st.failure) return finish(self, st.failure, 0);
                 if (st.finished_call) return finish(self, {}, st.result);
                 continue;
             }
             case step::need_input:
-                state = reading;
-                return s.socket_.async_read_some(asio::buffer(s.in_buffer_), std::move(self));
+                if (s.reads_in_bulk()) {
+                    state = reading;
+                    return s.socket_.async_read_some(asio::buffer(s.own_read_buffer(), s.in_capacity_),
+                                                     std::move(self));
+                }
+                // Wait without a buffer: a peek completes at once for bytes already there (an edge-triggered
+                // wait_read would not), and leaves them for read_now.
+                state = waiting;
+                return s.socket_.async_receive(asio::buffer(&s.peeked_, 1), asio::socket_base::message_peek,
+                                               std::move(self));
         }
     }
 }

@@ -6,6 +6,8 @@ FAULT_ROWS=${FAULT_ROWS:-50000}
 . "$(dirname "$0")/../lib.sh" "$@"
 
 CERTS=$WORK/certs
+RSS_LIMIT_KB=65536
+DEFAULT_MAX_CONNECTIONS=512  # backup_server.hpp
 TLS_PORT=""
 TLS_PID=""
 # start_tls_sidecar NAME CERT [args...]: another sidecar of the primary, serving TLS with CERT.crt/CERT.key copied
@@ -148,6 +150,114 @@ case_tls_client_certificates() {
     case_end
 }
 
+case_tls_refused_rounds() {
+    local rounds=${TLS_REFUSED_ROUNDS:-50}
+    case_begin "tls: a client certificate from another CA is refused as exit 15 naming it, $rounds rounds out of $rounds"
+    start_tls_sidecar refused server --tls-client-ca "$CERTS/ca.crt"
+    local d=$WORK/c-refused; mkdir -p "$d"
+    inject "$rounds clones with --tls-cert rogue.crt (signed by another CA) against --tls-client-ca ca.crt"
+    local i rc tls=0 named=0 other=""
+    local want="it refused our client certificate, --tls-cert $CERTS/rogue.crt (CN=rogue"
+    for i in $(seq 1 "$rounds"); do
+        tls_clone "$d" "refused-$i" --tls-cert "$CERTS/rogue.crt" --tls-key "$CERTS/rogue.key"; rc=$?
+        [ $rc = 15 ] && tls=$((tls + 1))
+        if grep -qF -- "$want" "$LOGS/clone-refused-$i.log"; then
+            named=$((named + 1))
+        else
+            other="exit $rc: $(tail -1 "$LOGS/clone-refused-$i.log" | cut -c1-240)"
+        fi
+    done
+    log "  refused client certificate: exit 15 in $tls of $rounds rounds, the certificate named in $named${other:+; one other: $other}"
+    log "  the message: $(grep -o 'TLS with donor[^"]*' "$LOGS/clone-refused-1.log" | head -1 | cut -c1-400)"
+    check "exit 15 (tls) in every round ($tls of $rounds)" test "$tls" = "$rounds"
+    check "every round names the refused certificate and what to pass ($named of $rounds)" test "$named" = "$rounds"
+    check "the message says which CA must sign it" said refused-1 "signed by the CA in the donor's --tls-client-ca"
+    check "the sidecar started no backup" bash -c "! grep -q 'backup for' '$LOGS/sidecar-tls-refused.log'"
+    check "the datadir is still empty" empty_dir "$d"
+    stop_pid "$TLS_PID"
+    rm -rf "$d"
+    case_end
+}
+
+# tls_flood NAME HELD HEADERS CONNECTS HELLOS HOLD: hostile.py's TLS flood against $TLS_PORT in the background,
+# waiting until every connection is open and the sidecar holds HELD more fds than before (it accepts them at its
+# own pace); sets FLOOD_PID, and HELD_RSS and HELD_FDS (the sidecar's at that moment).
+tls_flood() {
+    local name=$1 held=$2 base; shift 2
+    base=$(fd_count "$TLS_PID")
+    rm -f "$WORK/flags/flood-$name"
+    $HOSTILE tls-flood 127.0.0.1 "$TLS_PORT" "$@" "$WORK/flags/flood-$name" >"$LOGS/tls-flood-$name.out" 2>&1 &
+    FLOOD_PID=$!
+    PIDS+=("$FLOOD_PID")
+    wait_until 120 test -f "$WORK/flags/flood-$name" || fail "the flood did not open its connections"
+    wait_until 5 fds_of_at_least "$TLS_PID" $((base + held))
+    HELD_RSS=$(rss_kb "$TLS_PID"); HELD_FDS=$(fd_count "$TLS_PID")
+}
+fds_of_at_least() { [ "$(fd_count "$1")" -ge "$2" ]; }
+# flood_closed NAME TOTAL: hostile.py found all TOTAL connections closed by the sidecar (a FIN, or a reset for
+# those whose bytes it never read), none still open.
+flood_closed() {
+    local closed
+    closed=$(grep '^after' "$LOGS/tls-flood-$1.out" | tr ' ' '\n' | awk -F'[:=]' 'NF == 3 && $2 != "open" {n += $3} END {print n + 0}')
+    [ "$closed" = "$2" ] || { log "    $closed of $2 closed: $(grep '^after' "$LOGS/tls-flood-$1.out")"; return 1; }
+}
+
+case_tls_handshake_flood() {
+    case_begin "tls: a handshake flood (1,500 record headers and 300 bare connects, then 1,500 ClientHellos) while clones stream: peak RSS under 64 MiB, connections bounded, the clones complete"
+    # An extractor at 2 MB/s keeps a clone in flight through each flood.
+    printf '#!/bin/sh\n# %s\npv -q -L 2m | /usr/bin/mbstream "$@"\n' "$WORK" >"$WORK/bin/fault-slower-mbstream"
+    chmod +x "$WORK/bin/fault-slower-mbstream"
+    # The sidecar holds 1,800 sockets at once, hostile.py as many (it raises its own soft limit).
+    [ "$(ulimit -n)" -ge 4096 ] || ulimit -n 4096 || fail "cannot raise the fd limit to 4096"
+    start_tls_sidecar flood server --max-connections 2000
+    local pid=$TLS_PID d=$WORK/c-flood base_rss base_fds peak
+    mkdir -p "$d"
+    CLONE_FROM=127.0.0.1:$TLS_PORT CLONE_ATTEMPTS=1 CLONE_XBSTREAM=$WORK/bin/fault-slower-mbstream \
+        clone_bg "$d" flood-in-flight --tls-ca "$CERTS/ca.crt"
+    local clone=$LAST_PID
+    wait_until 20 grep -q "backup for" "$LOGS/sidecar-tls-flood.log" || fail "the clone's backup did not start"
+    base_rss=$(rss_kb "$pid"); base_fds=$(fd_count "$pid")
+    inject "1,500 connections that send one TLS record header (announcing 512 bytes) and 300 that send nothing, held 8 s (--max-connections 2000: all held until the 5 s handshake deadline)"
+    tls_flood headers 1800 1500 300 0 8
+    local streaming=no; [ -d "/proc/$clone" ] && streaming=yes
+    wait "$FLOOD_PID"
+    peak=$(vmhwm_kb "$pid")
+    log "  $(tr '\n' ' ' <"$LOGS/tls-flood-headers.out")"
+    log "  sidecar: VmRSS $base_rss kB with the stream alone, $HELD_RSS kB with the 1,800 held, peak (VmHWM) $peak kB; fds $base_fds -> $HELD_FDS; per held connection $(( (HELD_RSS - base_rss) * 1024 / 1800 )) bytes"
+    check "the clone was streaming through the flood" test "$streaming" = yes
+    check "the sidecar held them all at once ($HELD_FDS fds)" test "$HELD_FDS" -ge $((base_fds + 1800))
+    check "its peak RSS (VmHWM) stays under 64 MiB" rss_below $RSS_LIMIT_KB sidecar "$peak"
+    check "it closed every one at the handshake deadline" flood_closed headers 1800
+    wait "$clone"; check "the clone in flight finished" exit_code_is $? 0
+    check "and holds the donor's rows" clone_has_donor_rows "$d"
+    rm -rf "$d"; mkdir -p "$d"
+
+    inject "1,500 connections that send a whole ClientHello and never finish the handshake, against the default --max-connections ($DEFAULT_MAX_CONNECTIONS); a new clone during it"
+    stop_pid "$TLS_PID"
+    start_tls_sidecar flood-hellos server
+    pid=$TLS_PID
+    base_rss=$(rss_kb "$pid"); base_fds=$(fd_count "$pid")
+    tls_flood hellos $DEFAULT_MAX_CONNECTIONS 0 0 1500 8
+    CLONE_FROM=127.0.0.1:$TLS_PORT CLONE_ATTEMPTS=1 CLONE_XBSTREAM=$WORK/bin/fault-slower-mbstream \
+        clone_bg "$d" flood-hellos --tls-ca "$CERTS/ca.crt"
+    clone=$LAST_PID
+    wait_until 20 grep -q "backup for" "$LOGS/sidecar-tls-flood-hellos.log" || fail "the new clone's backup did not start"
+    wait "$FLOOD_PID"
+    peak=$(vmhwm_kb "$pid")
+    log "  $(tr '\n' ' ' <"$LOGS/tls-flood-hellos.out")"
+    log "  sidecar: VmRSS $base_rss kB idle, $HELD_RSS kB with the flood open, peak (VmHWM) $peak kB with a stream too; fds $base_fds -> $HELD_FDS; per held connection $(( (HELD_RSS - base_rss) * 1024 / DEFAULT_MAX_CONNECTIONS )) bytes"
+    log "  sidecar said: $(grep -o 'over --max-connections[^"]*' "$LOGS/sidecar-tls-flood-hellos.log" | head -1 | cut -c1-200)"
+    check "it held at most --max-connections of them ($HELD_FDS fds)" test "$HELD_FDS" -le $((base_fds + DEFAULT_MAX_CONNECTIONS + 8))
+    check "it said it closed the oldest for newer ones" grep -q "over --max-connections $DEFAULT_MAX_CONNECTIONS: closed" "$LOGS/sidecar-tls-flood-hellos.log"
+    check "its peak RSS (VmHWM) stays under 64 MiB" rss_below $RSS_LIMIT_KB sidecar "$peak"
+    check "it closed every one (the oldest for newer ones, the rest at the handshake deadline)" flood_closed hellos 1500
+    wait "$clone"; check "the clone that started during the flood finished" exit_code_is $? 0
+    check "and holds the donor's rows" clone_has_donor_rows "$d"
+    stop_pid "$TLS_PID"
+    rm -rf "$d"
+    case_end
+}
+
 served_fingerprint() {
     openssl s_client -connect "127.0.0.1:$TLS_PORT" -servername mysql-0.mysql </dev/null 2>/dev/null |
         openssl x509 -noout -fingerprint -sha256 2>/dev/null
@@ -245,6 +355,8 @@ want "on the wire" && case_tls_clone_on_the_wire
 want "refuses a plaintext donor" && case_tls_client_refusals
 want "plaintext client" && case_tls_plaintext_client
 want "client-ca" && case_tls_client_certificates
+want "refused client certificate rounds" && case_tls_refused_rounds
+want "handshake flood" && case_tls_handshake_flood
 want "rotated" && case_tls_rotation
 want "replication" && case_tls_replication
 finish
