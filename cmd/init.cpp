@@ -15,6 +15,7 @@
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/exit_codes.hpp"
 #include "mysql_agent/core/init_plan.hpp"
+#include "mysql_agent/core/members.hpp"
 #include "mysql_agent/core/pod_identity.hpp"
 #include "mysql_agent/core/text.hpp"
 #include "mysql_agent/io/atomic_file.hpp"
@@ -43,6 +44,7 @@ struct init_options : pod_flags {
     bool bootstrap_empty = false;
     std::string clone_from;
     std::string peers;
+    std::vector<std::string> reseed_without;
     std::string xtrabackup;
     std::string xbstream;
     double clone_wait = 600;
@@ -96,6 +98,13 @@ init_flags flags_of(const init_options& opts) {
         auto donor = parse_donor_address(opts.clone_from);
         if (!donor) throw config_error("--clone-from: " + donor.message());
         f.clone_from = std::move(donor).value();
+    }
+    for (const auto& name : opts.reseed_without) {
+        if (text::trim(name).empty()) continue;
+        if (!is_member_name(text::trim(name)))
+            throw config_error("--reseed-without '" + text::printable(name) +
+                               "': not a member name (the DNS name a member records, e.g. mysql-2.mysql)");
+        f.reseed_without.emplace_back(text::trim(name));
     }
     for (const auto item : text::split(opts.peers, ',')) {
         if (text::trim(item).empty()) continue;
@@ -176,9 +185,10 @@ command add_init(CLI::App& app) {
         "init",
         "Init container: derive the ordinal from the pod hostname, write server-id.cnf and master.cnf (ordinal 0) "
         "or slave.cnf into --config-dir, and on a replica with an empty datadir clone it from a peer. On ordinal 0 "
-        "with an empty datadir, re-seed it from the most advanced peer (none exists: start empty; some exist but none "
-        "answers: exit non-zero, never start empty); on a member where `mysql-agent reseed` left its request, "
-        "replace its data with a clone of the most advanced peer.");
+        "with an empty datadir, re-seed it from the member whose history holds every other's, once every known "
+        "member answered (members: the <sts>-k.<service> names that resolve and the members the cluster recorded; "
+        "none known: start empty; a known member silent: exit 16, never start empty, never a guess); on a member "
+        "where `mysql-agent reseed` left its request, replace its data the same way.");
     add_pod_flags(*sub, *opts);
     sub->add_option("--server-id-base", opts->server_id_base, "server-id = base + ordinal")->capture_default_str();
     sub->add_option("--config-src", opts->config_src, "Directory of the ConfigMap with master.cnf and slave.cnf")
@@ -196,13 +206,18 @@ command add_init(CLI::App& app) {
     sub->add_option("--peers", opts->peers,
                     "HOST:PORT[,HOST:PORT...]: the peers an ordinal 0 with an empty datadir (or a member asked to "
                     "re-seed) asks where they stand, instead of the <sts>-k.<service> names that resolve");
+    sub->add_option("--reseed-without", opts->reseed_without,
+                    "NAME[,NAME...], repeatable: a re-seed may go on without these members (e.g. mysql-2.mysql) if "
+                    "they stay silent. Whatever they alone hold is lost; logged at warn and recorded in the marker")
+        ->delimiter(',');
     sub->add_flag("--bootstrap-empty", opts->bootstrap_empty,
                   "Ordinal 0 with an empty datadir: start an empty primary even if peers exist. You are discarding "
                   "whatever the peers hold");
     sub->add_option("--xtrabackup", opts->xtrabackup, "Backup tool (default: xtrabackup on PATH, else mariabackup)");
     sub->add_option("--xbstream", opts->xbstream, "Stream extractor (default: xbstream on PATH, else mbstream)");
     sub->add_option("--clone-wait", opts->clone_wait,
-                    "Seconds to keep trying the donors before giving up with exit 10 (no donor reachable)")
+                    "Seconds to keep trying the donors before giving up with exit 10 (no donor reachable), or, in a "
+                    "re-seed, 16 (known members stayed silent)")
         ->capture_default_str();
     add_tls_client_flags(*sub, opts->tls, "the peers' sidecars");
     add_compress_flag(*sub, opts->compress);

@@ -27,6 +27,7 @@
 #include "mysql_agent/core/pod_identity.hpp"
 #include "mysql_agent/core/stream_encoding.hpp"
 #include "mysql_agent/io/replica_reconciler.hpp"
+#include "mysql_agent/io/member_registry.hpp"
 #include "mysql_agent/io/replication_runner.hpp"
 #include "mysql_agent/io/stoppable.hpp"
 #include "mysql_agent/io/secret_file.hpp"
@@ -74,7 +75,8 @@ void report(const replication_outcome& r) {
 /// Sets up replication, retrying with capped exponential backoff while it fails (the primary or the local
 /// mysqld may come up later than this sidecar). A replication error found on the replica is reported, not
 /// retried over: a reset could lose data (replication_plan.hpp).
-void replication_loop(const replication_options& ro, std::chrono::milliseconds reconcile_every, std::stop_token stop) {
+void replication_loop(const replication_options& ro, const std::string& self_name,
+                      std::chrono::milliseconds reconcile_every, std::stop_token stop) {
     retry_until_stopped(stop, {std::chrono::seconds(1), std::chrono::seconds(30)},
                         [&](unsigned attempt, std::chrono::milliseconds pause) -> std::optional<bool> {
                             try {
@@ -91,6 +93,9 @@ void replication_loop(const replication_options& ro, std::chrono::milliseconds r
     // Replicas: keep checking that the primary carries this replica's history, and restart replication stopped
     // without an error (replica_reconciler.hpp).
     if (!ro.is_primary && !stop.stop_requested()) run_reconcile_loop(ro, reconcile_every, stop);
+    // The primary, once set up (a re-seeded one has taken over): record the members in the replicated
+    // mysql_agent.members, so that a re-seed knows every member that may hold data (member_registry.hpp).
+    if (ro.is_primary && !stop.stop_requested()) run_member_loop(ro.local, self_name, reconcile_every, stop);
 }
 
 std::optional<std::filesystem::path> optional_path(const std::string& s) {
@@ -207,7 +212,7 @@ int run_sidecar(const sidecar_options& o) {
     std::jthread replication;
     if (repl_password)
         replication = std::jthread([&](std::stop_token stop) {
-            replication_loop(ro, reconcile_every, stop);
+            replication_loop(ro, own_host(self, o.local.service), reconcile_every, stop);
         });
     else
         spdlog::warn("no --repl-password-file: replication is not managed by this sidecar");
@@ -281,7 +286,8 @@ command add_sidecar(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--reconcile-interval", opts->reconcile_interval,
                     "Replicas: seconds between checks that the primary carries this replica's history (else replication "
-                    "is halted) and that replication stopped without an error is started again")
+                    "is halted) and that replication stopped without an error is started again; the primary: seconds "
+                    "between recordings of the members it sees (SHOW SLAVE HOSTS) in mysql_agent.members")
         ->capture_default_str();
     sub->add_option("--max-lag", opts->max_lag,
                     "GET /readyz: most seconds a replica may lag behind its source (as `probe ready --max-lag`)")

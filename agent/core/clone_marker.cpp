@@ -67,6 +67,19 @@ public:
         return (*v)->get<double>();
     }
 
+    /// An array of strings; a missing key is an empty array (written by agents that did not have the field).
+    result<std::vector<std::string>> strings_or_none(const char* key) const {
+        const auto it = object_.find(key);
+        if (it == object_.end() || it->is_null()) return std::vector<std::string>{};
+        if (!it->is_array()) return fail(key, "must be an array of strings, got " + shown(*it));
+        std::vector<std::string> out;
+        for (const auto& item : *it) {
+            if (!item.is_string()) return fail(key, "must be an array of strings, got " + shown(*it));
+            out.push_back(item.get<std::string>());
+        }
+        return out;
+    }
+
     result<bool> boolean(const char* key) const {
         auto v = member(key);
         if (!v) return v.err();
@@ -167,10 +180,13 @@ std::string marker_to_json(const clone_marker& m) {
     j["started_at"] = m.started_at;
     j["finished_at"] = m.finished_at;
     j["duration_seconds"] = m.duration_seconds;
-    if (m.reseed)
+    if (m.reseed) {
         j["reseed"] = {{"as_primary", m.reseed->as_primary},
                        {"reason", m.reseed->reason},
                        {"position", m.reseed->position}};
+        // Written only when the operator gave members up: what they alone held may be lost.
+        if (!m.reseed->given_up.empty()) j["reseed"]["given_up"] = m.reseed->given_up;
+    }
     // Invalid UTF-8 (a version string is free text) is replaced rather than thrown on: the marker must be written.
     return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
@@ -212,6 +228,7 @@ result<clone_marker> marker_from_json(std::string_view file_name, std::string_vi
         MYSQL_AGENT_TRY(rec.as_primary, rs->boolean("as_primary"));
         MYSQL_AGENT_TRY(rec.reason, rs->string("reason"));
         MYSQL_AGENT_TRY(rec.position, rs->string("position"));
+        MYSQL_AGENT_TRY(rec.given_up, rs->strings_or_none("given_up"));
         m.reseed = std::move(rec);
     }
     return m;

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mysql_agent/core/members.hpp"
+
 namespace mysql_agent {
 namespace {
 
@@ -26,6 +28,7 @@ std::string to_json(const position_report& r) {
                                : json(nullptr);
     j["cluster_identity"] = r.cluster_identity ? json(*r.cluster_identity) : json(nullptr);
     j["read_only"] = r.read_only;
+    j["members"] = r.members;
     return j.dump();
 }
 
@@ -47,6 +50,18 @@ result<position_report> position_report_from_json(std::string_view text) {
         }
         r.cluster_identity = optional_string(j, "cluster_identity");
         r.read_only = j.contains("read_only") && j.at("read_only").is_boolean() && j.at("read_only").get<bool>();
+        if (j.contains("members") && !j.at("members").is_null()) {
+            const json& members = j.at("members");
+            if (!members.is_array()) return error{"GET /position: members is not an array"};
+            if (members.size() > max_members)
+                return error{"GET /position: " + std::to_string(members.size()) + " members, more than the " +
+                             std::to_string(max_members) + " a cluster records"};
+            for (const json& m : members) {
+                if (!m.is_string() || !is_member_name(m.get<std::string>()))
+                    return error{"GET /position: members holds " + m.dump().substr(0, 80) + ", not a DNS name"};
+                r.members.push_back(m.get<std::string>());
+            }
+        }
         return r;
     } catch (const std::exception& e) {
         return error{std::string("GET /position: ") + e.what()};

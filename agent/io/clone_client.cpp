@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "mysql_agent/core/reseed_choice.hpp"
 #include "mysql_agent/io/datadir_commit.hpp"
 #include "mysql_agent/io/datadir_lock.hpp"
 #include "mysql_agent/io/deadline.hpp"
@@ -52,6 +53,9 @@ asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o, const co
     const double prepare_seconds = co_await prepare_backup(o, staging, dl);
     const auto prepared = clock::now();
     const auto backup = describe_backup(staging);
+    if (o.advertised)
+        if (const auto holds = check_clone_holds(backup.coordinates, *o.advertised); !holds)
+            throw clone_failed_error(holds.message() + "; nothing was committed");
     const auto described = clock::now();
 
     clone_outcome out;

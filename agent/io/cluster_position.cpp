@@ -5,6 +5,7 @@
 #include "mysql_agent/core/cluster_identity.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/replication_plan.hpp"
+#include "mysql_agent/io/member_registry.hpp"
 
 namespace mysql_agent {
 namespace {
@@ -59,6 +60,7 @@ position_report gather_position(mysql_client& client, bool is_primary) {
     r.gtid_position = std::move(gtid);
     r.read_only = first_value(client.query(q.read_only), "ro") == "1";
     r.cluster_identity = read_cluster_identity(client);
+    for (auto& m : read_members(client)) r.members.push_back(std::move(m.name));
     std::vector<sql_row> rows;
     if (!is_primary) {
         try {

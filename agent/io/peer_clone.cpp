@@ -1,5 +1,6 @@
 #include "mysql_agent/io/peer_clone.hpp"
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <string>
@@ -8,11 +9,13 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "mysql_agent/core/backoff.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/gtid_position.hpp"
+#include "mysql_agent/core/reseed_choice.hpp"
 #include "mysql_agent/io/logging.hpp"
 #include "mysql_agent/io/peer_positions.hpp"
 
@@ -22,8 +25,6 @@ namespace {
 namespace asio = boost::asio;
 using clock = std::chrono::steady_clock;
 
-/// How long a re-seed waits for every peer to answer before it chooses among those that did.
-constexpr auto all_peers_grace = std::chrono::seconds(60);
 /// Bound of one GET /position.
 constexpr auto position_timeout = std::chrono::seconds(3);
 
@@ -83,10 +84,17 @@ std::string tried_text(const std::vector<donor_address>& donors, const std::map<
     return out.empty() ? "none" : out;
 }
 
-/// The peers of this round: --peers / --clone-from, or the ones that resolve.
-std::vector<donor_address> peers_of(const init_decision& d, const pod_identity& self, const init_flags& flags) {
-    if (!d.discover_peers) return d.donors;
-    return discover_peers(self, flags.service, flags.backup_port);
+/// The members to ask this round: --peers / --clone-from, or the names that resolve; and (unless the operator
+/// chose the donor with --clone-from) every member known so far, by the name the cluster recorded.
+std::vector<donor_address> peers_of(const init_decision& d, const pod_identity& self, const init_flags& flags,
+                                    const std::vector<std::string>& known) {
+    std::vector<donor_address> peers = d.discover_peers ? discover_peers(self, flags.service, flags.backup_port) : d.donors;
+    if (flags.clone_from) return peers;
+    for (const auto& name : known) {
+        const bool asked = std::any_of(peers.begin(), peers.end(), [&](const donor_address& p) { return p.host == name; });
+        if (!asked && name != own_host(self, flags.service)) peers.push_back({name, flags.backup_port});
+    }
+    return peers;
 }
 
 /// Where the peers stand; records why the silent ones are silent.
@@ -104,23 +112,35 @@ std::vector<peer_answer> ask(const std::vector<donor_address>& peers, const clon
     return answers;
 }
 
-/// The peer to re-seed from, once enough peers answered: nullopt while waiting; index -1 when none holds data.
-std::optional<std::ptrdiff_t> choose(const std::vector<peer_answer>& answers, bool waited_enough) {
-    std::vector<peer_position> positions;
-    std::vector<std::size_t> index_of;
-    for (std::size_t i = 0; i < answers.size(); ++i) {
-        if (!answers[i].report) continue;
-        positions.push_back(to_peer_position(answers[i].peer.to_string(), *answers[i].report));
-        index_of.push_back(i);
+/// The round as core sees it (reseed_choice.hpp). A donor named by --clone-from is the operator's choice: the
+/// members it knows are not waited for.
+reseed_round round_of(const std::vector<peer_answer>& answers, const pod_identity& self, const init_flags& flags,
+                      const std::vector<std::string>& known, bool out_of_time) {
+    reseed_round r;
+    r.self = own_host(self, flags.service);
+    r.known = known;
+    r.given_up = flags.reseed_without;
+    r.out_of_time = out_of_time;
+    for (const auto& a : answers) {
+        member_answer m{a.peer.host, std::nullopt, {}, a.problem};
+        if (a.report) {
+            m.position = to_peer_position(a.peer.to_string(), *a.report);
+            if (!flags.clone_from) m.members = a.report->members;
+        }
+        r.answers.push_back(std::move(m));
     }
-    if (positions.empty() || (positions.size() < answers.size() && !waited_enough)) return std::nullopt;
-    const auto chosen = choose_most_advanced(positions);
-    if (!chosen)
-        throw clone_failed_error("the peers' histories have diverged, so there is no most advanced one to re-seed "
-                                 "from: " + chosen.message() + "; choose the donor with --clone-from");
-    if (chosen->outcome == most_advanced_outcome::no_data) return -1;
-    spdlog::info("init: {} is the most advanced peer: {}", positions[chosen->index].name, chosen->reason);
-    return static_cast<std::ptrdiff_t>(index_of[chosen->index]);
+    return r;
+}
+
+/// "mysql-2.mysql: HTTP 401: ...; mysql-3.mysql: ...": each silent member and why, from this round's answers.
+std::string silent_text(const std::vector<std::string>& names, const std::vector<peer_answer>& answers) {
+    std::string out;
+    for (const auto& n : names) {
+        out += (out.empty() ? "" : "; ") + n;
+        const auto it = std::find_if(answers.begin(), answers.end(), [&](const peer_answer& a) { return a.peer.host == n; });
+        out += ": " + (it == answers.end() ? std::string("not asked") : it->problem);
+    }
+    return out;
 }
 
 std::string position_text(const position_report& r) {
@@ -160,27 +180,66 @@ asio::awaitable<std::optional<clone_outcome>> reseed_from_peers(init_decision de
     const auto started = clock::now();
     std::map<std::string, std::string> failures;
     std::vector<donor_address> peers;
+    std::vector<std::string> known;
     bool stream_failed = false;
     round_pause pause;
+    for (const auto& name : flags.reseed_without)
+        log_event(spdlog::level::warn,
+                  fmt::format("init: --reseed-without {}: if it stays silent, the re-seed goes on without it and "
+                              "whatever it alone holds may be lost",
+                              name),
+                  {{"event", "init_reseed_without"}, {"peer", name}});
     for (unsigned round = 1;; ++round) {
-        peers = peers_of(decision, self, flags);
-        if (peers.empty() && decision.discover_peers && !decision.replace) {
-            spdlog::info("init: no peer of {} exists (no <sts>-k.{} name resolves): the first deployment", self.hostname,
-                         flags.service);
-            co_return std::nullopt;
-        }
+        const bool out_of_time = clock::now() - started >= wait;
+        peers = peers_of(decision, self, flags, known);
         const auto answers = ask(peers, base, failures);
-        if (const auto chosen = choose(answers, clock::now() - started >= all_peers_grace)) {
-            if (*chosen < 0 && decision.as_primary && !decision.replace) co_return std::nullopt;
-            if (*chosen >= 0) {
-                const auto& peer = answers[static_cast<std::size_t>(*chosen)];
+        const auto choice = choose_reseed(round_of(answers, self, flags, known, out_of_time));
+        if (!choice)
+            throw clone_failed_error("no member's history holds every other's, so there is none to re-seed from: " +
+                                     choice.message() + "; choose the donor with --clone-from");
+        if (choice->known != known) spdlog::info("init: known members: {}", fmt::join(choice->known, ", "));
+        known = choice->known;
+        switch (choice->step) {
+            case reseed_step::no_data:
+                if (decision.as_primary && !decision.replace) {
+                    spdlog::info("init: {}: the first deployment of {}, starting empty", choice->reason, self.hostname);
+                    co_return std::nullopt;
+                }
+                spdlog::info("init: {}: nothing to re-seed from yet", choice->reason);
+                break;
+            case reseed_step::wait:
+                spdlog::info("init: waiting: {}", choice->reason);
+                break;
+            case reseed_step::give_up:
+                throw member_silent_error(fmt::format(
+                    "{}, but known member(s) stayed silent within --clone-wait {} s: {}. Any of them may hold what the "
+                    "others lack, so no other member is chosen in its place: bring them back (check their sidecars, "
+                    "tokens and certificates), or, to go on without one and lose whatever it alone holds, run init "
+                    "with --reseed-without NAME for each (MYSQL_AGENT_RESEED_WITHOUT=NAME[,NAME...]){}",
+                    decision.reason, wait.count(), silent_text(choice->silent, answers),
+                    choice->silent.size() == choice->known.size() && decision.as_primary
+                        ? "; or, with none of them answering, --bootstrap-empty (MYSQL_AGENT_BOOTSTRAP_EMPTY=1) "
+                          "starts an empty primary: you are discarding whatever they hold"
+                        : ""));
+            case reseed_step::clone: {
+                const auto& peer = answers[choice->donor];
+                spdlog::info("init: {} is the donor: {}", peer.peer.to_string(), choice->reason);
+                if (!choice->given_up.empty())
+                    log_event(spdlog::level::warn,
+                              fmt::format("init: re-seeding without {} (--reseed-without): whatever they alone hold is "
+                                          "not in this clone; the marker records it",
+                                          fmt::join(choice->given_up, ", ")),
+                              {{"event", "init_reseed_given_up"}});
                 clone_options o = base;
                 o.donor = peer.peer;
-                o.reseed = reseed_record{decision.as_primary, decision.record, position_text(*peer.report)};
+                o.reseed = reseed_record{decision.as_primary, decision.record, position_text(*peer.report),
+                                         choice->given_up};
+                o.advertised = to_peer_position(peer.peer.to_string(), *peer.report);
                 if (auto done = co_await try_donor(o, failures, stream_failed)) co_return std::move(*done);
+                break;
             }
         }
-        if (clock::now() - started >= wait) break;
+        if (out_of_time) break;
         co_await pause(round);
     }
     throw no_donor_error(fmt::format(

@@ -1,5 +1,8 @@
 #include "mysql_agent/io/peer_positions.hpp"
 
+#include <future>
+#include <utility>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -21,14 +24,18 @@ bool resolves(const std::string& host) {
 }  // namespace
 
 std::vector<donor_address> discover_peers(const pod_identity& self, std::string_view service, std::uint16_t port,
-                                          unsigned limit) {
-    std::vector<donor_address> peers;
-    for (std::uint32_t k = 0; k < limit + 1 && peers.size() < limit; ++k) {
+                                          unsigned ordinals) {
+    // Looked up together: with CoreDNS down every name waits for the resolver's timeout, once, not once per name.
+    std::vector<std::pair<std::string, std::future<bool>>> lookups;
+    for (std::uint32_t k = 0; k < ordinals; ++k) {
         if (k == self.ordinal) continue;
-        const std::string host = peer_host(self, k, service);
-        if (!resolves(host)) break;
-        peers.push_back({host, port});
+        std::string host = peer_host(self, k, service);
+        auto done = std::async(std::launch::async, [host] { return resolves(host); });
+        lookups.emplace_back(std::move(host), std::move(done));
     }
+    std::vector<donor_address> peers;
+    for (auto& [host, done] : lookups)
+        if (done.get()) peers.push_back({host, port});
     return peers;
 }
 

@@ -28,6 +28,10 @@
 #                            re-seeded on the next start
 #   aborted-backup-heals   mysql-0..1, a backup of mysql-1 aborted by its client: replication runs again
 #   member-recovery        the five above on one cluster of mysql-0..2, in that order (what `ctest -L e2e` runs)
+#   reseed-membership      mysql-0..2, mysql-1 behind mysql-2, mysql-0's volume lost: with mysql-1.mysql withheld
+#                            from mysql-0's DNS, and then with mysql-2's sidecar silent, init refuses (exit 16) naming
+#                            the member; MYSQL_AGENT_RESEED_WITHOUT=mysql-2.mysql re-seeds from mysql-1 and the
+#                            marker records it (lib/membership_steps.sh)
 #
 # Exit: 0 all passed, 1 a check failed, 77 this machine cannot run it (not root, tools missing).
 # Environment: KEEP=1 leaves the cluster running; E2E_SAVE_LOGS=DIR copies the pods' logs there; E2E_POD_SOURCE=
@@ -39,6 +43,8 @@ set -Eeuo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 # shellcheck source=lib/recovery_steps.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/recovery_steps.sh"
+# shellcheck source=lib/membership_steps.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/membership_steps.sh"
 
 E2E_MAX_ARRIVAL=${E2E_MAX_ARRIVAL:-10}
 E2E_FILEPOS_ENV=${E2E_FILEPOS_ENV:-MYSQL_AGENT_GTID=off}
@@ -485,6 +491,7 @@ main() {
         empty-primary-halts) STEPS=(step_primary "step_replica 1" step_empty_primary_halts) ;;
         reseed-after-purge) STEPS=(step_primary "step_replica 1" "step_replica 2" step_reseed_after_purge) ;;
         aborted-backup-heals) STEPS=(step_primary "step_replica 1" step_aborted_backup_heals) ;;
+        reseed-membership) STEPS=(step_primary "step_replica 1" "step_replica 2" step_reseed_needs_every_member) ;;
         member-recovery)
             STEPS=(step_primary "step_replica 1" "step_replica 2" step_aborted_backup_heals step_reseed_after_purge
                    step_primary_wiped "step_primary_wiped_peers_down 1 2" step_empty_primary_halts) ;;

@@ -17,6 +17,7 @@
 #include "mysql_agent/io/backup_server.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/core/position_report.hpp"
+#include "mysql_agent/io/member_registry.hpp"
 #include "mysql_agent/io/cluster_position.hpp"
 
 namespace {
@@ -185,6 +186,20 @@ TEST_CASE("GET /position: where the server stands, behind the token, parsed by t
         CHECK(next->cluster_identity == identity);
         CHECK(parse_mariadb_gtid_position(next->gtid_position)->seq_in(0) > gtid->seq_in(0));
         CHECK(next->binlog_position->position > report->binlog_position->position);
+    }
+    SECTION("the members the primary records are in the next answer; nothing is written while nothing changes") {
+        CHECK(report->members.empty());  // no mysql_agent.members yet
+        root.execute("SET GLOBAL read_only=1");
+        CHECK(record_members(root, "mysql-0.mysql") == 0);  // a read-only (re-seeded) primary writes nothing yet
+        CHECK(read_members(root).empty());
+        root.execute("SET GLOBAL read_only=0");
+        CHECK(record_members(root, "mysql-0.mysql") == 1);
+        const auto binlog_after = root.query("SHOW MASTER STATUS").front().at("Position");
+        CHECK(record_members(root, "mysql-0.mysql") == 0);
+        CHECK(root.query("SHOW MASTER STATUS").front().at("Position") == binlog_after);  // no binlog event
+        const auto next = position_report_from_json(http_get(s.port(), "/position", 15s, std::string("position-token")).body);
+        REQUIRE(next.has_value());
+        CHECK(next->members == std::vector<std::string>{"mysql-0.mysql"});
     }
     SECTION("a stopped mysqld: 503 saying so, never a made-up position") {
         db->stop();

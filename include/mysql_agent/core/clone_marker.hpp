@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mysql_agent/core/backup_metadata.hpp"
 #include "mysql_agent/core/result.hpp"
@@ -37,6 +38,9 @@ struct reseed_record {
     bool as_primary = false;  ///< ordinal 0: the sidecar makes it the primary (binlog state, no replica config)
     std::string reason;       ///< why: "ordinal 0's datadir was empty", "mysql-agent reseed"
     std::string position;     ///< the donor's position when chosen (GTID position or file:position)
+    /// Members that stayed silent and that the operator gave up (`init --reseed-without NAME`): whatever they alone
+    /// held is not in this clone. JSON `given_up`, written only when not empty.
+    std::vector<std::string> given_up;
     bool operator==(const reseed_record&) const = default;
 };
 

@@ -69,6 +69,11 @@ struct tls_error : agent_error {
     explicit tls_error(const std::string& message) : agent_error(exit_code::tls, message) {}
 };
 
+/// A re-seed waited for known members that stayed silent (core/reseed_choice.hpp): never a guess among the others.
+struct member_silent_error : agent_error {
+    explicit member_silent_error(const std::string& message) : agent_error(exit_code::member_silent, message) {}
+};
+
 /// The datadir holds data the agent did not create.
 struct datadir_not_ours_error : agent_error {
     explicit datadir_not_ours_error(const std::string& message) : agent_error(exit_code::datadir_not_ours, message) {}

@@ -29,6 +29,9 @@ inline constexpr int datadir_busy = 14;
 /// TLS with the donor failed: its certificate is not trusted (wrong CA, wrong name, expired), it does not speak
 /// TLS, or it refused our client certificate. Retrying will not help until a certificate or a flag changes.
 inline constexpr int tls = 15;
+/// A re-seed found known members that stayed silent within --clone-wait: any of them may hold what the others
+/// lack. The message names them and the override (`init --reseed-without NAME`, per member).
+inline constexpr int member_silent = 16;
 /// An unexpected internal error (a bug): the message says where.
 inline constexpr int internal = 70;
 

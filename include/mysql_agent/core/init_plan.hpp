@@ -28,6 +28,8 @@ struct init_flags {
     bool bootstrap_empty = false;                 ///< ordinal 0: start empty even if peers may hold data
     std::optional<donor_address> clone_from;      ///< the one donor to use
     std::vector<donor_address> peers;             ///< --peers: the peers to ask instead of DNS
+    /// --reseed-without: members a re-seed may go on without if they stay silent (reseed_choice.hpp)
+    std::vector<std::string> reseed_without;
     std::string service = "mysql";
     std::uint16_t backup_port = 3307;
 };
@@ -70,8 +72,14 @@ struct init_decision {
 ///   no         | any              | N>0     | empty          | --clone-from HOST  | clone from HOST
 ///   no         | any              | N>0     | empty          | none               | clone from N-1 ... 0
 ///
-/// "none: keep" is decided by the caller once it knows that no peer exists (no --peers and no peer name resolves):
-/// the first deployment of a cluster. Peers that exist but do not answer are never a reason to start empty.
+/// "none: keep" is decided by the re-seed once no member is known (reseed_choice.hpp): no --peers, no
+/// <sts>-k.<service> name resolves, so no answer names a member. That is the first deployment of a cluster, and it
+/// is also all init sees when it cannot tell: CoreDNS down, every peer Pending, or (OrderedReady) a full restart
+/// after ordinal 0's volume was lost, before any peer exists. Then the replicas that come up later halt rather than
+/// follow the new history (cluster_identity.hpp). Everything else is certain: a member that resolves or that any
+/// answer names (the replicated mysql_agent.members, members.hpp) is waited for within --clone-wait, and a silent
+/// one ends init with exit 16 naming it: never an empty primary, never a re-seed from a member that may be behind.
+/// --bootstrap-empty discards what every peer holds; --reseed-without NAME gives up one silent member.
 init_decision decide_init(const init_facts& facts, const init_flags& flags);
 
 }  // namespace mysql_agent

@@ -3,15 +3,19 @@
 // member asked to re-seed) clones from the most advanced peer (gtid_position.hpp choose_most_advanced). Pure.
 //
 //   {"flavor": "mariadb", "version": "10.11.19-MariaDB", "role": "replica", "gtid_position": "0-100-1523",
-//    "binlog_position": "mariadb-bin.000003:1234", "cluster_identity": "2f0c...-...", "read_only": true}
+//    "binlog_position": "mariadb-bin.000003:1234", "cluster_identity": "2f0c...-...", "read_only": true,
+//    "members": ["mysql-0.mysql", "mysql-1.mysql", "mysql-2.mysql"]}
 //
 // gtid_position: MariaDB @@gtid_current_pos, MySQL @@gtid_executed (whitespace removed). binlog_position: a
 // replica's place in its source's binlog (Relay_Master_Log_File:Exec_Master_Log_Pos), or a primary's own
 // (SHOW MASTER STATUS); null when unknown. cluster_identity: mysql_agent.cluster (cluster_identity.hpp), or null.
+// members: the names in this server's copy of mysql_agent.members (members.hpp), at most max_members, each a DNS
+// name; [] when none is recorded (an answer without the field, from an older agent, is read as []).
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mysql_agent/core/gtid_position.hpp"
 #include "mysql_agent/core/result.hpp"
@@ -28,6 +32,7 @@ struct position_report {
     std::optional<binlog_file_position> binlog_position;
     std::optional<std::string> cluster_identity;
     bool read_only = false;
+    std::vector<std::string> members;
     bool operator==(const position_report&) const = default;
 };
 

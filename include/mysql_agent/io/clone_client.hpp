@@ -25,6 +25,7 @@
 #include "mysql_agent/io/backup_tools.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/core/donor_address.hpp"
+#include "mysql_agent/core/gtid_position.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/result.hpp"
 #include "mysql_agent/io/tls_context.hpp"
@@ -45,6 +46,9 @@ struct clone_options {
     /// A re-seed (init_plan.hpp): a completed clone is replaced at commit too, and the marker records why.
     bool replace_clone = false;
     std::optional<reseed_record> reseed;
+    /// A re-seed: what the donor advertised on GET /position when it was chosen. The prepared backup must hold it
+    /// (reseed_choice.hpp check_clone_holds), else the clone fails before its commit.
+    std::optional<peer_position> advertised;
     /// The caller already holds the datadir's lock (init holds it across donors); null: the clone takes it.
     const datadir_lock* lock = nullptr;
 

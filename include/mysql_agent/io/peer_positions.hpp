@@ -16,11 +16,12 @@
 
 namespace mysql_agent {
 
-/// The StatefulSet's other members whose DNS names resolve: <sts>-k.<service> for k = 0, 1, ... but this pod,
-/// stopping at the first name that does not resolve (ordinals are contiguous; the headless Service publishes
-/// not-ready addresses, so a pod that exists resolves even while it is not ready), at most `limit` of them.
+/// The StatefulSet's other members whose DNS names resolve: <sts>-k.<service> for every k < `ordinals` but this
+/// pod's, looked up at once. A name that does not resolve is skipped, never the end of the list: a Pending pod has
+/// no DNS record (even with publishNotReadyAddresses), so mysql-1 may be missing while mysql-2 holds every row. The
+/// members named by the cluster itself (GET /position `members`) are added by the caller (peer_clone.cpp).
 std::vector<donor_address> discover_peers(const pod_identity& self, std::string_view service, std::uint16_t port,
-                                          unsigned limit = 64);
+                                          unsigned ordinals = 16);
 
 /// One peer's answer to GET /position.
 struct peer_answer {

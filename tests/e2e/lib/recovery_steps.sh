@@ -101,8 +101,8 @@ step_primary_wiped() {
     check_reseeded_primary "$want" "$t0" 1 2
 }
 
-# mysql-0's volume is lost while its only peer is down: init refuses to start an empty primary, says which peers
-# it tried and how to override; once the peer is back, mysql-0 is re-seeded from it.
+# mysql-0's volume is lost while its peers are down: init refuses to start an empty primary (exit 16: known members
+# stayed silent), says which and how to override; once the peers are back, mysql-0 is re-seeded from them.
 step_primary_wiped_peers_down() {
     local replicas=("$@") n
     ((${#replicas[@]})) || replicas=(1)
@@ -117,12 +117,14 @@ step_primary_wiped_peers_down() {
     pod_start 0 || rc=1
     E2E_EXEC_ENV=()
     line=$(init_last_line 0)
-    if ((rc)) && [[ "$line" == *"mysql-${replicas[0]}.mysql:3307"* && "$line" == *"--bootstrap-empty"* ]]; then
+    if ((rc)) && [[ "$line" == *"mysql-${replicas[0]}.mysql"* && "$line" == *"--reseed-without"* &&
+        "$line" == *"--bootstrap-empty"* ]]; then
         pass "init of mysql-0 refused to start an empty primary after $(secs_since "$t0")s: ${line:0:300}"
     else
         fail "init of mysql-0 refuses to start an empty primary while its peers are down" "pod_start returned $rc; init said: $line"
     fi
-    expect "init of mysql-0 exited 10 (no donor)" "exited 10" "$(grep -o 'exited [0-9]*' <<<"$E2E_LAST_ERROR" | head -n 1)"
+    expect "init of mysql-0 exited 16 (known members stayed silent)" "exited 16" \
+        "$(grep -o 'exited [0-9]*' <<<"$E2E_LAST_ERROR" | head -n 1)"
     if [[ ! -e "$(pod_datadir 0)/mysql" ]] && ! container_alive 0 "$(pod_container 0 server)"; then
         pass "no empty primary was initialised (no mysql/ in the datadir, no mysqld)"
     else
