@@ -211,6 +211,12 @@ asio::awaitable<std::optional<clone_outcome>> reseed_from_peers(init_decision de
                 spdlog::info("init: waiting: {}", choice->reason);
                 break;
             case reseed_step::give_up:
+                if (flags.clone_from)  // the donor was chosen by hand: it is the one that did not answer
+                    throw no_donor_error(fmt::format(
+                        "{}, but the donor --clone-from {} did not answer within --clone-wait {} s: {}; check its "
+                        "sidecar, token and certificate, or choose another donor",
+                        decision.reason, flags.clone_from->to_string(), wait.count(),
+                        silent_text(choice->silent, answers)));
                 throw member_silent_error(fmt::format(
                     "{}, but known member(s) stayed silent within --clone-wait {} s: {}. Any of them may hold what the "
                     "others lack, so no other member is chosen in its place: bring them back (check their sidecars, "

@@ -147,7 +147,7 @@ std::uint64_t seq_of(const std::string& position, std::uint32_t domain = 0) {
 
 }  // namespace
 
-TEST_CASE("takeover: a re-seeded primary continues the clone's history; a second run resets nothing",
+TEST_CASE("takeover: a re-seeded primary continues the clone's history, and a second run resets nothing",
           "[mysql][takeover]") {
     auto r = make_reseeded();
     auto c = r->server->root();
