@@ -10,12 +10,6 @@
 namespace mysql_agent {
 namespace {
 
-std::string first_value(const std::vector<sql_row>& rows, const char* column) {
-    if (rows.empty()) return "";
-    const auto it = rows.front().find(column);
-    return it == rows.front().end() || !it->second ? "" : *it->second;
-}
-
 void random_bytes(unsigned char (&bytes)[16]) {
     std::ifstream in("/dev/urandom", std::ios::binary);
     if (!in.read(reinterpret_cast<char*>(bytes), sizeof bytes))

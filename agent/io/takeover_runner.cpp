@@ -14,12 +14,6 @@
 namespace mysql_agent {
 namespace {
 
-std::string first_value(const std::vector<sql_row>& rows, const char* column) {
-    if (rows.empty()) return "";
-    const auto it = rows.front().find(column);
-    return it == rows.front().end() || !it->second ? "" : *it->second;
-}
-
 /// MariaDB: the GTID list the oldest binlog file opens with (its Gtid_list event); nullopt when there is no binlog
 /// or no such event.
 std::optional<std::string> oldest_binlog_start(mysql_client& client, const takeover_queries& q, bool nbe) {

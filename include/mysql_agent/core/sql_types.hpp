@@ -7,6 +7,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace mysql_agent {
 
@@ -27,5 +29,12 @@ inline sql_statement plain_statement(std::string text) {
 /// One row of a result set: column name -> value, nullopt for SQL NULL. Column names are as the server
 /// labels them (`Slave_IO_Running`, or the alias of `SELECT ... AS name`).
 using sql_row = std::map<std::string, std::optional<std::string>, std::less<>>;
+
+/// The value of `column` in the first row of `rows`: "" when there is no row, no such column, or SQL NULL.
+inline std::string first_value(const std::vector<sql_row>& rows, std::string_view column) {
+    if (rows.empty()) return "";
+    const auto it = rows.front().find(column);
+    return it == rows.front().end() || !it->second ? "" : *it->second;
+}
 
 }  // namespace mysql_agent
