@@ -15,7 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 AGENT=$(readlink -f "${1:?usage: run_all.sh AGENT_BINARY}")
 
 ALL_GROUPS="donor network disk signals replication hostile_requests bad_donors secrets
-            hostile_stream flooding clone_safety sidecar_safety"
+            hostile_stream flooding clone_safety sidecar_safety tls"
 GROUPS_TO_RUN=${FAULT_GROUPS:-$ALL_GROUPS}
 
 OUT=$(mktemp -d /tmp/mysql-agent-faults-run-all-XXXXXX)
