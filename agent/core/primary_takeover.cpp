@@ -9,9 +9,10 @@ namespace mysql_agent {
 namespace {
 
 const char* const keep_advice =
-    "mysqld stays read-only and the takeover stops here: keep those writes (they are in this server's binlog and "
-    "tables), then re-seed ordinal 0 again with `mysql-agent reseed` once they are saved, or make it writable by hand "
-    "if they are all the cluster should hold";
+    "mysqld stays read-only and the takeover stops here. Those writes are in this server's tables and binlog only: "
+    "save what you need of them (mariadb-binlog / mysqlbinlog of its binlog), then run `mysql-agent reseed` on "
+    "ordinal 0 and restart it to re-seed it from the replicas; or, if this server's data is to be the cluster's, "
+    "set read_only=OFF by hand and re-seed every replica from it (its binlog does not continue their position)";
 
 /// MariaDB: the record of the takeover, written with a jump of every domain of P past what any member may hold.
 /// Domains whose logged sequence already passed the jump are not jumped again.

@@ -45,7 +45,9 @@ result<reseed_choice> choose_reseed(const reseed_round& round) {
         return c;
     }
     if (!c.silent.empty()) {
-        c.step = round.out_of_time ? reseed_step::give_up : reseed_step::wait;
+        c.step = !round.out_of_time ? reseed_step::wait
+                 : round.donor_chosen ? reseed_step::donor_silent
+                                      : reseed_step::give_up;
         c.reason = "known member(s) " + joined(c.silent) + " did not answer: any of them may hold what the others lack";
         return c;
     }

@@ -121,6 +121,7 @@ reseed_round round_of(const std::vector<peer_answer>& answers, const pod_identit
     r.known = known;
     r.given_up = flags.reseed_without;
     r.out_of_time = out_of_time;
+    r.donor_chosen = flags.clone_from.has_value();
     for (const auto& a : answers) {
         member_answer m{a.peer.host, std::nullopt, {}, a.problem};
         if (a.report) {
@@ -210,13 +211,13 @@ asio::awaitable<std::optional<clone_outcome>> reseed_from_peers(init_decision de
             case reseed_step::wait:
                 spdlog::info("init: waiting: {}", choice->reason);
                 break;
-            case reseed_step::give_up:
-                if (flags.clone_from)  // the donor was chosen by hand: it is the one that did not answer
-                    throw no_donor_error(fmt::format(
+            case reseed_step::donor_silent:
+                throw no_donor_error(fmt::format(
                         "{}, but the donor --clone-from {} did not answer within --clone-wait {} s: {}; check its "
                         "sidecar, token and certificate, or choose another donor",
                         decision.reason, flags.clone_from->to_string(), wait.count(),
                         silent_text(choice->silent, answers)));
+            case reseed_step::give_up:
                 throw member_silent_error(fmt::format(
                     "{}, but known member(s) stayed silent within --clone-wait {} s: {}. Any of them may hold what the "
                     "others lack, so no other member is chosen in its place: bring them back (check their sidecars, "

@@ -131,18 +131,16 @@ TEST_CASE("backup_server: a TLS client that sends one record header is closed at
     test_support::temp_dir dir("limits-header");
     auto o = tls_options_with(dir.path(), false);
     o.handshake_timeout = 1s;
-    o.request_timeout = 5s;
+    // Only the handshake deadline can end the read below: without it the connection would stay open past ctest's
+    // 120 s limit for this test (no clock is asserted: the machine may be slow).
+    o.request_timeout = 600s;
     server_thread server(o);
     asio::io_context io;
     tcp::socket s = connect_to(io, server.port());
     const unsigned char header[] = {0x16, 0x03, 0x01, 0x02, 0x00};  // a ClientHello of 512 bytes, announced
     asio::write(s, asio::buffer(header));
-    const auto before = std::chrono::steady_clock::now();
     const std::string got = read_to_end(s);
-    const auto waited = std::chrono::steady_clock::now() - before;
-    CHECK(got.empty());  // no TLS byte for a record that never came whole
-    CHECK(waited >= 900ms);
-    CHECK(waited < 4s);  // the handshake deadline, not --request-timeout's
+    CHECK(got.empty());  // no TLS byte for a record that never came whole, and closed
 }
 
 TEST_CASE("backup_server: past --max-connections the oldest connection before its request makes room",

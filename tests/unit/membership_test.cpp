@@ -40,6 +40,7 @@ const char* step_name(reseed_step s) {
         case reseed_step::clone: return "clone";
         case reseed_step::no_data: return "no_data";
         case reseed_step::give_up: return "give_up";
+        case reseed_step::donor_silent: return "donor_silent";
     }
     return "?";
 }
@@ -205,6 +206,14 @@ TEST_CASE("a re-seed clones only once every known member answered, from the one 
             CHECK(c->given_up == r.gave_up);
             CHECK(std::find(c->known.begin(), c->known.end(), "mysql-0.mysql") == c->known.end());
         }
+    }
+    SECTION("the donor chosen with --clone-from stays silent: no donor, not a member to give up") {
+        reseed_round round{"mysql-0.mysql", {}, {silent("mysql-2.mysql", "connection refused")}, {}, true, true};
+        const auto c = choose_reseed(round);
+        REQUIRE(c.has_value());
+        CHECK(step_name(c->step) == std::string("donor_silent"));
+        round.out_of_time = false;
+        CHECK(step_name(choose_reseed(round)->step) == std::string("wait"));
     }
     SECTION("diverged histories are an error, never a guess") {
         reseed_round round{"mysql-0.mysql", {}, {}, {}, false};

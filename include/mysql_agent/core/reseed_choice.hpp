@@ -14,6 +14,10 @@
 // | some                | some                  | no          | -                                 | wait          |
 // | some                | some                  | yes         | -                                 | give_up,      |
 // |                     |                       |             |                                   | naming them   |
+// |                     |                       |             |                                   | (donor_silent |
+// |                     |                       |             |                                   | when the donor|
+// |                     |                       |             |                                   | was chosen by |
+// |                     |                       |             |                                   | --clone-from) |
 // | some                | none                  | -           | none holds data                   | no_data       |
 // | some                | none                  | -           | one holds every other's history   | clone from it |
 // | some                | none                  | -           | diverged, or not comparable       | error         |
@@ -46,6 +50,7 @@ struct reseed_round {
     std::vector<member_answer> answers;     ///< every known member asked this round
     std::vector<std::string> given_up;      ///< --reseed-without: members the operator accepts to lose
     bool out_of_time = false;               ///< --clone-wait has run out
+    bool donor_chosen = false;              ///< --clone-from: the one member asked is the donor the operator chose
 };
 
 enum class reseed_step {
@@ -53,6 +58,7 @@ enum class reseed_step {
     clone,    ///< clone from answers[donor]
     no_data,  ///< no known member holds data (or none is known): an ordinal 0 may start empty
     give_up,  ///< known members stayed silent until --clone-wait ran out: exit naming them
+    donor_silent,  ///< the donor chosen with --clone-from stayed silent until --clone-wait ran out: no donor
 };
 
 struct reseed_choice {
