@@ -4,7 +4,9 @@
 // each GET /position, and carries out the step (io/peer_clone.hpp).
 //
 // Known members: every name asked (--peers, or a <sts>-k.<service> name that resolves) and every member named in
-// any answer (the replicated mysql_agent.members, members.hpp), accumulated over the rounds. A member that is known
+// any answer (the replicated mysql_agent.members, members.hpp), accumulated over the rounds. A name in an answer
+// counts only when it is this StatefulSet's (`<sts>-<ordinal>.<service>...` as `self` is): an answer never sends
+// init, and its token, to another host. A member that is known
 // and does not answer may be the one that is ahead: a 401 after a token rotation, a 503 while its mysqld restarts,
 // a timeout, a refused client certificate, a name that no longer resolves. None of those says it holds nothing.
 //
