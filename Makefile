@@ -15,8 +15,11 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# On a failure, the checks that failed are printed again at the end (scripts/failed-checks.sh).
 test: build
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) || \
+		{ rc=$$?; echo; echo "== what failed (from $(BUILD)/Testing/Temporary/LastTest.log):"; \
+		  $(CURDIR)/scripts/failed-checks.sh Testing/Temporary/LastTest.log; exit $$rc; }
 
 demo: build
 	@tests/e2e/demo.sh $(BUILD)/mysql-agent
