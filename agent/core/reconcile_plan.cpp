@@ -35,7 +35,7 @@ std::optional<std::string_view> identity(const std::optional<std::string>& id) {
 
 // How this replica stands against the primary it asked.
 struct verdict {
-    enum kind { unreachable, matches, mismatched, unverifiable } what = unreachable;
+    enum kind { unreachable, matches, mismatched, unverifiable, read_only } what = unreachable;
     std::string why;  // mismatched, unverifiable: one clause naming the facts
 };
 
@@ -85,6 +85,9 @@ verdict judge(const reconcile_facts& f) {
                                          (theirs ? "cluster identity " + std::string(*theirs) : "no cluster identity") +
                                          ", this replica " + std::string(*own) +
                                          ": it is not the primary this replica's data came from"};
+    if (p.read_only)
+        return {verdict::read_only, "the primary " + p.endpoint + " is read-only (re-seeded and not taken over by "
+                                    "its sidecar yet, or its takeover was refused: its position is not final)"};
     if (f.gtid_executed && p.gtid_executed) {
         const auto mine = parse_mysql_gtid_set(*f.gtid_executed);
         if (!mine) return {verdict::unverifiable, "this replica's @@gtid_executed: " + mine.message()};
@@ -137,6 +140,9 @@ reconcile_plan plan_halted(const reconcile_facts& f, const replica_control& cont
             return decided(reconcile_action::nothing,
                            "replication stays halted: " + v.why + ", so its identity cannot be checked; halted "
                            "because: " + recorded);
+        case verdict::read_only:
+            return decided(reconcile_action::nothing,
+                           "replication stays halted: " + v.why + "; halted because: " + recorded);
         case verdict::unverifiable:
             return decided(reconcile_action::report_error,
                            "replication stays halted: cannot compare GTID sets, " + v.why + "; halted because: " +
@@ -184,6 +190,10 @@ reconcile_plan plan_reconcile(const reconcile_facts& f, const replica_control& c
         return decided(reconcile_action::report_error,
                        "cannot compare GTID sets, " + v.why + "; replication left as it is (" + now + ")");
     if (state == replica_state::failed) {
+        if (io_stopped_on_fatal_binlog_error(f.replica) && v.what == verdict::read_only)
+            return decided(reconcile_action::nothing,
+                           v.why + ": its binlog may not hold this replica's position until it is writable; "
+                           "waiting (" + now + ")");
         if (io_stopped_on_fatal_binlog_error(f.replica)) {
             // A primary that was just re-seeded answers before its sidecar made its binlog continue the
             // cluster's history; a replica that connected in between got 1236 for a position that exists a
@@ -202,7 +212,7 @@ reconcile_plan plan_reconcile(const reconcile_facts& f, const replica_control& c
                        "replication stopped on an error (" + now + "); not resetting it: fix the cause and start "
                        "replication, or " + reseed_advice);
     }
-    if (v.what == verdict::unreachable)
+    if (v.what == verdict::unreachable || v.what == verdict::read_only)
         return decided(reconcile_action::nothing,
                        v.why + ": " +
                            (state == replica_state::stopped

@@ -57,6 +57,9 @@ primary_answer ask_primary(const replication_options& o, const server_version& l
     c.connect_timeout = c.read_timeout = c.write_timeout = timeout;
     try {
         mysql_client primary(c);
+        // First: the takeover turns read_only off last, so positions read after an OFF are final; read the other
+        // way round, a takeover in between would pair an OFF with the empty position from before it.
+        a.read_only = single_value(primary, "SELECT @@GLOBAL.read_only AS ro", "ro") != "0";
         a.cluster_identity = read_cluster_identity(primary);
         if (!local.is_mariadb()) {
             a.gtid_executed = gtid_executed_of(primary);

@@ -91,6 +91,11 @@ reconcile_facts unreachable(reconcile_facts f) {
     return f;
 }
 
+reconcile_facts read_only(reconcile_facts f) {
+    f.primary.read_only = true;
+    return f;
+}
+
 reconcile_facts halted(reconcile_facts f) {
     f.halted = recorded_halt;
     return f;
@@ -245,6 +250,27 @@ TEST_CASE("reconcile decision table", "[reconcile]") {
          {"cannot compare GTID sets", "@@gtid_binlog_pos"}},
         {"MariaDB: not compared while the primary is unreachable: nothing",
          unreachable(mariadb_positions("0-100-1600", "0-100-1")), a::nothing, {}, {"does not answer"}},
+        // A re-seeded primary answers before its sidecar's takeover: read-only, its @@gtid_binlog_pos still empty
+        // (seen in the e2e member-recovery logs: every replica halted for one pass, then resumed).
+        {"MariaDB: a read-only primary (re-seeded, takeover pending) whose position is empty: nothing, no halt",
+         read_only(mariadb_positions("0-100-1523", "")), a::nothing, {}, {"is read-only", "leaving replication"}},
+        {"MariaDB: a read-only primary, replica stopped without error: not started yet",
+         read_only(mariadb_positions("0-100-1523", "", {}, {}, both_stopped())), a::nothing, {},
+         {"is read-only", "not starting replication"}},
+        {"MariaDB: a read-only primary answers 1236 to the replica: waited out, not reported for a re-seed",
+         read_only(mariadb_positions("0-100-1523", "", {}, {}, failed_1236())), a::nothing, {},
+         {"is read-only", "waiting"}},
+        {"MariaDB: halted, the primary read-only: stays halted, not resumed",
+         halted(read_only(mariadb_positions("0-100-1523", "", {}, {}, both_stopped()))), a::nothing, {},
+         {"stays halted", "is read-only"}},
+        {"MariaDB: halted and running again, the primary read-only: stopped again",
+         halted(read_only(mariadb_positions("0-100-1523", ""))), a::halt, stop, {"stopping it again"}},
+        {"a read-only primary of another identity: halt (identity is compared whatever its state)",
+         read_only(primary_says(identity_y)), a::halt, stop, {"carries cluster identity " + identity_y}},
+        {"MariaDB: the same facts once the primary is writable: halt (the position is compared then)",
+         mariadb_positions("0-100-1523", ""), a::halt, stop, {"is ahead of the primary"}},
+        {"a read-only primary, the replica failed on an SQL error: still reported",
+         read_only(facts(failed_sql())), a::report_error, {}, {"stopped on an error"}},
         {"MySQL: another identity wins over matching sets: halt",
          with(mysql_sets(uuid_a + ":1-20", uuid_a + ":1-20"),
               [](reconcile_facts& f) { f.primary.cluster_identity = identity_y; }),

@@ -23,6 +23,9 @@ struct primary_answer {
     std::optional<std::string> gtid_binlog_pos;   ///< MariaDB: its @@gtid_binlog_pos; nullopt for MySQL
     /// MariaDB: the positions its mysql_agent.takeovers names (primary_takeover.hpp): where it was re-seeded.
     std::vector<std::string> takeovers;
+    /// Its @@read_only: a re-seeded primary before its sidecar's takeover (its binlog does not continue the
+    /// cluster's position yet: MariaDB's @@gtid_binlog_pos is empty), or one whose takeover was refused.
+    bool read_only = false;
 };
 
 /// What the sidecar knows on one pass.
@@ -72,7 +75,10 @@ struct reconcile_plan {
 /// not hold) at a position this replica's passes in some domain: it holds transactions the new primary never had,
 /// even once the primary's sequence numbers pass its own (MariaDB compares positions, not transactions). A replica without an
 /// identity never mismatches on identity (it predates identities; both without one: a cluster from before them).
-/// "unverifiable": reachable, no identity mismatch, but a GTID set does not parse. First matching row wins:
+/// "unverifiable": reachable, no identity mismatch, but a GTID set does not parse. "read-only": reachable, no
+/// identity mismatch, but @@read_only is ON: positions are not compared (a re-seeded primary's are not final until
+/// its takeover; compared then, every replica would halt for a few seconds on each re-seed), and the row is the one
+/// for "unreachable", except that IO error 1236 is waited out (nothing) instead of reported. First matching row wins:
 ///
 /// | applied | replica state    | halted | primary                  | action                                    |
 /// |---------|------------------|--------|--------------------------|-------------------------------------------|

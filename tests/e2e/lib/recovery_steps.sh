@@ -74,6 +74,15 @@ check_reseeded_primary() {
     done
     measure_arrival "after-reseed-$RANDOM$RANDOM" "$@"
     check_arrival "a write on the re-seeded mysql-0" "$@"
+    # Before its takeover the re-seeded primary is read-only with an empty binlog position: a replica that compared
+    # positions then halted for one pass (error in its log, not ready) and resumed on the next.
+    local since halts
+    since=$(date -u -d "@$((t0 / 1000000))" +%Y-%m-%dT%H:%M:%S)
+    for n in "$@"; do
+        halts=$(grep -h '"msg":"replication reconcile: halt:' "$(pod_dir "$n")/logs/$(pod_container "$n" agent-sidecar).log" 2>/dev/null |
+            awk -v since="$since" 'match($0, /"ts":"[^"]*"/) && substr($0, RSTART + 6, 19) >= since' | cut -c1-300)
+        expect "$(pod_name "$n") did not halt while mysql-0 was re-seeded and taken over" "" "$halts"
+    done
     for n in "$@"; do
         expect "$(pod_name "$n") equals mysql-0 after the re-seed (CHECKSUM TABLE)" \
             "$(checksums 0 e2e.items,e2e.stream,e2e.heartbeat)" "$(checksums "$n" e2e.items,e2e.stream,e2e.heartbeat)"
