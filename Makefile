@@ -9,8 +9,12 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
+# Ninja for a new build directory (it starts a target's sources before the libraries it links are archived: the
+# clean build keeps both cores busy); a directory configured earlier keeps its generator.
+GENERATOR = $(if $(wildcard $(BUILD)/CMakeCache.txt),,-G Ninja)
+
 configure: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" >/dev/null
+	@cmake $(GENERATOR) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" >/dev/null
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)

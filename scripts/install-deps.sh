@@ -2,7 +2,7 @@
 # Installs what a fresh Debian 12 machine lacks to build and test mysql-agent; skips what is present.
 set -euo pipefail
 packages=(
-  build-essential cmake file git
+  build-essential cmake ninja-build file git
   libboost1.81-dev default-libmysqlclient-dev libcli11-dev libspdlog-dev libfmt-dev catch2
   nlohmann-json3-dev libssl-dev zlib1g-dev libzstd-dev libxxhash-dev
   mariadb-server mariadb-backup mariadb-client
