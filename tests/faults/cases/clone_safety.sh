@@ -100,6 +100,59 @@ case_init_donor_killed() {
     case_end
 }
 
+# --- issue 19 §4: a re-seed request written through SQL ---------------------------------------------------------
+# An account with the FILE privilege writes any file mysqld may write; with MariaDB's default (no secure_file_priv)
+# that includes .mysql-agent-reseed in the datadir root. init acts only on a request `mysql-agent reseed` signed with
+# the backup token: this one is logged and kept, no clone is asked for, the data stays. Then the same datadir with a
+# signed request is re-seeded from the donor: the harness does see a re-seed when one happens.
+reseed_init() {  # reseed_init DIR LOGNAME: init of replica mysql-2 on DIR, the group's donor as --clone-from
+    "$AGENT" init --hostname mysql-2 --config-src "$WORK/config-src" --config-dir "$1.conf" --datadir "$1" \
+        --clone-from "127.0.0.1:$SIDECAR_PORT" --auth-token-file "$WORK/secrets/token" "${FAULT_TLS_CLIENT[@]}" \
+        --xtrabackup /usr/bin/mariabackup --xbstream /usr/bin/mbstream --clone-wait 30 >>"$LOGS/$2.log" 2>&1
+}
+case_sql_written_reseed_request() {
+    case_begin "a re-seed request written through SQL (FILE privilege, SELECT ... INTO OUTFILE) is not acted on"
+    local d=$WORK/sql-request before after requests rc=0
+    rm -rf "$d" "$d.conf"; mkdir -p "$d.conf" "$WORK/config-src"
+    echo -e "[mysqld]\nlog-bin" >"$WORK/config-src/master.cnf"; echo -e "[mysqld]\nsuper-read-only" >"$WORK/config-src/slave.cnf"
+    cp -a "$TEMPLATE" "$d"
+    start_mysqld sqlreq 19 "$d" || { fail "mariadbd on the replica's datadir did not start"; case_end; return; }
+    sql sqlreq "CREATE DATABASE own; CREATE TABLE own.rows (id INT PRIMARY KEY, note VARCHAR(64));
+                INSERT INTO own.rows SELECT seq, CONCAT('replica row ', seq) FROM seq_1_to_5000;
+                CREATE USER filer@localhost; GRANT FILE ON *.* TO filer@localhost"
+    before=$(sql sqlreq "CHECKSUM TABLE own.rows" | cut -f2)
+    inject "an account holding only FILE writes $d/.mysql-agent-reseed with SELECT ... INTO OUTFILE"
+    mariadb --no-defaults -S "$WORK/sqlreq.sock" -ufiler -N -B -e "SELECT 'requested_at: $(date -u +%Y-%m-%dT%H:%M:%SZ)
+pod: mysql-2
+reason: written through SQL' INTO OUTFILE '$d/.mysql-agent-reseed'" 2>>"$LOGS/sql-request.log"
+    check "the FILE privilege wrote the request into the datadir (MariaDB's default: no secure_file_priv)" \
+        test -s "$d/.mysql-agent-reseed"
+    stop_mysqld sqlreq
+    requests=$(backup_requests)
+    reseed_init "$d" init-sql-request || rc=$?
+    log "  init said: $(grep -o 'ignoring the re-seed request[^"]*' "$LOGS/init-sql-request.log" | head -1 | cut -c1-200)"
+    check "init exits 0 and keeps the data" exit_code_is $rc 0
+    check "init names the request and why it is ignored (no signature)" \
+        grep -q 'ignoring the re-seed request.*no signature' "$LOGS/init-sql-request.log"
+    check "no clone was asked of the donor (GET /backup count unchanged)" test "$(backup_requests)" = "$requests"
+    check "no clone marker, the request kept" test ! -e "$d/.mysql-agent-clone.json" -a -s "$d/.mysql-agent-reseed"
+    start_mysqld sqlreq 19 "$d" || fail "mariadbd did not start again on the kept data"
+    after=$(sql sqlreq "CHECKSUM TABLE own.rows" 2>/dev/null | cut -f2)
+    check "the replica's 5,000 rows are untouched (CHECKSUM TABLE $before)" test "$after" = "$before"
+    ROWS_COMPARED=$((ROWS_COMPARED + 5000))
+    stop_mysqld sqlreq
+    # The control: a request signed by `mysql-agent reseed` is acted on, so the checks above could fail.
+    rm -f "$d/.mysql-agent-reseed"
+    "$AGENT" reseed --hostname mysql-2 --datadir "$d" --auth-token-file "$WORK/secrets/token" \
+        --reason "signed control" >>"$LOGS/init-sql-request.log" 2>&1 || fail "mysql-agent reseed failed"
+    rc=0; reseed_init "$d" init-sql-request || rc=$?
+    check "a signed request on the same datadir is acted on: re-seeded from the donor" \
+        grep -q '"reason": *"signed control"' "$d/.mysql-agent-clone.json"
+    check "the re-seeded datadir has the donor's rows" clone_has_donor_rows "$d"
+    rm -rf "$d" "$d.conf"
+    case_end
+}
+
 # --- 8: two clones into one datadir at once -------------------------------------------------------------------
 backup_requests() { grep -c 'GET /backup' "$LOGS/sidecar-primary.log"; }
 case_two_clones() {
@@ -158,4 +211,5 @@ want "force ok" && case_force_succeeds
 want init-donor-killed && case_init_donor_killed
 want two-clones && case_two_clones
 want flag-overflows && case_flag_overflows
+want sql-written-request && case_sql_written_reseed_request
 finish
