@@ -117,10 +117,11 @@ case_sql_written_reseed_request() {
     echo -e "[mysqld]\nlog-bin" >"$WORK/config-src/master.cnf"; echo -e "[mysqld]\nsuper-read-only" >"$WORK/config-src/slave.cnf"
     cp -a "$TEMPLATE" "$d"
     start_mysqld sqlreq 19 "$d" || { fail "mariadbd on the replica's datadir did not start"; case_end; return; }
-    sql sqlreq "CREATE DATABASE own; CREATE TABLE own.rows (id INT PRIMARY KEY, note VARCHAR(64));
+    sql sqlreq "CREATE DATABASE own; USE own; CREATE TABLE own.rows (id INT PRIMARY KEY, note VARCHAR(64));
                 INSERT INTO own.rows SELECT seq, CONCAT('replica row ', seq) FROM seq_1_to_5000;
-                CREATE USER filer@localhost; GRANT FILE ON *.* TO filer@localhost"
+                CREATE USER filer@localhost; GRANT FILE ON *.* TO filer@localhost" || fail "setting up the rows and the FILE account failed"
     before=$(sql sqlreq "CHECKSUM TABLE own.rows" | cut -f2)
+    check "the replica holds its 5,000 rows (CHECKSUM TABLE ${before:-none})" test -n "$before" -a "$(sql sqlreq "SELECT COUNT(*) FROM own.rows")" = 5000
     inject "an account holding only FILE writes $d/.mysql-agent-reseed with SELECT ... INTO OUTFILE"
     mariadb --no-defaults -S "$WORK/sqlreq.sock" -ufiler -N -B -e "SELECT 'requested_at: $(date -u +%Y-%m-%dT%H:%M:%SZ)
 pod: mysql-2
