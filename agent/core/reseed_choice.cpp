@@ -1,10 +1,10 @@
 #include "mysql_agent/core/reseed_choice.hpp"
 
 #include <algorithm>
-#include <optional>
 #include <string_view>
 
 #include "mysql_agent/core/members.hpp"
+#include "mysql_agent/core/pod_identity.hpp"
 
 namespace mysql_agent {
 namespace {
@@ -22,16 +22,16 @@ std::string joined(const std::vector<std::string>& names) {
 /// Two GTID lists as one.
 std::string both(const std::string& a, const std::string& b) { return a.empty() || b.empty() ? a + b : a + "," + b; }
 
-/// "mysql-2.mysql" -> "mysql-#.mysql": a member's name with its ordinal masked; nullopt when the name is not
-/// `<statefulset>-<ordinal>.<service>[...]`.
-std::optional<std::string> ordinal_masked(std::string_view name) {
-    const auto dot = name.find('.');
-    if (dot == std::string_view::npos) return std::nullopt;
-    const auto dash = name.substr(0, dot).rfind('-');
-    if (dash == std::string_view::npos || dash + 1 == dot || dot - dash - 1 > 6) return std::nullopt;
-    for (const char ch : name.substr(dash + 1, dot - dash - 1))
-        if (ch < '0' || ch > '9') return std::nullopt;
-    return std::string(name.substr(0, dash)) + "-#" + std::string(name.substr(dot));
+/// Whether `name` is a pod of the StatefulSet `self` is a pod of, under the same service domain: "mysql-2.mysql"
+/// for "mysql-0.mysql"; not "other-2.mysql", "mysql-2.other" or "mysql-02.mysql" (pod_identity.hpp's parse).
+bool same_statefulset(std::string_view self, std::string_view name) {
+    const auto domain = [](std::string_view n) {
+        const auto dot = n.find('.');
+        return dot == std::string_view::npos ? std::string_view() : n.substr(dot);
+    };
+    const auto a = parse_pod_hostname(self);
+    const auto b = parse_pod_hostname(name);
+    return a && b && a->statefulset == b->statefulset && !domain(name).empty() && domain(name) == domain(self);
 }
 
 }  // namespace
@@ -43,9 +43,8 @@ result<reseed_choice> choose_reseed(const reseed_round& round) {
         named.push_back(a.name);
         // Only names of this StatefulSet: a peer's answer (or whoever sits in the middle of a plaintext one) must
         // not choose where init sends its token and asks for positions.
-        const auto ours = ordinal_masked(round.self);
         for (const auto& m : a.members)
-            if (is_member_name(m) && ours && ordinal_masked(m) == ours) named.push_back(m);
+            if (is_member_name(m) && same_statefulset(round.self, m)) named.push_back(m);
     }
     c.known = union_of_names(round.known, named);
     std::erase(c.known, round.self);

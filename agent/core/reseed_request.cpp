@@ -11,15 +11,6 @@ namespace {
 
 constexpr std::string_view signature_prefix = "signature: hmac-sha256:";
 
-std::string hex(std::string_view bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    for (const unsigned char c : bytes) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    return out;
-}
 
 std::string printable_line(std::string_view s) {
     std::string out;
@@ -69,7 +60,7 @@ std::string reseed_request_body(const reseed_request& request) {
 }
 
 std::string signed_reseed_request(std::string_view body, std::string_view mac) {
-    return std::string(body) + std::string(signature_prefix) + hex(mac) + "\n";
+    return std::string(body) + std::string(signature_prefix) + text::to_hex(mac) + "\n";
 }
 
 reseed_request_check check_reseed_request(std::string_view text, const std::optional<request_mac>& mac,
@@ -87,7 +78,7 @@ reseed_request_check check_reseed_request(std::string_view text, const std::opti
         return ignored("it carries no signature: it was written by something other than `mysql-agent reseed` "
                        "(an SQL account with the FILE privilege can write files in the datadir)");
     const std::string_view body = text.substr(0, last_start);
-    const std::string expected = hex((*mac)(body));
+    const std::string expected = text::to_hex((*mac)(body));
     if (!protocol::constant_time_equal(last.substr(signature_prefix.size()), expected))
         return ignored("its signature does not match its content with this pod's backup token: it was altered, "
                        "or signed with another token, or not by `mysql-agent reseed`");

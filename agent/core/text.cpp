@@ -71,6 +71,18 @@ std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept {
     return v;
 }
 
+std::string to_hex(std::string_view bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (const char c : bytes) {
+        const auto u = static_cast<unsigned char>(c);
+        out += digits[u >> 4];
+        out += digits[u & 0xf];
+    }
+    return out;
+}
+
 std::string printable(std::string_view bytes) {
     static constexpr char hex[] = "0123456789abcdef";
     std::string out;

@@ -213,10 +213,10 @@ asio::awaitable<std::optional<clone_outcome>> reseed_from_peers(init_decision de
                 break;
             case reseed_step::donor_silent:
                 throw no_donor_error(fmt::format(
-                        "{}, but the donor --clone-from {} did not answer within --clone-wait {} s: {}; check its "
-                        "sidecar, token and certificate, or choose another donor",
-                        decision.reason, flags.clone_from->to_string(), wait.count(),
-                        silent_text(choice->silent, answers)));
+                    "{}, but the donor --clone-from {} did not answer within --clone-wait {} s: {}; check its "
+                    "sidecar, token and certificate, or choose another donor",
+                    decision.reason, flags.clone_from ? flags.clone_from->to_string() : "?", wait.count(),
+                    silent_text(choice->silent, answers)));
             case reseed_step::give_up:
                 throw member_silent_error(fmt::format(
                     "{}, but known member(s) stayed silent within --clone-wait {} s: {}. Any of them may hold what the "

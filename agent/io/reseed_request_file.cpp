@@ -1,29 +1,18 @@
 #include "mysql_agent/io/reseed_request_file.hpp"
 
-#include <openssl/hmac.h>
-
 #include <chrono>
-#include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
 #include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/io/atomic_file.hpp"
+#include "mysql_agent/io/digests.hpp"
 #include "mysql_agent/io/logging.hpp"
 
 namespace mysql_agent {
 
 /// A request is three short lines and a signature.
 constexpr std::uint64_t request_limit = 64 * 1024;
-
-std::string hmac_sha256(std::string_view key, std::string_view bytes) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (::HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-               reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), out, &length) == nullptr)
-        throw std::runtime_error("HMAC-SHA256 failed in libcrypto");
-    return std::string(reinterpret_cast<const char*>(out), length);
-}
 
 void write_reseed_request(const std::filesystem::path& datadir, const reseed_request& request,
                           std::string_view token) {

@@ -1,6 +1,7 @@
 // spdlog's compiled part (SPDLOG_COMPILED_LIB), built once: its headers then declare what their -inl.h files
 // define, instead of every logging translation unit compiling the logger, the registry and the pattern formatter.
-// Only the parts the agent uses: the logger, the registry (with its default colour logger), stdout/stderr sinks.
+// Only the parts the agent uses: the logger, the registry (with its default colour logger), stdout/stderr sinks,
+// each with the mutex the agent's loggers use (the _mt sinks); an _st sink would not link.
 #ifndef SPDLOG_COMPILED_LIB
 #error "built with SPDLOG_COMPILED_LIB (CMakeLists.txt defines it for every target that logs)"
 #endif
@@ -12,7 +13,6 @@
 #include <spdlog/details/console_globals.h>
 #include <spdlog/details/log_msg-inl.h>
 #include <spdlog/details/log_msg_buffer-inl.h>
-#include <spdlog/details/null_mutex.h>
 #include <spdlog/details/os-inl.h>
 #include <spdlog/details/periodic_worker-inl.h>
 #include <spdlog/details/registry-inl.h>
@@ -25,16 +25,9 @@
 #include <spdlog/spdlog-inl.h>
 
 template class SPDLOG_API spdlog::sinks::base_sink<std::mutex>;
-template class SPDLOG_API spdlog::sinks::base_sink<spdlog::details::null_mutex>;
 template class SPDLOG_API spdlog::sinks::stdout_sink_base<spdlog::details::console_mutex>;
-template class SPDLOG_API spdlog::sinks::stdout_sink_base<spdlog::details::console_nullmutex>;
 template class SPDLOG_API spdlog::sinks::stdout_sink<spdlog::details::console_mutex>;
-template class SPDLOG_API spdlog::sinks::stdout_sink<spdlog::details::console_nullmutex>;
 template class SPDLOG_API spdlog::sinks::stderr_sink<spdlog::details::console_mutex>;
-template class SPDLOG_API spdlog::sinks::stderr_sink<spdlog::details::console_nullmutex>;
 template class SPDLOG_API spdlog::sinks::ansicolor_sink<spdlog::details::console_mutex>;
-template class SPDLOG_API spdlog::sinks::ansicolor_sink<spdlog::details::console_nullmutex>;
 template class SPDLOG_API spdlog::sinks::ansicolor_stdout_sink<spdlog::details::console_mutex>;
-template class SPDLOG_API spdlog::sinks::ansicolor_stdout_sink<spdlog::details::console_nullmutex>;
 template class SPDLOG_API spdlog::sinks::ansicolor_stderr_sink<spdlog::details::console_mutex>;
-template class SPDLOG_API spdlog::sinks::ansicolor_stderr_sink<spdlog::details::console_nullmutex>;

@@ -5,9 +5,16 @@
 
 #include <stdexcept>
 
+#include "mysql_agent/core/text.hpp"
+#include "mysql_agent/io/digests.hpp"
 #include "mysql_agent/io/objstore/sigv4_signer.hpp"
 
 using namespace mysql_agent::objstore;
+using mysql_agent::sha256;
+
+namespace {
+std::string sha256_hex(std::string_view bytes) { return mysql_agent::text::to_hex(sha256(bytes)); }
+}  // namespace
 
 TEST_CASE("SigV4 signatures match AWS's published examples", "[io][objstore][sigv4]") {
     const s3_credentials aws_example{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"};

@@ -14,6 +14,8 @@
 #include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/io/mysql_client.hpp"
 #include "mysql_agent/io/atomic_file.hpp"
+#include "mysql_agent/core/text.hpp"
+#include "mysql_agent/io/digests.hpp"
 #include "mysql_agent/io/reseed_request_file.hpp"
 
 namespace {
@@ -21,12 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace mysql_agent;
 
-std::string hex(const std::string& bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    for (const unsigned char c : bytes) out += std::string{digits[c >> 4], digits[c & 15]};
-    return out;
-}
+std::string hex(const std::string& bytes) { return text::to_hex(bytes); }
 
 }  // namespace
 

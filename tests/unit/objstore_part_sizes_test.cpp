@@ -39,6 +39,8 @@ TEST_CASE("multipart part sizes: the figures a reader can check", "[objstore]") 
     // 5 MiB parts that never grow stop at 48.8 GiB (bitpoke/mysql-operator#791); growing, 5 TiB.
     CHECK(bytes_through({s3_min_part_bytes, s3_max_parts}, s3_max_parts) == 10'000 * 5 * MiB);
     CHECK(bytes_through(*plan_part_sizes(s3_min_part_bytes), s3_max_parts) >= s3_max_object_bytes);
+    // No upload has more than 10,000 parts: a larger count is 10,000 (no overflow, no 4-billion-step loop).
+    CHECK(bytes_through(*plan, 4'000'000'000U) == bytes_through(*plan, s3_max_parts));
     CHECK(part_size(*plan, 0) == 0);
     CHECK(bytes_through(*plan, 0) == 0);
 }

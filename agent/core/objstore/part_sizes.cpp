@@ -21,11 +21,12 @@ std::uint64_t part_size(const part_size_plan& p, std::uint32_t n) {
 
 std::uint64_t bytes_through(const part_size_plan& p, std::uint32_t n) {
     if (p.parts_per_doubling == 0) return 0;
+    n = std::min(n, s3_max_parts);  // no upload has more: the sum stays below 2^64, the loop short
     std::uint64_t total = 0;
     std::uint32_t step = 0;
     for (std::uint32_t done = 0; done < n; ++step) {
         const std::uint32_t parts = std::min(p.parts_per_doubling, n - done);
-        total += parts * size_at_step(p.first, step);  // at most 10^4 * 5 GiB: far below 2^64 for n <= 10^6
+        total += parts * size_at_step(p.first, step);  // at most 10^4 * 5 GiB
         done += parts;
     }
     return total;

@@ -1,20 +1,17 @@
 #include "mysql_agent/core/objstore/sigv4.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
+
+#include "mysql_agent/core/text.hpp"
 
 namespace mysql_agent::objstore {
 namespace {
 
+// ASCII only, whatever the locale: a byte of a UTF-8 name is always percent-encoded.
 bool unreserved(unsigned char c) {
-    return std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == '~';
 }
 
 // Leading and trailing blanks removed, each inner run of spaces as one space (SigV4's "Trimall").
@@ -36,7 +33,7 @@ std::string trim_all(std::string_view v) {
 // Lower-case name -> values in the order given.
 std::map<std::string, std::vector<std::string>> header_map(const sigv4_request& r) {
     std::map<std::string, std::vector<std::string>> m;
-    for (const auto& [name, value] : r.headers) m[lower(name)].push_back(trim_all(value));
+    for (const auto& [name, value] : r.headers) m[text::to_lower(name)].push_back(trim_all(value));
     return m;
 }
 
@@ -111,7 +108,7 @@ std::string authorization_value(std::string_view access_key, std::string_view sc
 bool is_amz_date(std::string_view d) {
     if (d.size() != 16 || d[8] != 'T' || d[15] != 'Z') return false;
     for (std::size_t i = 0; i < 15; ++i)
-        if (i != 8 && std::isdigit(static_cast<unsigned char>(d[i])) == 0) return false;
+        if (i != 8 && !text::is_digit(d[i])) return false;
     return true;
 }
 

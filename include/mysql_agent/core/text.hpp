@@ -34,6 +34,9 @@ std::vector<std::string_view> split(std::string_view s, char separator);
 /// The whole of `s` as a decimal number without sign, or nullopt (empty, other characters, overflow).
 std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept;
 
+/// `bytes` as lower-case hex, two digits a byte (digests, signatures).
+std::string to_hex(std::string_view bytes);
+
 /// `bytes` with control characters, non-ASCII bytes and '\' written as \xHH: a path or a header value that
 /// came from the network, safe to put in a log line or an error message.
 std::string printable(std::string_view bytes);

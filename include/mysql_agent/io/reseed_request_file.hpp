@@ -1,6 +1,6 @@
 #pragma once
 // Writing and reading the re-seed request in the datadir (core/reseed_request.hpp says what it holds and when
-// init acts on it): the HMAC-SHA256 from libcrypto, the file, and the log line of a request that is ignored.
+// init acts on it): the HMAC-SHA256 (digests.hpp), the file, and the log line of a request that is ignored.
 
 #include <filesystem>
 #include <optional>
@@ -10,9 +10,6 @@
 #include "mysql_agent/core/reseed_request.hpp"
 
 namespace mysql_agent {
-
-/// HMAC-SHA256 of `bytes` keyed by `key`: 32 raw bytes. Throws std::runtime_error only when libcrypto fails.
-std::string hmac_sha256(std::string_view key, std::string_view bytes);
 
 /// Writes `<datadir>/.mysql-agent-reseed` (atomically, mode 0640) signed with `token`. Throws file_error.
 void write_reseed_request(const std::filesystem::path& datadir, const reseed_request& request,

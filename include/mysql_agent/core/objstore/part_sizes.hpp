@@ -25,7 +25,7 @@ struct part_size_plan {
 /// Bytes of part `n` (1-based): first * 2^((n-1) / parts_per_doubling), never above s3_max_part_bytes.
 std::uint64_t part_size(const part_size_plan& p, std::uint32_t n);
 
-/// Bytes parts 1..n hold together (n = 0: 0).
+/// Bytes parts 1..n hold together (n = 0: 0; n above 10,000 counts as 10,000, S3's most).
 std::uint64_t bytes_through(const part_size_plan& p, std::uint32_t n);
 
 /// The plan from a first part size (the memory a part in flight takes): an error naming the bound when `first` is

@@ -1,6 +1,6 @@
 #pragma once
 // Signs S3 requests with AWS Signature Version 4: core/objstore/sigv4.hpp builds the canonical request and the
-// string to sign, this file hashes them with OpenSSL (SHA-256, and the HMAC-SHA256 chain of the signing key).
+// string to sign, this file hashes them (digests.hpp: SHA-256 and the HMAC-SHA256 chain of the signing key).
 
 #include <string>
 #include <string_view>
@@ -15,9 +15,6 @@ struct s3_credentials {
     std::string access_key;
     std::string secret_key;
 };
-
-/// Lower-case hex of SHA-256(data).
-std::string sha256_hex(std::string_view data);
 
 /// The Authorization header's value for `r` at `amz_date` (YYYYMMDDTHHMMSSZ, the same as r's x-amz-date header),
 /// in `region` for `service` ("s3"). Throws std::invalid_argument on a malformed amz_date.
