@@ -191,7 +191,7 @@ int run_sidecar(const sidecar_options& o) {
         repl_password = read_secret_file(o.repl_password_file, "--repl-password-file");
         so.extra_secrets.push_back(*repl_password);
     }
-    const replication_options ro = replication_options_of(o, self, so.mysql, repl_password);
+    replication_options ro = replication_options_of(o, self, so.mysql, repl_password);
     const auto reconcile_every = duration_flag("--reconcile-interval", o.reconcile_interval);
     const std::string version = backup_tool_version(so.tools.backup);
     spdlog::info("sidecar for {} (ordinal {}, {}): backups by {}", self.hostname, self.ordinal,
@@ -200,6 +200,7 @@ int run_sidecar(const sidecar_options& o) {
 
     boost::asio::io_context ctx;
     backup_server server(ctx.get_executor(), so);
+    ro.backups = &server.backups();  // the reconcile loop starts no replication while a backup runs
     // The signal_set lives until run() returns, so a second SIGTERM while draining is caught here too instead of
     // killing us by default (which would leave the tools running in their own process groups).
     boost::asio::signal_set signals(ctx, SIGTERM, SIGINT);

@@ -228,4 +228,18 @@ reconcile_plan plan_reconcile(const reconcile_facts& f, const replica_control& c
                    "replicating from " + f.primary.endpoint + " (" + identity_clause(f) + "): " + now);
 }
 
+bool starts_replication(const reconcile_plan& plan) {
+    return !plan.statements.empty() &&
+           (plan.action == reconcile_action::start || plan.action == reconcile_action::resume ||
+            plan.action == reconcile_action::report_unrecoverable);
+}
+
+reconcile_plan deferred_for_backup(const reconcile_plan& plan) {
+    if (!starts_replication(plan)) return plan;
+    return decided(reconcile_action::nothing,
+                   "a backup is being taken from this replica (mariabackup --safe-slave-backup stops the SQL thread "
+                   "and starts it again when done): not starting replication during it; after it, this pass would " +
+                       std::string(to_string(plan.action)) + ": " + plan.reason);
+}
+
 }  // namespace mysql_agent

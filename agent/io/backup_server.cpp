@@ -162,7 +162,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         : ex_(ex), opts_(std::move(o)), acceptor_(ex), stop_(ex), secrets_(secrets_of(opts_)),
           limiter_(opts_.max_rate, counters_), health_(health_options_of(opts_)),
           compressors_(opts_.compress_threads),
-          stream_context_{opts_, secrets_, counters_, stop_, limiter_, compressors_} {
+          stream_context_{opts_, secrets_, counters_, gate_, stop_, limiter_, compressors_} {
         if (opts_.max_concurrent_backups == 0) throw config_error("--max-concurrent-backups must be at least 1");
         if (opts_.max_connections == 0) throw config_error("--max-connections must be at least 1");
         if (opts_.tls) tls_ = std::make_unique<server_tls>(*opts_.tls);
@@ -538,6 +538,7 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
     unsigned active_ = 0;
     std::vector<std::string> secrets_;
     backup_counters counters_;
+    backup_gate gate_;
     rate_limiter limiter_;
     health_checker health_;
     compression_pool compressors_;
@@ -564,6 +565,8 @@ backup_server::~backup_server() {
 tcp::endpoint backup_server::local_endpoint() const { return impl_->acceptor_.local_endpoint(); }
 
 const backup_counters& backup_server::counters() const { return impl_->counters_; }
+
+backup_gate& backup_server::backups() { return impl_->gate_; }
 
 void backup_server::start() {
     sweep_stale_private_dirs(private_dir_root(impl_->opts_.temp_root));

@@ -91,7 +91,7 @@ class backup_stream {
 public:
     backup_stream(net_stream& socket, const std::string& peer, const backup_stream_context& ctx,
                   protocol::compression_choice compression)
-        : socket_(socket), peer_(peer), ctx_(ctx), opts_(ctx.options), outcome_(ctx.counters),
+        : socket_(socket), peer_(peer), ctx_(ctx), opts_(ctx.options), outcome_(ctx.counters), gate_pass_(ctx.gate),
           compression_(compression) {}
 
     asio::awaitable<void> run() {
@@ -357,8 +357,9 @@ private:
     const backup_stream_context& ctx_;
     const backup_server_options& opts_;
     // Destroyed in reverse: the tool first (killed and reaped if it still runs), then its private dir, then the
-    // outcome is counted.
+    // gate is left (the reconcile loop may start replication again) and the outcome is counted.
     outcome_counter outcome_;
+    backup_gate::pass gate_pass_;
     std::optional<private_dir> dir_;
     std::unique_ptr<child_process> tool_;
     std::string start_error_;

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "mysql_agent/core/backup_gate.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/core/mysql_errors.hpp"
 #include "mysql_agent/core/primary_takeover.hpp"
@@ -111,6 +112,11 @@ reconcile_plan reconcile_once(const replication_options& o, std::chrono::seconds
     }
     f.primary = ask_primary(o, server, primary_timeout);
     reconcile_plan plan = plan_reconcile(f, control);
+    // A START waits while this replica serves a backup, and no backup starts while it runs (backup_gate.hpp).
+    if (o.backups != nullptr && starts_replication(plan)) {
+        if (!o.backups->unless_backup([&] { act(o, local, plan); })) plan = deferred_for_backup(plan);
+        return plan;
+    }
     act(o, local, plan);
     return plan;
 }

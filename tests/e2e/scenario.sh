@@ -201,6 +201,26 @@ check_clone_over_tls() {
     fi
 }
 
+# Replica N cloned from replica N-1, whose backup tool (mariabackup --safe-slave-backup) stopped the donor's SQL
+# thread so that the data and the binlog coordinates it recorded describe the same moment: the donor's sidecar did
+# not start replication between that backup's start and its end (its reconcile loop waits: backup_gate.hpp).
+check_donor_left_sql_thread() {
+    local n=$1 donor_log ip starts deferred
+    donor_log="$(pod_dir "$((n - 1))")/logs/$(pod_container "$((n - 1))" agent-sidecar).log"
+    ip=$(pod_ip "$n")
+    # The lines from "backup for IP:PORT started" to "backup for IP:PORT finished" of N's clone.
+    local during
+    during=$(awk -v ip="backup for $ip:" 'index($0, ip) && /started: pid/ { on = 1 } on { print } index($0, ip) && /finished:/ { on = 0 }' "$donor_log")
+    if [[ -z "$during" ]]; then
+        fail "$(pod_name "$((n - 1))") served $(pod_name "$n")'s backup" "its sidecar log has no \"backup for $ip:... started\""
+        return
+    fi
+    starts=$(grep -c '"replication reconcile: start:\|"replication: START' <<<"$during" || true)
+    deferred=$(grep -c 'a backup is being taken from this replica' <<<"$during" || true)
+    expect "$(pod_name "$((n - 1))")'s sidecar started no replication while it served $(pod_name "$n")'s backup (reconcile every 0.1 s; $deferred pass(es) logged waiting for it)" \
+        0 "$starts" "$(grep -m1 -o '"msg":"replication reconcile: start:[^"]*' <<<"$during" | cut -c1-200)"
+}
+
 # ------------------------------------------------------------------------------------------------ steps
 
 step_primary() {
@@ -298,6 +318,7 @@ step_replica() {
         else
             fail "$name's clone is a replica backup" "the marker's coordinates.replication is '${repl}' (expected the donor's slave_info entry)"
         fi
+        if [[ "$MODE" == file-position ]]; then check_donor_left_sql_thread "$n"; fi
     fi
     expect "$name server-id (base 100 + ordinal $n)" "$((100 + n))" "$(sql "$n" 'SELECT @@server_id')"
     expect "$name is read-only (slave.cnf from the ConfigMap)" 1 "$(sql "$n" 'SELECT @@read_only')"
@@ -515,7 +536,9 @@ main() {
         help=$("$E2E_AGENT" sidecar --help 2>&1 || true)
         if grep -q "Env:$env_name\b" <<<"$help"; then
             pass "the sidecar takes $env_name (file/position replication forced with $E2E_FILEPOS_ENV)"
-            E2E_SIDECAR_ENV=("$E2E_FILEPOS_ENV")
+            # A reconcile pass every 0.1 s: a replica serving a backup must not start the SQL thread its backup
+            # tool stopped (check_donor_left_sql_thread), however often the loop looks.
+            E2E_SIDECAR_ENV=("$E2E_FILEPOS_ENV" "MYSQL_AGENT_RECONCILE_INTERVAL=0.1")
         else
             fail "the sidecar can be told to replicate by file/position" "agent behaviour missing: \`mysql-agent sidecar --help\` lists no $env_name (a --gtid auto|on|off flag like replication-sql's); cannot force file/position replication"
             summary_line

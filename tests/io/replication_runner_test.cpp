@@ -11,12 +11,14 @@
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "mariadb_server.hpp"
 #include "mysql_agent/io/atomic_file.hpp"
 #include "mysql_agent/io/backup_dir.hpp"
+#include "mysql_agent/core/backup_gate.hpp"
 #include "mysql_agent/core/backup_metadata.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/io/mysql_client.hpp"
@@ -449,10 +451,30 @@ TEST_CASE("replica from a mariabackup clone, GTID: configured once, never reset 
         CHECK(checksum(r) == checksum(p));
     }
     {
+        INFO("the SQL thread stopped by a backup being served (mariabackup --safe-slave-backup): the reconcile loop "
+             "leaves it stopped until the backup has left the gate, then starts it");
+        backup_gate gate;
+        auto serving = options;
+        serving.backups = &gate;
+        std::optional<backup_gate::pass> backup(std::in_place, gate);
+        r.execute("STOP SLAVE SQL_THREAD");
+        insert_rows(p, 163, 5);
+        const auto during = reconcile_once(serving, 5s);
+        CHECK(during.action == reconcile_action::nothing);
+        CHECK_THAT(during.reason, Catch::Contains("a backup is being taken from this replica"));
+        CHECK(column(slave_status(r), "Slave_SQL_Running") == "No");
+        CHECK(row_count(r) == 162);
+        backup.reset();
+        CHECK(reconcile_once(serving, 5s).action == reconcile_action::start);
+        CHECK(wait_until([&] { return both_threads_run(r); }));
+        REQUIRE(wait_until([&] { return row_count(r) == 167; }));
+        CHECK(checksum(r) == checksum(p));
+    }
+    {
         INFO("mariadbd restarted with --skip-slave-start (slave.cnf): started by the reconcile loop once the "
              "primary matches, not reconfigured");
         replica->stop();
-        insert_rows(p, 163, 10);
+        insert_rows(p, 168, 10);
         replica->start({"--skip-slave-start"});
         r = replica->root();
         CHECK(column(slave_status(r), "Slave_IO_Running") == "No");
@@ -461,7 +483,7 @@ TEST_CASE("replica from a mariabackup clone, GTID: configured once, never reset 
         CHECK(column(slave_status(r), "Slave_IO_Running") == "No");
         CHECK(reconcile_once(options, 5s).action == reconcile_action::start);
         CHECK(wait_until([&] { return both_threads_run(r); }));
-        REQUIRE(wait_until([&] { return row_count(r) == 172; }));
+        REQUIRE(wait_until([&] { return row_count(r) == 177; }));
         CHECK(checksum(r) == checksum(p));
         CHECK(wait_until([&] { return caught_up(p, r); }));
     }

@@ -312,3 +312,43 @@ TEST_CASE("reconcile action names", "[reconcile]") {
     CHECK(to_string(reconcile_action::report_unrecoverable) == "report_unrecoverable");
     CHECK(to_string(reconcile_action::report_error) == "report_error");
 }
+
+// While the replica serves a backup (backup_gate.hpp), whatever would START waits; STOP and plans without
+// statements go ahead unchanged.
+TEST_CASE("a plan that starts replication waits for the backup being taken", "[reconcile]") {
+    const replica_control control = replica_control_for(version("10.11.19-MariaDB-0+deb12u1-log"), "");
+    struct row {
+        const char* name;
+        reconcile_facts facts;
+        bool starts;
+    };
+    const std::vector<row> rows = {
+        {"start: the SQL thread --safe-slave-backup stopped", facts(sql_stopped()), true},
+        {"resume: halted, the primary matches again", halted(facts(both_stopped())), true},
+        {"report_unrecoverable with its retried START", facts(failed_1236()), true},
+        {"halt: STOP", primary_says(identity_y), false},
+        {"nothing: running", facts(), false},
+        {"report_error: stopped on an error", facts(failed_sql()), false},
+        {"resume of a running replica: no statement", halted(facts()), false},
+    };
+    for (const auto& r : rows) {
+        SECTION(r.name) {
+            const auto plan = plan_reconcile(r.facts, control);
+            CHECK(starts_replication(plan) == r.starts);
+            const auto deferred = deferred_for_backup(plan);
+            if (r.starts) {
+                CHECK(deferred.action == reconcile_action::nothing);
+                CHECK(deferred.statements.empty());
+                CHECK(deferred.halt_record.empty());
+                CHECK_THAT(deferred.reason, Catch::Contains("a backup is being taken from this replica"));
+                // It says what the pass would have done, for the log.
+                CHECK_THAT(deferred.reason, Catch::Contains(std::string(to_string(plan.action)) + ": " + plan.reason));
+            } else {
+                CHECK(deferred.action == plan.action);
+                CHECK(texts(deferred.statements) == texts(plan.statements));
+                CHECK(deferred.reason == plan.reason);
+                CHECK(deferred.halt_record == plan.halt_record);
+            }
+        }
+    }
+}

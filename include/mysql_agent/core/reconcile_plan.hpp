@@ -108,4 +108,11 @@ struct reconcile_plan {
 /// replaced.
 reconcile_plan plan_reconcile(const reconcile_facts& facts, const replica_control& control);
 
+/// Does carrying out `plan` start replication (start, resume, or the retried START of a report_unrecoverable)?
+bool starts_replication(const reconcile_plan& plan);
+
+/// What a pass does instead of `plan` (one that starts_replication) while this replica serves a backup
+/// (backup_gate.hpp): nothing, saying why and what the next pass will do; a halt stays recorded.
+reconcile_plan deferred_for_backup(const reconcile_plan& plan);
+
 }  // namespace mysql_agent

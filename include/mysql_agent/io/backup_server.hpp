@@ -15,6 +15,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "mysql_agent/core/backup_counters.hpp"
+#include "mysql_agent/core/backup_gate.hpp"
 #include "mysql_agent/core/mysql_connection.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
 #include "mysql_agent/io/tls_context.hpp"
@@ -72,6 +73,10 @@ public:
 
     /// What /metrics reports about backups; updated on the server's executor, readable from any thread.
     const backup_counters& counters() const;
+
+    /// Held by each backup from before its tool starts until the tool has exited: a replica's reconcile loop starts
+    /// no replication meanwhile (replication_options::backups, core/backup_gate.hpp).
+    backup_gate& backups();
 
     /// Starts accepting connections.
     void start();

@@ -26,6 +26,7 @@ struct backup_stream_context {
     const backup_server_options& options;
     const std::vector<std::string>& secrets;  ///< scrubbed from the trailer and the log lines
     backup_counters& counters;                ///< what /metrics reports
+    backup_gate& gate;                        ///< held from before the tool starts until it has exited
     shutdown_signal& shutdown;                ///< ends a stream between two chunks, with a failed trailer
     rate_limiter& limiter;                    ///< --max-rate, shared by all streams
     compression_pool& compressors;            ///< --compress-threads, shared by all streams

@@ -17,6 +17,8 @@
 
 namespace mysql_agent {
 
+class backup_gate;
+
 /// Everything the setup needs. Passwords arrive already read from their files (secret_file.hpp).
 struct replication_options {
     mysql_connection local;     ///< the pod's own mysqld, usually through its unix socket
@@ -35,6 +37,9 @@ struct replication_options {
     std::chrono::milliseconds progress_interval{5'000};  ///< a log line this often while waiting
     /// Called after each statement of a re-seeded primary's takeover (tests inject a kill between two); none: {}.
     std::function<void(const sql_statement&)> after_takeover_statement;
+    /// The backups this sidecar serves (core/backup_gate.hpp): the reconcile loop starts no replication while one
+    /// runs. None: the loop never waits for a backup.
+    backup_gate* backups = nullptr;
 };
 
 /// How a run ended when it did not throw.
