@@ -4,9 +4,10 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build file git
   libboost1.81-dev default-libmysqlclient-dev libcli11-dev libspdlog-dev libfmt-dev catch2
-  nlohmann-json3-dev libssl-dev zlib1g-dev libzstd-dev libxxhash-dev
+  nlohmann-json3-dev libssl-dev zlib1g-dev libzstd-dev libxxhash-dev libpugixml-dev
   mariadb-server mariadb-backup mariadb-client
   iproute2 util-linux procps ncat openssl tcpdump
+  swift-proxy swift-account swift-container swift-object memcached awscli
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -22,6 +23,7 @@ command -v bc >/dev/null || missing+=(bc)         # tests/faults timing lines
 command -v pv >/dev/null || missing+=(pv)         # tests/faults slows extraction with pv -L
 command -v strace >/dev/null || missing+=(strace) # tests/mysql9: which authentication path a login took
 command -v zstd >/dev/null || missing+=(zstd)     # tests/faults/hostile.py makes hostile zstd bodies
+command -v curl >/dev/null || missing+=(curl)     # tests/e2e and tests/support/swift probe HTTP endpoints
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
   if [[ $(id -u) -ne 0 ]]; then

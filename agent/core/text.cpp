@@ -71,6 +71,27 @@ std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept {
     return v;
 }
 
+std::string to_base64(std::string_view bytes) {
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 3 <= bytes.size(); i += 3) {
+        const unsigned v = static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8 |
+                           static_cast<unsigned char>(bytes[i + 2]);
+        for (int shift = 18; shift >= 0; shift -= 6) out += alphabet[(v >> shift) & 0x3f];
+    }
+    if (const std::size_t rest = bytes.size() - i; rest > 0) {
+        unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
+        if (rest == 2) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+        out += alphabet[(v >> 18) & 0x3f];
+        out += alphabet[(v >> 12) & 0x3f];
+        out += rest == 2 ? alphabet[(v >> 6) & 0x3f] : '=';
+        out += '=';
+    }
+    return out;
+}
+
 std::string to_hex(std::string_view bytes) {
     static constexpr char digits[] = "0123456789abcdef";
     std::string out;

@@ -32,6 +32,12 @@ inline constexpr int tls = 15;
 /// A re-seed found known members that stayed silent within --clone-wait: any of them may hold what the others
 /// lack. The message names them and the override (`init --reseed-without NAME`, per member).
 inline constexpr int member_silent = 16;
+/// The object store refused the credentials (AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch, 403).
+inline constexpr int store_denied = 17;
+/// The object store has no such bucket (NoSuchBucket).
+inline constexpr int store_no_bucket = 18;
+/// The object store failed a request otherwise: no answer after the retries, or a refusal (BadDigest, ...).
+inline constexpr int store_failed = 19;
 /// An unexpected internal error (a bug): the message says where.
 inline constexpr int internal = 70;
 

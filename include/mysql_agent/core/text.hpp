@@ -37,6 +37,9 @@ std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept;
 /// `bytes` as lower-case hex, two digits a byte (digests, signatures).
 std::string to_hex(std::string_view bytes);
 
+/// `bytes` in standard base64 with padding (RFC 4648 section 4): Content-MD5's form.
+std::string to_base64(std::string_view bytes);
+
 /// `bytes` with control characters, non-ASCII bytes and '\' written as \xHH: a path or a header value that
 /// came from the network, safe to put in a log line or an error message.
 std::string printable(std::string_view bytes);

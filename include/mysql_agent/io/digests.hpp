@@ -1,6 +1,6 @@
 #pragma once
 // SHA-256 and HMAC-SHA256 from libcrypto, for whoever signs or checks with them: the re-seed request's signature
-// (reseed_request_file.hpp) and S3's Signature V4 (objstore/sigv4_signer.hpp). Raw bytes in and out; hex is
+// (reseed_request_file.hpp), S3's Signature V4 (objstore/sigv4_signer.hpp) and its Content-MD5. Raw bytes in and out; hex is
 // core's text::to_hex.
 
 #include <string>
@@ -10,6 +10,9 @@ namespace mysql_agent {
 
 /// SHA-256 of `bytes`: 32 raw bytes. Throws std::runtime_error only when libcrypto fails.
 std::string sha256(std::string_view bytes);
+
+/// MD5 of `bytes`: 16 raw bytes, for S3's Content-MD5 (an integrity check the store makes, not a security one).
+std::string md5(std::string_view bytes);
 
 /// HMAC-SHA256 of `bytes` keyed by `key`: 32 raw bytes. Throws std::runtime_error only when libcrypto fails.
 std::string hmac_sha256(std::string_view key, std::string_view bytes);

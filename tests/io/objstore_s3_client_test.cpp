@@ -1,0 +1,243 @@
+// s3_client against a real S3-compatible store: OpenStack Swift with s3api on loopback (swift_store.hpp), and Debian's
+// awscli as the independent client: what the agent writes, awscli reads byte for byte, and the other way round.
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "mysql_agent/core/exit_codes.hpp"
+#include "mysql_agent/core/text.hpp"
+#include "mysql_agent/io/digests.hpp"
+#include "mysql_agent/io/objstore/s3_client.hpp"
+#include "swift_store.hpp"
+
+using namespace mysql_agent;
+using namespace mysql_agent::objstore;
+using test_support::swift_store;
+
+namespace {
+
+constexpr const char* bucket = "agent-test";
+
+std::string random_bytes(std::size_t n, std::uint64_t seed) {
+    std::mt19937_64 g(seed);
+    std::string out(n, '\0');
+    for (auto& c : out) c = static_cast<char>(g());
+    return out;
+}
+
+std::string file_bytes(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+s3_client_options options_for(const swift_store& store) {
+    s3_client_options o;
+    auto e = parse_endpoint(store.endpoint());
+    REQUIRE(e);
+    o.endpoint = *e;
+    o.region = store.region();
+    o.credentials = {store.access_key(), store.secret_key()};
+    o.timeout = std::chrono::seconds(20);
+    return o;
+}
+
+swift_store& store_with_bucket() {
+    swift_store& store = swift_store::instance();
+    static bool created = false;
+    if (!created) {
+        int status = 0;
+        const auto out = store.aws(std::string("s3api create-bucket --bucket ") + bucket + " 2>&1", status);
+        INFO(out);
+        REQUIRE(status == 0);
+        created = true;
+    }
+    return store;
+}
+
+std::string aws_get(const swift_store& store, const std::string& key) {
+    const auto file = store.scratch() / "aws-get";
+    int status = 0;
+    const auto out = store.aws(std::string("s3api get-object --bucket ") + bucket + " --key '" + key + "' " +
+                                   file.string() + " 2>&1",
+                               status);
+    INFO(out);
+    REQUIRE(status == 0);
+    return file_bytes(file);
+}
+
+}  // namespace
+
+TEST_CASE("S3 client on Swift s3api: objects, multipart uploads and listings, read back by awscli", "[objstore]") {
+    swift_store& store = store_with_bucket();
+    s3_client client(options_for(store));
+    client.check_bucket(bucket);
+
+    SECTION("an object the agent puts is what awscli gets, and the other way round; odd characters in keys") {
+        const std::string key = "backups/a b+c=d&e ü.txt";
+        const std::string body = random_bytes(1 << 20, 1);
+        client.put_object(bucket, key, body);
+        CHECK(aws_get(store, key) == body);
+
+        const auto file = store.scratch() / "aws-put";
+        const std::string theirs = random_bytes(300'000, 2);
+        std::ofstream(file, std::ios::binary) << theirs;
+        int status = 0;
+        const auto out = store.aws(std::string("s3api put-object --bucket ") + bucket +
+                                       " --key backups/from-awscli --body " + file.string() + " 2>&1",
+                                   status);
+        INFO(out);
+        REQUIRE(status == 0);
+        std::string got;
+        std::size_t pieces = 0;
+        const auto n = client.get_object(bucket, "backups/from-awscli", [&](std::string_view piece) {
+            got += piece;
+            ++pieces;
+        });
+        CHECK(n == theirs.size());
+        CHECK(got == theirs);
+        CHECK(pieces >= 1);
+        CHECK(client.get_small_object(bucket, "backups/from-awscli", 1 << 20) == theirs);
+        CHECK_THROWS_AS(client.get_small_object(bucket, "backups/from-awscli", 1000), s3_error);
+    }
+
+    SECTION("a multipart upload completes into one object that awscli reads whole") {
+        const std::string key = "backups/multi";
+        const std::string a = random_bytes(5u << 20, 3), b = random_bytes(5u << 20, 4), c = random_bytes(123'456, 5);
+        const std::string id = client.create_upload(bucket, key);
+        std::vector<completed_part> parts;
+        parts.push_back({1, client.upload_part(bucket, key, id, 1, a)});
+        parts.push_back({2, client.upload_part(bucket, key, id, 2, b)});
+        parts.push_back({3, client.upload_part(bucket, key, id, 3, c)});
+        bool listed = false;
+        for (const auto& u : client.list_uploads(bucket, "backups/")) listed = listed || u.upload_id == id;
+        CHECK(listed);
+        client.complete_upload(bucket, key, id, parts);
+        CHECK(text::to_hex(sha256(aws_get(store, key))) == text::to_hex(sha256(a + b + c)));
+        bool found = false;
+        for (const auto& o : client.list_objects(bucket, "backups/"))
+            if (o.key == key) found = o.size == a.size() + b.size() + c.size();
+        CHECK(found);
+        for (const auto& u : client.list_uploads(bucket, "backups/")) CHECK(u.upload_id != id);
+    }
+
+    SECTION("an aborted upload leaves no upload and no object; aborting again and deleting twice are no errors") {
+        const std::string key = "backups/aborted";
+        const std::string id = client.create_upload(bucket, key);
+        client.upload_part(bucket, key, id, 1, random_bytes(5u << 20, 6));
+        client.abort_upload(bucket, key, id);
+        for (const auto& u : client.list_uploads(bucket, "backups/")) CHECK(u.upload_id != id);
+        for (const auto& o : client.list_objects(bucket, "backups/")) CHECK(o.key != key);
+        CHECK_NOTHROW(client.abort_upload(bucket, key, id));
+        client.put_object(bucket, "backups/gone", "x");
+        client.delete_object(bucket, "backups/gone");
+        CHECK_NOTHROW(client.delete_object(bucket, "backups/gone"));
+        try {
+            client.get_small_object(bucket, "backups/gone", 100);
+            FAIL("a deleted object was read");
+        } catch (const s3_error& e) {
+            CHECK(e.kind == s3_failure::no_key);
+        }
+    }
+
+    SECTION("listings come page by page: 7 objects in pages of 3") {
+        for (int i = 0; i < 7; ++i) client.put_object(bucket, "paged/" + std::to_string(i), std::to_string(i));
+        const auto all = client.list_objects(bucket, "paged/", 3);
+        REQUIRE(all.size() == 7);
+        for (int i = 0; i < 7; ++i) CHECK(all[i].key == "paged/" + std::to_string(i));
+        CHECK(client.list_objects(bucket, "paged/").size() == 7);
+        CHECK(client.list_objects(bucket, "nothing-here/").empty());
+    }
+}
+
+TEST_CASE("S3 client on Swift s3api: refusals say what to fix, with distinct exit codes, and leak no secret",
+          "[objstore]") {
+    swift_store& store = store_with_bucket();
+
+    SECTION("a wrong secret key: denied (exit store_denied), the secret in no message") {
+        auto o = options_for(store);
+        o.credentials.secret_key = "wrong-secret-4f9d";
+        s3_client client(o);
+        try {
+            client.check_bucket(bucket);
+            FAIL("a wrong secret was accepted");
+        } catch (const s3_error& e) {
+            CHECK(e.kind == s3_failure::denied);
+            CHECK(e.exit_code == exit_code::store_denied);
+            CHECK_THAT(e.what(), !Catch::Contains("wrong-secret-4f9d"));
+        }
+        try {
+            client.put_object(bucket, "denied", "x");
+            FAIL("a wrong secret was accepted");
+        } catch (const s3_error& e) {
+            CHECK(e.exit_code == exit_code::store_denied);
+            CHECK_THAT(e.what(), Catch::Contains("SignatureDoesNotMatch") || Catch::Contains("AccessDenied"));
+        }
+    }
+
+    SECTION("a bucket that does not exist: exit store_no_bucket") {
+        s3_client client(options_for(store));
+        try {
+            client.check_bucket("no-such-bucket-here");
+            FAIL("a missing bucket was accepted");
+        } catch (const s3_error& e) {
+            CHECK(e.exit_code == exit_code::store_no_bucket);
+            CHECK_THAT(e.what(), Catch::Contains("no-such-bucket-here"));
+        }
+        try {
+            client.put_object("no-such-bucket-here", "k", "x");
+            FAIL("a put into a missing bucket was accepted");
+        } catch (const s3_error& e) {
+            CHECK(e.exit_code == exit_code::store_no_bucket);
+        }
+    }
+
+    SECTION("a body damaged after its digests were computed is refused by the store, and nothing is stored") {
+        auto o = options_for(store);
+        o.damage_body = [](std::string& body) { body[body.size() / 2] ^= 0x01; };
+        s3_client client(o);
+        try {
+            client.put_object(bucket, "damaged/object", random_bytes(100'000, 7));
+            FAIL("a damaged body was stored");
+        } catch (const s3_error& e) {
+            CHECK(e.exit_code == exit_code::store_failed);
+            CHECK(e.kind == s3_failure::refused);
+            CHECK(e.status == 400);
+            INFO(e.what());
+            CHECK((e.code == "BadDigest" || e.code == "XAmzContentSHA256Mismatch"));
+        }
+        const std::string id = s3_client(options_for(store)).create_upload(bucket, "damaged/multi");
+        try {
+            client.upload_part(bucket, "damaged/multi", id, 1, random_bytes(5u << 20, 8));
+            FAIL("a damaged part was stored");
+        } catch (const s3_error& e) {
+            CHECK(e.status == 400);
+        }
+        s3_client plain(options_for(store));
+        plain.abort_upload(bucket, "damaged/multi", id);
+        CHECK(plain.list_objects(bucket, "damaged/").empty());
+    }
+
+    SECTION("no answer: retried, then exit store_failed naming the attempts") {
+        auto o = options_for(store);
+        o.endpoint.port = test_support::free_port();  // nothing listens there
+        o.attempts = 3;
+        o.backoff_first = std::chrono::milliseconds(1);
+        o.backoff_cap = std::chrono::milliseconds(5);
+        s3_client client(o);
+        try {
+            client.put_object(bucket, "k", "x");
+            FAIL("a store that does not answer accepted a put");
+        } catch (const s3_error& e) {
+            CHECK(e.exit_code == exit_code::store_failed);
+            CHECK(e.kind == s3_failure::transient);
+            CHECK_THAT(e.what(), Catch::Contains("after 3 attempts"));
+        }
+        CHECK(client.requests_sent() == 3);
+    }
+}

@@ -1,0 +1,107 @@
+#pragma once
+// Test helper: a real OpenStack Swift with its s3api middleware on loopback (tests/support/swift/swift-s3), one per
+// test process, started on first use and stopped when the process exits. Its five ports are found free first.
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "mariadb_server.hpp"
+#include "temp_dir.hpp"
+
+namespace test_support {
+
+/// Whether 127.0.0.1:port can be bound now.
+inline bool port_is_free(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return false;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+}
+
+/// Runs `command` through the shell; its stdout, and its exit status in `status`.
+inline std::string run_shell(const std::string& command, int& status) {
+    std::string out;
+    FILE* p = ::popen(command.c_str(), "r");
+    if (p == nullptr) throw std::runtime_error("popen failed: " + command);
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    status = ::pclose(p);
+    return out;
+}
+
+class swift_store {
+public:
+    /// The store of this test process.
+    static swift_store& instance() {
+        static std::unique_ptr<swift_store> store(new swift_store());
+        return *store;
+    }
+
+    ~swift_store() {
+        int status = 0;
+        run_shell(std::string(SWIFT_S3_SCRIPT) + " stop " + stop_dir_.string() + " >/dev/null 2>&1", status);
+    }
+
+    const std::string& endpoint() const { return env_.at("S3_ENDPOINT"); }
+    std::uint16_t port() const { return port_; }
+    const std::string& access_key() const { return env_.at("S3_ACCESS_KEY"); }
+    const std::string& secret_key() const { return env_.at("S3_SECRET_KEY"); }
+    const std::string& region() const { return env_.at("S3_REGION"); }
+
+    /// Debian's awscli against this store with its keys and no user configuration: `args` after "aws".
+    std::string aws(const std::string& args, int& status) const {
+        const std::string env = "env -i PATH=/usr/bin:/bin HOME=" + dir_.path().string() +
+                                " AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent" +
+                                " AWS_ACCESS_KEY_ID=" + access_key() + " AWS_SECRET_ACCESS_KEY=" + secret_key() +
+                                " AWS_DEFAULT_REGION=" + region() + " ";
+        return run_shell(env + "/usr/bin/aws --endpoint-url " + endpoint() + " " + args, status);
+    }
+
+    fs::path scratch() const { return dir_.path(); }
+
+private:
+    swift_store() : dir_("swift-store") {
+        for (int tries = 0; tries < 50 && port_ == 0; ++tries) {
+            const std::uint16_t base = free_port();
+            if (base > 65000) continue;
+            bool all = true;
+            for (std::uint16_t p = base; p < base + 5; ++p) all = all && port_is_free(p);
+            if (all) port_ = base;
+        }
+        if (port_ == 0) throw std::runtime_error("no five free consecutive ports for Swift");
+        stop_dir_ = dir_.path() / "swift";
+        int status = 0;
+        const std::string out = run_shell(std::string(SWIFT_S3_SCRIPT) + " start " + (dir_.path() / "swift").string() +
+                                              " " + std::to_string(port_) + " 2>" + (dir_.path() / "start.err").string(),
+                                          status);
+        if (status != 0)
+            throw std::runtime_error("swift-s3 start failed (" + std::to_string(status) + "): " +
+                                     file_tail(dir_.path() / "start.err"));
+        std::istringstream lines(out);
+        for (std::string line; std::getline(lines, line);)
+            if (const auto eq = line.find('='); eq != std::string::npos) env_[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+
+    temp_dir dir_;
+    fs::path stop_dir_;
+    std::uint16_t port_ = 0;
+    std::map<std::string, std::string> env_;
+};
+
+}  // namespace test_support
