@@ -27,7 +27,10 @@
 #   reseed-after-purge     mysql-0..2, mysql-2 down while mysql-0 purges its binlogs: 1236, `mysql-agent reseed`,
 #                            re-seeded on the next start
 #   aborted-backup-heals   mysql-0..1, a backup of mysql-1 aborted by its client: replication runs again
-#   member-recovery        the five above on one cluster of mysql-0..2, in that order (what `ctest -L e2e` runs)
+#   takeover-killed        primary-wiped, then mysql-0's volume lost again and its sidecar killed (SIGKILL) between
+#                            the takeover's RESET MASTER and its record while root writes 50 rows: the restarted
+#                            sidecar resets nothing, records the takeover once; the replicas get the 50 rows
+#   member-recovery        the six above on one cluster of mysql-0..2 (what `ctest -L e2e` runs)
 #   reseed-membership      mysql-0..2, mysql-1 behind mysql-2, mysql-0's volume lost: with mysql-1.mysql withheld
 #                            from mysql-0's DNS, and then with mysql-2's sidecar silent, init refuses (exit 16) naming
 #                            the member; MYSQL_AGENT_RESEED_WITHOUT=mysql-2.mysql re-seeds from mysql-1 and the
@@ -100,7 +103,10 @@ check_replication() {
     fi
     expect "$name has no replication error" "0/0" "${SLAVE[Last_IO_Errno]:-?}/${SLAVE[Last_SQL_Errno]:-?}" \
         "${SLAVE[Last_IO_Error]:-}${SLAVE[Last_SQL_Error]:-}"
-    if [[ -e "$(pod_datadir "$n")/.mysql-agent-replication-applied" ]]; then
+    # The sidecar records it once it has seen both threads run (0.1 s after START): the threads can be seen running
+    # first.
+    recorded() { [[ -e "$(pod_datadir "$n")/.mysql-agent-replication-applied" ]]; }
+    if await 30 "$name's sidecar to record the applied replication" recorded; then
         pass "$name's sidecar recorded the applied replication (.mysql-agent-replication-applied)"
     else
         fail "$name's sidecar recorded the applied replication" "no .mysql-agent-replication-applied in the datadir"
@@ -508,6 +514,7 @@ main() {
         file-position) STEPS=(step_primary "step_replica 1" "step_replica 2" step_writes step_restart) ;;
         first-deployment) STEPS=(step_primary) ;;
         primary-wiped) STEPS=(step_primary "step_replica 1" "step_replica 2" step_primary_wiped) ;;
+        takeover-killed) STEPS=(step_primary "step_replica 1" "step_replica 2" step_primary_wiped step_takeover_killed) ;;
         primary-wiped-peers-down) STEPS=(step_primary "step_replica 1" step_primary_wiped_peers_down) ;;
         empty-primary-halts) STEPS=(step_primary "step_replica 1" step_empty_primary_halts) ;;
         reseed-after-purge) STEPS=(step_primary "step_replica 1" "step_replica 2" step_reseed_after_purge) ;;
@@ -515,7 +522,8 @@ main() {
         reseed-membership) STEPS=(step_primary "step_replica 1" "step_replica 2" step_reseed_needs_every_member) ;;
         member-recovery)
             STEPS=(step_primary "step_replica 1" "step_replica 2" step_aborted_backup_heals step_reseed_after_purge
-                   step_primary_wiped "step_primary_wiped_peers_down 1 2" step_empty_primary_halts) ;;
+                   step_primary_wiped step_takeover_killed "step_primary_wiped_peers_down 1 2"
+                   step_empty_primary_halts) ;;
         *) usage ;;
     esac
     [[ "$SCENARIO" == file-position ]] && MODE=file-position

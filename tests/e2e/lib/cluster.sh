@@ -533,6 +533,8 @@ pod_start() {
                 server_start "$n" "$name" || return 1
                 ;;
             main/agent-sidecar)
+                # A step may act on the pod's mysqld before its sidecar starts (E2E_BEFORE_SIDECAR: a function).
+                if [[ -n "${E2E_BEFORE_SIDECAR:-}" ]]; then "$E2E_BEFORE_SIDECAR" "$n" || return 1; fi
                 local argv=()
                 mapfile -d '' -t argv <"$dir/spec/$name.argv"
                 say "  $name: ${E2E_SIDECAR_ENV[*]:+${E2E_SIDECAR_ENV[*]} }${argv[*]}"

@@ -281,3 +281,104 @@ step_aborted_backup_heals() {
     stop_writer
     caught_up_on 1 e2e.stream && pass "mysql-1 caught up with the writes made meanwhile"
 }
+
+# A root session on mysql-0 that holds every row lock of mysql_agent.takeovers (and the gap after the last row) in
+# an open transaction, so that the takeover's INSERT of its record waits: after RESET MASTER, the GTID state and the
+# 2^32 jump, before the record. Its input is a fifo; takeover_lock_release ends it.
+takeover_lock_take() {
+    local n=$1
+    await 60 "mysqld of $(pod_name "$n") to answer" server_answers "$n" || return 1
+    rm -f "$E2E_ROOT/takeover-lock.fifo" "$E2E_ROOT/takeover-lock.out"
+    mkfifo "$E2E_ROOT/takeover-lock.fifo"
+    mariadb --defaults-file="$(pod_dir "$n")/client.cnf" -N -B --unbuffered <"$E2E_ROOT/takeover-lock.fifo" \
+        >"$E2E_ROOT/takeover-lock.out" 2>&1 &
+    E2E_TAKEOVER_LOCK_PID=$!
+    E2E_HELPERS+=("$E2E_TAKEOVER_LOCK_PID")
+    exec {E2E_TAKEOVER_LOCK_FD}>"$E2E_ROOT/takeover-lock.fifo"
+    echo "BEGIN; SELECT COUNT(id) FROM (SELECT id FROM mysql_agent.takeovers FOR UPDATE) AS t; SELECT 'locked';" \
+        >&"$E2E_TAKEOVER_LOCK_FD"
+    locked() { grep -q '^locked$' "$E2E_ROOT/takeover-lock.out"; }
+    if ! await 30 "a root session to lock mysql_agent.takeovers on $(pod_name "$n")" locked; then
+        fail "a root session locks mysql_agent.takeovers" "$(cat "$E2E_ROOT/takeover-lock.out")"
+        return 1
+    fi
+}
+
+takeover_lock_release() {
+    [[ -n "${E2E_TAKEOVER_LOCK_FD:-}" ]] || return 0
+    echo "ROLLBACK;" >&"$E2E_TAKEOVER_LOCK_FD"
+    exec {E2E_TAKEOVER_LOCK_FD}>&-
+    wait "$E2E_TAKEOVER_LOCK_PID" 2>/dev/null || true
+    E2E_TAKEOVER_LOCK_FD=""
+}
+
+# mysql-0's volume is lost again; its sidecar is killed (SIGKILL) in the middle of its takeover, after RESET MASTER
+# and the GTID state from the clone but before the takeover's record, while root writes 50 rows (root passes
+# MariaDB's read_only). The sidecar started again must not reset the binlog over those writes (a second RESET
+# MASTER would erase them from the binlog: the replicas would never get them), must record the takeover once and
+# make mysql-0 writable; the replicas follow and get the 50 rows.
+step_takeover_killed() {
+    say "== step: mysql-0's volume is lost; its sidecar is killed between the takeover's statements and its record while root writes"
+    local t0 marker position thread log lines_before
+    log="$(pod_dir 0)/logs/$(pod_container 0 agent-sidecar).log"
+    lines_before=$( (cat "$log" 2>/dev/null || true) | wc -l)
+    # RESET MASTER statements the sidecar of mysql-0 ran since this step began.
+    resets() { tail -n +$((lines_before + 1)) "$log" | grep -c '"replication: takeover: RESET MASTER' || true; }
+    lose_primary_volume
+    pod_create 0 --recreate
+    t0=$(now_us)
+    E2E_BEFORE_SIDECAR=takeover_lock_take
+    pod_start 0 || { E2E_BEFORE_SIDECAR=""; takeover_lock_release; fail "mysql-0 starts again (init re-seeds, sidecar listens)" "$E2E_LAST_ERROR"; return 1; }
+    E2E_BEFORE_SIDECAR=""
+    marker="$(pod_datadir 0)/.mysql-agent-clone.json"
+    position=$(json_field "$marker" .reseed.position)
+    waiting_insert() {
+        thread=$(sql_quiet 0 "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO mysql_agent.takeovers%'")
+        [[ -n "$thread" ]]
+    }
+    if ! await 60 "the takeover of mysql-0's sidecar to reach its record (INSERT INTO mysql_agent.takeovers, waiting)" waiting_insert; then
+        takeover_lock_release
+        fail "the takeover reaches its record" "no INSERT INTO mysql_agent.takeovers in mysql-0's processlist; sidecar log: $(tail -n 2 "$(pod_dir 0)/logs/$(pod_container 0 agent-sidecar).log" | cut -c1-300)"
+        return 1
+    fi
+    expect "the sidecar ran RESET MASTER once before it was killed" 1 "$(resets)"
+    sql 0 "INSERT INTO e2e.stream (note) SELECT CONCAT('during takeover ', seq) FROM e2e.seq_1_to_50"
+    kill_sidecar 0
+    # The server notices a dead client only when it next touches its socket: the waiting INSERT is ended as the
+    # server ends it once its lock wait is over (KILL), before the lock is released, so no record is written.
+    sql 0 "KILL $thread" || true
+    takeover_lock_release
+    expect "no takeover record was written by the killed sidecar" 0 \
+        "$(sql 0 "SELECT COUNT(*) FROM mysql_agent.takeovers WHERE position = '$position'")"
+    start_sidecar 0
+    writable() { [[ "$(sql_quiet 0 'SELECT @@read_only')" == 0 ]]; }
+    if await 60 "the restarted sidecar of mysql-0 to finish the takeover and make it writable" writable; then
+        pass "mysql-0 is writable $(secs_since "$t0")s after its pod was started again (the takeover finished by the second sidecar)"
+    else
+        fail "the restarted sidecar finishes the takeover" "@@read_only is still $(sql_quiet 0 'SELECT @@read_only'); log: $(tail -n 2 "$log" | cut -c1-300)"
+        return 1
+    fi
+    expect "the restarted sidecar ran no second RESET MASTER (the binlog kept root's writes)" 1 "$(resets)"
+    expect "mysql-0 holds root's 50 writes" 50 "$(sql 0 "SELECT COUNT(*) FROM e2e.stream WHERE note LIKE 'during takeover %'")"
+    expect "the takeover is recorded once" 1 "$(sql 0 "SELECT COUNT(*) FROM mysql_agent.takeovers WHERE position = '$position'")"
+    local n
+    for n in 1 2; do
+        if ! await 60 "$(pod_name "$n") to replicate from mysql-0" replicating "$n"; then
+            slave_status "$n"
+            fail "$(pod_name "$n") follows mysql-0 after the interrupted takeover" "IO ${SLAVE[Slave_IO_Running]:-?} (${SLAVE[Last_IO_Errno]:-?}: ${SLAVE[Last_IO_Error]:-}), SQL ${SLAVE[Slave_SQL_Running]:-?} (${SLAVE[Last_SQL_Errno]:-?})"
+            return 1
+        fi
+        got_rows() { [[ "$(sql_quiet "$1" "SELECT COUNT(*) FROM e2e.stream WHERE note LIKE 'during takeover %'")" == 50 ]]; }
+        if await 60 "$(pod_name "$n") to hold root's 50 writes" got_rows "$n"; then
+            pass "$(pod_name "$n") got the 50 rows written during the interrupted takeover (nothing erased from mysql-0's binlog)"
+        else
+            fail "$(pod_name "$n") gets the rows written during the takeover" "it holds $(sql_quiet "$n" "SELECT COUNT(*) FROM e2e.stream WHERE note LIKE 'during takeover %'") of 50"
+        fi
+    done
+    measure_arrival "after-killed-takeover-$RANDOM$RANDOM" 1 2
+    check_arrival "a write on mysql-0 after the interrupted takeover" 1 2
+    for n in 1 2; do
+        expect "$(pod_name "$n") equals mysql-0 after the interrupted takeover (CHECKSUM TABLE)" \
+            "$(checksums 0 e2e.items,e2e.stream,e2e.heartbeat)" "$(checksums "$n" e2e.items,e2e.stream,e2e.heartbeat)"
+    done
+}
