@@ -22,6 +22,30 @@ std::string sha256(std::string_view bytes) { return digest_of(EVP_sha256(), byte
 
 std::string md5(std::string_view bytes) { return digest_of(EVP_md5(), bytes, "MD5"); }
 
+struct sha256_stream::context {
+    EVP_MD_CTX* md = EVP_MD_CTX_new();
+    ~context() { EVP_MD_CTX_free(md); }
+};
+
+sha256_stream::sha256_stream() : ctx_(std::make_unique<context>()) {
+    if (ctx_->md == nullptr || EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("SHA-256 failed in libcrypto");
+}
+
+sha256_stream::~sha256_stream() = default;
+
+void sha256_stream::update(std::string_view bytes) {
+    if (EVP_DigestUpdate(ctx_->md, bytes.data(), bytes.size()) != 1) throw std::runtime_error("SHA-256 failed in libcrypto");
+}
+
+std::string sha256_stream::finish() {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(ctx_->md, out, &length) != 1 || EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("SHA-256 failed in libcrypto");
+    return std::string(reinterpret_cast<const char*>(out), length);
+}
+
 std::string hmac_sha256(std::string_view key, std::string_view bytes) {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int length = 0;

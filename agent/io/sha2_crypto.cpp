@@ -10,20 +10,10 @@
 #include <memory>
 
 #include "mysql_agent/core/sha2_auth_exchange.hpp"
+#include "mysql_agent/io/digests.hpp"
 
 namespace mysql_agent {
 namespace {
-
-result<std::string> sha256(std::string_view a, std::string_view b = {}) {
-    const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-        EVP_DigestUpdate(ctx.get(), a.data(), a.size()) != 1 || EVP_DigestUpdate(ctx.get(), b.data(), b.size()) != 1 ||
-        EVP_DigestFinal_ex(ctx.get(), out, &length) != 1)
-        return error{"caching_sha2_password: SHA-256 failed in libcrypto"};
-    return std::string(reinterpret_cast<const char*>(out), length);
-}
 
 using pkey_ptr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 
@@ -41,13 +31,14 @@ result<pkey_ptr> public_key_from_pem(std::string_view pem) {
 }  // namespace
 
 result<std::string> caching_sha2_scramble(std::string_view password, std::string_view nonce) {
-    const auto stage1 = sha256(password);
-    if (!stage1) return stage1;
-    const auto stage2 = sha256(*stage1);
-    if (!stage2) return stage2;
-    const auto mix = sha256(*stage2, nonce);
-    if (!mix) return mix;
-    return xor_bytes(*stage1, *mix);
+    try {
+        const std::string stage1 = sha256(password);
+        const std::string stage2 = sha256(stage1);
+        const std::string mix = sha256(stage2 + std::string(nonce));
+        return xor_bytes(stage1, mix);
+    } catch (const std::runtime_error& e) {
+        return error{std::string("caching_sha2_password: ") + e.what()};
+    }
 }
 
 result<std::string> encrypt_password_for_server(std::string_view pem, std::string_view password,

@@ -1,8 +1,9 @@
 #pragma once
 // SHA-256 and HMAC-SHA256 from libcrypto, for whoever signs or checks with them: the re-seed request's signature
-// (reseed_request_file.hpp), S3's Signature V4 (objstore/sigv4_signer.hpp) and its Content-MD5. Raw bytes in and out; hex is
-// core's text::to_hex.
+// (reseed_request_file.hpp), S3's Signature V4 (objstore/sigv4_signer.hpp), its Content-MD5 and a backup's digests.
+// Raw bytes in and out; hex is core's text::to_hex.
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,22 @@ std::string sha256(std::string_view bytes);
 
 /// MD5 of `bytes`: 16 raw bytes, for S3's Content-MD5 (an integrity check the store makes, not a security one).
 std::string md5(std::string_view bytes);
+
+/// SHA-256 of a stream fed piece by piece.
+class sha256_stream {
+public:
+    sha256_stream();
+    ~sha256_stream();
+    sha256_stream(const sha256_stream&) = delete;
+    sha256_stream& operator=(const sha256_stream&) = delete;
+    void update(std::string_view bytes);
+    /// The digest of everything fed (32 raw bytes); the stream starts again empty.
+    std::string finish();
+
+private:
+    struct context;
+    std::unique_ptr<context> ctx_;
+};
 
 /// HMAC-SHA256 of `bytes` keyed by `key`: 32 raw bytes. Throws std::runtime_error only when libcrypto fails.
 std::string hmac_sha256(std::string_view key, std::string_view bytes);
