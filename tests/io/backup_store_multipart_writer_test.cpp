@@ -3,9 +3,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <random>
-#include <sstream>
 
 #include "mysql_agent/core/text.hpp"
 #include "mysql_agent/io/backup_store/multipart_writer.hpp"
@@ -14,26 +11,16 @@
 
 using namespace mysql_agent;
 using namespace mysql_agent::backup_store;
+using test_support::random_bytes;
 using test_support::swift_store;
 
 namespace {
 
 constexpr const char* mw_bucket = "writer-test";
 
-std::string random_stream(std::size_t n, std::uint64_t seed) {
-    std::mt19937_64 g(seed);
-    std::string out(n, '\0');
-    for (auto& c : out) c = static_cast<char>(g());
-    return out;
-}
-
 multipart_writer_options writer_options(const swift_store& store, const std::string& key) {
     multipart_writer_options o;
-    auto e = objstore::parse_endpoint(store.endpoint());
-    REQUIRE(e);
-    o.client.endpoint = *e;
-    o.client.region = store.region();
-    o.client.credentials = {store.access_key(), store.secret_key()};
+    o.client = store.client_options();
     o.bucket = mw_bucket;
     o.key = key;
     o.parts = {5u << 20, 1};  // 5 MiB, 10 MiB, 20 MiB, ...
@@ -43,30 +30,11 @@ multipart_writer_options writer_options(const swift_store& store, const std::str
 
 swift_store& store_with_writer_bucket() {
     swift_store& store = swift_store::instance();
-    static bool created = false;
-    if (!created) {
-        int status = 0;
-        const auto out = store.aws(std::string("s3api create-bucket --bucket ") + mw_bucket + " 2>&1", status);
-        INFO(out);
-        REQUIRE(status == 0);
-        created = true;
-    }
+    store.ensure_bucket(mw_bucket);
     return store;
 }
 
-std::string aws_object(const swift_store& store, const std::string& key) {
-    const auto file = store.scratch() / "writer-get";
-    int status = 0;
-    const auto out = store.aws(std::string("s3api get-object --bucket ") + mw_bucket + " --key " + key + " " +
-                                   file.string() + " 2>&1",
-                               status);
-    INFO(out);
-    REQUIRE(status == 0);
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+std::string aws_object(const swift_store& store, const std::string& key) { return store.aws_get(mw_bucket, key); }
 
 }  // namespace
 
@@ -76,7 +44,7 @@ TEST_CASE("multipart writer: a stream of unknown length becomes one object, part
     objstore::s3_client client(writer_options(store, "").client);
 
     SECTION("16 MiB and 100 bytes in uneven writes: parts of 5 and then 10 MiB, then the rest") {
-        const std::string stream = random_stream((16u << 20) + 100, 11);
+        const std::string stream = random_bytes((16u << 20) + 100, 11);
         multipart_writer w(writer_options(store, "streams/one"));
         std::mt19937 g(12);
         for (std::size_t at = 0; at < stream.size();) {
@@ -117,7 +85,7 @@ TEST_CASE("multipart writer: a stream of unknown length becomes one object, part
         {
             multipart_writer w(o);
             upload_id = w.upload_id();
-            const std::string stream = random_stream(12u << 20, 13);
+            const std::string stream = random_bytes(12u << 20, 13);
             try {
                 w.write(stream);
                 w.finish();

@@ -4,8 +4,6 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
-#include <random>
-#include <sstream>
 #include <string>
 
 #include "mysql_agent/core/exit_codes.hpp"
@@ -16,60 +14,22 @@
 
 using namespace mysql_agent;
 using namespace mysql_agent::objstore;
+using test_support::random_bytes;
 using test_support::swift_store;
 
 namespace {
 
 constexpr const char* bucket = "agent-test";
 
-std::string random_bytes(std::size_t n, std::uint64_t seed) {
-    std::mt19937_64 g(seed);
-    std::string out(n, '\0');
-    for (auto& c : out) c = static_cast<char>(g());
-    return out;
-}
-
-std::string file_bytes(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-s3_client_options options_for(const swift_store& store) {
-    s3_client_options o;
-    auto e = parse_endpoint(store.endpoint());
-    REQUIRE(e);
-    o.endpoint = *e;
-    o.region = store.region();
-    o.credentials = {store.access_key(), store.secret_key()};
-    o.timeout = std::chrono::seconds(20);
-    return o;
-}
+s3_client_options options_for(const swift_store& store) { return store.client_options(); }
 
 swift_store& store_with_bucket() {
     swift_store& store = swift_store::instance();
-    static bool created = false;
-    if (!created) {
-        int status = 0;
-        const auto out = store.aws(std::string("s3api create-bucket --bucket ") + bucket + " 2>&1", status);
-        INFO(out);
-        REQUIRE(status == 0);
-        created = true;
-    }
+    store.ensure_bucket(bucket);
     return store;
 }
 
-std::string aws_get(const swift_store& store, const std::string& key) {
-    const auto file = store.scratch() / "aws-get";
-    int status = 0;
-    const auto out = store.aws(std::string("s3api get-object --bucket ") + bucket + " --key '" + key + "' " +
-                                   file.string() + " 2>&1",
-                               status);
-    INFO(out);
-    REQUIRE(status == 0);
-    return file_bytes(file);
-}
+std::string aws_get(const swift_store& store, const std::string& key) { return store.aws_get(bucket, key); }
 
 }  // namespace
 

@@ -9,16 +9,27 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 
 #include "mariadb_server.hpp"
+#include "mysql_agent/io/objstore/s3_client.hpp"
 #include "temp_dir.hpp"
 
 namespace test_support {
+
+/// `n` pseudo-random bytes from `seed` (object contents for the store's tests).
+inline std::string random_bytes(std::size_t n, std::uint64_t seed) {
+    std::mt19937_64 g(seed);
+    std::string out(n, '\0');
+    for (auto& c : out) c = static_cast<char>(g());
+    return out;
+}
 
 /// Whether 127.0.0.1:port can be bound now.
 inline bool port_is_free(std::uint16_t port) {
@@ -75,6 +86,40 @@ public:
 
     fs::path scratch() const { return dir_.path(); }
 
+    /// Client options for this store (path-style, its keys and region). Throws on an endpoint that does not parse.
+    mysql_agent::objstore::s3_client_options client_options() const {
+        mysql_agent::objstore::s3_client_options o;
+        auto e = mysql_agent::objstore::parse_endpoint(endpoint());
+        if (!e) throw std::runtime_error(e.message());
+        o.endpoint = *e;
+        o.region = region();
+        o.credentials = {access_key(), secret_key()};
+        o.timeout = std::chrono::seconds(20);
+        return o;
+    }
+
+    /// Creates `bucket` with awscli once per process. Throws when awscli fails.
+    void ensure_bucket(const std::string& bucket) {
+        if (buckets_.count(bucket)) return;
+        int status = 0;
+        const auto out = aws("s3api create-bucket --bucket " + bucket + " 2>&1", status);
+        if (status != 0) throw std::runtime_error("aws s3api create-bucket " + bucket + ": " + out);
+        buckets_[bucket] = true;
+    }
+
+    /// The object as awscli downloads it. Throws when awscli fails.
+    std::string aws_get(const std::string& bucket, const std::string& key) const {
+        const auto file = dir_.path() / "aws-get";
+        int status = 0;
+        const auto out = aws("s3api get-object --bucket " + bucket + " --key '" + key + "' " + file.string() + " 2>&1",
+                             status);
+        if (status != 0) throw std::runtime_error("aws s3api get-object " + key + ": " + out);
+        std::ifstream in(file, std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+
 private:
     swift_store() : dir_("swift-store") {
         for (int tries = 0; tries < 50 && port_ == 0; ++tries) {
@@ -102,6 +147,7 @@ private:
     fs::path stop_dir_;
     std::uint16_t port_ = 0;
     std::map<std::string, std::string> env_;
+    std::map<std::string, bool> buckets_;
 };
 
 }  // namespace test_support
