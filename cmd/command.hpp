@@ -37,5 +37,6 @@ command add_clone(CLI::App& app);
 command add_sidecar(CLI::App& app);
 command add_status(CLI::App& app);
 command add_reseed(CLI::App& app);
+command add_backup(CLI::App& app);
 
 }  // namespace mysql_agent::cmd

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
         cmd::add_clone(app),
         cmd::add_sidecar(app),
         cmd::add_status(app),
+        cmd::add_backup(app),
         cmd::add_reseed(app),
     };
     try {

@@ -54,6 +54,14 @@ bool any_completed(const std::set<std::string>& completed, const std::array<std:
 
 }  // namespace
 
+void xbstream_verifier::capture(std::string path, std::size_t limit) { capture_limits_[std::move(path)] = limit; }
+
+std::optional<std::string> xbstream_verifier::captured(const std::string& path) const {
+    const auto it = captured_.find(path);
+    if (it == captured_.end() || !completed_.count(path)) return std::nullopt;
+    return it->second;
+}
+
 status xbstream_verifier::feed(const void* data, std::size_t size) {
     if (!error_.empty()) return error{error_};
     const char* p = static_cast<const char*>(data);
@@ -65,6 +73,7 @@ status xbstream_verifier::feed(const void* data, std::size_t size) {
             if (sniff_left_ > 0) {
                 if (status s = sniff(p, n); !s) return s;
             }
+            if (capturing_ != nullptr) capturing_->append(p, n);
             p += n;
             size -= n;
             offset_ += n;
@@ -191,6 +200,17 @@ status xbstream_verifier::after_header() {
                         " ends beyond 2^64 bytes: the stream is corrupt");
         next_offsets_[current_path_] = payload_offset_ + file_advance_;
         open_.insert(current_path_);
+        capturing_ = nullptr;
+        if (const auto limit = capture_limits_.find(current_path_); limit != capture_limits_.end() &&
+                                                                   !capture_failed_.count(current_path_)) {
+            std::string& kept = captured_[current_path_];
+            if (type_ != type_payload || kept.size() + payload_len_ > limit->second) {
+                capture_failed_.insert(current_path_);
+                captured_.erase(current_path_);
+            } else {
+                capturing_ = &kept;
+            }
+        }
         // The first bytes of a file say whether it is an ELF executable or shared object, which no backup tool
         // writes. Page files start with a checksum that may, by chance, look like one.
         if (type_ == type_payload && payload_offset_ == 0 && payload_len_ > 0 && !is_page_file(current_path_)) {
@@ -237,6 +257,7 @@ status xbstream_verifier::sniff(const char* p, std::size_t n) {
 
 void xbstream_verifier::end_chunk() {
     ++chunks_;
+    capturing_ = nullptr;
     chunk_start_ = offset_;
     expect(stage::magic, chunk_magic.size());
 }

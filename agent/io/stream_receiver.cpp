@@ -56,21 +56,74 @@ progress_reporter::options progress_options(const clone_options& o, std::optiona
     return p;
 }
 
-/// One body on its way into the extractor, and what has been checked of it so far.
+/// The clone's sink: the xbstream bytes into `xbstream -x`, which must exit 0 once the stream ended.
+class extractor_sink : public stream_sink {
+public:
+    extractor_sink(child_process& extractor, const clone_options& o, const deadlines& dl)
+        : extractor_(extractor), o_(o), dl_(dl) {}
+
+    asio::awaitable<void> wire(std::span<const char> bytes) override {
+        wire_bytes_ += bytes.size();
+        co_return;
+    }
+
+    /// Writes the bytes to the extractor within --idle-timeout.
+    asio::awaitable<void> payload(std::span<const char> bytes) override {
+        const auto written = co_await before(
+            asio::async_write(*extractor_.stdin_pipe(), asio::buffer(bytes.data(), bytes.size()), nothrow_awaitable),
+            dl_.within(o_.idle_timeout));
+        if (written && !std::get<0>(*written)) co_return;
+        const boost::system::error_code write_ec = written ? std::get<0>(*written) : boost::system::error_code{};
+        co_await extractor_broke(write_ec);
+    }
+
+    /// The whole stream is in: the extractor gets EOF and must exit 0.
+    asio::awaitable<void> finish() override {
+        extractor_.close_stdin();
+        const auto rc = co_await wait_until(
+            extractor_, dl_.within(std::max<std::chrono::milliseconds>(o_.idle_timeout, extractor_exit_grace)));
+        if (!rc)
+            throw clone_failed_error(fmt::format("{} -x did not exit after the stream ended; check the disk of {}",
+                                                 o_.tools.stream.string(), o_.datadir.string()));
+        if (*rc != 0)
+            tool_failed(fmt::format("{} -x", o_.tools.stream.string()), *rc, extractor_.stderr_tail(), o_.datadir);
+    }
+
+private:
+    /// The extractor stopped taking bytes: let it exit and say why, then fail with its words.
+    asio::awaitable<void> extractor_broke(const boost::system::error_code& write_ec) {
+        extractor_.close_stdin();
+        const auto rc = co_await wait_until(extractor_, clock::now() + extractor_exit_grace);
+        const std::string what =
+            fmt::format("{} -x stopped reading the stream at byte {} ({}) and", o_.tools.stream.string(),
+                        wire_bytes_, write_ec ? write_ec.message() : "stalled");
+        tool_failed(what, rc.value_or(-1), extractor_.stderr_tail(), o_.datadir);
+    }
+
+    child_process& extractor_;
+    const clone_options& o_;
+    const deadlines& dl_;
+    std::uint64_t wire_bytes_ = 0;
+};
+
+/// One body on its way into its sink, and what has been checked of it so far.
 class stream_receiver {
 public:
-    stream_receiver(donor_response& response, child_process& extractor, const clone_options& o, const deadlines& dl)
-        : response_(response), extractor_(extractor), o_(o), dl_(dl), donor_(o.donor.to_string()) {}
+    stream_receiver(donor_response& response, stream_sink& sink, const clone_options& o, const deadlines& dl,
+                    const receive_settings& settings)
+        : response_(response), sink_(sink), o_(o), dl_(dl), settings_(settings), donor_(o.donor.to_string()),
+          doing_(settings.activity) {
+        for (const auto& name : settings.capture) verifier_.capture(name, settings.capture_limit);
+    }
 
-    asio::awaitable<received_stream> run(const std::filesystem::path& staging) {
+    asio::awaitable<received_stream> run() {
         std::optional<std::uint64_t> estimate;
         if (const auto v = response_.field(protocol::header_estimated_size))
             estimate = protocol::parse_estimated_size(*v);
         start_decoder();
-        spdlog::info("donor {} is streaming its backup{}{}; extracting into {}", donor_,
-                     decoder_ ? " compressed with zstd" : "",
+        spdlog::info("donor {} is streaming its backup{}{}; {}", donor_, decoder_ ? " compressed with zstd" : "",
                      estimate ? fmt::format(" (its datadir holds about {})", format_bytes(*estimate)) : "",
-                     staging.string());
+                     settings_.destination);
         const auto start = clock::now();
         progress_reporter progress(progress_options(o_, estimate), start);
         co_await pump(progress);
@@ -84,7 +137,11 @@ public:
             spdlog::info("the stream from donor {} was {} on the wire for {} of xbstream ({:.2f}x)", donor_,
                          format_bytes(got.bytes), format_bytes(decoder_->bytes_out()),
                          got.bytes > 0 ? static_cast<double>(decoder_->bytes_out()) / static_cast<double>(got.bytes) : 0.0);
-        co_await await_extractor();
+        got.uncompressed_bytes = payload_bytes();
+        got.compressed = decoder_.has_value();
+        for (const auto& name : settings_.capture)
+            if (auto kept = verifier_.captured(name)) got.captured[name] = std::move(*kept);
+        co_await sink_.finish();
         got.drain_seconds = std::chrono::duration<double>(clock::now() - last_byte).count();
         co_return got;
     }
@@ -93,7 +150,7 @@ private:
     /// A body the donor says is compressed (Content-Encoding) gets a decoder; one this client cannot decode fails.
     void start_decoder() {
         const auto codec = protocol::parse_content_encoding(response_.field("Content-Encoding"));
-        if (!codec) throw clone_failed_error(fmt::format("clone from {} failed: {}", donor_, codec.message()));
+        if (!codec) throw clone_failed_error(fmt::format("{} from {} failed: {}", doing_, donor_, codec.message()));
         if (*codec == protocol::stream_codec::zstd) decoder_.emplace(body_buffer_bytes);
     }
 
@@ -128,9 +185,10 @@ private:
 
     /// Checks and extracts `body` bytes as they arrived: decompressed first when the body is compressed.
     asio::awaitable<void> take(std::span<const char> body) {
+        co_await sink_.wire(body);
         if (!decoder_) {
             verify(body.data(), body.size());
-            co_await hand_over(body.data(), body.size());
+            co_await sink_.payload(body);
             co_return;
         }
         // The decoder's output is bounded (body_buffer_bytes), so a small hostile input that expands hugely is
@@ -141,7 +199,7 @@ private:
             if (!out) corrupt(at, out.message());
             if (out->empty()) continue;
             verify(out->data(), out->size());
-            co_await hand_over(out->data(), out->size());
+            co_await sink_.payload(std::span<const char>(out->data(), out->size()));
         }
     }
 
@@ -149,54 +207,34 @@ private:
     [[noreturn]] void corrupt(std::uint64_t at, const std::string& why) const {
         throw clone_failed_error(fmt::format(
             "the compressed stream from donor {} is corrupt near byte {} of the body: zstd says: {}; the stream was "
-            "damaged in transit or the donor is not a compatible mysql-agent: retry the clone (with --compress none "
+            "damaged in transit or the donor is not a compatible mysql-agent: retry the {} (with --compress none "
             "to rule out compression)",
-            donor_, at, why));
+            donor_, at, why, doing_));
     }
 
     /// Feeds `n` bytes to the framing check. Throws clone_failed_error when they break it.
     void verify(const char* data, std::size_t n) {
         if (auto fed = verifier_.feed(data, n); !fed) {
             if (verifier_.refused())
-                throw clone_failed_error(fmt::format("clone from {} failed: {}", donor_, fed.message()));
+                throw clone_failed_error(fmt::format("{} from {} failed: {}", doing_, donor_, fed.message()));
             throw clone_failed_error(
                 fmt::format("the stream from donor {} is not a valid xbstream: {}", donor_, fed.message()));
         }
-    }
-
-    /// Writes `n` bytes to the extractor within --idle-timeout.
-    asio::awaitable<void> hand_over(const char* data, std::size_t n) {
-        const auto written = co_await before(
-            asio::async_write(*extractor_.stdin_pipe(), asio::buffer(data, n), nothrow_awaitable),
-            dl_.within(o_.idle_timeout));
-        if (written && !std::get<0>(*written)) co_return;
-        const boost::system::error_code write_ec = written ? std::get<0>(*written) : boost::system::error_code{};
-        co_await extractor_broke(write_ec);
-    }
-
-    /// The extractor stopped taking bytes: let it exit and say why, then fail with its words.
-    asio::awaitable<void> extractor_broke(const boost::system::error_code& write_ec) {
-        extractor_.close_stdin();
-        const auto rc = co_await wait_until(extractor_, clock::now() + extractor_exit_grace);
-        const std::string what =
-            fmt::format("{} -x stopped reading the stream at byte {} ({}) and", o_.tools.stream.string(),
-                        digest_.bytes(), write_ec ? write_ec.message() : "stalled");
-        tool_failed(what, rc.value_or(-1), extractor_.stderr_tail(), o_.datadir);
     }
 
     /// No byte from the donor before the deadline: --timeout passed, or the donor was idle for --idle-timeout.
     [[noreturn]] void stalled() const {
         if (dl_.overall_passed())
             throw clone_failed_error(
-                fmt::format("the clone from {} did not finish within --timeout {} (at byte {} of "
+                fmt::format("the {} from {} did not finish within --timeout {} (at byte {} of "
                             "the stream); raise --timeout for a datadir this large",
-                            donor_, dl_.overall_text(), digest_.bytes()));
+                            doing_, donor_, dl_.overall_text(), digest_.bytes()));
         throw clone_failed_error(fmt::format(
             "no data from donor {} for --idle-timeout {} at byte {} of the stream: its backup tool or the network "
             "is "
-            "stalled; check the donor's sidecar log, and retry the clone (raise --idle-timeout if the donor is "
+            "stalled; check the donor's sidecar log, and retry the {} (raise --idle-timeout if the donor is "
             "only slow)",
-            donor_, seconds_text(o_.idle_timeout), digest_.bytes()));
+            donor_, seconds_text(o_.idle_timeout), digest_.bytes(), doing_));
     }
 
     /// Reading the body failed with `ec`: the stream was cut, or the donor is not our sidecar.
@@ -204,15 +242,15 @@ private:
         if (ec == http::error::partial_message || ec == http::error::end_of_stream || ec == asio::error::eof ||
             ec == asio::error::connection_reset) {
             const auto cut = protocol::check_stream_end(std::nullopt, {digest_.bytes(), digest_.hex(), std::nullopt});
-            throw clone_failed_error(fmt::format("clone from {} failed: {}", donor_, cut.message()));
+            throw clone_failed_error(fmt::format("{} from {} failed: {}", doing_, donor_, cut.message()));
         }
         if (ec == http::error::buffer_overflow || ec == http::error::header_limit)
             throw clone_failed_error(fmt::format(
-                "clone from {} failed at byte {} of the stream: the donor sent a chunk header or trailer section "
+                "{} from {} failed at byte {} of the stream: the donor sent a chunk header or trailer section "
                 "larger than {} bytes, which no mysql-agent sidecar does",
-                donor_, digest_.bytes(), response_buffer_limit));
-        throw clone_failed_error(fmt::format("clone from {} failed at byte {} of the stream: {}; retry the clone",
-                                             donor_, digest_.bytes(), ec.message()));
+                doing_, donor_, digest_.bytes(), response_buffer_limit));
+        throw clone_failed_error(fmt::format("{} from {} failed at byte {} of the stream: {}; retry the {}", doing_,
+                                             donor_, digest_.bytes(), ec.message(), doing_));
     }
 
     /// Checks the end of the stream in the order that gives the most useful message. Throws clone_failed_error.
@@ -226,7 +264,7 @@ private:
         std::optional<protocol::backup_trailer> trailer;
         if (!fields.empty()) {
             auto decoded = protocol::decode_trailer(fields);
-            if (!decoded) throw clone_failed_error(fmt::format("clone from {} failed: {}", donor_, decoded.message()));
+            if (!decoded) throw clone_failed_error(fmt::format("{} from {} failed: {}", doing_, donor_, decoded.message()));
             trailer = std::move(decoded).value();
         }
         protocol::observed_stream seen{got.bytes, got.digest, std::nullopt};
@@ -235,37 +273,28 @@ private:
         // what the incomplete stream looks like from here; so that goes first.
         if (trailer && !trailer->ok)
             throw clone_failed_error(
-                fmt::format("clone from {} failed: {}", donor_, protocol::check_stream_end(trailer, seen).message()));
+                fmt::format("{} from {} failed: {}", doing_, donor_, protocol::check_stream_end(trailer, seen).message()));
         if (decoder_ && !decoder_->at_frame_end())
             throw clone_failed_error(fmt::format(
                 "the compressed stream from donor {} ends inside a zstd frame after {} bytes ({} decompressed): the "
-                "donor's stream was cut or damaged; retry the clone",
-                donor_, got.bytes, decoder_->bytes_out()));
+                "donor's stream was cut or damaged; retry the {}",
+                donor_, got.bytes, decoder_->bytes_out(), doing_));
         // mbstream/xbstream exit 0 on a stream cut at a chunk boundary: only the framing check catches that.
         if (auto framing = verifier_.finish(); !framing)
             throw clone_failed_error(
-                fmt::format("the backup from donor {} is incomplete: {}; retry the clone", donor_, framing.message()));
+                fmt::format("the backup from donor {} is incomplete: {}; retry the {}", donor_, framing.message(),
+                            doing_));
         if (auto end = protocol::check_stream_end(trailer, seen); !end)
-            throw clone_failed_error(fmt::format("clone from {} failed: {}", donor_, end.message()));
-    }
-
-    /// The whole stream is in: the extractor gets EOF and must exit 0.
-    asio::awaitable<void> await_extractor() {
-        extractor_.close_stdin();
-        const auto rc = co_await wait_until(
-            extractor_, dl_.within(std::max<std::chrono::milliseconds>(o_.idle_timeout, extractor_exit_grace)));
-        if (!rc)
-            throw clone_failed_error(fmt::format("{} -x did not exit after the stream ended; check the disk of {}",
-                                                 o_.tools.stream.string(), o_.datadir.string()));
-        if (*rc != 0)
-            tool_failed(fmt::format("{} -x", o_.tools.stream.string()), *rc, extractor_.stderr_tail(), o_.datadir);
+            throw clone_failed_error(fmt::format("{} from {} failed: {}", doing_, donor_, end.message()));
     }
 
     donor_response& response_;
-    child_process& extractor_;
+    stream_sink& sink_;
     const clone_options& o_;
     const deadlines& dl_;
+    const receive_settings& settings_;
     const std::string donor_;
+    const std::string doing_;  ///< "clone" or "backup", for messages
     xbstream_verifier verifier_;
     stream_digest digest_;  ///< of the body as it arrived (compressed, when it is)
     std::optional<zstd_decompressor> decoder_;
@@ -277,8 +306,18 @@ private:
 asio::awaitable<received_stream> receive_backup(donor_response& response, const std::filesystem::path& staging,
                                                 const clone_options& o, const deadlines& dl) {
     auto extractor = start_extractor(co_await asio::this_coro::executor, o, staging);
-    stream_receiver receiver(response, *extractor, o, dl);
-    received_stream got = co_await receiver.run(staging);
+    extractor_sink sink(*extractor, o, dl);
+    receive_settings settings;
+    settings.destination = "extracting into " + staging.string();
+    stream_receiver receiver(response, sink, o, dl, settings);
+    received_stream got = co_await receiver.run();
+    co_return got;
+}
+
+asio::awaitable<received_stream> receive_stream(donor_response& response, stream_sink& sink, const clone_options& o,
+                                                const deadlines& dl, const receive_settings& settings) {
+    stream_receiver receiver(response, sink, o, dl, settings);
+    received_stream got = co_await receiver.run();
     co_return got;
 }
 

@@ -22,9 +22,13 @@
 #include "http_get.hpp"
 #include "mariadb_server.hpp"
 #include "test_files.hpp"
+#include "mysql_agent/core/backup_store/manifest.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/core/exit_codes.hpp"
+#include "mysql_agent/core/text.hpp"
+#include "mysql_agent/io/digests.hpp"
 #include "mysql_agent/io/mysql_client.hpp"
+#include "swift_store.hpp"
 
 namespace {
 
@@ -38,6 +42,13 @@ const std::string token = "tok-real-clone-7c3e";
 
 
 
+
+/// The backup account's password file and the token file in `dir`.
+std::pair<fs::path, fs::path> write_secrets(const fs::path& dir) {
+    write(dir / "password", backup_password + "\n");
+    write(dir / "token", token + "\n");
+    return {dir / "password", dir / "token"};
+}
 
 /// The one value of a one-row, one-column query.
 std::string scalar(mysql_client& c, const std::string& sql) {
@@ -57,6 +68,15 @@ std::vector<std::string> table_facts(mysql_client& c) {
         facts.push_back(table + " checksum " + sums[0].at("Checksum").value_or("NULL"));
     }
     return facts;
+}
+
+/// table_facts of mariadbd started on `datadir` (a clone or a restored backup) as server `server_id`.
+std::vector<std::string> facts_of_datadir(const fs::path& datadir, unsigned server_id) {
+    mariadb_server::options o;
+    o.server_id = server_id;
+    auto server = mariadb_server::start_on(datadir, o);
+    auto root = server->root();
+    return table_facts(root);
 }
 
 /// The real sidecar binary beside `db`, logging to `log`, stopped with SIGTERM (which makes it kill a backup tool
@@ -160,9 +180,7 @@ TEST_CASE("the real sidecar and clone binaries copy a real MariaDB that then sta
     const std::string gtid_binlog_pos = scalar(root, "SELECT @@gtid_binlog_pos");
 
     temp_dir tmp("mysql-agent-real-clone");
-    const fs::path password_file = tmp.path() / "password", token_file = tmp.path() / "token";
-    write(password_file, backup_password + "\n");
-    write(token_file, token + "\n");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
     const fs::path sidecar_log = tmp.path() / "sidecar.log", clone_log = tmp.path() / "clone.log";
     const fs::path clone_datadir = tmp.path() / "clone-data";
     fs::create_directories(clone_datadir);
@@ -195,11 +213,7 @@ TEST_CASE("the real sidecar and clone binaries copy a real MariaDB that then sta
     CHECK_THAT(marker->server_version, Catch::Contains("MariaDB"));
 
     // mariadbd on the clone: the same rows, to the checksum.
-    mariadb_server::options replica_options;
-    replica_options.server_id = 2;
-    auto replica = mariadb_server::start_on(clone_datadir, replica_options);
-    auto replica_root = replica->root();
-    CHECK(table_facts(replica_root) == primary_facts);
+    CHECK(facts_of_datadir(clone_datadir, 2) == primary_facts);
 }
 
 TEST_CASE("a real mariabackup that fails: the clone reports its error line, not the lines logged after it",
@@ -212,9 +226,7 @@ TEST_CASE("a real mariabackup that fails: the clone reports its error line, not 
     primary->root().execute("GRANT SELECT ON *.* TO 'backup'@'localhost'");
 
     temp_dir tmp("mysql-agent-real-clone-fail");
-    const fs::path password_file = tmp.path() / "password", token_file = tmp.path() / "token";
-    write(password_file, backup_password + "\n");
-    write(token_file, token + "\n");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
     const fs::path sidecar_log = tmp.path() / "sidecar.log", clone_log = tmp.path() / "clone.log";
     const fs::path clone_datadir = tmp.path() / "clone-data";
     fs::create_directories(clone_datadir);
@@ -261,9 +273,7 @@ TEST_CASE("a zstd clone of a real MariaDB holds the same data as a raw one, with
     const auto primary_facts = table_facts(root);
 
     temp_dir tmp("mysql-agent-real-zstd");
-    const fs::path password_file = tmp.path() / "password", token_file = tmp.path() / "token";
-    write(password_file, backup_password + "\n");
-    write(token_file, token + "\n");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
     const fs::path sidecar_log = tmp.path() / "sidecar.log";
     const fs::path zstd_dir = tmp.path() / "zstd-data", raw_dir = tmp.path() / "raw-data";
     fs::create_directories(zstd_dir);
@@ -309,12 +319,8 @@ TEST_CASE("a zstd clone of a real MariaDB holds the same data as a raw one, with
 
     // Both clones start and hold the primary's rows, to the checksum.
     for (const auto& dir : {zstd_dir, raw_dir}) {
-        mariadb_server::options replica_options;
-        replica_options.server_id = 2;
-        auto replica = mariadb_server::start_on(dir, replica_options);
-        auto replica_root = replica->root();
         INFO("clone in " << dir);
-        CHECK(table_facts(replica_root) == primary_facts);
+        CHECK(facts_of_datadir(dir, 2) == primary_facts);
     }
 }
 
@@ -322,9 +328,7 @@ TEST_CASE("sidecar --max-rate holds a real backup stream to its limit, and /metr
           "[io][real]") {
     auto primary = primary_with_orders(1000);
     temp_dir tmp("mysql-agent-real-rate");
-    const fs::path password_file = tmp.path() / "password", token_file = tmp.path() / "token";
-    write(password_file, backup_password + "\n");
-    write(token_file, token + "\n");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
     const fs::path sidecar_log = tmp.path() / "sidecar.log", clone_log = tmp.path() / "clone.log";
     const fs::path clone_datadir = tmp.path() / "clone-data";
     fs::create_directories(clone_datadir);
@@ -358,4 +362,132 @@ TEST_CASE("sidecar --max-rate holds a real backup stream to its limit, and /metr
     CHECK(*throttled > 1.0);
     CHECK(metric(metrics, "mysql_agent_backup_uncompressed_bytes_total") == bytes);
     CHECK(metric(metrics, "mysql_agent_backup_sent_bytes_total") == bytes);
+}
+
+// --- Backups to an object store (issue 20): the real sidecar, the real `backup`, a real Swift s3api, awscli.
+
+namespace {
+
+/// Runs the real `backup` from `member` to s3://BUCKET/PREFIX of `store` (killed after `limit`); its exit code.
+int run_backup_binary(const std::string& member, const swift_store& store, const std::string& to,
+                      const fs::path& dir, const fs::path& token_file, const fs::path& log,
+                      const std::vector<std::string>& extra = {}) {
+    write(dir / "access-key", store.access_key() + "\n");
+    if (!fs::exists(dir / "secret-key")) write(dir / "secret-key", store.secret_key() + "\n");
+    std::vector<std::string> args = {AGENT_BINARY, "backup", "--from", member, "--to", to, "--endpoint",
+                                     store.endpoint(), "--region", store.region(), "--access-key-file",
+                                     (dir / "access-key").string(), "--secret-key-file", (dir / "secret-key").string(),
+                                     "--auth-token-file", token_file.string(), "--part-size", "5M"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return wait_for_exit(spawn(args, log), 120s);
+}
+
+/// Runs `command` through the shell; true when it exits 0. Its output goes to `log`.
+bool shell(const std::string& command, const fs::path& log) {
+    return std::system((command + " >>" + log.string() + " 2>&1").c_str()) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("a backup of a real MariaDB streams into a real S3 store, and restores: awscli, zstd, mbstream, --prepare "
+          "and mariadbd give the same data",
+          "[io][real][objstore]") {
+    auto primary = primary_with_orders(20000);
+    auto root = primary->root();
+    const auto primary_facts = table_facts(root);
+    const auto master = root.query("SHOW MASTER STATUS");
+    REQUIRE(master.size() == 1);
+    const std::string binlog_file = master[0].at("File").value_or("");
+    const std::string binlog_position = master[0].at("Position").value_or("");
+
+    temp_dir tmp("mysql-agent-real-backup");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    const fs::path sidecar_log = tmp.path() / "sidecar.log", backup_log = tmp.path() / "backup.log";
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, sidecar_log);
+
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("backups");
+    const int rc = run_backup_binary(sidecar.address(), store, "s3://backups/cluster-a", tmp.path(), token_file,
+                                     backup_log, {"--parallel", "2"});
+    const std::string backup_output = slurp(backup_log);
+    INFO("backup log:\n" << backup_output << "\nsidecar log:\n" << slurp(sidecar_log));
+    REQUIRE(rc == 0);
+
+    // One backup: its stream and, written last, its manifest; no upload left behind.
+    mysql_agent::objstore::s3_client client(store.client_options());
+    const auto objects = client.list_objects("backups", "cluster-a/");
+    REQUIRE(objects.size() == 2);
+    const std::string prefix = objects[0].key.substr(0, objects[0].key.rfind('/') + 1);
+    CHECK(client.list_uploads("backups", "cluster-a/").empty());
+    const auto manifest = mysql_agent::backup_store::parse_manifest(store.aws_get("backups", prefix + "manifest.json"));
+    REQUIRE(manifest);
+    CHECK(prefix == "cluster-a/" + manifest->id + "/");
+    CHECK(manifest->source == sidecar.address());
+    CHECK(manifest->compression == "zstd");
+    CHECK_THAT(manifest->binlog_info, Catch::Contains(binlog_file) && Catch::Contains(binlog_position));
+    CHECK_THAT(manifest->tool_info, Catch::Contains("10.11"));
+    CHECK(manifest->xbstream_bytes > manifest->stream_bytes);
+    const std::string stream = store.aws_get("backups", prefix + manifest->stream_name);
+    CHECK(stream.size() == manifest->stream_bytes);
+    CHECK(mysql_agent::text::to_hex(mysql_agent::sha256(stream)) == manifest->stream_sha256);
+    std::uint64_t at = 0;
+    for (const auto& part : manifest->parts) {
+        CHECK(mysql_agent::text::to_hex(mysql_agent::md5(std::string_view(stream).substr(at, part.bytes))) ==
+              part.md5_hex);
+        at += part.bytes;
+    }
+    CHECK(finished_bytes(slurp(sidecar_log)) == manifest->stream_bytes);  // what the member says it sent
+    CHECK_THAT(backup_output, !Catch::Contains(store.secret_key()));
+    CHECK_THAT(backup_output, !Catch::Contains(token));
+
+    // Restored by hand with the standard tools: the same rows, to the checksum.
+    const fs::path restored = tmp.path() / "restored", tool_log = tmp.path() / "restore.log";
+    fs::create_directories(restored);
+    write(tmp.path() / "stream.zst", stream);
+    INFO("restore log:\n" << slurp(tool_log));
+    REQUIRE(shell("zstd -d -c " + (tmp.path() / "stream.zst").string() + " | " + find_program("mbstream") +
+                      " -x -C " + restored.string(),
+                  tool_log));
+    REQUIRE(shell(find_program("mariabackup") + " --prepare --target-dir=" + restored.string(), tool_log));
+    CHECK(facts_of_datadir(restored, 3) == primary_facts);
+}
+
+TEST_CASE("a backup the store refuses or that cannot reach a member writes nothing, with its own exit code",
+          "[io][real][objstore]") {
+    auto primary = primary_with_orders(100);
+    temp_dir tmp("mysql-agent-real-backup-refused");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    const fs::path sidecar_log = tmp.path() / "sidecar.log";
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, sidecar_log);
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("refusals");
+    mysql_agent::objstore::s3_client client(store.client_options());
+
+    SECTION("a wrong secret key: exit 17, the secret in no line") {
+        write(tmp.path() / "secret-key", "wrong-secret-91ab\n");
+        const fs::path log = tmp.path() / "denied.log";
+        CHECK(run_backup_binary(sidecar.address(), store, "s3://refusals/a", tmp.path(), token_file, log) ==
+              mysql_agent::exit_code::store_denied);
+        CHECK_THAT(slurp(log), !Catch::Contains("wrong-secret-91ab"));
+    }
+    SECTION("a bucket that does not exist: exit 18") {
+        const fs::path log = tmp.path() / "bucket.log";
+        CHECK(run_backup_binary(sidecar.address(), store, "s3://no-such-bucket/a", tmp.path(), token_file, log) ==
+              mysql_agent::exit_code::store_no_bucket);
+        CHECK_THAT(slurp(log), Catch::Contains("no-such-bucket"));
+    }
+    SECTION("a wrong token: exit 12, no upload left and no object") {
+        write(tmp.path() / "bad-token", "not-the-token\n");
+        const fs::path log = tmp.path() / "token.log";
+        CHECK(run_backup_binary(sidecar.address(), store, "s3://refusals/a", tmp.path(), tmp.path() / "bad-token",
+                                log) == mysql_agent::exit_code::unauthorized);
+    }
+    SECTION("no member answers: exit 10") {
+        const fs::path log = tmp.path() / "nobody.log";
+        CHECK(run_backup_binary("127.0.0.1:" + std::to_string(free_port()), store, "s3://refusals/a", tmp.path(),
+                                token_file, log, {"--max-attempts", "2", "--retry-for", "5"}) ==
+              mysql_agent::exit_code::no_donor);
+    }
+    CHECK(client.list_objects("refusals", "").empty());
+    CHECK(client.list_uploads("refusals", "").empty());
 }

@@ -560,3 +560,32 @@ TEST_CASE("xbstream: verifier and digest throughput over 1 GiB", "[.throughput]"
     std::cout << "verifier + digest: " << d.bytes() << " bytes in " << seconds << " s = "
               << static_cast<double>(d.bytes()) / seconds / 1e6 << " MB/s\n";
 }
+
+TEST_CASE("xbstream: small metadata files are kept as they pass, in any split", "[stream]") {
+    const std::string bytes = stream_builder()
+                                  .payload("xtrabackup_binlog_info", "mysqld-bin.000002\t", 0)
+                                  .payload("ibdata1", std::string(1000, 'x'), 0)
+                                  .payload("xtrabackup_binlog_info", "385\t0-100-7\n", 18)
+                                  .end("ibdata1")
+                                  .end("xtrabackup_binlog_info")
+                                  .file("big_file", std::string(5000, 'b'))
+                                  .sparse("sparse_file", {}, "abc", 0)
+                                  .end("sparse_file")
+                                  .payload("cut_file", "never ended", 0)
+                                  .metadata()
+                                  .bytes();
+    for (const std::size_t step : {bytes.size(), std::size_t{1}, std::size_t{7}}) {
+        INFO("fed in pieces of " << step);
+        xbstream_verifier v;
+        for (const char* name : {"xtrabackup_binlog_info", "big_file", "sparse_file", "cut_file", "absent"})
+            v.capture(name, 4096);
+        for (std::size_t at = 0; at < bytes.size(); at += step)
+            REQUIRE(v.feed(bytes.data() + at, std::min(step, bytes.size() - at)));
+        CHECK(v.captured("xtrabackup_binlog_info") == std::optional<std::string>("mysqld-bin.000002\t385\t0-100-7\n"));
+        CHECK_FALSE(v.captured("big_file"));     // over its limit
+        CHECK_FALSE(v.captured("sparse_file"));  // sparse: not a metadata file
+        CHECK_FALSE(v.captured("cut_file"));     // no end chunk
+        CHECK_FALSE(v.captured("absent"));
+        CHECK_FALSE(v.captured("ibdata1"));      // not asked for
+    }
+}

@@ -20,6 +20,13 @@ namespace mysql_agent {
 
 class xbstream_verifier {
 public:
+    /// Keeps the content of the file `path` (a small metadata file: xtrabackup_binlog_info, ...) as it passes, up to
+    /// `limit` bytes; call before feeding. A file larger than that is not kept (captured() says nullopt).
+    void capture(std::string path, std::size_t limit);
+    /// The content kept of `path`, once its end chunk arrived; nullopt when it did not arrive, was larger than its
+    /// limit, or was sparse.
+    std::optional<std::string> captured(const std::string& path) const;
+
     /// Feeds the next bytes. After the first framing error, returns it again and ignores further input.
     status feed(const void* data, std::size_t size);
 
@@ -78,6 +85,10 @@ private:
     std::optional<std::string> last_checked_path_;  // check_stream_path passed it (consecutive chunks share paths)
     std::string sniffed_;             // first payload bytes of the current file, for the ELF check
     std::size_t sniff_left_ = 0;
+    std::map<std::string, std::size_t> capture_limits_;  // path -> most bytes kept
+    std::map<std::string, std::string> captured_;         // what was kept, per path
+    std::set<std::string> capture_failed_;                // too large or sparse
+    std::string* capturing_ = nullptr;                    // where the current payload chunk is kept, if anywhere
     bool refused_ = false;
     std::string error_;
 };

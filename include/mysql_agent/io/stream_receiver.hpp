@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <span>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -25,6 +27,28 @@ struct received_stream {
     std::map<std::string, std::uint64_t> files;  ///< every completed file and its size, as the stream said
     double first_byte_seconds = 0;               ///< from the response's header to the body's first byte
     double drain_seconds = 0;                    ///< from the body's last byte to the extractor's exit
+    std::uint64_t uncompressed_bytes = 0;        ///< the xbstream bytes (after decoding, when compressed)
+    bool compressed = false;                     ///< the body was zstd (Content-Encoding)
+    std::map<std::string, std::string> captured; ///< receive_settings::capture files that arrived whole
+};
+
+/// Where a received body goes: its bytes as they arrived (compressed, when they are), and the xbstream bytes once
+/// decoded and checked; finish() once the end of the stream was checked (the clone's extractor must then exit 0).
+/// A sink that fails throws; the receiver stops there.
+class stream_sink {
+public:
+    virtual ~stream_sink() = default;
+    virtual boost::asio::awaitable<void> wire(std::span<const char> bytes) = 0;
+    virtual boost::asio::awaitable<void> payload(std::span<const char> bytes) = 0;
+    virtual boost::asio::awaitable<void> finish() = 0;
+};
+
+/// How receive_stream describes and keeps what it receives.
+struct receive_settings {
+    std::string activity = "clone";    ///< in messages: "clone from ... failed", "retry the clone"
+    std::string destination;           ///< in the first log line: "extracting into DIR", "uploading to s3://..."
+    std::vector<std::string> capture;  ///< small files of the stream to keep (received_stream::captured)
+    std::size_t capture_limit = 64 * 1024;
 };
 
 /// Extracts the body of `response` into `staging` with `xbstream -x` (--xbstream), logging progress. Throws
@@ -34,5 +58,15 @@ struct received_stream {
 boost::asio::awaitable<received_stream> receive_backup(donor_response& response,
                                                        const std::filesystem::path& staging, const clone_options& o,
                                                        const deadlines& dl);
+
+}  // namespace mysql_agent
+
+namespace mysql_agent {
+
+/// Checks the body of `response` as receive_backup does (framing, digest, trailer, zstd frames; the same
+/// clone_failed_error messages, with settings.activity for "clone"), handing it to `sink`.
+boost::asio::awaitable<received_stream> receive_stream(donor_response& response, stream_sink& sink,
+                                                       const clone_options& o, const deadlines& dl,
+                                                       const receive_settings& settings);
 
 }  // namespace mysql_agent

@@ -1,0 +1,119 @@
+#include "mysql_agent/core/backup_store/manifest.hpp"
+
+#include <algorithm>
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+namespace mysql_agent::backup_store {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+std::string utc(std::chrono::system_clock::time_point t, const char* format) {
+    const std::time_t s = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&s, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, format, &tm);
+    return buf;
+}
+
+bool is_hex(std::string_view s, std::size_t length) {
+    return s.size() == length &&
+           std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+bool plain_name(std::string_view s) {
+    return !s.empty() && s.size() <= 128 && s != "." && s != ".." &&
+           std::all_of(s.begin(), s.end(), [](char c) {
+               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                      c == '-' || c == '_';
+           });
+}
+
+}  // namespace
+
+std::string backup_id_at(std::chrono::system_clock::time_point t) { return utc(t, "%Y%m%dT%H%M%SZ"); }
+
+std::string iso8601_utc(std::chrono::system_clock::time_point t) { return utc(t, "%Y-%m-%dT%H:%M:%SZ"); }
+
+bool is_backup_id(std::string_view id) {
+    if (id.size() != 16 || id[8] != 'T' || id[15] != 'Z') return false;
+    for (std::size_t i = 0; i < 15; ++i)
+        if (i != 8 && (id[i] < '0' || id[i] > '9')) return false;
+    return true;
+}
+
+std::string manifest_json(const backup_manifest& m) {
+    ordered_json parts = ordered_json::array();
+    for (const auto& p : m.parts) parts.push_back({{"number", p.number}, {"bytes", p.bytes}, {"md5", p.md5_hex}});
+    const ordered_json j = {
+        {"format", m.format},
+        {"id", m.id},
+        {"source", m.source},
+        {"agent_version", m.agent_version},
+        {"started_at", m.started_at},
+        {"finished_at", m.finished_at},
+        {"stream", {{"name", m.stream_name},
+                    {"compression", m.compression},
+                    {"bytes", m.stream_bytes},
+                    {"sha256", m.stream_sha256},
+                    {"xbstream_bytes", m.xbstream_bytes},
+                    {"donor_digest", m.donor_digest},
+                    {"parts", parts}}},
+        {"backup_files", {{"binlog_info", m.binlog_info}, {"slave_info", m.slave_info}, {"tool_info", m.tool_info}}},
+    };
+    return j.dump(2, ' ', true) + "\n";
+}
+
+result<backup_manifest> parse_manifest(std::string_view text) {
+    if (text.size() > manifest_limit)
+        return error{"the manifest is larger than " + std::to_string(manifest_limit) + " bytes"};
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return error{"the manifest is not a JSON object"};
+    backup_manifest m;
+    try {
+        m.format = j.at("format").get<int>();
+        if (m.format != manifest_format)
+            return error{"the manifest has format " + std::to_string(m.format) + "; this agent reads format " +
+                         std::to_string(manifest_format)};
+        m.id = j.at("id").get<std::string>();
+        m.source = j.at("source").get<std::string>();
+        m.agent_version = j.at("agent_version").get<std::string>();
+        m.started_at = j.at("started_at").get<std::string>();
+        m.finished_at = j.at("finished_at").get<std::string>();
+        const auto& s = j.at("stream");
+        m.stream_name = s.at("name").get<std::string>();
+        m.compression = s.at("compression").get<std::string>();
+        m.stream_bytes = s.at("bytes").get<std::uint64_t>();
+        m.stream_sha256 = s.at("sha256").get<std::string>();
+        m.xbstream_bytes = s.at("xbstream_bytes").get<std::uint64_t>();
+        m.donor_digest = s.at("donor_digest").get<std::string>();
+        for (const auto& p : s.at("parts"))
+            m.parts.push_back({p.at("number").get<std::uint32_t>(), p.at("bytes").get<std::uint64_t>(),
+                               p.at("md5").get<std::string>()});
+        const auto& f = j.at("backup_files");
+        m.binlog_info = f.at("binlog_info").get<std::string>();
+        m.slave_info = f.at("slave_info").get<std::string>();
+        m.tool_info = f.at("tool_info").get<std::string>();
+    } catch (const nlohmann::json::exception& e) {
+        return error{std::string("the manifest lacks a field or has one of the wrong type: ") + e.what()};
+    }
+    if (!is_backup_id(m.id)) return error{"the manifest's id is not of the form YYYYMMDDTHHMMSSZ"};
+    if (!plain_name(m.stream_name)) return error{"the manifest's stream name is not a plain file name"};
+    if (m.compression != "zstd" && m.compression != "none")
+        return error{"the manifest's compression is neither zstd nor none"};
+    if (!is_hex(m.stream_sha256, 64)) return error{"the manifest's stream sha256 is not 64 lower-case hex digits"};
+    if (m.parts.empty()) return error{"the manifest lists no part"};
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < m.parts.size(); ++i) {
+        if (m.parts[i].number != i + 1) return error{"the manifest's parts are not numbered 1, 2, ... in order"};
+        if (!is_hex(m.parts[i].md5_hex, 32)) return error{"the manifest's part md5 is not 32 lower-case hex digits"};
+        total += m.parts[i].bytes;
+    }
+    if (total != m.stream_bytes) return error{"the manifest's parts do not add up to its stream's bytes"};
+    return m;
+}
+
+}  // namespace mysql_agent::backup_store

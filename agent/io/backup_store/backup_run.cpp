@@ -1,0 +1,129 @@
+#include "mysql_agent/io/backup_store/backup_run.hpp"
+
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/core/objstore/part_sizes.hpp"
+#include "mysql_agent/io/backup_store/multipart_writer.hpp"
+#include "mysql_agent/io/donor_connection.hpp"
+#include "mysql_agent/io/stream_receiver.hpp"
+#include "mysql_agent/io/until_signal.hpp"
+
+namespace mysql_agent::backup_store {
+namespace {
+
+namespace asio = boost::asio;
+
+/// The metadata files a manifest carries, by both tools' names (the mariadb_backup_* one wins when both arrive).
+const std::vector<std::string> metadata_files = {"xtrabackup_binlog_info", "mariadb_backup_binlog_info",
+                                                 "xtrabackup_slave_info",  "mariadb_backup_slave_info",
+                                                 "xtrabackup_info",        "mariadb_backup_info"};
+
+std::string either(const std::map<std::string, std::string>& captured, const std::string& base) {
+    if (const auto m = captured.find("mariadb_backup_" + base); m != captured.end()) return m->second;
+    if (const auto x = captured.find("xtrabackup_" + base); x != captured.end()) return x->second;
+    return {};
+}
+
+/// The body's bytes as they arrived go to the upload; the decoded ones were checked by the receiver.
+class upload_sink : public stream_sink {
+public:
+    explicit upload_sink(multipart_writer& writer) : writer_(writer) {}
+    asio::awaitable<void> wire(std::span<const char> bytes) override {
+        writer_.write(std::string_view(bytes.data(), bytes.size()));
+        co_return;
+    }
+    asio::awaitable<void> payload(std::span<const char>) override { co_return; }
+    asio::awaitable<void> finish() override { co_return; }
+
+private:
+    multipart_writer& writer_;
+};
+
+struct streamed {
+    received_stream got;
+    std::string donor_digest;
+};
+
+asio::awaitable<streamed> stream_one(const clone_options& o, multipart_writer_options& writer_options,
+                                     std::optional<multipart_writer>& writer, const std::string& destination) {
+    const deadlines dl(std::chrono::steady_clock::now(), o.overall_timeout);
+    auto response = co_await request_backup_with_retries(o, dl);
+    const bool zstd = response->field("Content-Encoding").value_or("") == "zstd";
+    writer_options.key += zstd ? ".zst" : "";
+    writer.emplace(writer_options);
+    upload_sink sink(*writer);
+    receive_settings settings;
+    settings.activity = "backup";
+    settings.destination = "uploading to " + destination + (zstd ? ".zst" : "");
+    settings.capture = metadata_files;
+    streamed out;
+    out.got = co_await receive_stream(*response, sink, o, dl, settings);
+    out.donor_digest = response->field("X-Backup-Digest").value_or("");
+    co_return out;
+}
+
+}  // namespace
+
+backup_run_result run_backup(const backup_run_options& options) {
+    objstore::s3_client store(options.store);
+    store.check_bucket(options.to.bucket);
+    const auto started_wall = std::chrono::system_clock::now();
+    const auto started = std::chrono::steady_clock::now();
+    backup_run_result out;
+    backup_manifest& m = out.manifest;
+    m.id = backup_id_at(started_wall);
+    m.started_at = iso8601_utc(started_wall);
+    m.agent_version = MYSQL_AGENT_VERSION;
+    out.prefix = options.to.prefix + m.id + "/";
+    if (!store.list_objects(options.to.bucket, out.prefix, 1).empty())
+        throw bad_input_error("s3://" + options.to.bucket + "/" + out.prefix +
+                              " already holds objects: another backup started in the same second; run again");
+
+    if (options.from.empty()) throw config_error("backup: no member to ask (--from)");
+    std::string last_failure;
+    for (const auto& member : options.from) {
+        clone_options o = options.donor;
+        o.donor = member;
+        multipart_writer_options w;
+        w.client = options.store;
+        w.bucket = options.to.bucket;
+        w.key = out.prefix + "stream.xbstream";
+        w.parts = options.parts;
+        w.parallel = options.parallel;
+        std::optional<multipart_writer> writer;
+        const std::string destination = "s3://" + options.to.bucket + "/" + w.key;
+        try {
+            const streamed s = run_until_signal([&] { return stream_one(o, w, writer, destination); },
+                                                "the upload was aborted");
+            const multipart_result uploaded = writer->finish();
+            m.source = member.to_string();
+            m.stream_name = w.key.substr(out.prefix.size());
+            m.compression = s.got.compressed ? "zstd" : "none";
+            m.stream_bytes = uploaded.bytes;
+            m.stream_sha256 = uploaded.sha256_hex;
+            m.xbstream_bytes = s.got.uncompressed_bytes;
+            m.donor_digest = s.donor_digest;
+            for (const auto& p : uploaded.parts) m.parts.push_back({p.number, p.bytes, p.md5_hex});
+            m.binlog_info = either(s.got.captured, "binlog_info");
+            m.slave_info = either(s.got.captured, "slave_info");
+            m.tool_info = either(s.got.captured, "info");
+            out.peak_buffered = uploaded.peak_buffered;
+            break;
+        } catch (const no_donor_error& e) {
+            last_failure = e.what();
+            spdlog::warn("backup: {} did not serve a backup: {}", member.to_string(), e.what());
+        }
+    }
+    if (m.source.empty()) throw no_donor_error("backup: no member served a backup; the last said: " + last_failure);
+    const auto finished_wall = std::chrono::system_clock::now();
+    m.finished_at = iso8601_utc(finished_wall);
+    // The commit point: a backup exists once its manifest does.
+    store.put_object(options.to.bucket, out.prefix + std::string(manifest_name), manifest_json(m));
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return out;
+}
+
+}  // namespace mysql_agent::backup_store

@@ -1,0 +1,87 @@
+// manifest: a backup's commit point in the bucket, written and read back; a manifest that could point outside its
+// backup, or whose numbers do not add up, is refused.
+
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "mysql_agent/core/backup_store/manifest.hpp"
+
+using namespace mysql_agent::backup_store;
+
+namespace {
+
+backup_manifest sample() {
+    backup_manifest m;
+    m.id = "20261207T074830Z";
+    m.source = "mysql-1.mysql:3307";
+    m.agent_version = "0.9.0";
+    m.started_at = "2026-12-07T07:48:30Z";
+    m.finished_at = "2026-12-07T07:49:02Z";
+    m.stream_name = "stream.xbstream.zst";
+    m.compression = "zstd";
+    m.stream_bytes = 7;
+    m.stream_sha256 = std::string(64, 'a');
+    m.xbstream_bytes = 40;
+    m.donor_digest = "xxh3-64:0123456789abcdef";
+    m.parts = {{1, 5, std::string(32, 'b')}, {2, 2, std::string(32, 'c')}};
+    m.binlog_info = "mysqld-bin.000002\t385\t0-100-7\n";
+    m.tool_info = "server_version = 10.11.19-MariaDB\n";
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("backup ids sort by time and are recognised", "[backup_store]") {
+    const auto t = std::chrono::system_clock::from_time_t(1796629710);  // 2026-12-07T07:48:30Z
+    CHECK(backup_id_at(t) == "20261207T074830Z");
+    CHECK(iso8601_utc(t) == "2026-12-07T07:48:30Z");
+    CHECK(is_backup_id("20261207T074830Z"));
+    for (const char* bad : {"", "20261207T074830", "2026120xT074830Z", "20261207-074830Z", "../../etc/passwd"}) CHECK_FALSE(is_backup_id(bad));
+}
+
+TEST_CASE("a manifest round-trips through its JSON", "[backup_store]") {
+    const auto m = sample();
+    const auto back = parse_manifest(manifest_json(m));
+    REQUIRE(back);
+    CHECK(back->id == m.id);
+    CHECK(back->stream_sha256 == m.stream_sha256);
+    REQUIRE(back->parts.size() == 2);
+    CHECK(back->parts[1].md5_hex == m.parts[1].md5_hex);
+    CHECK(back->binlog_info == m.binlog_info);
+    CHECK(manifest_json(*back) == manifest_json(m));
+}
+
+TEST_CASE("manifests refused, each with its reason", "[backup_store]") {
+    struct row {
+        const char* name;
+        void (*change)(nlohmann::json&);
+        const char* says;
+    };
+    const std::vector<row> rows = {
+        {"not JSON", nullptr, "not a JSON object"},
+        {"a newer format", [](nlohmann::json& j) { j["format"] = 2; }, "format 2"},
+        {"a missing field", [](nlohmann::json& j) { j.erase("source"); }, "lacks a field"},
+        {"a stream name with a path", [](nlohmann::json& j) { j["stream"]["name"] = "../other/stream"; }, "plain file name"},
+        {"a bad id", [](nlohmann::json& j) { j["id"] = "latest"; }, "id"},
+        {"an unknown compression", [](nlohmann::json& j) { j["stream"]["compression"] = "gzip"; }, "compression"},
+        {"a short sha256", [](nlohmann::json& j) { j["stream"]["sha256"] = "abc"; }, "sha256"},
+        {"parts out of order", [](nlohmann::json& j) { j["stream"]["parts"][0]["number"] = 2; }, "numbered"},
+        {"parts that do not add up", [](nlohmann::json& j) { j["stream"]["bytes"] = 8; }, "add up"},
+        {"no parts", [](nlohmann::json& j) { j["stream"]["parts"] = nlohmann::json::array(); }, "no part"},
+    };
+    for (const auto& r : rows) {
+        SECTION(r.name) {
+            std::string text = "{not json";
+            if (r.change) {
+                auto j = nlohmann::json::parse(manifest_json(sample()));
+                r.change(j);
+                text = j.dump();
+            }
+            const auto parsed = parse_manifest(text);
+            REQUIRE_FALSE(parsed);
+            CHECK_THAT(parsed.message(), Catch::Contains(r.says));
+        }
+    }
+    CHECK_FALSE(parse_manifest(std::string(manifest_limit + 1, ' ')));
+}
