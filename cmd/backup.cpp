@@ -2,7 +2,6 @@
 // sidecar straight into an S3-compatible store, committed by its manifest (io/backup_store/backup_run.hpp). Meant
 // for a Kubernetes CronJob.
 
-#include <cstdlib>
 #include <optional>
 #include <string>
 
@@ -11,6 +10,7 @@
 #include "command.hpp"
 #include "compress_flag.hpp"
 #include "duration_flag.hpp"
+#include "store_flags.hpp"
 #include "tls_flags.hpp"
 #include "mysql_agent/core/byte_size.hpp"
 #include "mysql_agent/core/errors.hpp"
@@ -24,13 +24,7 @@ namespace {
 
 struct backup_cli_options {
     std::string from;
-    std::string to;
-    std::string endpoint;
-    std::string region;
-    std::string addressing;
-    std::string ca_file;
-    std::string access_key_file;
-    std::string secret_key_file;
+    store_flags store;
     std::string auth_token_file;
     std::string part_size = "16M";
     unsigned parallel = 2;
@@ -43,28 +37,6 @@ struct backup_cli_options {
     std::string compress = "zstd";
 };
 
-std::string env_or(const char* name, const std::string& fallback) {
-    const char* v = std::getenv(name);
-    return v != nullptr && *v != '\0' ? std::string(v) : fallback;
-}
-
-objstore::s3_credentials credentials_of(const backup_cli_options& cli) {
-    objstore::s3_credentials c;
-    if (!cli.access_key_file.empty() || !cli.secret_key_file.empty()) {
-        if (cli.access_key_file.empty() || cli.secret_key_file.empty())
-            throw config_error("--access-key-file and --secret-key-file go together");
-        c.access_key = read_secret_file(cli.access_key_file, "--access-key-file");
-        c.secret_key = read_secret_file(cli.secret_key_file, "--secret-key-file");
-        return c;
-    }
-    c.access_key = env_or("AWS_ACCESS_KEY_ID", "");
-    c.secret_key = env_or("AWS_SECRET_ACCESS_KEY", "");
-    if (c.access_key.empty() || c.secret_key.empty())
-        throw config_error("no object store credentials: give --access-key-file and --secret-key-file (a mounted "
-                           "Secret), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
-    return c;
-}
-
 int run_backup_command(const backup_cli_options& cli) {
     backup_store::backup_run_options o;
     for (const auto piece : text::split(cli.from, ',')) {
@@ -72,27 +44,8 @@ int run_backup_command(const backup_cli_options& cli) {
         if (!member) throw config_error("--from: " + member.message());
         o.from.push_back(*member);
     }
-    auto to = objstore::parse_s3_url(cli.to);
-    if (!to) throw config_error("--to: " + to.message());
-    o.to = *to;
-    o.store.region = !cli.region.empty() ? cli.region : env_or("AWS_REGION", env_or("AWS_DEFAULT_REGION", "us-east-1"));
-    if (!cli.endpoint.empty()) {
-        auto e = objstore::parse_endpoint(cli.endpoint);
-        if (!e) throw config_error(e.message());
-        o.store.endpoint = *e;
-        o.store.style = objstore::addressing::path;
-    } else {
-        o.store.endpoint = objstore::aws_endpoint(o.store.region);
-        o.store.style = objstore::addressing::virtual_hosted;
-    }
-    if (cli.addressing == "path")
-        o.store.style = objstore::addressing::path;
-    else if (cli.addressing == "virtual")
-        o.store.style = objstore::addressing::virtual_hosted;
-    else if (!cli.addressing.empty())
-        throw config_error("--addressing " + cli.addressing + ": expected path or virtual");
-    if (!cli.ca_file.empty()) o.store.ca_file = cli.ca_file;
-    o.store.credentials = credentials_of(cli);
+    o.to = store_url_of(cli.store);
+    o.store = store_options_of(cli.store);
     const auto first = parse_byte_size(cli.part_size, "--part-size");
     if (!first) throw config_error(first.message());
     auto plan = objstore::plan_part_sizes(*first);
@@ -130,17 +83,7 @@ command add_backup(CLI::App& app) {
         "refused, 15 TLS with the member failed, 17 the store refused the credentials, 18 no such bucket, 19 the "
         "store failed otherwise, 3 configuration.");
     sub->add_option("--from", opts->from, "Members to ask, HOST[:PORT][,HOST[:PORT]...], in order")->required();
-    sub->add_option("--to", opts->to, "s3://BUCKET/PREFIX where backups go")->required();
-    sub->add_option("--endpoint", opts->endpoint,
-                    "http(s)://HOST[:PORT] of an S3-compatible store (default: AWS S3 in --region)");
-    sub->add_option("--region", opts->region, "Region for signing (default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1)");
-    sub->add_option("--addressing", opts->addressing,
-                    "path or virtual (default: path with --endpoint, virtual-hosted for AWS)");
-    sub->add_option("--ca-file", opts->ca_file, "CA bundle the store's certificate is verified against (https)");
-    sub->add_option("--access-key-file", opts->access_key_file,
-                    "File holding the access key id (with --secret-key-file; default: AWS_ACCESS_KEY_ID)");
-    sub->add_option("--secret-key-file", opts->secret_key_file,
-                    "File holding the secret access key (default: AWS_SECRET_ACCESS_KEY)");
+    add_store_flags(*sub, opts->store);
     sub->add_option("--auth-token-file", opts->auth_token_file, "File holding the sidecars' bearer token");
     sub->add_option("--part-size", opts->part_size,
                     "First part size (5M..5G); parts double as the stream grows so 10,000 hold 5 TiB")

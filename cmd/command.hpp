@@ -38,5 +38,6 @@ command add_sidecar(CLI::App& app);
 command add_status(CLI::App& app);
 command add_reseed(CLI::App& app);
 command add_backup(CLI::App& app);
+command add_backups(CLI::App& app);
 
 }  // namespace mysql_agent::cmd

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
         cmd::add_sidecar(app),
         cmd::add_status(app),
         cmd::add_backup(app),
+        cmd::add_backups(app),
         cmd::add_reseed(app),
     };
     try {

@@ -491,3 +491,117 @@ TEST_CASE("a backup the store refuses or that cannot reach a member writes nothi
     CHECK(client.list_objects("refusals", "").empty());
     CHECK(client.list_uploads("refusals", "").empty());
 }
+
+namespace {
+
+/// Runs the real `backups ACTION` against `store` at `to`; its exit code, its stdout+stderr in `log`.
+int run_backups_binary(const swift_store& store, const std::string& action, const std::string& to,
+                       const fs::path& dir, const fs::path& log, const std::vector<std::string>& extra = {}) {
+    write(dir / "access-key", store.access_key() + "\n");
+    write(dir / "secret-key", store.secret_key() + "\n");
+    std::vector<std::string> args = {AGENT_BINARY, "backups", action, "--to", to, "--endpoint", store.endpoint(),
+                                     "--region", store.region(), "--access-key-file", (dir / "access-key").string(),
+                                     "--secret-key-file", (dir / "secret-key").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return wait_for_exit(spawn(args, log), 120s);
+}
+
+}  // namespace
+
+TEST_CASE("backups list, verify and prune what backup stored: a damaged stream does not verify, retention keeps the "
+          "newest complete backup and never touches keys that are not a backup's",
+          "[io][real][objstore]") {
+    auto primary = primary_with_orders(2000);
+    temp_dir tmp("mysql-agent-real-backups");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, tmp.path() / "sidecar.log");
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("catalog");
+    const std::string to = "s3://catalog/cluster-b";
+    REQUIRE(run_backup_binary(sidecar.address(), store, to, tmp.path(), token_file, tmp.path() / "b1.log") == 0);
+    // Backup ids are seconds: the second backup starts in the next one.
+    const std::string first_second = mysql_agent::backup_store::backup_id_at(std::chrono::system_clock::now());
+    while (mysql_agent::backup_store::backup_id_at(std::chrono::system_clock::now()) == first_second)
+        std::this_thread::sleep_for(10ms);
+    REQUIRE(run_backup_binary(sidecar.address(), store, to, tmp.path(), token_file, tmp.path() / "b2.log") == 0);
+    int status = 0;
+    store.aws("s3api put-object --bucket catalog --key cluster-b/notes.txt --body " + (tmp.path() / "token").string(),
+              status);
+    REQUIRE(status == 0);
+    store.aws("s3api put-object --bucket catalog --key cluster-b/20200101T000000Z/stream.xbstream.zst --body " +
+                  (tmp.path() / "token").string(),
+              status);
+    REQUIRE(status == 0);
+
+    const fs::path list_log = tmp.path() / "list.log";
+    REQUIRE(run_backups_binary(store, "list", to, tmp.path(), list_log) == 0);
+    std::string listed = slurp(list_log);
+    listed = listed.substr(listed.find('['));
+    const auto list = nlohmann::json::parse(listed.substr(0, listed.rfind(']') + 1));
+    REQUIRE(list.size() == 3);
+    CHECK(list[0]["id"] == "20200101T000000Z");
+    CHECK(list[0]["complete"] == false);
+    CHECK(list[1]["complete"] == true);
+    CHECK(list[2]["complete"] == true);
+    const std::string older = list[1]["id"], newer = list[2]["id"];
+
+    const fs::path verify_log = tmp.path() / "verify.log";
+    CHECK(run_backups_binary(store, "verify", to, tmp.path(), verify_log) == 0);
+    CHECK_THAT(slurp(verify_log), Catch::Contains("backup " + newer + " verifies"));
+
+    // One flipped byte in the older backup's stream, written back with awscli: it no longer verifies.
+    const std::string stream_key = "cluster-b/" + older + "/stream.xbstream.zst";
+    std::string stream = store.aws_get("catalog", stream_key);
+    stream[stream.size() / 2] ^= 0x20;
+    write(tmp.path() / "damaged", stream);
+    store.aws("s3api put-object --bucket catalog --key " + stream_key + " --body " + (tmp.path() / "damaged").string(),
+              status);
+    REQUIRE(status == 0);
+    const fs::path damaged_log = tmp.path() / "damaged.log";
+    CHECK(run_backups_binary(store, "verify", to, tmp.path(), damaged_log, {"--id", older}) ==
+          mysql_agent::exit_code::bad_input);
+    CHECK_THAT(slurp(damaged_log), Catch::Contains("does not verify") && Catch::Contains("MD5"));
+
+    // Retention: a dry run removes nothing; then the older complete one and the old incomplete one go.
+    mysql_agent::objstore::s3_client client(store.client_options());
+    const auto before = client.list_objects("catalog", "cluster-b/").size();
+    CHECK(run_backups_binary(store, "prune", to, tmp.path(), tmp.path() / "dry.log", {"--keep-last", "1", "--dry-run"}) == 0);
+    CHECK(client.list_objects("catalog", "cluster-b/").size() == before);
+    const fs::path prune_log = tmp.path() / "prune.log";
+    CHECK(run_backups_binary(store, "prune", to, tmp.path(), prune_log, {"--keep-last", "1"}) == 0);
+    INFO(slurp(prune_log));
+    std::vector<std::string> left;
+    for (const auto& o : client.list_objects("catalog", "cluster-b/")) left.push_back(o.key);
+    CHECK(left == std::vector<std::string>{"cluster-b/" + newer + "/manifest.json",
+                                           "cluster-b/" + newer + "/stream.xbstream.zst", "cluster-b/notes.txt"});
+    CHECK(run_backups_binary(store, "verify", to, tmp.path(), tmp.path() / "after.log") == 0);
+}
+
+TEST_CASE("a member stopped in the middle of a backup: exit 11, the multipart upload aborted, no manifest",
+          "[io][real][objstore]") {
+    auto primary = primary_with_orders(20000);
+    temp_dir tmp("mysql-agent-real-backup-cut");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    const fs::path sidecar_log = tmp.path() / "sidecar.log", backup_log = tmp.path() / "backup.log";
+    // 1 MB/s: the stream takes seconds, so it is still flowing when the member stops.
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, sidecar_log, {"--max-rate", "1M"});
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("cut");
+    write(tmp.path() / "access-key", store.access_key() + "\n");
+    write(tmp.path() / "secret-key", store.secret_key() + "\n");
+    const pid_t backup = spawn({AGENT_BINARY, "backup", "--from", sidecar.address(), "--to", "s3://cut/a",
+                                "--endpoint", store.endpoint(), "--region", store.region(), "--access-key-file",
+                                (tmp.path() / "access-key").string(), "--secret-key-file",
+                                (tmp.path() / "secret-key").string(), "--auth-token-file", token_file.string(),
+                                "--compress", "none", "--part-size", "5M"},
+                               backup_log);
+    wait_for_text(backup_log, "is streaming its backup", 60s);
+    CHECK(sidecar.stop() == 0);  // SIGTERM: the member ends the stream with a failed trailer
+    const int rc = wait_for_exit(backup, 60s);
+    INFO("backup log:\n" << slurp(backup_log) << "\nsidecar log:\n" << slurp(sidecar_log));
+    CHECK(rc == mysql_agent::exit_code::clone_failed);
+    CHECK_THAT(slurp(backup_log), Catch::Contains("multipart upload of a/") && Catch::Contains("aborted"));
+    mysql_agent::objstore::s3_client client(store.client_options());
+    CHECK(client.list_objects("cut", "").empty());
+    CHECK(client.list_uploads("cut", "").empty());
+}

@@ -1,0 +1,105 @@
+// `mysql-agent backups list|verify|prune --to s3://BUCKET/PREFIX`: what `backup` stored (io/backup_store/
+// backup_catalog.hpp).
+
+#include <iostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "command.hpp"
+#include "duration_flag.hpp"
+#include "store_flags.hpp"
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/core/exit_codes.hpp"
+#include "mysql_agent/io/backup_store/backup_catalog.hpp"
+
+namespace mysql_agent::cmd {
+namespace {
+
+struct backups_cli_options {
+    std::string action;
+    store_flags store;
+    std::string id;
+    unsigned keep_last = 0;
+    double max_age = 0;
+    double incomplete_after = 24 * 3600;
+    bool dry_run = false;
+};
+
+int list(objstore::s3_client& client, const objstore::s3_url& at) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& b : backup_store::list_backups(client, at))
+        out.push_back({{"id", b.id}, {"complete", b.complete}, {"bytes", b.bytes}, {"prefix", b.prefix}});
+    std::cout << out.dump(2) << '\n';
+    return exit_code::ok;
+}
+
+int verify(objstore::s3_client& client, const objstore::s3_url& at, std::string id) {
+    if (id.empty()) {  // the newest complete one
+        for (const auto& b : backup_store::list_backups(client, at))
+            if (b.complete) id = b.id;
+        if (id.empty()) throw bad_input_error("no complete backup under s3://" + at.bucket + "/" + at.prefix);
+    }
+    const auto r = backup_store::verify_backup(client, at, id);
+    spdlog::info("backup {} verifies: {} bytes in {} part(s), SHA-256 and every part's MD5 as its manifest says; {} "
+                 "bytes of xbstream with {} files, complete for a prepare; from {}, {}",
+                 id, r.bytes, r.manifest.parts.size(), r.xbstream_bytes, r.files, r.manifest.source,
+                 r.manifest.finished_at);
+    return exit_code::ok;
+}
+
+int prune(objstore::s3_client& client, const objstore::s3_url& at, const backups_cli_options& cli) {
+    backup_store::retention r;
+    r.keep_last = cli.keep_last;
+    if (cli.max_age > 0)
+        r.max_age = std::chrono::duration_cast<std::chrono::seconds>(duration_flag("--max-age", cli.max_age));
+    r.incomplete_after =
+        std::chrono::duration_cast<std::chrono::seconds>(duration_flag("--incomplete-after", cli.incomplete_after));
+    const auto report = backup_store::prune_backups(client, at, r, std::chrono::system_clock::now(), cli.dry_run);
+    std::size_t removed = 0;
+    for (const auto& d : report.decisions) removed += d.remove ? 1 : 0;
+    spdlog::info("backups prune: {} of {} backup(s) {}, {} object(s) removed, {} stale upload(s) aborted", removed,
+                 report.decisions.size(), cli.dry_run ? "would be removed" : "removed", report.objects_removed,
+                 report.uploads_aborted);
+    return exit_code::ok;
+}
+
+int run_backups(const backups_cli_options& cli) {
+    const auto at = store_url_of(cli.store);
+    objstore::s3_client client(store_options_of(cli.store));
+    client.check_bucket(at.bucket);
+    if (cli.action == "list") return list(client, at);
+    if (cli.action == "verify") return verify(client, at, cli.id);
+    if (cli.action == "prune") return prune(client, at, cli);
+    throw config_error("backups " + cli.action + ": expected list, verify or prune");
+}
+
+}  // namespace
+
+command add_backups(CLI::App& app) {
+    auto opts = std::make_shared<backups_cli_options>();
+    CLI::App* sub = app.add_subcommand(
+        "backups",
+        "The backups `backup` stored under s3://BUCKET/PREFIX: list (JSON on stdout), verify (download one and check "
+        "it against its manifest: size, every part's MD5, SHA-256, zstd frames, xbstream framing), prune (retention; "
+        "never the newest complete backup, never one that may still be running). Exit codes: 4 a backup does not "
+        "verify, 17 the store refused the credentials, 18 no such bucket, 19 the store failed, 3 configuration.");
+    sub->add_option("action", opts->action, "list, verify or prune")->required();
+    add_store_flags(*sub, opts->store);
+    sub->add_option("--id", opts->id, "verify: the backup (default: the newest complete one)");
+    sub->add_option("--keep-last", opts->keep_last, "prune: keep this many newest complete backups (0: no count limit)")
+        ->capture_default_str();
+    sub->add_option("--max-age", opts->max_age,
+                    "prune: remove complete backups older than this many seconds, beyond --keep-last (0: no age limit)")
+        ->capture_default_str();
+    sub->add_option("--incomplete-after", opts->incomplete_after,
+                    "prune: remove backups without a manifest, and abort multipart uploads, older than this many "
+                    "seconds")
+        ->capture_default_str();
+    sub->add_flag("--dry-run", opts->dry_run, "prune: say what would be removed, remove nothing");
+    bind_environment(*sub);
+    return {sub, [opts] { return guarded("backups", [&] { return run_backups(*opts); }); }};
+}
+
+}  // namespace mysql_agent::cmd

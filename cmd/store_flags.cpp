@@ -1,0 +1,77 @@
+#include "store_flags.hpp"
+
+#include <cstdlib>
+
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/io/secret_file.hpp"
+
+namespace mysql_agent::cmd {
+namespace {
+
+std::string env_or(const char* name, const std::string& fallback) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0' ? std::string(v) : fallback;
+}
+
+objstore::s3_credentials credentials_of(const store_flags& f) {
+    objstore::s3_credentials c;
+    if (!f.access_key_file.empty() || !f.secret_key_file.empty()) {
+        if (f.access_key_file.empty() || f.secret_key_file.empty())
+            throw config_error("--access-key-file and --secret-key-file go together");
+        c.access_key = read_secret_file(f.access_key_file, "--access-key-file");
+        c.secret_key = read_secret_file(f.secret_key_file, "--secret-key-file");
+        return c;
+    }
+    c.access_key = env_or("AWS_ACCESS_KEY_ID", "");
+    c.secret_key = env_or("AWS_SECRET_ACCESS_KEY", "");
+    if (c.access_key.empty() || c.secret_key.empty())
+        throw config_error("no object store credentials: give --access-key-file and --secret-key-file (a mounted "
+                           "Secret), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+    return c;
+}
+
+}  // namespace
+
+void add_store_flags(CLI::App& sub, store_flags& f) {
+    sub.add_option("--to", f.to, "s3://BUCKET/PREFIX where backups are")->required();
+    sub.add_option("--endpoint", f.endpoint,
+                   "http(s)://HOST[:PORT] of an S3-compatible store (default: AWS S3 in --region)");
+    sub.add_option("--region", f.region, "Region for signing (default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1)");
+    sub.add_option("--addressing", f.addressing, "path or virtual (default: path with --endpoint, virtual-hosted for AWS)");
+    sub.add_option("--ca-file", f.ca_file, "CA bundle the store's certificate is verified against (https)");
+    sub.add_option("--access-key-file", f.access_key_file,
+                   "File holding the access key id (with --secret-key-file; default: AWS_ACCESS_KEY_ID)");
+    sub.add_option("--secret-key-file", f.secret_key_file,
+                   "File holding the secret access key (default: AWS_SECRET_ACCESS_KEY)");
+}
+
+objstore::s3_url store_url_of(const store_flags& f) {
+    auto to = objstore::parse_s3_url(f.to);
+    if (!to) throw config_error("--to: " + to.message());
+    return *to;
+}
+
+objstore::s3_client_options store_options_of(const store_flags& f) {
+    objstore::s3_client_options o;
+    o.region = !f.region.empty() ? f.region : env_or("AWS_REGION", env_or("AWS_DEFAULT_REGION", "us-east-1"));
+    if (!f.endpoint.empty()) {
+        auto e = objstore::parse_endpoint(f.endpoint);
+        if (!e) throw config_error(e.message());
+        o.endpoint = *e;
+        o.style = objstore::addressing::path;
+    } else {
+        o.endpoint = objstore::aws_endpoint(o.region);
+        o.style = objstore::addressing::virtual_hosted;
+    }
+    if (f.addressing == "path")
+        o.style = objstore::addressing::path;
+    else if (f.addressing == "virtual")
+        o.style = objstore::addressing::virtual_hosted;
+    else if (!f.addressing.empty())
+        throw config_error("--addressing " + f.addressing + ": expected path or virtual");
+    if (!f.ca_file.empty()) o.ca_file = f.ca_file;
+    o.credentials = credentials_of(f);
+    return o;
+}
+
+}  // namespace mysql_agent::cmd
