@@ -22,6 +22,7 @@
 #include "http_get.hpp"
 #include "mariadb_server.hpp"
 #include "test_files.hpp"
+#include "mysql_agent/core/backup_store/catalog.hpp"
 #include "mysql_agent/core/backup_store/manifest.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/core/exit_codes.hpp"
@@ -577,6 +578,24 @@ TEST_CASE("backups list, verify and prune what backup stored: a damaged stream d
     CHECK(run_backups_binary(store, "verify", to, tmp.path(), tmp.path() / "after.log") == 0);
 }
 
+namespace {
+
+/// Starts the real `backup` of `member` (raw xbstream, 5 MiB parts) to `to` and returns once the stream flows.
+pid_t start_streaming_backup(const std::string& member, const swift_store& store, const std::string& to,
+                             const fs::path& dir, const fs::path& token_file, const fs::path& log) {
+    write(dir / "access-key", store.access_key() + "\n");
+    write(dir / "secret-key", store.secret_key() + "\n");
+    const pid_t backup = spawn({AGENT_BINARY, "backup", "--from", member, "--to", to, "--endpoint", store.endpoint(),
+                                "--region", store.region(), "--access-key-file", (dir / "access-key").string(),
+                                "--secret-key-file", (dir / "secret-key").string(), "--auth-token-file",
+                                token_file.string(), "--compress", "none", "--part-size", "5M"},
+                               log);
+    wait_for_text(log, "is streaming its backup", 60s);
+    return backup;
+}
+
+}  // namespace
+
 TEST_CASE("a member stopped in the middle of a backup: exit 11, the multipart upload aborted, no manifest",
           "[io][real][objstore]") {
     auto primary = primary_with_orders(20000);
@@ -587,15 +606,8 @@ TEST_CASE("a member stopped in the middle of a backup: exit 11, the multipart up
     sidecar_process sidecar(*primary, "backup", password_file, token_file, sidecar_log, {"--max-rate", "1M"});
     swift_store& store = swift_store::instance();
     store.ensure_bucket("cut");
-    write(tmp.path() / "access-key", store.access_key() + "\n");
-    write(tmp.path() / "secret-key", store.secret_key() + "\n");
-    const pid_t backup = spawn({AGENT_BINARY, "backup", "--from", sidecar.address(), "--to", "s3://cut/a",
-                                "--endpoint", store.endpoint(), "--region", store.region(), "--access-key-file",
-                                (tmp.path() / "access-key").string(), "--secret-key-file",
-                                (tmp.path() / "secret-key").string(), "--auth-token-file", token_file.string(),
-                                "--compress", "none", "--part-size", "5M"},
-                               backup_log);
-    wait_for_text(backup_log, "is streaming its backup", 60s);
+    const pid_t backup = start_streaming_backup(sidecar.address(), store, "s3://cut/a", tmp.path(), token_file,
+                                                backup_log);
     CHECK(sidecar.stop() == 0);  // SIGTERM: the member ends the stream with a failed trailer
     const int rc = wait_for_exit(backup, 60s);
     INFO("backup log:\n" << slurp(backup_log) << "\nsidecar log:\n" << slurp(sidecar_log));
@@ -604,4 +616,41 @@ TEST_CASE("a member stopped in the middle of a backup: exit 11, the multipart up
     mysql_agent::objstore::s3_client client(store.client_options());
     CHECK(client.list_objects("cut", "").empty());
     CHECK(client.list_uploads("cut", "").empty());
+}
+
+TEST_CASE("the store killed in the middle of a backup: exit 19 after the retries, no manifest; once it is back, "
+          "backups prune aborts the upload left behind",
+          "[io][real][objstore]") {
+    auto primary = primary_with_orders(20000);
+    temp_dir tmp("mysql-agent-real-backup-store-down");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    const fs::path sidecar_log = tmp.path() / "sidecar.log", backup_log = tmp.path() / "backup.log";
+    // 2 MB/s of raw xbstream in 5 MiB parts: a part is due every few seconds while the stream flows.
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, sidecar_log, {"--max-rate", "2M"});
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("down");
+    const pid_t backup = start_streaming_backup(sidecar.address(), store, "s3://down/a", tmp.path(), token_file,
+                                                backup_log);
+    store.stop();
+    const int rc = wait_for_exit(backup, 90s);
+    store.start();
+    const std::string output = slurp(backup_log);
+    INFO("backup log:\n" << output);
+    CHECK(rc == mysql_agent::exit_code::store_failed);
+    CHECK_THAT(output, Catch::Contains("UploadPart") && Catch::Contains("attempts"));
+    mysql_agent::objstore::s3_client client(store.client_options());
+    CHECK(client.list_objects("down", "").empty());  // no manifest, no object: the backup does not exist
+    // The upload could not be aborted while the store was down: it is still there, and prune aborts it once it is
+    // older than --incomplete-after (1 s here: waited for on the clock, from the backup id, its start second).
+    const auto uploads = client.list_uploads("down", "a/");
+    REQUIRE(uploads.size() == 1);
+    const std::string id = uploads[0].key.substr(2, 16);
+    const auto started = mysql_agent::backup_store::backup_time(id);
+    REQUIRE(started.has_value());
+    while (std::chrono::system_clock::now() < *started + 3s) std::this_thread::sleep_for(10ms);
+    const fs::path prune_log = tmp.path() / "prune.log";
+    CHECK(run_backups_binary(store, "prune", "s3://down/a", tmp.path(), prune_log, {"--incomplete-after", "1"}) == 0);
+    INFO("prune log:\n" << slurp(prune_log));
+    CHECK(client.list_uploads("down", "").empty());
+    CHECK(client.list_objects("down", "").empty());
 }

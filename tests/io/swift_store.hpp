@@ -86,6 +86,20 @@ public:
 
     fs::path scratch() const { return dir_.path(); }
 
+    /// Stops every server of the store (its data stays); start() brings it back on the same ports.
+    void stop() {
+        int status = 0;
+        run_shell(std::string(SWIFT_S3_SCRIPT) + " stop " + stop_dir_.string() + " >/dev/null 2>&1", status);
+        if (status != 0) throw std::runtime_error("swift-s3 stop failed");
+    }
+    void start() {
+        int status = 0;
+        run_shell(std::string(SWIFT_S3_SCRIPT) + " start " + stop_dir_.string() + " " + std::to_string(port_) + " >/dev/null 2>" +
+                      (dir_.path() / "restart.err").string(),
+                  status);
+        if (status != 0) throw std::runtime_error("swift-s3 start (again) failed: " + file_tail(dir_.path() / "restart.err"));
+    }
+
     /// Client options for this store (path-style, its keys and region). Throws on an endpoint that does not parse.
     mysql_agent::objstore::s3_client_options client_options() const {
         mysql_agent::objstore::s3_client_options o;
