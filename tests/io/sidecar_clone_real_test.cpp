@@ -618,7 +618,7 @@ TEST_CASE("a member stopped in the middle of a backup: exit 11, the multipart up
     CHECK(client.list_uploads("cut", "").empty());
 }
 
-TEST_CASE("the store killed in the middle of a backup: exit 19 after the retries, no manifest; once it is back, "
+TEST_CASE("the store killed in the middle of a backup: exit 19 after the retries, no manifest, and once it is back "
           "backups prune aborts the upload left behind",
           "[io][real][objstore]") {
     auto primary = primary_with_orders(20000);
