@@ -92,3 +92,17 @@ TEST_CASE("retention keeps the newest complete backup and anything that may be r
         CHECK_FALSE(r["20261205T000000Z"]);
     }
 }
+
+TEST_CASE("multipart uploads are stale only past the grace, and only with a time that parses", "[backup_store]") {
+    retention r;
+    r.incomplete_after = 24h;
+    CHECK(s3_time("2026-12-06T01:02:03.000Z") == backup_time("20261206T010203Z"));
+    CHECK(upload_is_stale("2026-12-06T07:59:59.000Z", r, now));
+    CHECK_FALSE(upload_is_stale("2026-12-06T08:00:00.000Z", r, now));
+    CHECK_FALSE(upload_is_stale("2026-12-07T07:00:00Z", r, now));
+    for (const char* bad : {"", "yesterday", "2026/12/06 01:02:03", "2026-12-06T0x:02:03.000Z"}) {
+        INFO(bad);
+        CHECK_FALSE(s3_time(bad));
+        CHECK_FALSE(upload_is_stale(bad, r, now));
+    }
+}

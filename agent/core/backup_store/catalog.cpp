@@ -53,6 +53,18 @@ std::optional<std::chrono::system_clock::time_point> backup_time(const std::stri
     return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
+std::optional<std::chrono::system_clock::time_point> s3_time(const std::string& iso) {
+    if (iso.size() < 20 || iso[4] != '-' || iso[7] != '-' || iso[10] != 'T' || iso[13] != ':' || iso[16] != ':')
+        return std::nullopt;
+    return backup_time(iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2) + "T" + iso.substr(11, 2) +
+                       iso.substr(14, 2) + iso.substr(17, 2) + "Z");
+}
+
+bool upload_is_stale(const std::string& initiated, const retention& r, std::chrono::system_clock::time_point now) {
+    const auto started = s3_time(initiated);
+    return started && now - *started > r.incomplete_after;
+}
+
 std::vector<prune_decision> plan_prune(const std::vector<stored_backup>& backups, const retention& r,
                                        std::chrono::system_clock::time_point now) {
     std::vector<prune_decision> out;

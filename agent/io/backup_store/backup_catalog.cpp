@@ -17,14 +17,6 @@ std::string where(const objstore::s3_url& at, const std::string& id) {
     return "s3://" + at.bucket + "/" + at.prefix + id + "/";
 }
 
-/// An S3 Initiated time (2026-12-06T01:02:03.000Z) as a time point; nullopt when it is not one.
-std::optional<std::chrono::system_clock::time_point> initiated_time(const std::string& iso) {
-    if (iso.size() < 19) return std::nullopt;
-    const std::string id = iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2) + "T" + iso.substr(11, 2) +
-                           iso.substr(14, 2) + iso.substr(17, 2) + "Z";
-    return backup_time(id);
-}
-
 }  // namespace
 
 std::vector<stored_backup> list_backups(objstore::s3_client& client, const objstore::s3_url& at) {
@@ -120,8 +112,7 @@ prune_report prune_backups(objstore::s3_client& client, const objstore::s3_url& 
         }
     }
     for (const auto& u : client.list_uploads(at.bucket, at.prefix)) {
-        const auto started = initiated_time(u.initiated);
-        if (!started || now - *started <= ret.incomplete_after) continue;
+        if (!upload_is_stale(u.initiated, ret, now)) continue;
         spdlog::info("backups prune: {} the multipart upload of s3://{}/{} started {}", dry_run ? "would abort" : "aborting",
                      at.bucket, u.key, u.initiated);
         if (dry_run) continue;

@@ -6,6 +6,7 @@
 
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/objstore/part_sizes.hpp"
+#include "mysql_agent/core/stream_encoding.hpp"
 #include "mysql_agent/io/backup_store/multipart_writer.hpp"
 #include "mysql_agent/io/donor_connection.hpp"
 #include "mysql_agent/io/stream_receiver.hpp"
@@ -51,7 +52,9 @@ asio::awaitable<streamed> stream_one(const clone_options& o, multipart_writer_op
                                      std::optional<multipart_writer>& writer, const std::string& destination) {
     const deadlines dl(std::chrono::steady_clock::now(), o.overall_timeout);
     auto response = co_await request_backup_with_retries(o, dl);
-    const bool zstd = response->field("Content-Encoding").value_or("") == "zstd";
+    // The receiver refuses an encoding it cannot decode; here only the object's name follows it.
+    const auto codec = protocol::parse_content_encoding(response->field("Content-Encoding"));
+    const bool zstd = codec && *codec == protocol::stream_codec::zstd;
     writer_options.key += zstd ? ".zst" : "";
     writer.emplace(writer_options);
     upload_sink sink(*writer);

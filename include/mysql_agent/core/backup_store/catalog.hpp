@@ -47,6 +47,14 @@ struct prune_decision {
     std::string why;
 };
 
+/// An S3 timestamp (ListMultipartUploads' Initiated: "2026-12-06T01:02:03.000Z") as a time point, to the second;
+/// nullopt when it is not one.
+std::optional<std::chrono::system_clock::time_point> s3_time(const std::string& iso);
+
+/// Whether a multipart upload initiated at `initiated` (S3's form) is older than r.incomplete_after at `now`: one
+/// whose time does not parse is not (never removed on a guess).
+bool upload_is_stale(const std::string& initiated, const retention& r, std::chrono::system_clock::time_point now);
+
 /// One decision per backup of `backups` (as group_backups returns them), at `now`.
 std::vector<prune_decision> plan_prune(const std::vector<stored_backup>& backups, const retention& r,
                                        std::chrono::system_clock::time_point now);
