@@ -39,5 +39,6 @@ command add_status(CLI::App& app);
 command add_reseed(CLI::App& app);
 command add_backup(CLI::App& app);
 command add_backups(CLI::App& app);
+command add_restore(CLI::App& app);
 
 }  // namespace mysql_agent::cmd

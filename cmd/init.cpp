@@ -9,6 +9,7 @@
 #include "command.hpp"
 #include "tls_flags.hpp"
 #include "compress_flag.hpp"
+#include "store_flags.hpp"
 #include "connection_flags.hpp"
 #include "duration_flag.hpp"
 #include "mysql_agent/core/config_choice.hpp"
@@ -19,6 +20,7 @@
 #include "mysql_agent/core/pod_identity.hpp"
 #include "mysql_agent/core/text.hpp"
 #include "mysql_agent/io/atomic_file.hpp"
+#include "mysql_agent/io/backup_store/store_seed.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
 #include "mysql_agent/io/clone_client.hpp"
 #include "mysql_agent/io/datadir_commit.hpp"
@@ -50,6 +52,8 @@ struct init_options : pod_flags {
     double clone_wait = 600;
     tls_client_flags tls;
     std::string compress = "zstd";
+    store_flags store;
+    bool primary_from_backup = false;
 };
 
 /// Writes the role file and server-id.cnf. Reads the source first so that a missing ConfigMap file writes nothing.
@@ -87,6 +91,19 @@ clone_options clone_base(const init_options& opts) {
     return base;
 }
 
+/// What seed_from_store needs: the store flags, the datadir and tools of `base`. `primary`: a replica's primary, asked
+/// whether it still holds the backup's binlogs; none: the seed becomes the primary.
+backup_store::store_seed_options seed_options(const init_options& opts, const clone_options& base,
+                                              std::optional<donor_address> primary) {
+    backup_store::store_seed_options o;
+    o.restore.from = store_url_of(opts.store);
+    o.restore.store = store_options_of(opts.store);
+    o.restore.target = base;
+    o.primary = std::move(primary);
+    o.as_primary = !o.primary;
+    return o;
+}
+
 /// --clone-from and --peers, checked.
 init_flags flags_of(const init_options& opts) {
     init_flags f;
@@ -94,6 +111,10 @@ init_flags flags_of(const init_options& opts) {
     f.bootstrap_empty = opts.bootstrap_empty;
     f.service = opts.service;
     f.backup_port = opts.backup_port;
+    f.seed_from_store = !opts.store.url.empty();
+    f.primary_from_backup = opts.primary_from_backup;
+    if (f.primary_from_backup && !f.seed_from_store)
+        throw config_error("--primary-from-backup needs --seed-from s3://BUCKET/PREFIX (where the backups are)");
     if (!opts.clone_from.empty()) {
         auto donor = parse_donor_address(opts.clone_from);
         if (!donor) throw config_error("--clone-from: " + donor.message());
@@ -136,6 +157,10 @@ int run_init(const init_options& opts) {
     const auto clone_wait = std::chrono::duration_cast<std::chrono::seconds>(
         duration_flag("--clone-wait", opts.clone_wait, zero_is::allowed));
     compress_flag(opts.compress);
+    if (flags.seed_from_store) {  // the address and the credentials, checked now
+        store_url_of(opts.store);
+        store_options_of(opts.store);
+    }
 
     set_log_context({"pod", self.hostname});
     const config_plan plan = plan_config(self, opts.service, *server_id);
@@ -167,6 +192,13 @@ int run_init(const init_options& opts) {
     base.lock = &*lock;
     base.replace_clone = decision.replace;
     if (decision.action == init_action::clone) {
+        if (decision.seed_from_store) {
+            const donor_address primary{peer_host(self, 0, opts.service), opts.backup_port};
+            const auto seeded = run_until_signal([&] { return seed_from_store(seed_options(opts, base, primary)); },
+                                                 "the restore's files were removed");
+            if (seeded) return exit_code::ok;
+            spdlog::info("init: no backup to seed from: cloning from the peers");
+        }
         run_until_signal([&] { return clone_in_order(decision.donors, base, clone_wait); },
                          "the clone's files were removed");
         return exit_code::ok;
@@ -174,6 +206,17 @@ int run_init(const init_options& opts) {
     const auto reseeded = run_until_signal(
         [&] { return reseed_from_peers(decision, self, flags, base, clone_wait); }, "the clone's files were removed");
     if (reseeded && decision.as_primary) write_reseed_read_only(opts);
+    if (!reseeded && decision.restore_when_alone) {
+        // The whole cluster lost, and the operator said to restore it: the newest backup becomes the primary.
+        const auto restored = run_until_signal(
+            [&] { return seed_from_store(seed_options(opts, base, std::nullopt)); }, "the restore's files were removed");
+        if (!restored) {
+            spdlog::info("init: --primary-from-backup: no backup either: the first deployment of {}, starting empty",
+                         self.hostname);
+            return exit_code::ok;
+        }
+        write_reseed_read_only(opts);
+    }
     return exit_code::ok;
 }
 
@@ -221,6 +264,14 @@ command add_init(CLI::App& app) {
         ->capture_default_str();
     add_tls_client_flags(*sub, opts->tls, "the peers' sidecars");
     add_compress_flag(*sub, opts->compress);
+    add_store_flags(*sub, opts->store, "--seed-from",
+                    "s3://BUCKET/PREFIX where `backup` stores this cluster's backups: an empty replica is seeded from "
+                    "the newest complete one (after the primary confirmed it still holds the binlogs from its "
+                    "position), and from its peers only when there is none",
+                    false);
+    sub->add_flag("--primary-from-backup", opts->primary_from_backup,
+                  "Ordinal 0 with an empty datadir and no member known (the whole cluster lost): restore the newest "
+                  "backup in --seed-from and become the primary at its position, instead of starting empty");
     bind_environment(*sub);
     return {sub, [opts] { return guarded("init", [&] { return run_init(*opts); }); }};
 }

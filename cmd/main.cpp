@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
         cmd::add_status(app),
         cmd::add_backup(app),
         cmd::add_backups(app),
+        cmd::add_restore(app),
         cmd::add_reseed(app),
     };
     try {

@@ -32,8 +32,11 @@ objstore::s3_credentials credentials_of(const store_flags& f) {
 
 }  // namespace
 
-void add_store_flags(CLI::App& sub, store_flags& f) {
-    sub.add_option("--to", f.to, "s3://BUCKET/PREFIX where backups are")->required();
+void add_store_flags(CLI::App& sub, store_flags& f, const std::string& url_flag, const std::string& help,
+                     bool required) {
+    f.url_flag = url_flag;
+    auto* url = sub.add_option(url_flag, f.url, help);
+    if (required) url->required();
     sub.add_option("--endpoint", f.endpoint,
                    "http(s)://HOST[:PORT] of an S3-compatible store (default: AWS S3 in --region)");
     sub.add_option("--region", f.region, "Region for signing (default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1)");
@@ -46,8 +49,8 @@ void add_store_flags(CLI::App& sub, store_flags& f) {
 }
 
 objstore::s3_url store_url_of(const store_flags& f) {
-    auto to = objstore::parse_s3_url(f.to);
-    if (!to) throw config_error("--to: " + to.message());
+    auto to = objstore::parse_s3_url(f.url);
+    if (!to) throw config_error(f.url_flag + ": " + to.message());
     return *to;
 }
 

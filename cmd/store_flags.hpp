@@ -1,5 +1,5 @@
 #pragma once
-// The object store flags, declared once: `backup` and `backups`.
+// The object store flags, declared once: `backup`, `backups`, `restore` and `init --seed-from`.
 
 #include <string>
 
@@ -11,7 +11,8 @@
 namespace mysql_agent::cmd {
 
 struct store_flags {
-    std::string to;
+    std::string url_flag = "--to";  ///< the flag that holds the s3:// address
+    std::string url;
     std::string endpoint;
     std::string region;
     std::string addressing;
@@ -20,14 +21,15 @@ struct store_flags {
     std::string secret_key_file;
 };
 
-/// Adds --to (required), --endpoint, --region, --addressing, --ca-file, --access-key-file and --secret-key-file.
-void add_store_flags(CLI::App& sub, store_flags& flags);
+/// Adds `url_flag` (`required` or not; `help` says what is there), --endpoint, --region, --addressing, --ca-file, --access-key-file and --secret-key-file.
+void add_store_flags(CLI::App& sub, store_flags& flags, const std::string& url_flag = "--to",
+                     const std::string& help = "s3://BUCKET/PREFIX where backups are", bool required = true);
 
 /// The client options the flags (and AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_DEFAULT_REGION)
 /// say. Throws config_error.
 objstore::s3_client_options store_options_of(const store_flags& flags);
 
-/// --to, parsed. Throws config_error.
+/// The s3:// address, parsed. Throws config_error naming its flag.
 objstore::s3_url store_url_of(const store_flags& flags);
 
 }  // namespace mysql_agent::cmd

@@ -60,6 +60,10 @@ init_decision decide_init(const init_facts& facts, const init_flags& flags) {
                         "ordinal 0's datadir is " + state +
                             ": a lost volume must not become an empty primary while peers hold the data");
         d.record = "ordinal 0's datadir was " + state;
+        if (flags.seed_from_store && flags.primary_from_backup && !flags.clone_from) {
+            d.restore_when_alone = true;
+            d.reason += "; if no member is known, from the newest backup in --seed-from (--primary-from-backup)";
+        }
         return d;
     }
     switch (facts.datadir) {
@@ -81,9 +85,12 @@ init_decision decide_init(const init_facts& facts, const init_flags& flags) {
         for (std::uint32_t k = self.ordinal; k-- > 0;)
             d.donors.push_back(donor_address{peer_host(self, k, flags.service), flags.backup_port});
     }
+    d.seed_from_store = flags.seed_from_store && !flags.clone_from;
     d.reason = std::string(facts.datadir == datadir_kind::empty ? "the datadir is empty"
                                                                 : "the datadir holds an unfinished clone (cleaning it)") +
-               ": cloning from " + (flags.clone_from ? "--clone-from " + flags.clone_from->to_string() : "the peers in order");
+               (d.seed_from_store ? ": seeding from the newest complete backup in --seed-from, else cloning from "
+                                  : ": cloning from ") +
+               (flags.clone_from ? "--clone-from " + flags.clone_from->to_string() : "the peers in order");
     return d;
 }
 

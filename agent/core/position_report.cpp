@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mysql_agent/core/members.hpp"
+#include "mysql_agent/core/sql_literal.hpp"
 
 namespace mysql_agent {
 namespace {
@@ -29,6 +30,7 @@ std::string to_json(const position_report& r) {
     j["cluster_identity"] = r.cluster_identity ? json(*r.cluster_identity) : json(nullptr);
     j["read_only"] = r.read_only;
     j["members"] = r.members;
+    j["binlog_start"] = r.binlog_start ? json(*r.binlog_start) : json(nullptr);
     return j.dump();
 }
 
@@ -49,6 +51,9 @@ result<position_report> position_report_from_json(std::string_view text) {
             r.binlog_position = std::move(parsed).value();
         }
         r.cluster_identity = optional_string(j, "cluster_identity");
+        r.binlog_start = optional_string(j, "binlog_start");
+        if (r.binlog_start && r.binlog_start->size() > 64 * 1024)
+            return error{"GET /position: binlog_start is longer than 64 KiB"};
         r.read_only = j.contains("read_only") && j.at("read_only").is_boolean() && j.at("read_only").get<bool>();
         if (j.contains("members") && !j.at("members").is_null()) {
             const json& members = j.at("members");
@@ -82,7 +87,13 @@ position_queries position_queries_for(const server_version& server) {
     q.read_only = "SELECT @@read_only AS ro";
     // MySQL 8.2 added SHOW BINARY LOG STATUS and 8.4 removed SHOW MASTER STATUS.
     q.own_binlog = !server.is_mariadb() && server.at_least(8, 2, 0) ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS";
+    q.binlogs = server.is_mariadb() ? "SHOW BINARY LOGS" : "";
+    q.purged = server.is_mariadb() ? "" : "SELECT @@global.gtid_purged AS pos";
     return q;
+}
+
+std::string binlog_start_query(std::string_view file) {
+    return "SELECT BINLOG_GTID_POS(" + sql_string_literal(file) + ", 4) AS pos";
 }
 
 std::optional<binlog_file_position> binlog_position_of_row(const sql_row& row) {

@@ -34,17 +34,17 @@ std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
     return buf;
 }
 
-asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o, const commit_options& commit) {
+asio::awaitable<clone_outcome> stage_and_commit(const clone_options& o, const commit_options& commit,
+                                                const stage_function& stage) {
     const auto started_wall = std::chrono::system_clock::now();
     const auto started = clock::now();
     const deadlines dl(started, o.overall_timeout);
 
-    auto response = co_await request_backup_with_retries(o, dl);
-    const auto answered = clock::now();
-    const auto staging = create_staging_dir(o.datadir);
-    const auto got = co_await receive_backup(*response, staging, o, dl);
-    boost::system::error_code ignored;
-    response->stream.socket().close(ignored);
+    const staged_stream staged = co_await stage(dl);
+    const received_stream& got = staged.got;
+    const std::filesystem::path& staging = staged.staging;
+    const auto answered = started + std::chrono::duration_cast<clock::duration>(
+                                        std::chrono::duration<double>(staged.request_seconds));
 
     // Nothing the donor sent is trusted by --prepare until it is checked: names, types, sizes, backup-my.cnf.
     const auto received = clock::now();
@@ -59,7 +59,7 @@ asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o, const co
     const auto described = clock::now();
 
     clone_outcome out;
-    out.marker.source = o.donor.to_string();
+    out.marker.source = staged.source;
     out.marker.coordinates = backup.coordinates;
     out.marker.digest = got.digest;
     out.marker.stream_bytes = got.bytes;
@@ -78,12 +78,12 @@ asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o, const co
     // Where the time went, for `make bench` and for anyone asking why a clone was slow; the commit includes the
     // filesystem flush that its own filesystem_flushed line times.
     log_event(spdlog::level::info,
-              fmt::format("clone phases: request {:.2f}s, first byte {:.2f}s, transfer {:.2f}s, extractor drain "
+              fmt::format("{} phases: request {:.2f}s, first byte {:.2f}s, transfer {:.2f}s, extractor drain "
                           "{:.2f}s, checks {:.2f}s, prepare {:.2f}s, describe {:.2f}s, commit {:.2f}s",
-                          secs(started, answered), got.first_byte_seconds, got.seconds - got.first_byte_seconds,
+                          staged.what, secs(started, answered), got.first_byte_seconds, got.seconds - got.first_byte_seconds,
                           got.drain_seconds, secs(received, vetted), prepare_seconds, secs(prepared, described),
                           secs(described, committed)),
-              {{"event", "clone_phases"},
+              {{"event", staged.what + "_phases"},
                {"request_seconds", secs(started, answered)},
                {"first_byte_seconds", got.first_byte_seconds},
                {"transfer_seconds", got.seconds - got.first_byte_seconds},
@@ -94,12 +94,12 @@ asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o, const co
                {"describe_seconds", secs(prepared, described)},
                {"commit_seconds", secs(described, committed)}});
     log_event(spdlog::level::info,
-              fmt::format("clone from {} committed into {}: {} of data (stream {} in {:.1f}s, {:.1f} MB/s, {}); "
+              fmt::format("{} from {} committed into {}: {} of data (stream {} in {:.1f}s, {:.1f} MB/s, {}); "
                           "total {:.1f}s",
-                          out.marker.source, o.datadir.string(), format_bytes(backup.bytes), format_bytes(got.bytes),
+                          staged.what, out.marker.source, o.datadir.string(), format_bytes(backup.bytes), format_bytes(got.bytes),
                           got.seconds, got.seconds > 0 ? static_cast<double>(got.bytes) / 1e6 / got.seconds : 0.0,
                           got.digest, out.marker.duration_seconds),
-              {{"event", "clone_finished"},
+              {{"event", staged.what + "_finished"},
                {"peer", out.marker.source},
                {"bytes", got.bytes},
                {"datadir_bytes", backup.bytes},
@@ -107,9 +107,29 @@ asio::awaitable<clone_outcome> fetch_and_commit(const clone_options& o, const co
     co_return out;
 }
 
+/// A clone's stage: GET /backup from the donor (with retries), its body extracted into the staging dir.
+asio::awaitable<staged_stream> stage_from_donor(const clone_options& o, const deadlines& dl) {
+    const auto started = clock::now();
+    auto response = co_await request_backup_with_retries(o, dl);
+    staged_stream out;
+    out.request_seconds = std::chrono::duration<double>(clock::now() - started).count();
+    out.source = o.donor.to_string();
+    out.staging = create_staging_dir(o.datadir);
+    out.got = co_await receive_backup(*response, out.staging, o, dl);
+    boost::system::error_code ignored;
+    response->stream.socket().close(ignored);
+    co_return out;
+}
+
 }  // namespace
 
 asio::awaitable<clone_outcome> async_clone_datadir(clone_options options) {
+    const clone_options& o = options;
+    co_return co_await async_fill_datadir(
+        options, [&o](const deadlines& dl) { return stage_from_donor(o, dl); });
+}
+
+asio::awaitable<clone_outcome> async_fill_datadir(clone_options options, stage_function stage) {
     // Held to the end: no other clone or init may classify, clean or commit this datadir meanwhile.
     std::optional<datadir_lock> own_lock;
     if (options.lock == nullptr) own_lock.emplace(options.datadir);
@@ -128,7 +148,7 @@ asio::awaitable<clone_outcome> async_clone_datadir(clone_options options) {
     const commit_options commit{lock.run(), verdict.kind == datadir_kind::foreign};
     std::exception_ptr failure;
     try {
-        co_return co_await fetch_and_commit(options, commit);
+        co_return co_await stage_and_commit(options, commit, stage);
     } catch (...) {
         failure = std::current_exception();
     }

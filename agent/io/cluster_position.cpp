@@ -7,6 +7,8 @@
 #include "mysql_agent/core/replication_plan.hpp"
 #include "mysql_agent/io/member_registry.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace mysql_agent {
 namespace {
 
@@ -42,6 +44,32 @@ std::string ensure_cluster_identity(mysql_client& client) {
     return read_cluster_identity(client).value_or(fresh);
 }
 
+namespace {
+
+/// Where the server's oldest binlog begins (position_report.hpp); nullopt when the binlog is off or a query fails:
+/// the field is advice for a seed, never a reason to fail GET /position.
+std::optional<std::string> binlog_start_of(mysql_client& client, const position_queries& q) {
+    try {
+        if (!q.purged.empty()) {
+            std::string purged = first_value(client.query(q.purged), "pos");
+            std::erase_if(purged, [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; });
+            return purged;
+        }
+        const auto logs = client.query(q.binlogs);
+        if (logs.empty()) return std::nullopt;
+        const auto name = logs.front().find("Log_name");
+        if (name == logs.front().end() || !name->second) return std::nullopt;
+        const auto rows = client.query(binlog_start_query(*name->second));
+        if (rows.empty() || rows.front().empty() || !rows.front().begin()->second) return std::nullopt;
+        return *rows.front().begin()->second;
+    } catch (const mysql_error& e) {
+        spdlog::debug("GET /position: where the oldest binlog begins is unknown: {}", e.what());
+        return std::nullopt;
+    }
+}
+
+}  // namespace
+
 position_report gather_position(mysql_client& client, bool is_primary) {
     position_report r;
     const server_version server = client.version();
@@ -65,6 +93,7 @@ position_report gather_position(mysql_client& client, bool is_primary) {
     }
     if (rows.empty()) rows = client.query(q.own_binlog);
     if (!rows.empty()) r.binlog_position = binlog_position_of_row(rows.front());
+    r.binlog_start = binlog_start_of(client, q);
     return r;
 }
 

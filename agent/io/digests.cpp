@@ -22,27 +22,38 @@ std::string sha256(std::string_view bytes) { return digest_of(EVP_sha256(), byte
 
 std::string md5(std::string_view bytes) { return digest_of(EVP_md5(), bytes, "MD5"); }
 
-struct sha256_stream::context {
+struct digest_stream::context {
     EVP_MD_CTX* md = EVP_MD_CTX_new();
     ~context() { EVP_MD_CTX_free(md); }
 };
 
-sha256_stream::sha256_stream() : ctx_(std::make_unique<context>()) {
-    if (ctx_->md == nullptr || EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1)
-        throw std::runtime_error("SHA-256 failed in libcrypto");
+namespace {
+
+const EVP_MD* evp_of(digest_stream::algorithm a) {
+    return a == digest_stream::algorithm::md5 ? EVP_md5() : EVP_sha256();
 }
 
-sha256_stream::~sha256_stream() = default;
+const char* name_of(digest_stream::algorithm a) { return a == digest_stream::algorithm::md5 ? "MD5" : "SHA-256"; }
 
-void sha256_stream::update(std::string_view bytes) {
-    if (EVP_DigestUpdate(ctx_->md, bytes.data(), bytes.size()) != 1) throw std::runtime_error("SHA-256 failed in libcrypto");
+}  // namespace
+
+digest_stream::digest_stream(algorithm a) : ctx_(std::make_unique<context>()), algorithm_(a) {
+    if (ctx_->md == nullptr || EVP_DigestInit_ex(ctx_->md, evp_of(a), nullptr) != 1)
+        throw std::runtime_error(std::string(name_of(a)) + " failed in libcrypto");
 }
 
-std::string sha256_stream::finish() {
+digest_stream::~digest_stream() = default;
+
+void digest_stream::update(std::string_view bytes) {
+    if (EVP_DigestUpdate(ctx_->md, bytes.data(), bytes.size()) != 1)
+        throw std::runtime_error(std::string(name_of(algorithm_)) + " failed in libcrypto");
+}
+
+std::string digest_stream::finish() {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    if (EVP_DigestFinal_ex(ctx_->md, out, &length) != 1 || EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1)
-        throw std::runtime_error("SHA-256 failed in libcrypto");
+    if (EVP_DigestFinal_ex(ctx_->md, out, &length) != 1 || EVP_DigestInit_ex(ctx_->md, evp_of(algorithm_), nullptr) != 1)
+        throw std::runtime_error(std::string(name_of(algorithm_)) + " failed in libcrypto");
     return std::string(reinterpret_cast<const char*>(out), length);
 }
 

@@ -10,6 +10,7 @@
 #include "mysql_agent/core/text.hpp"
 #include "mysql_agent/io/digests.hpp"
 #include "mysql_agent/io/objstore/s3_client.hpp"
+#include "cutting_proxy.hpp"
 #include "swift_store.hpp"
 
 using namespace mysql_agent;
@@ -30,6 +31,14 @@ swift_store& store_with_bucket() {
 }
 
 std::string aws_get(const swift_store& store, const std::string& key) { return store.aws_get(bucket, key); }
+
+/// Client options for `store` reached through `proxy`, retrying at once.
+s3_client_options through(const test_support::cutting_proxy& proxy, const swift_store& store) {
+    s3_client_options o = options_for(store);
+    o.endpoint = *parse_endpoint("http://127.0.0.1:" + std::to_string(proxy.port()));
+    o.backoff_first = std::chrono::milliseconds(10);
+    return o;
+}
 
 }  // namespace
 
@@ -199,5 +208,55 @@ TEST_CASE("S3 client on Swift s3api: refusals say what to fix, with distinct exi
             CHECK_THAT(e.what(), Catch::Contains("after 3 attempts"));
         }
         CHECK(client.requests_sent() == 3);
+    }
+}
+
+TEST_CASE("S3 client on Swift s3api: a download cut by the network resumes where it stopped, every byte once, and an "
+          "object replaced meanwhile is refused, not spliced",
+          "[objstore]") {
+    swift_store& store = store_with_bucket();
+    s3_client direct(options_for(store));
+    const std::string body = random_bytes(6 << 20, 7);
+    direct.put_object(bucket, "resume/object", body);
+    const std::string endpoint = store.endpoint();
+    const auto store_port = static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
+
+    SECTION("cut twice: three requests, the same bytes") {
+        test_support::cutting_proxy proxy(store_port, 1'500'000, 2);
+        s3_client client(through(proxy, store));
+        std::string got;
+        const auto n = client.get_object(bucket, "resume/object", [&](std::string_view piece) { got += piece; });
+        CHECK(proxy.cuts_done() == 2);
+        CHECK(client.requests_sent() == 3);
+        CHECK(n == body.size());
+        CHECK(got.size() == body.size());
+        CHECK(got == body);
+    }
+
+    SECTION("the object replaced after the first bytes: the resumed request is refused (If-Match), nothing spliced") {
+        test_support::cutting_proxy proxy(store_port, 1'500'000, 1);
+        s3_client client(through(proxy, store));
+        const std::string other = random_bytes(body.size(), 8);
+        std::string got;
+        bool replaced = false;
+        try {
+            client.get_object(bucket, "resume/object", [&](std::string_view piece) {
+                if (!replaced) {
+                    direct.put_object(bucket, "resume/object", other);
+                    replaced = true;
+                }
+                got += piece;
+            });
+            FAIL("the download went on across a replaced object");
+        } catch (const s3_error& e) {
+            CHECK(e.status == 412);
+            CHECK(e.exit_code == exit_code::store_failed);
+        }
+        CHECK(proxy.cuts_done() == 1);
+        // What arrived before the cut (the answer's header took some of the 1.5 MB), and nothing after it.
+        CHECK(got.size() > 1'000'000);
+        CHECK(got.size() < 1'500'000);
+        CHECK(got == body.substr(0, got.size()));
+        direct.put_object(bucket, "resume/object", body);
     }
 }

@@ -369,16 +369,27 @@ TEST_CASE("sidecar --max-rate holds a real backup stream to its limit, and /metr
 
 namespace {
 
+/// `args` followed by the flags that reach `store` (--endpoint, --region and the key files, written into `dir`; a
+/// secret key file already there is kept when `keep_secret`: a test that wrote a wrong one).
+std::vector<std::string> with_store_flags(std::vector<std::string> args, const swift_store& store, const fs::path& dir,
+                                          bool keep_secret = false) {
+    write(dir / "access-key", store.access_key() + "\n");
+    if (!keep_secret || !fs::exists(dir / "secret-key")) write(dir / "secret-key", store.secret_key() + "\n");
+    for (const std::string flag : {"--endpoint", store.endpoint().c_str(), "--region", store.region().c_str()})
+        args.push_back(flag);
+    for (const std::string flag : {std::string("--access-key-file"), (dir / "access-key").string(),
+                                   std::string("--secret-key-file"), (dir / "secret-key").string()})
+        args.push_back(flag);
+    return args;
+}
+
 /// Runs the real `backup` from `member` to s3://BUCKET/PREFIX of `store` (killed after `limit`); its exit code.
 int run_backup_binary(const std::string& member, const swift_store& store, const std::string& to,
                       const fs::path& dir, const fs::path& token_file, const fs::path& log,
                       const std::vector<std::string>& extra = {}) {
-    write(dir / "access-key", store.access_key() + "\n");
-    if (!fs::exists(dir / "secret-key")) write(dir / "secret-key", store.secret_key() + "\n");
-    std::vector<std::string> args = {AGENT_BINARY, "backup", "--from", member, "--to", to, "--endpoint",
-                                     store.endpoint(), "--region", store.region(), "--access-key-file",
-                                     (dir / "access-key").string(), "--secret-key-file", (dir / "secret-key").string(),
-                                     "--auth-token-file", token_file.string(), "--part-size", "5M"};
+    auto args = with_store_flags({AGENT_BINARY, "backup", "--from", member, "--to", to, "--auth-token-file",
+                                  token_file.string(), "--part-size", "5M"},
+                                 store, dir, true);
     args.insert(args.end(), extra.begin(), extra.end());
     return wait_for_exit(spawn(args, log), 120s);
 }
@@ -498,11 +509,7 @@ namespace {
 /// Runs the real `backups ACTION` against `store` at `to`; its exit code, its stdout+stderr in `log`.
 int run_backups_binary(const swift_store& store, const std::string& action, const std::string& to,
                        const fs::path& dir, const fs::path& log, const std::vector<std::string>& extra = {}) {
-    write(dir / "access-key", store.access_key() + "\n");
-    write(dir / "secret-key", store.secret_key() + "\n");
-    std::vector<std::string> args = {AGENT_BINARY, "backups", action, "--to", to, "--endpoint", store.endpoint(),
-                                     "--region", store.region(), "--access-key-file", (dir / "access-key").string(),
-                                     "--secret-key-file", (dir / "secret-key").string()};
+    auto args = with_store_flags({AGENT_BINARY, "backups", action, "--to", to}, store, dir);
     args.insert(args.end(), extra.begin(), extra.end());
     return wait_for_exit(spawn(args, log), 120s);
 }
@@ -583,12 +590,10 @@ namespace {
 /// Starts the real `backup` of `member` (raw xbstream, 5 MiB parts) to `to` and returns once the stream flows.
 pid_t start_streaming_backup(const std::string& member, const swift_store& store, const std::string& to,
                              const fs::path& dir, const fs::path& token_file, const fs::path& log) {
-    write(dir / "access-key", store.access_key() + "\n");
-    write(dir / "secret-key", store.secret_key() + "\n");
-    const pid_t backup = spawn({AGENT_BINARY, "backup", "--from", member, "--to", to, "--endpoint", store.endpoint(),
-                                "--region", store.region(), "--access-key-file", (dir / "access-key").string(),
-                                "--secret-key-file", (dir / "secret-key").string(), "--auth-token-file",
-                                token_file.string(), "--compress", "none", "--part-size", "5M"},
+    const pid_t backup = spawn(with_store_flags({AGENT_BINARY, "backup", "--from", member, "--to", to,
+                                                 "--auth-token-file", token_file.string(), "--compress", "none",
+                                                 "--part-size", "5M"},
+                                                store, dir),
                                log);
     wait_for_text(log, "is streaming its backup", 60s);
     return backup;
@@ -653,4 +658,225 @@ TEST_CASE("the store killed in the middle of a backup: exit 19 after the retries
     INFO("prune log:\n" << slurp(prune_log));
     CHECK(client.list_uploads("down", "").empty());
     CHECK(client.list_objects("down", "").empty());
+}
+
+// --- Restores from the object store (issue 20): the real `restore`, real mbstream and --prepare, mariadbd on the result.
+
+namespace {
+
+/// Runs the real `restore` of s3://... of `store` into `datadir` (killed after 120 s); its exit code.
+int run_restore_binary(const swift_store& store, const std::string& from, const fs::path& datadir,
+                       const fs::path& dir, const fs::path& log, const std::vector<std::string>& extra = {}) {
+    auto args = with_store_flags({AGENT_BINARY, "restore", "--from", from, "--datadir", datadir.string(),
+                                  "--xtrabackup", find_program("mariabackup"), "--xbstream", find_program("mbstream")},
+                                 store, dir);
+    args.insert(args.end(), extra.begin(), extra.end());
+    return wait_for_exit(spawn(args, log), 120s);
+}
+
+/// The id of the only complete backup under bucket/prefix.
+std::string only_backup(const swift_store& store, const std::string& bucket, const std::string& prefix) {
+    mysql_agent::objstore::s3_client client(store.client_options());
+    std::vector<std::string> ids;
+    for (const auto& o : client.list_objects(bucket, prefix))
+        if (o.key.size() > prefix.size() + 16 && o.key.substr(prefix.size() + 16) == "/manifest.json")
+            ids.push_back(o.key.substr(prefix.size(), 16));
+    REQUIRE(ids.size() == 1);
+    return ids[0];
+}
+
+/// The names in `dir`.
+std::vector<std::string> entries_of(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+}  // namespace
+
+TEST_CASE("restore fills an empty datadir from a backup in the store: the same data as the primary, a marker naming "
+          "the backup and its binlog position, and a second run keeps it",
+          "[io][real][objstore]") {
+    auto primary = primary_with_orders(20000);
+    auto root = primary->root();
+    const auto primary_facts = table_facts(root);
+    temp_dir tmp("mysql-agent-real-restore");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, tmp.path() / "sidecar.log");
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("restore");
+    REQUIRE(run_backup_binary(sidecar.address(), store, "s3://restore/c1/", tmp.path(), token_file,
+                              tmp.path() / "backup.log") == 0);
+    const std::string id = only_backup(store, "restore", "c1/");
+    const auto manifest =
+        mysql_agent::backup_store::parse_manifest(store.aws_get("restore", "c1/" + id + "/manifest.json"));
+    REQUIRE(manifest);
+    // Writes after the backup are not in it.
+    root.execute("INSERT INTO shop.orders VALUES (900001, 'after the backup', 1, NULL)");
+
+    const fs::path datadir = tmp.path() / "restored", log = tmp.path() / "restore.log";
+    const int rc = run_restore_binary(store, "s3://restore/c1/", datadir, tmp.path(), log);
+    const std::string output = slurp(log);
+    INFO("restore log:\n" << output);
+    REQUIRE(rc == 0);
+    CHECK_THAT(output, Catch::Contains("restore from s3://restore/c1/" + id + "/ committed"));
+    CHECK_THAT(output, !Catch::Contains(store.secret_key()));
+    const auto marker = mysql_agent::marker_from_json("marker", slurp(datadir / mysql_agent::clone_marker_file));
+    REQUIRE(marker);
+    CHECK(marker->source == "s3://restore/c1/" + id + "/");
+    CHECK(marker->stream_bytes == manifest->stream_bytes);
+    REQUIRE(marker->coordinates.binlog.has_value());
+    CHECK_THAT(manifest->binlog_info, Catch::Contains(marker->coordinates.binlog->file) &&
+                                          Catch::Contains(std::to_string(marker->coordinates.binlog->position)));
+    CHECK(!fs::exists(datadir / ".mysql-agent-staging"));
+
+    // Run again: the datadir holds a completed restore, nothing is fetched.
+    const fs::path again = tmp.path() / "again.log";
+    CHECK(run_restore_binary(store, "s3://restore/c1/", datadir, tmp.path(), again) == 0);
+    CHECK_THAT(slurp(again), Catch::Contains("nothing to do"));
+
+    CHECK(facts_of_datadir(datadir, 4) == primary_facts);  // (moves the datadir into the server's own dir)
+}
+
+TEST_CASE("a restore of a damaged, altered or missing backup commits nothing and exits with its own code",
+          "[io][real][objstore]") {
+    auto primary = primary_with_orders(3000);
+    temp_dir tmp("mysql-agent-real-restore-refused");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, tmp.path() / "sidecar.log");
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("restore-bad");
+    REQUIRE(run_backup_binary(sidecar.address(), store, "s3://restore-bad/a/", tmp.path(), token_file,
+                              tmp.path() / "a.log") == 0);
+    REQUIRE(run_backup_binary(sidecar.address(), store, "s3://restore-bad/b/", tmp.path(), token_file,
+                              tmp.path() / "b.log") == 0);
+    const std::string a = only_backup(store, "restore-bad", "a/"), b = only_backup(store, "restore-bad", "b/");
+    int status = 0;
+    // a: one flipped byte in its stream, written back with awscli.
+    const std::string stream_key = "a/" + a + "/stream.xbstream.zst";
+    std::string stream = store.aws_get("restore-bad", stream_key);
+    stream[stream.size() / 2] ^= 0x20;
+    write(tmp.path() / "damaged", stream);
+    store.aws("s3api put-object --bucket restore-bad --key " + stream_key + " --body " + (tmp.path() / "damaged").string(),
+              status);
+    REQUIRE(status == 0);
+    // b: its manifest altered (another SHA-256 of the whole stream); the stream itself intact.
+    std::string manifest = store.aws_get("restore-bad", "b/" + b + "/manifest.json");
+    const auto sha_at = manifest.find("\"sha256\": \"");
+    REQUIRE(sha_at != std::string::npos);
+    char& digit = manifest[sha_at + 11];
+    digit = digit == '0' ? '1' : '0';
+    write(tmp.path() / "altered", manifest);
+    store.aws("s3api put-object --bucket restore-bad --key b/" + b + "/manifest.json --body " +
+                  (tmp.path() / "altered").string(),
+              status);
+    REQUIRE(status == 0);
+
+    struct refusal {
+        std::string name, from;
+        int code;
+        std::string says;
+    };
+    const std::vector<refusal> refusals = {
+        {"a damaged part", "s3://restore-bad/a/", mysql_agent::exit_code::bad_input, "part 1 has another MD5"},
+        {"an altered manifest", "s3://restore-bad/b/", mysql_agent::exit_code::bad_input, "SHA-256"},
+        {"no backup under the prefix", "s3://restore-bad/none/", mysql_agent::exit_code::no_donor,
+         "no complete backup under s3://restore-bad/none/"},
+        {"no such bucket", "s3://no-such-bucket-restore/a/", mysql_agent::exit_code::store_no_bucket, "bucket"},
+    };
+    // One setup (two backups) for every case: a loop, not sections (Catch2 runs the test again for each section).
+    for (const auto& r : refusals) {
+        const fs::path datadir = tmp.path() / ("datadir-" + std::to_string(&r - refusals.data()));
+        const fs::path log = datadir.string() + ".log";
+        fs::create_directories(datadir);
+        const int rc = run_restore_binary(store, r.from, datadir, tmp.path(), log);
+        const std::string output = slurp(log);
+        INFO(r.name << ": restore log:\n" << output);
+        CHECK(rc == r.code);
+        CHECK_THAT(output, Catch::Contains(r.says));
+        // Nothing committed, nothing staged: the datadir is as the run found it.
+        CHECK(entries_of(datadir).empty());
+    }
+}
+
+// --- init --seed-from (issue 20): the real `init` of a replica, its primary's name resolved through a private hosts
+// file (unshare -m, bind-mounted over /etc/hosts: the static binary reads it), the real sidecar of that primary.
+
+namespace {
+
+/// Runs the real `init` as `hostname` with --seed-from `from`; the name mysql-0.mysql resolves to 127.0.0.1 for it
+/// alone, and `backup_port` is where the primary's sidecar listens. Its exit code.
+int run_seeding_init(const swift_store& store, const std::string& hostname, const std::string& from,
+                     std::uint16_t backup_port, const fs::path& datadir, const fs::path& dir, const fs::path& token_file,
+                     const fs::path& log, const std::vector<std::string>& extra = {}) {
+    write(dir / "hosts", "127.0.0.1 localhost\n127.0.0.1 mysql-0.mysql\n");
+    fs::create_directories(dir / "config-src");
+    write(dir / "config-src" / "master.cnf", "[mysqld]\nlog-bin\n");
+    write(dir / "config-src" / "slave.cnf", "[mysqld]\nread-only\n");
+    fs::create_directories(dir / "conf.d");
+    auto args = with_store_flags(
+        {"unshare", "-m", "sh", "-c", "mount --bind \"$0\" /etc/hosts && exec \"$@\"", (dir / "hosts").string(),
+         AGENT_BINARY, "init", "--hostname", hostname, "--service", "mysql", "--backup-port",
+         std::to_string(backup_port), "--config-src", (dir / "config-src").string(), "--config-dir",
+         (dir / "conf.d").string(), "--datadir", datadir.string(), "--auth-token-file", token_file.string(),
+         "--seed-from", from, "--xtrabackup", find_program("mariabackup"), "--xbstream", find_program("mbstream"),
+         "--clone-wait", "5"},
+        store, dir);
+    args.insert(args.end(), extra.begin(), extra.end());
+    return wait_for_exit(spawn(args, log), 120s);
+}
+
+}  // namespace
+
+TEST_CASE("init --seed-from seeds an empty replica from the newest backup once its primary confirms the binlogs, and "
+          "refuses a backup whose binlogs the primary purged, before a byte is downloaded",
+          "[io][real][objstore]") {
+    auto primary = primary_with_orders(3000);
+    auto root = primary->root();
+    // GET /position reads the agent's own tables too (a sidecar's account can; this least-privileged one is given it).
+    root.execute("GRANT SELECT ON mysql_agent.* TO 'backup'@'localhost'");
+    temp_dir tmp("mysql-agent-real-seed");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, tmp.path() / "sidecar.log");
+    const auto port = static_cast<std::uint16_t>(std::stoi(sidecar.address().substr(sidecar.address().rfind(':') + 1)));
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("seed");
+    REQUIRE(run_backup_binary(sidecar.address(), store, "s3://seed/c/", tmp.path(), token_file,
+                              tmp.path() / "backup.log") == 0);
+    const std::string id = only_backup(store, "seed", "c/");
+    const auto primary_facts = table_facts(root);
+    // The primary goes on writing: the replica catches up from the backup's position through the binlog.
+    root.execute("INSERT INTO shop.orders VALUES (900001, 'after the backup', 1, NULL)");
+
+    const fs::path seeded = tmp.path() / "seeded", log = tmp.path() / "init.log";
+    const int rc = run_seeding_init(store, "mysql-1", "s3://seed/c/", port, seeded, tmp.path(), token_file, log);
+    std::string output = slurp(log);
+    INFO("init log:\n" << output << "\nsidecar log:\n" << slurp(tmp.path() / "sidecar.log"));
+    REQUIRE(rc == 0);
+    CHECK_THAT(output, Catch::Contains("holds every binlog after the backup's position"));
+    CHECK_THAT(output, Catch::Contains("restore from s3://seed/c/" + id + "/ committed"));
+    CHECK_THAT(output, !Catch::Contains(store.secret_key()) && !Catch::Contains(token));
+    const auto marker = mysql_agent::marker_from_json("marker", slurp(seeded / mysql_agent::clone_marker_file));
+    REQUIRE(marker);
+    CHECK(marker->source == "s3://seed/c/" + id + "/");
+    CHECK_FALSE(marker->reseed.has_value());
+    CHECK(fs::exists(tmp.path() / "conf.d" / "slave.cnf"));
+    CHECK(facts_of_datadir(seeded, 5) == primary_facts);
+
+    // The primary purges its binlogs past the backup: a replica seeded from it could never catch up.
+    root.execute("FLUSH BINARY LOGS");
+    root.execute("INSERT INTO shop.orders VALUES (900002, 'in the new binlog', 1, NULL)");
+    const auto master = root.query("SHOW MASTER STATUS");
+    REQUIRE(master.size() == 1);
+    root.execute("PURGE BINARY LOGS TO '" + master[0].at("File").value_or("") + "'");
+    const fs::path refused = tmp.path() / "refused", refused_log = tmp.path() / "refused.log";
+    const int refused_rc =
+        run_seeding_init(store, "mysql-2", "s3://seed/c/", port, refused, tmp.path(), token_file, refused_log);
+    output = slurp(refused_log);
+    INFO("refused init log:\n" << output);
+    CHECK(refused_rc == mysql_agent::exit_code::bad_input);
+    CHECK_THAT(output, Catch::Contains("purged from its binlog") && Catch::Contains("nothing was downloaded"));
+    CHECK_THAT(output, !Catch::Contains("restore: backup"));
+    CHECK(entries_of(refused).empty());
 }

@@ -118,3 +118,48 @@ TEST_CASE("a re-seed records why: the operator's reason, or ordinal 0's lost vol
     d = decide_init({*parse_pod_hostname("mysql-0"), datadir_kind::unfinished_clone, false, ""}, {});
     CHECK(d.record == "ordinal 0's datadir was an unfinished clone");
 }
+
+TEST_CASE("init with --seed-from: an empty replica seeds from the bucket before its peers, an ordinal 0 only when told and "
+          "alone",
+          "[init]") {
+    struct row {
+        const char* name;
+        const char* hostname;
+        datadir_kind datadir;
+        bool seed_from, primary_from_backup, clone_from;
+        init_action action;
+        bool seed, restore_when_alone;
+    };
+    const row rows[] = {
+        {"an empty replica seeds from the bucket, the peers after", "mysql-2", datadir_kind::empty, true, false, false,
+         init_action::clone, true, false},
+        {"an unfinished seed is seeded again", "mysql-2", datadir_kind::unfinished_clone, true, false, false,
+         init_action::clone, true, false},
+        {"--clone-from wins over the bucket", "mysql-2", datadir_kind::empty, true, false, true, init_action::clone,
+         false, false},
+        {"a replica with a completed clone keeps it", "mysql-2", datadir_kind::cloned, true, false, false,
+         init_action::keep, false, false},
+        {"without --seed-from, peers only", "mysql-2", datadir_kind::empty, false, false, false, init_action::clone,
+         false, false},
+        {"an empty ordinal 0 asks its peers first, even with --seed-from", "mysql-0", datadir_kind::empty, true, false,
+         false, init_action::reseed, false, false},
+        {"an empty ordinal 0 alone restores from the bucket only with --primary-from-backup", "mysql-0",
+         datadir_kind::empty, true, true, false, init_action::reseed, false, true},
+        {"--primary-from-backup without --seed-from does nothing", "mysql-0", datadir_kind::empty, false, true, false,
+         init_action::reseed, false, false},
+        {"an ordinal 0 with data keeps it", "mysql-0", datadir_kind::foreign, true, true, false, init_action::keep,
+         false, false},
+    };
+    for (const auto& r : rows) {
+        INFO(r.name);
+        init_flags f;
+        f.seed_from_store = r.seed_from;
+        f.primary_from_backup = r.primary_from_backup;
+        if (r.clone_from) f.clone_from = donor_address{"10.0.0.5", 4000};
+        const auto d = decide_init({*parse_pod_hostname(r.hostname), r.datadir, false}, f);
+        CHECK(std::string(name_of(d.action)) == name_of(r.action));
+        CHECK(d.seed_from_store == r.seed);
+        CHECK(d.restore_when_alone == r.restore_when_alone);
+        if (r.seed) CHECK_THAT(d.reason, Catch::Contains("--seed-from"));
+    }
+}

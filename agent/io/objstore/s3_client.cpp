@@ -43,6 +43,11 @@ struct s3_client::call {
     const std::function<void(std::string_view)>* sink = nullptr;
     std::size_t limit = 0;  ///< 0: answer_limit
     std::string what;       ///< "PUT object", ... for messages
+    /// A streamed GET resumed after a cut: its bytes from here on (Range), of the object it began on (If-Match).
+    std::uint64_t range_from = 0;
+    std::string if_match;
+    std::uint64_t* delivered = nullptr;  ///< counts the bytes given to the sink, across attempts
+    std::string* etag_seen = nullptr;    ///< the ETag of the first 200 answer
 };
 
 struct s3_client::answer {
@@ -161,6 +166,8 @@ s3_client::answer s3_client::exchange_once(const call& c) {
     req.set("x-amz-content-sha256", payload_sha256);
     req.set(http::field::authorization, authorization);
     if (has_body) req.set("Content-MD5", content_md5);
+    if (c.range_from > 0) req.set(http::field::range, "bytes=" + std::to_string(c.range_from) + "-");
+    if (!c.if_match.empty()) req.set(http::field::if_match, c.if_match);
     req.keep_alive(false);
     req.body() = boost::span<const char>(body.data(), body.size());
     req.prepare_payload();
@@ -202,7 +209,21 @@ s3_client::answer s3_client::exchange_once(const call& c) {
                 if (!header) throw transport_failure("reading the answer: none in time");
                 fail_on(std::get<0>(*header), "reading the answer");
                 a.status = parser.get().result_int();
-                if (a.status == 200) {
+                const unsigned expected = c.range_from > 0 ? 206 : 200;
+                if (a.status == 200 && c.range_from > 0)
+                    throw s3_error(s3_failure::refused, a.status, "",
+                                   "the store answered a resumed download (Range from byte " +
+                                       std::to_string(c.range_from) + ") with the whole object");
+                if (a.status == 206 && c.range_from > 0) {
+                    const std::string range(parser.get()[http::field::content_range]);
+                    if (range.rfind("bytes " + std::to_string(c.range_from) + "-", 0) != 0)
+                        throw s3_error(s3_failure::refused, a.status, "",
+                                       "the store answered a resumed download from byte " +
+                                           std::to_string(c.range_from) + " with another range: '" +
+                                           text::printable(range) + "'");
+                }
+                if (a.status == expected) {
+                    if (c.etag_seen && c.range_from == 0) *c.etag_seen = std::string(parser.get()[http::field::etag]);
                     std::vector<char> piece(1 << 20);
                     while (!parser.is_done()) {
                         parser.get().body().data = piece.data();
@@ -212,12 +233,14 @@ s3_client::answer s3_client::exchange_once(const call& c) {
                         if (!read) throw transport_failure("reading the object: no bytes for " +
                                                            seconds_text(options_.timeout));
                         const auto ec = std::get<0>(*read);
-                        if (ec && ec != http::error::need_buffer) fail_on(ec, "reading the object");
+                        // The bytes that arrived before a cut are handed on: a resumed request starts after them.
                         const std::size_t n = piece.size() - parser.get().body().size;
                         if (n > 0) {
                             (*c.sink)(std::string_view(piece.data(), n));
                             a.streamed += n;
+                            if (c.delivered) *c.delivered += n;
                         }
+                        if (ec && ec != http::error::need_buffer) fail_on(ec, "reading the object");
                     }
                     got.emplace(std::move(a));
                     co_return;
@@ -271,11 +294,23 @@ s3_client::answer s3_client::send(const call& c) {
     std::mt19937_64 random(std::random_device{}());
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     std::string last;
+    // A streamed GET cut after some bytes resumes where it stopped, on the same object (its ETag), within the
+    // same attempts: a cut an hour into a restore costs one request, not the hour.
+    call resumable = c;
+    std::uint64_t delivered = 0;
+    std::string etag;
+    if (c.sink) {
+        resumable.delivered = &delivered;
+        resumable.etag_seen = &etag;
+    }
     for (unsigned attempt = 1;; ++attempt) {
         unsigned status = 0;
         std::string code;
+        resumable.range_from = delivered;
+        resumable.if_match = delivered > 0 ? etag : "";
         try {
-            answer a = exchange_once(c);
+            answer a = exchange_once(resumable);
+            a.streamed = delivered;
             status = a.status;
             if (status >= 200 && status < 300) return a;
             if (c.no_such_key_ok && status == 404) return a;
@@ -286,8 +321,9 @@ s3_client::answer s3_client::send(const call& c) {
                 last = "HTTP " + std::to_string(status);
             }
             if (c.no_such_key_ok && code == "NoSuchUpload") return a;
-            // A streamed GET that delivered bytes cannot start again: its sink has them.
-            if (a.streamed > 0) throw s3_error(classify(status, code), status, code, where + " failed: " + last);
+            // A resumed GET refused (the object changed: 412) is not retried.
+            if (delivered > 0 && status != 0 && status / 100 != 5)
+                throw s3_error(classify(status, code), status, code, where + " failed: " + last);
         } catch (const transport_failure& e) {
             last = e.what();
         } catch (const s3_error& e) {

@@ -32,6 +32,8 @@ struct init_flags {
     std::vector<std::string> reseed_without;
     std::string service = "mysql";
     std::uint16_t backup_port = 3307;
+    bool seed_from_store = false;      ///< --seed-from s3://...: backups an empty member may be seeded from
+    bool primary_from_backup = false;  ///< ordinal 0 with no member known: restore the newest backup as primary
 };
 
 enum class init_action {
@@ -52,6 +54,11 @@ struct init_decision {
     bool replace = false;         ///< reseed of a member with data: its data is displaced at commit, then deleted
     std::string reason;           ///< one line for the log: why this decision
     std::string record;           ///< reseed: why, as the clone marker records it (reseed_record::reason)
+    /// clone: from the newest complete backup in --seed-from first; from `donors` when it holds none.
+    bool seed_from_store = false;
+    /// reseed as primary: when no member is known (the re-seed would start empty), restore the newest backup in
+    /// --seed-from instead and become the primary at its position.
+    bool restore_when_alone = false;
 };
 
 /// Decides. Decision table (first matching row wins; "empty" includes an unfinished clone, which is cleaned first):
@@ -66,10 +73,15 @@ struct init_decision {
 ///   no         | any              | 0       | empty          | --bootstrap-empty  | keep: an empty primary, as asked
 ///   no         | any              | 0       | empty          | --clone-from HOST  | reseed as primary from HOST
 ///   no         | any              | 0       | empty          | --peers / none     | reseed as primary from the most
-///              |                  |         |                |                    | advanced peer (none: keep)
+///              |                  |         |                |                    | advanced peer (none: keep; with
+///              |                  |         |                |                    | --seed-from and
+///              |                  |         |                |                    | --primary-from-backup: restore
+///              |                  |         |                |                    | the newest backup as primary)
 ///   no         | no               | N>0     | cloned         | any                | keep: a completed clone
 ///   no         | no               | N>0     | foreign        | any                | keep: never touched
 ///   no         | any              | N>0     | empty          | --clone-from HOST  | clone from HOST
+///   no         | any              | N>0     | empty          | --seed-from URL    | seed from the newest complete
+///              |                  |         |                |                    | backup; none: clone from N-1..0
 ///   no         | any              | N>0     | empty          | none               | clone from N-1 ... 0
 ///
 /// "none: keep" is decided by the re-seed once no member is known (reseed_choice.hpp): no --peers, no

@@ -4,13 +4,16 @@
 //
 //   {"flavor": "mariadb", "version": "10.11.19-MariaDB", "role": "replica", "gtid_position": "0-100-1523",
 //    "binlog_position": "mariadb-bin.000003:1234", "cluster_identity": "2f0c...-...", "read_only": true,
-//    "members": ["mysql-0.mysql", "mysql-1.mysql", "mysql-2.mysql"]}
+//    "members": ["mysql-0.mysql", "mysql-1.mysql", "mysql-2.mysql"], "binlog_start": "0-100-900"}
 //
 // gtid_position: MariaDB @@gtid_current_pos, MySQL @@gtid_executed (whitespace removed). binlog_position: a
 // replica's place in its source's binlog (Relay_Master_Log_File:Exec_Master_Log_Pos), or a primary's own
 // (SHOW MASTER STATUS); null when unknown. cluster_identity: mysql_agent.cluster (cluster_identity.hpp), or null.
 // members: the names in this server's copy of mysql_agent.members (members.hpp), at most max_members, each a DNS
 // name; [] when none is recorded (an answer without the field, from an older agent, is read as []).
+// binlog_start: where the server's oldest binlog begins, so whether it can still serve a replica at some position
+// (backup_store/seed_check.hpp): MariaDB BINLOG_GTID_POS(<first binlog file>, 4), MySQL @@gtid_purged; null when
+// unknown (binlog off, the query failed, an older agent).
 
 #include <optional>
 #include <string>
@@ -33,6 +36,7 @@ struct position_report {
     std::optional<std::string> cluster_identity;
     bool read_only = false;
     std::vector<std::string> members;
+    std::optional<std::string> binlog_start;
     bool operator==(const position_report&) const = default;
 };
 
@@ -54,7 +58,12 @@ struct position_queries {
     std::string gtid;           ///< one row, column `pos`
     std::string read_only;      ///< one row, column `ro`
     std::string own_binlog;     ///< SHOW MASTER STATUS / SHOW BINARY LOG STATUS (MySQL 8.2+)
+    std::string binlogs;        ///< SHOW BINARY LOGS (MariaDB: its first row names the oldest file), "" for MySQL
+    std::string purged;         ///< MySQL: one row, column `pos`, @@gtid_purged; "" for MariaDB
 };
+
+/// MariaDB: the query for where binlog `file` (a name SHOW BINARY LOGS gave) begins, one row, column `pos`.
+std::string binlog_start_query(std::string_view file);
 position_queries position_queries_for(const server_version& server);
 
 /// A replica's place in its source's binlog from its SHOW SLAVE/REPLICA STATUS row (Relay_Master_Log_File or

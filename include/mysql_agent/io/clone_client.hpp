@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,8 @@
 
 #include "mysql_agent/core/backoff.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
+#include "mysql_agent/io/deadline.hpp"
+#include "mysql_agent/io/received_stream.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
 #include "mysql_agent/core/donor_address.hpp"
 #include "mysql_agent/core/gtid_position.hpp"
@@ -75,6 +78,23 @@ struct clone_outcome {
 /// datadir_not_ours_error, datadir_busy_error, file_error or config_error; on every failure the datadir is left
 /// as the run found it (without files of this clone; data displaced by --force moved back).
 boost::asio::awaitable<clone_outcome> async_clone_datadir(clone_options options);
+
+/// What a source put into the staging dir, for the checks, the prepare and the marker that follow.
+struct staged_stream {
+    std::string what = "clone";   ///< in log lines and event names: "clone", "restore"
+    std::string source;           ///< the marker's source: "mysql-0.mysql:3307", "s3://bucket/prefix/ID/"
+    std::filesystem::path staging;  ///< create_staging_dir(datadir), holding the extracted stream
+    received_stream got;          ///< the stream's facts (files and sizes as its framing said, digest, bytes)
+    double request_seconds = 0;   ///< before the first byte: reaching the donor, reading a manifest
+};
+
+/// Fills the staging dir (create_staging_dir) from a source within the deadlines; throws as the source fails.
+using stage_function = std::function<boost::asio::awaitable<staged_stream>(const deadlines&)>;
+
+/// What async_clone_datadir does, with the stream from `stage` instead of a donor: lock and settle the datadir, stage,
+/// vet, prepare, describe, check options.advertised, commit; on any failure the datadir is left as it was found.
+/// options.donor is not used.
+boost::asio::awaitable<clone_outcome> async_fill_datadir(clone_options options, stage_function stage);
 
 /// async_clone_datadir on a private io_context, for callers without one.
 clone_outcome clone_datadir(const clone_options& options);

@@ -15,20 +15,32 @@ std::string sha256(std::string_view bytes);
 /// MD5 of `bytes`: 16 raw bytes, for S3's Content-MD5 (an integrity check the store makes, not a security one).
 std::string md5(std::string_view bytes);
 
-/// SHA-256 of a stream fed piece by piece.
-class sha256_stream {
+/// A digest of a stream fed piece by piece.
+class digest_stream {
 public:
-    sha256_stream();
-    ~sha256_stream();
-    sha256_stream(const sha256_stream&) = delete;
-    sha256_stream& operator=(const sha256_stream&) = delete;
+    enum class algorithm { sha256, md5 };
+    explicit digest_stream(algorithm a);
+    ~digest_stream();
+    digest_stream(const digest_stream&) = delete;
+    digest_stream& operator=(const digest_stream&) = delete;
     void update(std::string_view bytes);
-    /// The digest of everything fed (32 raw bytes); the stream starts again empty.
+    /// The digest of everything fed (raw bytes); the stream starts again empty.
     std::string finish();
 
 private:
     struct context;
     std::unique_ptr<context> ctx_;
+    algorithm algorithm_;
+};
+
+/// SHA-256 of a stream fed piece by piece.
+struct sha256_stream : digest_stream {
+    sha256_stream() : digest_stream(algorithm::sha256) {}
+};
+
+/// MD5 of a stream fed piece by piece (a part's Content-MD5 while it downloads).
+struct md5_stream : digest_stream {
+    md5_stream() : digest_stream(algorithm::md5) {}
 };
 
 /// HMAC-SHA256 of `bytes` keyed by `key`: 32 raw bytes. Throws std::runtime_error only when libcrypto fails.

@@ -14,23 +14,11 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "mysql_agent/io/clone_client.hpp"
+#include "mysql_agent/io/received_stream.hpp"
 #include "mysql_agent/io/deadline.hpp"
 #include "mysql_agent/io/donor_connection.hpp"
 
 namespace mysql_agent {
-
-/// What the body turned out to be.
-struct received_stream {
-    std::uint64_t bytes = 0;
-    std::string digest;
-    double seconds = 0;                          ///< from the response's header to the body's last byte
-    std::map<std::string, std::uint64_t> files;  ///< every completed file and its size, as the stream said
-    double first_byte_seconds = 0;               ///< from the response's header to the body's first byte
-    double drain_seconds = 0;                    ///< from the body's last byte to the extractor's exit
-    std::uint64_t uncompressed_bytes = 0;        ///< the xbstream bytes (after decoding, when compressed)
-    bool compressed = false;                     ///< the body was zstd (Content-Encoding)
-    std::map<std::string, std::string> captured; ///< receive_settings::capture files that arrived whole
-};
 
 /// Where a received body goes: its bytes as they arrived (compressed, when they are), and the xbstream bytes once
 /// decoded and checked; finish() once the end of the stream was checked (the clone's extractor must then exit 0).

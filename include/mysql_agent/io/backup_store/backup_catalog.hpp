@@ -14,6 +14,9 @@
 
 namespace mysql_agent::backup_store {
 
+/// "s3://BUCKET/PREFIXID/": where backup `id` under `at` lives, for messages and markers.
+std::string backup_url(const objstore::s3_url& at, const std::string& id);
+
 /// Every backup under `at`, oldest first.
 std::vector<stored_backup> list_backups(objstore::s3_client& client, const objstore::s3_url& at);
 

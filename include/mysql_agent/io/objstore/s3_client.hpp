@@ -78,7 +78,9 @@ public:
     std::vector<listed_upload> list_uploads(std::string_view bucket, std::string_view prefix,
                                             std::uint32_t page_size = 1000);
 
-    /// Streams the object to `sink` in pieces; its size. Retried only before its first byte reached the sink.
+    /// Streams the object to `sink` in pieces; its size. A transient failure is retried like any request; one after
+    /// bytes reached the sink resumes from the next byte (Range, If-Match on the first answer's ETag), so the sink
+    /// sees every byte once, in order. A sink that throws ends it with that exception.
     std::uint64_t get_object(std::string_view bucket, std::string_view key,
                              const std::function<void(std::string_view)>& sink);
     /// The whole object, refused when larger than `limit` bytes (a manifest).

@@ -1,0 +1,29 @@
+#pragma once
+// Before a member is seeded from a backup in the object store (init --seed-from): can the primary still serve it?
+// A backup may be days old; the member replicates from the backup's GTID position, so the primary must still hold
+// every binlog from there on. Its oldest binlog begins at a GTID position the primary's sidecar reports on GET
+// /position (position_report.hpp binlog_start: MariaDB BINLOG_GTID_POS of its first binlog file at offset 4, MySQL
+// @@gtid_purged). Pure.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mysql_agent/core/backup_metadata.hpp"
+#include "mysql_agent/core/result.hpp"
+#include "mysql_agent/core/server_version.hpp"
+
+namespace mysql_agent::backup_store {
+
+/// Where the backup's data stands, as a replica seeded from it asks its primary for: MariaDB, the backup's
+/// gtid_slave_pos when its donor was a replica, else the GTID of its binlog info; MySQL, the GTID set of its binlog
+/// info. nullopt when it carries none (a file/position backup: no check can be made).
+std::optional<std::string> backup_gtid_position(const backup_metadata& backup, server_flavor flavor);
+
+/// Whether a primary whose oldest binlog begins at `binlog_start` holds every transaction after `backup_position`:
+/// MariaDB, the backup's position has reached the start in every domain the start names; MySQL, the purged set is a
+/// subset of the backup's. An error says which transactions are gone and what to do; a position that does not parse
+/// is an error too (it came from the network or a bucket).
+status check_primary_serves(server_flavor flavor, std::string_view backup_position, std::string_view binlog_start);
+
+}  // namespace mysql_agent::backup_store
