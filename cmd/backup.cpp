@@ -35,6 +35,7 @@ struct backup_cli_options {
     double retry_for = 120;
     tls_client_flags tls;
     std::string compress = "zstd";
+    double sweep_after = 24 * 3600;
 };
 
 int run_backup_command(const backup_cli_options& cli) {
@@ -53,6 +54,8 @@ int run_backup_command(const backup_cli_options& cli) {
     o.parts = *plan;
     if (cli.parallel < 1 || cli.parallel > 64) throw config_error("--parallel must be 1 to 64");
     o.parallel = cli.parallel;
+    o.sweep_after = std::chrono::duration_cast<std::chrono::seconds>(
+        duration_flag("--sweep-after", cli.sweep_after, zero_is::allowed));
     if (!cli.auth_token_file.empty()) o.donor.token = read_secret_file(cli.auth_token_file, "--auth-token-file");
     o.donor.connect_timeout = duration_flag("--connect-timeout", cli.connect_timeout);
     o.donor.idle_timeout = duration_flag("--idle-timeout", cli.idle_timeout);
@@ -68,6 +71,9 @@ int run_backup_command(const backup_cli_options& cli) {
                  "{} bytes of parts in memory at once)",
                  r.manifest.id, r.manifest.source, r.seconds, o.to.bucket, r.prefix, backup_store::manifest_name,
                  r.manifest.stream_bytes, r.manifest.parts.size(), r.manifest.xbstream_bytes, r.peak_buffered);
+    if (r.uploads_swept > 0)
+        spdlog::info("backup: aborted {} multipart upload(s) older than --sweep-after under s3://{}/{}", r.uploads_swept,
+                     o.to.bucket, o.to.prefix);
     return exit_code::ok;
 }
 
@@ -98,6 +104,10 @@ command add_backup(CLI::App& app) {
     sub->add_option("--max-attempts", opts->max_attempts, "Attempts to reach a member that answers")
         ->capture_default_str();
     sub->add_option("--retry-for", opts->retry_for, "Stop retrying a member after this long; 0: no limit")
+        ->capture_default_str();
+    sub->add_option("--sweep-after", opts->sweep_after,
+                    "After the manifest, abort multipart uploads under --to older than this many seconds (backups cut "
+                    "off whose own abort failed); 0: never")
         ->capture_default_str();
     add_tls_client_flags(*sub, opts->tls, "the member");
     add_compress_flag(*sub, opts->compress);

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <string>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +14,11 @@
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/exit_codes.hpp"
 #include "mysql_agent/io/backup_store/backup_catalog.hpp"
+#include "mysql_agent/io/backup_store/restore_check.hpp"
+#include "mysql_agent/io/backup_tools.hpp"
+#include "mysql_agent/io/logging.hpp"
+#include "mysql_agent/io/private_dir.hpp"
+#include "mysql_agent/io/progress.hpp"
 
 namespace mysql_agent::cmd {
 namespace {
@@ -25,6 +31,11 @@ struct backups_cli_options {
     double max_age = 0;
     double incomplete_after = 24 * 3600;
     bool dry_run = false;
+    bool restore = false;
+    std::string scratch_dir;
+    std::string mysqld;
+    std::string xtrabackup;
+    std::string xbstream;
 };
 
 int list(objstore::s3_client& client, const objstore::s3_url& at) {
@@ -35,12 +46,39 @@ int list(objstore::s3_client& client, const objstore::s3_url& at) {
     return exit_code::ok;
 }
 
-int verify(objstore::s3_client& client, const objstore::s3_url& at, std::string id) {
+/// verify --restore: restored into a scratch dir, a private server started on it, every table checked.
+int verify_by_restoring(const objstore::s3_url& at, const std::string& id, const backups_cli_options& cli) {
+    backup_store::restore_check_options o;
+    o.restore.from = at;
+    o.restore.store = store_options_of(cli.store);
+    o.restore.id = id;
+    o.restore.target.tools = resolve_backup_tools(
+        cli.xtrabackup.empty() ? std::nullopt : std::optional<std::filesystem::path>(cli.xtrabackup),
+        cli.xbstream.empty() ? std::nullopt : std::optional<std::filesystem::path>(cli.xbstream));
+    o.scratch = private_dir_root(cli.scratch_dir);
+    o.mysqld = resolve_server_binary(cli.mysqld.empty() ? std::nullopt
+                                                        : std::optional<std::filesystem::path>(cli.mysqld));
+    const auto r = backup_store::verify_by_restoring(o);
+    log_event(spdlog::level::info,
+              fmt::format("backup {} restores: {} of data restored in {:.1f} s; {} started on it, {} tables pass "
+                          "CHECK TABLE, {} rows, checked in {:.1f} s",
+                          r.source, format_bytes(r.datadir_bytes), r.restore_seconds, o.mysqld.filename().string(),
+                          r.tables, r.rows, r.check_seconds),
+              {{"event", "backup_restore_checked"},
+               {"backup", r.source},
+               {"tables", r.tables},
+               {"rows", r.rows},
+               {"datadir_bytes", r.datadir_bytes}});
+    return exit_code::ok;
+}
+
+int verify(objstore::s3_client& client, const objstore::s3_url& at, std::string id, const backups_cli_options& cli) {
     if (id.empty()) {  // the newest complete one
         for (const auto& b : backup_store::list_backups(client, at))
             if (b.complete) id = b.id;
         if (id.empty()) throw bad_input_error("no complete backup under s3://" + at.bucket + "/" + at.prefix);
     }
+    if (cli.restore) return verify_by_restoring(at, id, cli);
     const auto r = backup_store::verify_backup(client, at, id);
     spdlog::info("backup {} verifies: {} bytes in {} part(s), SHA-256 and every part's MD5 as its manifest says; {} "
                  "bytes of xbstream with {} files, complete for a prepare; from {}, {}",
@@ -70,7 +108,7 @@ int run_backups(const backups_cli_options& cli) {
     objstore::s3_client client(store_options_of(cli.store));
     client.check_bucket(at.bucket);
     if (cli.action == "list") return list(client, at);
-    if (cli.action == "verify") return verify(client, at, cli.id);
+    if (cli.action == "verify") return verify(client, at, cli.id, cli);
     if (cli.action == "prune") return prune(client, at, cli);
     throw config_error("backups " + cli.action + ": expected list, verify or prune");
 }
@@ -82,7 +120,8 @@ command add_backups(CLI::App& app) {
     CLI::App* sub = app.add_subcommand(
         "backups",
         "The backups `backup` stored under s3://BUCKET/PREFIX: list (JSON on stdout), verify (download one and check "
-        "it against its manifest: size, every part's MD5, SHA-256, zstd frames, xbstream framing), prune (retention; "
+        "it against its manifest: size, every part's MD5, SHA-256, zstd frames, xbstream framing; with --restore, "
+        "restore it into a scratch directory and CHECK TABLE every table on a private server), prune (retention; "
         "never the newest complete backup, never one that may still be running). Exit codes: 4 a backup does not "
         "verify, 17 the store refused the credentials, 18 no such bucket, 19 the store failed, 3 configuration.");
     sub->add_option("action", opts->action, "list, verify or prune")->required();
@@ -98,6 +137,15 @@ command add_backups(CLI::App& app) {
                     "seconds")
         ->capture_default_str();
     sub->add_flag("--dry-run", opts->dry_run, "prune: say what would be removed, remove nothing");
+    sub->add_flag("--restore", opts->restore,
+                  "verify: restore the backup into a scratch directory as `restore` does (every digest checked), "
+                  "start a private server on it (no networking, no grants) and run CHECK TABLE on every table");
+    sub->add_option("--scratch-dir", opts->scratch_dir,
+                    "verify --restore: where the scratch datadir goes (default: $TMPDIR, else /tmp); it needs room "
+                    "for the whole datadir and is removed after");
+    sub->add_option("--mysqld", opts->mysqld, "verify --restore: the server binary (default: mariadbd, else mysqld)");
+    sub->add_option("--xtrabackup", opts->xtrabackup, "verify --restore: the tool for --prepare, as for restore");
+    sub->add_option("--xbstream", opts->xbstream, "verify --restore: the stream extractor, as for restore");
     bind_environment(*sub);
     return {sub, [opts] { return guarded("backups", [&] { return run_backups(*opts); }); }};
 }

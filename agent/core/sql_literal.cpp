@@ -39,4 +39,13 @@ bool has_no_backslash_escapes(std::string_view sql_mode) {
     return false;
 }
 
+std::string sql_identifier(std::string_view name) {
+    std::string out = "`";
+    for (char c : name) {
+        if (c == '`') out += '`';
+        out += c;
+    }
+    return out + "`";
+}
+
 }  // namespace mysql_agent

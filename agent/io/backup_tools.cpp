@@ -72,6 +72,15 @@ bool named_like_mariadb(const fs::path& tool) {
 
 }  // namespace
 
+fs::path resolve_server_binary(const std::optional<fs::path>& given) {
+    if (given) return resolve_flag(*given, "--mysqld");
+    for (const char* name : {"mariadbd", "mysqld"}) {
+        if (auto found = find_on_path(name)) return *found;
+        if (const fs::path sbin = fs::path("/usr/sbin") / name; is_executable_file(sbin)) return sbin;
+    }
+    throw config_error("no mariadbd or mysqld on PATH or in /usr/sbin: give the server binary with --mysqld");
+}
+
 backup_tools resolve_backup_tools(const std::optional<fs::path>& xtrabackup, const std::optional<fs::path>& xbstream) {
     backup_tools t;
     if (xtrabackup) {

@@ -10,7 +10,7 @@
 #include "mysql_agent/core/text.hpp"
 #include "mysql_agent/io/digests.hpp"
 #include "mysql_agent/io/objstore/s3_client.hpp"
-#include "cutting_proxy.hpp"
+#include "fault_proxy.hpp"
 #include "swift_store.hpp"
 
 using namespace mysql_agent;
@@ -33,7 +33,7 @@ swift_store& store_with_bucket() {
 std::string aws_get(const swift_store& store, const std::string& key) { return store.aws_get(bucket, key); }
 
 /// Client options for `store` reached through `proxy`, retrying at once.
-s3_client_options through(const test_support::cutting_proxy& proxy, const swift_store& store) {
+s3_client_options through(const test_support::fault_proxy& proxy, const swift_store& store) {
     s3_client_options o = options_for(store);
     o.endpoint = *parse_endpoint("http://127.0.0.1:" + std::to_string(proxy.port()));
     o.backoff_first = std::chrono::milliseconds(10);
@@ -222,7 +222,7 @@ TEST_CASE("S3 client on Swift s3api: a download cut by the network resumes where
     const auto store_port = static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
 
     SECTION("cut twice: three requests, the same bytes") {
-        test_support::cutting_proxy proxy(store_port, 1'500'000, 2);
+        test_support::fault_proxy proxy(store_port, {.cut_after = 1'500'000, .cuts = 2});
         s3_client client(through(proxy, store));
         std::string got;
         const auto n = client.get_object(bucket, "resume/object", [&](std::string_view piece) { got += piece; });
@@ -234,7 +234,7 @@ TEST_CASE("S3 client on Swift s3api: a download cut by the network resumes where
     }
 
     SECTION("the object replaced after the first bytes: the resumed request is refused (If-Match), nothing spliced") {
-        test_support::cutting_proxy proxy(store_port, 1'500'000, 1);
+        test_support::fault_proxy proxy(store_port, {.cut_after = 1'500'000, .cuts = 1});
         s3_client client(through(proxy, store));
         const std::string other = random_bytes(body.size(), 8);
         std::string got;

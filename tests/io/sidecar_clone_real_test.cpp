@@ -29,6 +29,7 @@
 #include "mysql_agent/core/text.hpp"
 #include "mysql_agent/io/digests.hpp"
 #include "mysql_agent/io/mysql_client.hpp"
+#include "fault_proxy.hpp"
 #include "swift_store.hpp"
 
 namespace {
@@ -371,11 +372,13 @@ namespace {
 
 /// `args` followed by the flags that reach `store` (--endpoint, --region and the key files, written into `dir`; a
 /// secret key file already there is kept when `keep_secret`: a test that wrote a wrong one).
+/// `endpoint`: another way to the store (a fault proxy's), "" for the store's own.
 std::vector<std::string> with_store_flags(std::vector<std::string> args, const swift_store& store, const fs::path& dir,
-                                          bool keep_secret = false) {
+                                          bool keep_secret = false, const std::string& endpoint = "") {
     write(dir / "access-key", store.access_key() + "\n");
     if (!keep_secret || !fs::exists(dir / "secret-key")) write(dir / "secret-key", store.secret_key() + "\n");
-    for (const std::string flag : {"--endpoint", store.endpoint().c_str(), "--region", store.region().c_str()})
+    for (const std::string flag : {std::string("--endpoint"), endpoint.empty() ? store.endpoint() : endpoint,
+                                   std::string("--region"), store.region()})
         args.push_back(flag);
     for (const std::string flag : {std::string("--access-key-file"), (dir / "access-key").string(),
                                    std::string("--secret-key-file"), (dir / "secret-key").string()})
@@ -386,10 +389,10 @@ std::vector<std::string> with_store_flags(std::vector<std::string> args, const s
 /// Runs the real `backup` from `member` to s3://BUCKET/PREFIX of `store` (killed after `limit`); its exit code.
 int run_backup_binary(const std::string& member, const swift_store& store, const std::string& to,
                       const fs::path& dir, const fs::path& token_file, const fs::path& log,
-                      const std::vector<std::string>& extra = {}) {
+                      const std::vector<std::string>& extra = {}, const std::string& endpoint = "") {
     auto args = with_store_flags({AGENT_BINARY, "backup", "--from", member, "--to", to, "--auth-token-file",
                                   token_file.string(), "--part-size", "5M"},
-                                 store, dir, true);
+                                 store, dir, true, endpoint);
     args.insert(args.end(), extra.begin(), extra.end());
     return wait_for_exit(spawn(args, log), 120s);
 }
@@ -666,10 +669,11 @@ namespace {
 
 /// Runs the real `restore` of s3://... of `store` into `datadir` (killed after 120 s); its exit code.
 int run_restore_binary(const swift_store& store, const std::string& from, const fs::path& datadir,
-                       const fs::path& dir, const fs::path& log, const std::vector<std::string>& extra = {}) {
+                       const fs::path& dir, const fs::path& log, const std::vector<std::string>& extra = {},
+                       const std::string& endpoint = "") {
     auto args = with_store_flags({AGENT_BINARY, "restore", "--from", from, "--datadir", datadir.string(),
                                   "--xtrabackup", find_program("mariabackup"), "--xbstream", find_program("mbstream")},
-                                 store, dir);
+                                 store, dir, false, endpoint);
     args.insert(args.end(), extra.begin(), extra.end());
     return wait_for_exit(spawn(args, log), 120s);
 }
@@ -737,6 +741,22 @@ TEST_CASE("restore fills an empty datadir from a backup in the store: the same d
     CHECK_THAT(slurp(again), Catch::Contains("nothing to do"));
 
     CHECK(facts_of_datadir(datadir, 4) == primary_facts);  // (moves the datadir into the server's own dir)
+
+    // The test restore: into a scratch directory, a private mariadbd on it, CHECK TABLE and a count of every table.
+    const fs::path check_log = tmp.path() / "verify-restore.log";
+    const int checked = run_backups_binary(store, "verify", "s3://restore/c1/", tmp.path(), check_log,
+                                           {"--restore", "--scratch-dir", tmp.path().string(), "--xtrabackup",
+                                            find_program("mariabackup"), "--xbstream", find_program("mbstream")});
+    const std::string check_output = slurp(check_log);
+    INFO("verify --restore log:\n" << check_output);
+    CHECK(checked == 0);
+    // shop.orders (20,000 rows at the backup) and shop.audit (500): the write after the backup is not in it.
+    CHECK_THAT(check_output, Catch::Contains("backup s3://restore/c1/" + id + "/ restores") &&
+                                 Catch::Contains("2 tables pass CHECK TABLE, 20500 rows"));
+    std::vector<std::string> left;
+    for (const auto& e : fs::directory_iterator(tmp.path()))
+        if (e.path().filename().string().rfind("mysql-agent-backup-", 0) == 0) left.push_back(e.path().string());
+    CHECK(left.empty());  // the scratch directory is gone
 }
 
 TEST_CASE("a restore of a damaged, altered or missing backup commits nothing and exits with its own code",
@@ -879,4 +899,66 @@ TEST_CASE("init --seed-from seeds an empty replica from the newest backup once i
     CHECK_THAT(output, Catch::Contains("purged from its binlog") && Catch::Contains("nothing was downloaded"));
     CHECK_THAT(output, !Catch::Contains("restore: backup"));
     CHECK(entries_of(refused).empty());
+}
+
+TEST_CASE("a store that refuses parts with 503 SlowDown and 500 InternalError, and cuts a restore's download: backup "
+          "and restore retry and resume, the same data arrives, and the backup sweeps a stale upload",
+          "[io][real][objstore]") {
+    auto primary = primary_with_orders(20000);
+    auto root = primary->root();
+    const auto primary_facts = table_facts(root);
+    temp_dir tmp("mysql-agent-real-store-faults");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, tmp.path() / "sidecar.log");
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("faults");
+    const std::string endpoint = store.endpoint();
+    const auto store_port = static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
+    auto via = [](const test_support::fault_proxy& p) { return "http://127.0.0.1:" + std::to_string(p.port()); };
+
+    // An upload a cut-off backup left behind (its own abort failed), older than --sweep-after 1 by the time the
+    // backup below commits.
+    mysql_agent::objstore::s3_client client(store.client_options());
+    client.create_upload("faults", "f/20200101T000000Z/stream.xbstream.zst");
+    const auto left_at = std::chrono::system_clock::now();
+
+    {
+        // Raw xbstream in 5 MiB parts: several UploadPart requests, the first three refused with 503 SlowDown.
+        test_support::fault_proxy proxy(store_port, {.refuse_matching = "partNumber=", .refusals = 3});
+        while (std::chrono::system_clock::now() < left_at + 2s) std::this_thread::sleep_for(10ms);
+        const fs::path log = tmp.path() / "backup-503.log";
+        const int rc = run_backup_binary(sidecar.address(), store, "s3://faults/f/", tmp.path(), token_file, log,
+                                         {"--compress", "none", "--sweep-after", "1"}, via(proxy));
+        INFO("backup log:\n" << slurp(log));
+        CHECK(rc == 0);
+        CHECK(proxy.refusals_done() == 3);
+        CHECK_THAT(slurp(log), Catch::Contains("backup: sweep: aborting the multipart upload of s3://faults/f/20200101T000000Z/"));
+    }
+    CHECK(client.list_uploads("faults", "f/").empty());
+    const std::string id = only_backup(store, "faults", "f/");
+
+    {
+        // The first two POST requests (CreateMultipartUpload) refused with 500 InternalError, into another prefix.
+        test_support::fault_proxy proxy(store_port, {.refuse_matching = "POST", .refusals = 2, .refusal_status = 500,
+                                                     .refusal_code = "InternalError"});
+        const fs::path log = tmp.path() / "backup-500.log";
+        const int rc = run_backup_binary(sidecar.address(), store, "s3://faults/g/", tmp.path(), token_file, log, {},
+                                         via(proxy));
+        INFO("backup log:\n" << slurp(log));
+        CHECK(rc == 0);
+        CHECK(proxy.refusals_done() == 2);
+    }
+    CHECK(run_backups_binary(store, "verify", "s3://faults/g/", tmp.path(), tmp.path() / "verify-g.log") == 0);
+
+    {
+        // The restore's download cut twice at 4 MB: it resumes, the same data arrives.
+        test_support::fault_proxy proxy(store_port, {.cut_after = 4'000'000, .cuts = 2});
+        const fs::path datadir = tmp.path() / "restored", log = tmp.path() / "restore.log";
+        const int rc = run_restore_binary(store, "s3://faults/f/", datadir, tmp.path(), log, {}, via(proxy));
+        INFO("restore log:\n" << slurp(log));
+        REQUIRE(rc == 0);
+        CHECK(proxy.cuts_done() == 2);
+        CHECK_THAT(slurp(log), Catch::Contains("restore from s3://faults/f/" + id + "/ committed"));
+        CHECK(facts_of_datadir(datadir, 6) == primary_facts);
+    }
 }

@@ -58,15 +58,22 @@ prune_report prune_backups(objstore::s3_client& client, const objstore::s3_url& 
             ++r.objects_removed;
         }
     }
+    r.uploads_aborted = abort_stale_uploads(client, at, ret, now, dry_run, "backups prune");
+    return r;
+}
+
+std::uint64_t abort_stale_uploads(objstore::s3_client& client, const objstore::s3_url& at, const retention& ret,
+                                  std::chrono::system_clock::time_point now, bool dry_run, const std::string& who) {
+    std::uint64_t aborted = 0;
     for (const auto& u : client.list_uploads(at.bucket, at.prefix)) {
         if (!upload_is_stale(u.initiated, ret, now)) continue;
-        spdlog::info("backups prune: {} the multipart upload of s3://{}/{} started {}", dry_run ? "would abort" : "aborting",
+        spdlog::info("{}: {} the multipart upload of s3://{}/{} started {}", who, dry_run ? "would abort" : "aborting",
                      at.bucket, u.key, u.initiated);
         if (dry_run) continue;
         client.abort_upload(at.bucket, u.key, u.upload_id);
-        ++r.uploads_aborted;
+        ++aborted;
     }
-    return r;
+    return aborted;
 }
 
 }  // namespace mysql_agent::backup_store

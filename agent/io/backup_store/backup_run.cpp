@@ -7,6 +7,7 @@
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/objstore/part_sizes.hpp"
 #include "mysql_agent/core/stream_encoding.hpp"
+#include "mysql_agent/io/backup_store/backup_catalog.hpp"
 #include "mysql_agent/io/backup_store/multipart_writer.hpp"
 #include "mysql_agent/io/donor_connection.hpp"
 #include "mysql_agent/io/stream_receiver.hpp"
@@ -126,6 +127,18 @@ backup_run_result run_backup(const backup_run_options& options) {
     // The commit point: a backup exists once its manifest does.
     store.put_object(options.to.bucket, out.prefix + std::string(manifest_name), manifest_json(m));
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (options.sweep_after.count() > 0) {
+        // Committed: a failure of the sweep is logged, never the backup's failure (the next run sweeps again).
+        retention r;
+        r.incomplete_after = options.sweep_after;
+        try {
+            out.uploads_swept = abort_stale_uploads(store, options.to, r, std::chrono::system_clock::now(), false,
+                                                    "backup: sweep");
+        } catch (const objstore::s3_error& e) {
+            spdlog::warn("backup: the sweep of stale multipart uploads under s3://{}/{} failed: {}", options.to.bucket,
+                         options.to.prefix, e.what());
+        }
+    }
     return out;
 }
 

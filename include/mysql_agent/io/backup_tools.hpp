@@ -18,6 +18,10 @@ struct backup_tools {
 backup_tools resolve_backup_tools(const std::optional<std::filesystem::path>& xtrabackup,
                                   const std::optional<std::filesystem::path>& xbstream);
 
+/// The server binary for a restore check: `given` (a path, or a name looked up on PATH), else mariadbd, then mysqld,
+/// on PATH or in /usr/sbin. Throws config_error naming what was looked for.
+std::filesystem::path resolve_server_binary(const std::optional<std::filesystem::path>& given);
+
 /// `<tool> --version` first line (e.g. "mariabackup based on MariaDB server 10.11.19-MariaDB ..."), or "" if it fails.
 std::string backup_tool_version(const std::filesystem::path& tool);
 

@@ -48,4 +48,9 @@ struct prune_report {
 prune_report prune_backups(objstore::s3_client& client, const objstore::s3_url& at, const retention& r,
                            std::chrono::system_clock::time_point now, bool dry_run);
 
+/// Aborts the multipart uploads under `at` older than r.incomplete_after (a backup cut off, whose own abort failed),
+/// logging each as `who`; how many. `dry_run`: logs, aborts nothing.
+std::uint64_t abort_stale_uploads(objstore::s3_client& client, const objstore::s3_url& at, const retention& r,
+                                  std::chrono::system_clock::time_point now, bool dry_run, const std::string& who);
+
 }  // namespace mysql_agent::backup_store

@@ -27,6 +27,9 @@ struct backup_run_options {
     objstore::s3_url to;
     objstore::part_size_plan parts;  ///< objstore::plan_part_sizes(--part-size)
     unsigned parallel = 2;           ///< parts uploading at once (memory: (parallel + 1) parts)
+    /// After the manifest: multipart uploads under `to` older than this are aborted (backups cut off whose own abort
+    /// failed). 0: no sweep.
+    std::chrono::seconds sweep_after{std::chrono::hours(24)};
 };
 
 struct backup_run_result {
@@ -34,6 +37,7 @@ struct backup_run_result {
     std::string prefix;               ///< the backup's own prefix: <to.prefix><id>/
     std::uint64_t peak_buffered = 0;  ///< most part bytes queued or uploading at once
     double seconds = 0;
+    std::uint64_t uploads_swept = 0;  ///< stale multipart uploads aborted after the manifest
 };
 
 /// Runs one backup. Throws no_donor_error when no member served one, unauthorized_error, tls_error,
