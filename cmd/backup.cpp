@@ -36,6 +36,7 @@ struct backup_cli_options {
     tls_client_flags tls;
     std::string compress = "zstd";
     double sweep_after = 24 * 3600;
+    bool in_order = false;
 };
 
 int run_backup_command(const backup_cli_options& cli) {
@@ -45,6 +46,7 @@ int run_backup_command(const backup_cli_options& cli) {
         if (!member) throw config_error("--from: " + member.message());
         o.from.push_back(*member);
     }
+    o.in_order = cli.in_order;
     o.to = store_url_of(cli.store);
     o.store = store_options_of(cli.store);
     const auto first = parse_byte_size(cli.part_size, "--part-size");
@@ -88,7 +90,11 @@ command add_backup(CLI::App& app) {
         "is staged on local disk. Exit codes: 10 no member served a backup, 11 the stream failed a check, 12 token "
         "refused, 15 TLS with the member failed, 17 the store refused the credentials, 18 no such bucket, 19 the "
         "store failed otherwise, 3 configuration.");
-    sub->add_option("--from", opts->from, "Members to ask, HOST[:PORT][,HOST[:PORT]...], in order")->required();
+    sub->add_option("--from", opts->from,
+                    "Members to ask, HOST[:PORT][,HOST[:PORT]...]: the replica with the least lag first (each "
+                    "member's GET /position), the primary after every replica, a member that does not answer last")
+        ->required();
+    sub->add_flag("--in-order", opts->in_order, "Ask the --from members in the order given instead");
     add_store_flags(*sub, opts->store);
     sub->add_option("--auth-token-file", opts->auth_token_file, "File holding the sidecars' bearer token");
     sub->add_option("--part-size", opts->part_size,

@@ -906,6 +906,7 @@ TEST_CASE("a store that refuses parts with 503 SlowDown and 500 InternalError, a
           "[io][real][objstore]") {
     auto primary = primary_with_orders(20000);
     auto root = primary->root();
+    root.execute("GRANT SELECT ON mysql_agent.* TO 'backup'@'localhost'");  // for GET /position, as a sidecar's own
     const auto primary_facts = table_facts(root);
     temp_dir tmp("mysql-agent-real-store-faults");
     const auto [password_file, token_file] = write_secrets(tmp.path());
@@ -941,12 +942,15 @@ TEST_CASE("a store that refuses parts with 503 SlowDown and 500 InternalError, a
         // The first two POST requests (CreateMultipartUpload) refused with 500 InternalError, into another prefix.
         test_support::fault_proxy proxy(store_port, {.refuse_matching = "POST", .refusals = 2, .refusal_status = 500,
                                                      .refusal_code = "InternalError"});
+        // --from names a member that does not answer first: the one that says where it stands is asked first.
         const fs::path log = tmp.path() / "backup-500.log";
-        const int rc = run_backup_binary(sidecar.address(), store, "s3://faults/g/", tmp.path(), token_file, log, {},
-                                         via(proxy));
+        const int rc = run_backup_binary("127.0.0.1:1," + sidecar.address(), store, "s3://faults/g/", tmp.path(),
+                                         token_file, log, {}, via(proxy));
         INFO("backup log:\n" << slurp(log));
         CHECK(rc == 0);
         CHECK(proxy.refusals_done() == 2);
+        CHECK_THAT(slurp(log), Catch::Contains("backup: asking " + sidecar.address() + " (primary at ") &&
+                                   Catch::Contains("then 127.0.0.1:1 (did not say where it stands)"));
     }
     CHECK(run_backups_binary(store, "verify", "s3://faults/g/", tmp.path(), tmp.path() / "verify-g.log") == 0);
 

@@ -4,12 +4,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "mysql_agent/core/backup_store/source_choice.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/objstore/part_sizes.hpp"
 #include "mysql_agent/core/stream_encoding.hpp"
 #include "mysql_agent/io/backup_store/backup_catalog.hpp"
 #include "mysql_agent/io/backup_store/multipart_writer.hpp"
 #include "mysql_agent/io/donor_connection.hpp"
+#include "mysql_agent/io/peer_positions.hpp"
 #include "mysql_agent/io/stream_receiver.hpp"
 #include "mysql_agent/io/until_signal.hpp"
 
@@ -17,6 +19,9 @@ namespace mysql_agent::backup_store {
 namespace {
 
 namespace asio = boost::asio;
+
+/// GET /position of each member, before the backup.
+constexpr std::chrono::seconds position_timeout{10};
 
 /// The metadata files a manifest carries, by both tools' names (the mariadb_backup_* one wins when both arrive).
 const std::vector<std::string> metadata_files = {"xtrabackup_binlog_info", "mariadb_backup_binlog_info",
@@ -69,6 +74,29 @@ asio::awaitable<streamed> stream_one(const clone_options& o, multipart_writer_op
     co_return out;
 }
 
+/// The members as they are to be asked: by lag (each member's GET /position), unless in_order or only one.
+std::vector<donor_address> members_in_order(const backup_run_options& o) {
+    if (o.in_order || o.from.size() < 2) return o.from;
+    const auto answers = ask_positions(o.from, o.donor.token, o.donor.tls, position_timeout);
+    std::vector<source_candidate> candidates;
+    for (const auto& a : answers) {
+        source_candidate c;
+        c.name = a.peer.to_string();
+        c.answered = a.report.has_value();
+        if (a.report) {
+            c.primary = a.report->primary;
+            c.flavor = a.report->flavor;
+            c.gtid_position = a.report->gtid_position;
+        }
+        candidates.push_back(std::move(c));
+    }
+    const auto order = order_backup_sources(candidates);
+    spdlog::info("backup: asking {}", order.reason);
+    std::vector<donor_address> out;
+    for (auto i : order.order) out.push_back(answers[i].peer);
+    return out;
+}
+
 }  // namespace
 
 backup_run_result run_backup(const backup_run_options& options) {
@@ -88,7 +116,7 @@ backup_run_result run_backup(const backup_run_options& options) {
 
     if (options.from.empty()) throw config_error("backup: no member to ask (--from)");
     std::string last_failure;
-    for (const auto& member : options.from) {
+    for (const auto& member : members_in_order(options)) {
         clone_options o = options.donor;
         o.donor = member;
         multipart_writer_options w;

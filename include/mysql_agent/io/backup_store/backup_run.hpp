@@ -20,7 +20,10 @@
 namespace mysql_agent::backup_store {
 
 struct backup_run_options {
-    std::vector<donor_address> from;  ///< members asked in order; the first that serves a whole backup wins
+    /// The members; the first that serves a whole backup wins. Asked in this order with `in_order`, else in the
+    /// order core/backup_store/source_choice.hpp gives from their GET /position answers (least lag first).
+    std::vector<donor_address> from;
+    bool in_order = false;
     /// Token, TLS, compression, timeouts and attempts for each member, as for a clone (the donor is set per member).
     clone_options donor;
     objstore::s3_client_options store;
