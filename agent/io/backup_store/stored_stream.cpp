@@ -1,16 +1,116 @@
 #include "mysql_agent/io/backup_store/stored_stream.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/text.hpp"
 
 namespace mysql_agent::backup_store {
 
+/// The stream's digests (the whole SHA-256, each part's MD5) computed on a thread of their own, so that hashing runs
+/// beside decoding and extracting instead of before them. Bytes are copied into a bounded queue; a part's MD5 is
+/// waited for at the part's end only.
+class stored_stream_check::digest_worker {
+public:
+    digest_worker() : thread_([this] { run(); }) {}
+    ~digest_worker() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stopping_ = true;
+        }
+        changed_.notify_all();
+        thread_.join();
+    }
+    digest_worker(const digest_worker&) = delete;
+    digest_worker& operator=(const digest_worker&) = delete;
+
+    void add(std::string_view bytes) { push({item::bytes, std::string(bytes)}); }
+    void end_part() { push({item::part_end, {}}); }
+
+    /// The MD5 (hex) of part `index` (0-based), once every byte before its end was hashed.
+    std::string part_md5(std::size_t index) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [&] { return parts_.size() > index; });
+        return parts_[index];
+    }
+
+    /// The SHA-256 (hex) of everything added.
+    std::string whole_sha256() {
+        push({item::finish, {}});
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [&] { return finished_; });
+        return sha256_hex_;
+    }
+
+private:
+    struct item {
+        enum kind_t { bytes, part_end, finish } kind;
+        std::string data;
+    };
+    static constexpr std::size_t queue_limit = 8u << 20;
+
+    void push(item it) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [&] { return queued_ < queue_limit; });
+        queued_ += it.data.size();
+        queue_.push_back(std::move(it));
+        changed_.notify_all();
+    }
+
+    void run() {
+        sha256_stream whole;
+        md5_stream part;
+        for (;;) {
+            item it;
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+                if (queue_.empty()) return;
+                it = std::move(queue_.front());
+                queue_.pop_front();
+            }
+            std::string result;
+            if (it.kind == item::bytes) {
+                whole.update(it.data);
+                part.update(it.data);
+            } else if (it.kind == item::part_end) {
+                result = text::to_hex(part.finish());
+            } else {
+                result = text::to_hex(whole.finish());
+            }
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                queued_ -= it.data.size();
+                if (it.kind == item::part_end) parts_.push_back(std::move(result));
+                if (it.kind == item::finish) {
+                    sha256_hex_ = std::move(result);
+                    finished_ = true;
+                }
+            }
+            changed_.notify_all();
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<item> queue_;
+    std::size_t queued_ = 0;
+    std::vector<std::string> parts_;
+    std::string sha256_hex_;
+    bool finished_ = false, stopping_ = false;
+    std::thread thread_;  ///< last: started once everything it uses exists
+};
+
 stored_stream_check::stored_stream_check(const backup_manifest& manifest, std::string name)
-    : m_(manifest), name_(std::move(name)) {
+    : m_(manifest), name_(std::move(name)), digests_(std::make_unique<digest_worker>()) {
     if (m_.compression == "zstd") decoder_.emplace();
 }
+
+stored_stream_check::~stored_stream_check() = default;
 
 void stored_stream_check::fail(const std::string& why) const {
     throw bad_input_error("backup " + name_ + " does not verify: " + why);
@@ -18,7 +118,8 @@ void stored_stream_check::fail(const std::string& why) const {
 
 void stored_stream_check::check_part() {
     if (part_index_ >= m_.parts.size()) fail("it holds more bytes than its manifest's parts");
-    if (text::to_hex(part_digest_.finish()) != m_.parts[part_index_].md5_hex)
+    digests_->end_part();
+    if (digests_->part_md5(part_index_) != m_.parts[part_index_].md5_hex)
         fail("part " + std::to_string(part_index_ + 1) + " has another MD5 than its manifest says");
     part_bytes_ = 0;
     ++part_index_;
@@ -58,7 +159,6 @@ void stored_stream_check::guarded_hand_on(std::span<const char> in,
 void stored_stream_check::feed(std::string_view piece, const std::function<void(std::span<const char>)>& out) {
     bytes_ += piece.size();
     if (bytes_ > m_.stream_bytes) fail("it is larger than its manifest's " + std::to_string(m_.stream_bytes) + " bytes");
-    whole_.update(piece);
     while (!piece.empty()) {
         if (part_index_ >= m_.parts.size()) fail("it holds more bytes than its manifest's parts");
         const std::uint64_t want = m_.parts[part_index_].bytes - part_bytes_;
@@ -67,7 +167,7 @@ void stored_stream_check::feed(std::string_view piece, const std::function<void(
             check_part();
             continue;
         }
-        part_digest_.update(piece.substr(0, take));
+        digests_->add(piece.substr(0, take));  // a part's end is marked (check_part) after its last byte
         part_bytes_ += take;
         const bool part_done = take == want;
         // The last byte of a part is handed on only after the part's MD5 matched: a damaged part never reaches the
@@ -89,7 +189,7 @@ void stored_stream_check::finish() {
         fail("it holds " + std::to_string(bytes_) + " bytes, its manifest " + std::to_string(m_.stream_bytes));
     // An empty last part (an empty stream) is checked here.
     while (part_index_ < m_.parts.size() && m_.parts[part_index_].bytes == 0) check_part();
-    if (text::to_hex(whole_.finish()) != m_.stream_sha256) fail("its SHA-256 is not the one its manifest says");
+    if (digests_->whole_sha256() != m_.stream_sha256) fail("its SHA-256 is not the one its manifest says");
     if (decoder_ && !decoder_->at_frame_end()) fail("its zstd stream ends inside a frame");
     if (auto end = framing_.finish(); !end) fail("its xbstream is incomplete: " + end.message());
     if (xbstream_bytes_ != m_.xbstream_bytes)

@@ -6,11 +6,13 @@
 // it and hands the xbstream bytes it decodes to the extractor. Nothing of a piece is handed on before the piece's
 // bytes were counted against the manifest, and a part that fails its MD5 fails before its last byte is handed on,
 // so a damaged part is refused at the latest at its end; the SHA-256 and the framing are known only at the end,
-// which is why a restore commits nothing before finish(). I/O layer (digests, zstd).
+// which is why a restore commits nothing before finish(). The digests run on a thread of their own beside the
+// decoding (a part's end waits for its MD5). I/O layer (digests, zstd, a thread).
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -27,6 +29,9 @@ class stored_stream_check {
 public:
     /// `name`: the object's s3:// name, for messages.
     stored_stream_check(const backup_manifest& manifest, std::string name);
+    ~stored_stream_check();
+    stored_stream_check(const stored_stream_check&) = delete;
+    stored_stream_check& operator=(const stored_stream_check&) = delete;
 
     /// Checks the next bytes of the object and hands the xbstream bytes decoded from them to `out` (which may throw).
     /// Throws bad_input_error naming the first mismatch.
@@ -49,8 +54,8 @@ private:
     const backup_manifest& m_;
     std::string name_;
     std::uint64_t bytes_ = 0, xbstream_bytes_ = 0;
-    sha256_stream whole_;
-    md5_stream part_digest_;
+    class digest_worker;
+    std::unique_ptr<digest_worker> digests_;  ///< the SHA-256 and the parts' MD5, on a thread of their own
     std::uint64_t part_bytes_ = 0;
     std::size_t part_index_ = 0;
     std::optional<zstd_decompressor> decoder_;
