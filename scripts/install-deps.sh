@@ -7,7 +7,7 @@ packages=(
   nlohmann-json3-dev libssl-dev zlib1g-dev libzstd-dev libxxhash-dev libpugixml-dev
   mariadb-server mariadb-backup mariadb-client
   iproute2 util-linux procps ncat openssl tcpdump
-  swift-proxy swift-account swift-container swift-object memcached awscli
+  swift-proxy swift-account swift-container swift-object memcached awscli socat
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -3,15 +3,21 @@
 
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "mysql_agent/core/exit_codes.hpp"
 #include "mysql_agent/core/text.hpp"
 #include "mysql_agent/io/digests.hpp"
 #include "mysql_agent/io/objstore/s3_client.hpp"
 #include "fault_proxy.hpp"
+#include "mariadb_server.hpp"
 #include "swift_store.hpp"
+#include "temp_dir.hpp"
 
 using namespace mysql_agent;
 using namespace mysql_agent::objstore;
@@ -258,5 +264,82 @@ TEST_CASE("S3 client on Swift s3api: a download cut by the network resumes where
         CHECK(got.size() < 1'500'000);
         CHECK(got == body.substr(0, got.size()));
         direct.put_object(bucket, "resume/object", body);
+    }
+}
+
+namespace {
+
+/// socat terminating TLS (the certificates of tls_certs.sh: server.crt names 127.0.0.1) in front of the real store,
+/// as a TLS load balancer in front of MinIO or Ceph does. Stopped on scope exit.
+class tls_front {
+public:
+    tls_front(const std::filesystem::path& certs, std::uint16_t store_port) : port_(test_support::free_port()) {
+        pid_ = test_support::spawn({"socat",
+                                    "OPENSSL-LISTEN:" + std::to_string(port_) + ",bind=127.0.0.1,reuseaddr,fork,cert=" +
+                                        (certs / "server.crt").string() + ",key=" + (certs / "server.key").string() +
+                                        ",verify=0",
+                                    "TCP:127.0.0.1:" + std::to_string(store_port)},
+                                   certs / "socat.log");
+        // Ready once it accepts a connection (socat forks per connection; this one closes at once).
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        for (;;) {
+            const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+            sockaddr_in a{};
+            a.sin_family = AF_INET;
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            a.sin_port = htons(port_);
+            const bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+            ::close(fd);
+            if (up) break;
+            if (std::chrono::steady_clock::now() > until) throw std::runtime_error("socat did not listen");
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
+    ~tls_front() {
+        ::kill(pid_, SIGTERM);
+        test_support::wait_for_exit(pid_, std::chrono::seconds(10));
+    }
+    std::uint16_t port() const { return port_; }
+
+private:
+    std::uint16_t port_;
+    pid_t pid_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE("S3 client over HTTPS: the store's certificate verified against --ca-file, refused from another CA, never "
+          "a plaintext retry",
+          "[objstore]") {
+    swift_store& store = store_with_bucket();
+    test_support::temp_dir certs("mysql-agent-s3-tls");
+    REQUIRE(std::system(("bash " + std::string(TLS_CERTS_SCRIPT) + " " + certs.path().string() + " >/dev/null").c_str()) ==
+            0);
+    const std::string endpoint = store.endpoint();
+    tls_front front(certs.path(), static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1))));
+
+    s3_client_options o = options_for(store);
+    o.endpoint = *parse_endpoint("https://127.0.0.1:" + std::to_string(front.port()));
+    o.ca_file = certs.path() / "ca.crt";
+    s3_client client(o);
+    client.check_bucket(bucket);
+    const std::string body = random_bytes(3 << 20, 11);
+    client.put_object(bucket, "tls/object", body);
+    std::string got;
+    client.get_object(bucket, "tls/object", [&](std::string_view piece) { got += piece; });
+    CHECK(got == body);
+    CHECK(aws_get(store, "tls/object") == body);  // the same object, read by awscli from the store itself
+
+    // A store whose certificate is not from the CA given: refused with the TLS exit code, never sent in plaintext.
+    o.ca_file = certs.path() / "other-ca.crt";
+    o.attempts = 1;
+    s3_client untrusted(o);
+    try {
+        untrusted.check_bucket(bucket);
+        FAIL("a store with an untrusted certificate was used");
+    } catch (const agent_error& e) {
+        CHECK(e.exit_code == exit_code::tls);
+        CHECK_THAT(std::string(e.what()), Catch::Contains("certificate"));
+        CHECK_THAT(std::string(e.what()), !Catch::Contains(store.secret_key()));
     }
 }
