@@ -280,17 +280,9 @@ public:
                                         ",verify=0",
                                     "TCP:127.0.0.1:" + std::to_string(store_port)},
                                    certs / "socat.log");
-        // Ready once it accepts a connection (socat forks per connection; this one closes at once).
+        // Ready once it holds the port (it can no longer be bound).
         const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-        for (;;) {
-            const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-            sockaddr_in a{};
-            a.sin_family = AF_INET;
-            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            a.sin_port = htons(port_);
-            const bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-            ::close(fd);
-            if (up) break;
+        while (test_support::port_is_free(port_)) {
             if (std::chrono::steady_clock::now() > until) throw std::runtime_error("socat did not listen");
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
