@@ -6,7 +6,9 @@
 //   network that drops a long download does;
 // - refusals: the first `refusals` requests whose request line contains `refuse_matching` are read whole and answered
 //   by the proxy itself with `refusal_status` and an S3 <Error> of `refusal_code` (503 SlowDown, 500 InternalError),
-//   never reaching the store, as a store under load does.
+//   never reaching the store, as a store under load does;
+// - a stall: the first answer that passes `stall_after` bytes stops there, its connection held open and silent until
+//   the proxy goes away, as a store that hangs does (stalled() says when it happened).
 // Blocking sockets and a thread per direction; everything is joined when the proxy goes out of scope.
 
 #include <arpa/inet.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <mutex>
@@ -32,6 +35,7 @@ struct fault_plan {
     int refusals = 0;
     int refusal_status = 503;
     std::string refusal_code = "SlowDown";
+    std::size_t stall_after = SIZE_MAX;
 };
 
 class fault_proxy {
@@ -51,7 +55,11 @@ public:
     }
 
     ~fault_proxy() {
-        stopping_ = true;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stopping_ = true;
+        }
+        stall_released_.notify_all();
         ::shutdown(listener_, SHUT_RDWR);
         acceptor_.join();
         {
@@ -69,6 +77,7 @@ public:
     std::uint16_t port() const { return port_; }
     int cuts_done() const { return cuts_done_; }
     int refusals_done() const { return refusals_done_; }
+    bool stalled() const { return stalled_; }
 
 private:
     void accept_loop() {
@@ -164,6 +173,12 @@ private:
                 send = limit - total;
                 cut = true;
             }
+            if (self != nullptr && total + send > self->plan_.stall_after && !self->stalled_.exchange(true)) {
+                write_all(to, buf.data(), self->plan_.stall_after - total);
+                std::unique_lock<std::mutex> lock(self->mutex_);
+                self->stall_released_.wait(lock, [&] { return self->stopping_.load(); });
+                return;
+            }
             if (!write_all(to, buf.data(), send)) return;
             total += send;
             if (cut) {
@@ -180,6 +195,8 @@ private:
     std::atomic<int> cuts_left_, refusals_left_;
     std::atomic<int> cuts_done_{0}, refusals_done_{0};
     std::atomic<bool> stopping_{false};
+    std::atomic<bool> stalled_{false};
+    std::condition_variable stall_released_;
     int listener_ = -1;
     std::uint16_t port_ = 0;
     std::thread acceptor_;

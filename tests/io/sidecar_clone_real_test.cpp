@@ -966,3 +966,40 @@ TEST_CASE("a store that refuses parts with 503 SlowDown and 500 InternalError, a
         CHECK(facts_of_datadir(datadir, 6) == primary_facts);
     }
 }
+
+TEST_CASE("SIGTERM during a restore whose store went silent: the download is abandoned at once, exit 11, the datadir "
+          "as it was",
+          "[io][real][objstore]") {
+    auto primary = primary_with_orders(3000);
+    temp_dir tmp("mysql-agent-real-restore-sigterm");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, tmp.path() / "sidecar.log");
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("restore-stall");
+    REQUIRE(run_backup_binary(sidecar.address(), store, "s3://restore-stall/a/", tmp.path(), token_file,
+                              tmp.path() / "backup.log", {"--compress", "none"}) == 0);
+    const std::string endpoint = store.endpoint();
+    // The stream's answer stops after 300 kB and its connection stays open and silent (the client's timeout: 30 s).
+    test_support::fault_proxy proxy(static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1))),
+                                    {.stall_after = 300'000});
+    const fs::path datadir = tmp.path() / "datadir", log = tmp.path() / "restore.log";
+    fs::create_directories(datadir);
+    const pid_t restore =
+        spawn(with_store_flags({AGENT_BINARY, "restore", "--from", "s3://restore-stall/a/", "--datadir",
+                                datadir.string(), "--xtrabackup", find_program("mariabackup"), "--xbstream",
+                                find_program("mbstream")},
+                               store, tmp.path(), false, "http://127.0.0.1:" + std::to_string(proxy.port())),
+              log);
+    wait_for_text(log, "restore: backup", 60s);
+    const auto until = std::chrono::steady_clock::now() + 60s;
+    while (!proxy.stalled() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+    REQUIRE(proxy.stalled());
+    ::kill(restore, SIGTERM);
+    // Well within the store client's 30 s timeout: the stalled read is cancelled, not waited out.
+    const int rc = wait_for_exit(restore, 10s);
+    const std::string output = slurp(log);
+    INFO("restore log:\n" << output);
+    CHECK(rc == mysql_agent::exit_code::clone_failed);
+    CHECK_THAT(output, Catch::Contains("interrupted by signal 15") && Catch::Contains("files were removed"));
+    CHECK(entries_of(datadir).empty());
+}

@@ -62,10 +62,11 @@ asio::awaitable<staged_stream> stage_from_store(const restore_options& o, const 
     const auto started = clock::now();
     std::atomic<bool> stopping{false};
     chosen_backup chosen;
+    // Outside the jobs, so that SIGTERM can cancel what they are waiting for.
+    objstore::s3_client client(o.store);
     // The manifest first: a backup without one does not exist, and nothing is staged for it.
     const bool read = co_await run_on_own_thread(
         [&] {
-            objstore::s3_client client(o.store);
             client.check_bucket(o.from.bucket);
             chosen.id = o.id;
             if (chosen.id.empty()) {
@@ -77,7 +78,11 @@ asio::awaitable<staged_stream> stage_from_store(const restore_options& o, const 
             }
             chosen.manifest = read_manifest(client, o.from, chosen.id);
         },
-        [&]() noexcept { stopping = true; }, dl.overall());
+        [&]() noexcept {
+            stopping = true;
+            client.cancel();
+        },
+        dl.overall());
     if (!read) throw clone_failed_error("the restore did not read its manifest within --timeout " + dl.overall_text());
     const backup_manifest& m = chosen.manifest;
 
@@ -111,7 +116,6 @@ asio::awaitable<staged_stream> stage_from_store(const restore_options& o, const 
     try {
         downloaded = co_await run_on_own_thread(
             [&] {
-                objstore::s3_client client(o.store);
                 try {
                     client.get_object(o.from.bucket, o.from.prefix + chosen.id + "/" + m.stream_name,
                                       [&](std::string_view piece) {
@@ -127,6 +131,7 @@ asio::awaitable<staged_stream> stage_from_store(const restore_options& o, const 
             },
             [&]() noexcept {
                 stopping = true;
+                client.cancel();                   // a download waiting on a silent store ends now
                 extractor->signal_group(SIGKILL);  // a write blocked on a full pipe returns EPIPE
             },
             dl.overall());

@@ -65,9 +65,9 @@ void check_primary(const found_backup& found, const std::string& where, const do
 asio::awaitable<std::optional<clone_outcome>> seed_from_store(store_seed_options o) {
     found_backup found;
     const auto& at = o.restore.from;
+    objstore::s3_client client(o.restore.store);
     co_await run_on_own_thread(
         [&] {
-            objstore::s3_client client(o.restore.store);
             client.check_bucket(at.bucket);
             found.id = newest_complete_backup(client, at);
             if (!found.id) return;
@@ -78,7 +78,7 @@ asio::awaitable<std::optional<clone_outcome>> seed_from_store(store_seed_options
                 if (!answers.empty()) found.primary = std::move(answers.front());
             }
         },
-        [] {}, std::chrono::steady_clock::time_point::max());
+        [&]() noexcept { client.cancel(); }, std::chrono::steady_clock::time_point::max());
     if (!found.id) {
         log_event(spdlog::level::warn,
                   "init: --seed-from s3://" + at.bucket + "/" + at.prefix +

@@ -4,6 +4,8 @@
 #include <ctime>
 #include <exception>
 #include <random>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
@@ -50,6 +52,13 @@ struct s3_client::call {
     std::string* etag_seen = nullptr;    ///< the ETag of the first 200 answer
 };
 
+struct s3_client::cancel_state {
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool cancelled = false;
+    asio::io_context* running = nullptr;  ///< the request's own loop while it runs
+};
+
 struct s3_client::answer {
     unsigned status = 0;
     std::string body;
@@ -94,7 +103,17 @@ s3_error::s3_error(s3_failure failure_kind, unsigned http_status, std::string s3
       status(http_status),
       code(std::move(s3_code)) {}
 
-s3_client::s3_client(s3_client_options options) : options_(std::move(options)) {}
+s3_client::s3_client(s3_client_options options)
+    : options_(std::move(options)), cancel_(std::make_unique<cancel_state>()) {}
+
+s3_client::~s3_client() = default;
+
+void s3_client::cancel() noexcept {
+    std::lock_guard<std::mutex> lock(cancel_->mutex);
+    cancel_->cancelled = true;
+    if (cancel_->running != nullptr) cancel_->running->stop();  // run() returns; the request is abandoned
+    cancel_->changed.notify_all();
+}
 
 namespace {
 
@@ -283,7 +302,17 @@ s3_client::answer s3_client::exchange_once(const call& c) {
             got.emplace(std::move(a));
         },
         [&](std::exception_ptr e) { failure = e; });
+    {
+        std::lock_guard<std::mutex> lock(cancel_->mutex);
+        if (cancel_->cancelled) throw s3_cancelled("the request was cancelled");
+        cancel_->running = &ctx;
+    }
     ctx.run();
+    {
+        std::lock_guard<std::mutex> lock(cancel_->mutex);
+        cancel_->running = nullptr;
+        if (cancel_->cancelled) throw s3_cancelled("the request was cancelled");
+    }
     ++requests_;
     if (failure) std::rethrow_exception(failure);
     return std::move(*got);
@@ -334,8 +363,12 @@ s3_client::answer s3_client::send(const call& c) {
             throw s3_error(kind, status, code,
                            where + " failed" + (attempt > 1 ? " after " + std::to_string(attempt) + " attempts" : "") +
                                ": " + last);
-        std::this_thread::sleep_for(
-            full_jitter_backoff(attempt, options_.backoff_first, options_.backoff_cap, unit(random)));
+        // The backoff, cut short by cancel().
+        std::unique_lock<std::mutex> lock(cancel_->mutex);
+        cancel_->changed.wait_for(lock,
+                                  full_jitter_backoff(attempt, options_.backoff_first, options_.backoff_cap, unit(random)),
+                                  [&] { return cancel_->cancelled; });
+        if (cancel_->cancelled) throw s3_cancelled("the request was cancelled");
     }
 }
 

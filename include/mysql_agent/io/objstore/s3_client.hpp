@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,9 +53,22 @@ struct s3_error : agent_error {
     std::string code;  ///< <Error><Code>, "" when none
 };
 
+/// cancel() was called: the request was abandoned (never retried).
+struct s3_cancelled : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 class s3_client {
 public:
     explicit s3_client(s3_client_options options);
+    ~s3_client();
+    s3_client(const s3_client&) = delete;
+    s3_client& operator=(const s3_client&) = delete;
+
+    /// From any thread: the request running now (a download stalled on a silent store included) and every later one
+    /// throw s3_cancelled at once, and a backoff between attempts ends. For SIGTERM: a restore stops within moments,
+    /// not within --store-timeout.
+    void cancel() noexcept;
 
     /// Fails with the store's own error (exit store_denied or store_no_bucket) when the bucket cannot be used.
     void check_bucket(std::string_view bucket);
@@ -99,7 +114,9 @@ private:
     answer send(const call& c);
     answer exchange_once(const call& c);
 
+    struct cancel_state;
     s3_client_options options_;
+    std::unique_ptr<cancel_state> cancel_;
     std::uint64_t requests_ = 0;
 };
 
