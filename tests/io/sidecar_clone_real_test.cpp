@@ -25,6 +25,7 @@
 #include "mysql_agent/core/backup_store/catalog.hpp"
 #include "mysql_agent/core/backup_store/manifest.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/core/config_choice.hpp"
 #include "mysql_agent/core/exit_codes.hpp"
 #include "mysql_agent/core/text.hpp"
 #include "mysql_agent/io/digests.hpp"
@@ -826,18 +827,21 @@ TEST_CASE("a restore of a damaged, altered or missing backup commits nothing and
 namespace {
 
 /// Runs the real `init` as `hostname` with --seed-from `from`; the name mysql-0.mysql resolves to 127.0.0.1 for it
-/// alone, and `backup_port` is where the primary's sidecar listens. Its exit code.
+/// alone (and no other name resolves), and `backup_port` is where the primary's sidecar listens. Its exit code.
 int run_seeding_init(const swift_store& store, const std::string& hostname, const std::string& from,
                      std::uint16_t backup_port, const fs::path& datadir, const fs::path& dir, const fs::path& token_file,
                      const fs::path& log, const std::vector<std::string>& extra = {}) {
     write(dir / "hosts", "127.0.0.1 localhost\n127.0.0.1 mysql-0.mysql\n");
+    // Every other name fails at once, on loopback: no query leaves the machine.
+    write(dir / "resolv.conf", "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
     fs::create_directories(dir / "config-src");
     write(dir / "config-src" / "master.cnf", "[mysqld]\nlog-bin\n");
     write(dir / "config-src" / "slave.cnf", "[mysqld]\nread-only\n");
     fs::create_directories(dir / "conf.d");
     auto args = with_store_flags(
-        {"unshare", "-m", "sh", "-c", "mount --bind \"$0\" /etc/hosts && exec \"$@\"", (dir / "hosts").string(),
-         AGENT_BINARY, "init", "--hostname", hostname, "--service", "mysql", "--backup-port",
+        {"unshare", "-m", "sh", "-c",
+         "mount --bind \"$0\" /etc/hosts && mount --bind \"$1\" /etc/resolv.conf && shift && exec \"$@\"",
+         (dir / "hosts").string(), (dir / "resolv.conf").string(), AGENT_BINARY, "init", "--hostname", hostname, "--service", "mysql", "--backup-port",
          std::to_string(backup_port), "--config-src", (dir / "config-src").string(), "--config-dir",
          (dir / "conf.d").string(), "--datadir", datadir.string(), "--auth-token-file", token_file.string(),
          "--seed-from", from, "--xtrabackup", find_program("mariabackup"), "--xbstream", find_program("mbstream"),
@@ -1002,4 +1006,45 @@ TEST_CASE("SIGTERM during a restore whose store went silent: the download is aba
     CHECK(rc == mysql_agent::exit_code::clone_failed);
     CHECK_THAT(output, Catch::Contains("interrupted by signal 15") && Catch::Contains("files were removed"));
     CHECK(entries_of(datadir).empty());
+}
+
+TEST_CASE("init --seed-from --primary-from-backup: an empty ordinal 0 that finds no member restores the newest backup "
+          "as a re-seeded primary, read-only until its sidecar takes over",
+          "[io][real][objstore]") {
+    auto primary = primary_with_orders(3000);
+    auto root = primary->root();
+    const auto primary_facts = table_facts(root);
+    temp_dir tmp("mysql-agent-real-whole-cluster");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, tmp.path() / "sidecar.log");
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("whole");
+    REQUIRE(run_backup_binary(sidecar.address(), store, "s3://whole/c/", tmp.path(), token_file,
+                              tmp.path() / "backup.log") == 0);
+    const std::string id = only_backup(store, "whole", "c/");
+    CHECK(sidecar.stop() == 0);  // the whole cluster is gone: only the bucket is left
+
+    const fs::path datadir = tmp.path() / "mysql-0", log = tmp.path() / "init.log";
+    const int rc = run_seeding_init(store, "mysql-0", "s3://whole/c/", 1, datadir, tmp.path(), token_file, log,
+                                    {"--primary-from-backup"});
+    const std::string output = slurp(log);
+    INFO("init log:\n" << output);
+    REQUIRE(rc == 0);
+    CHECK_THAT(output, Catch::Contains("restore from s3://whole/c/" + id + "/ committed"));
+    const auto marker = mysql_agent::marker_from_json("marker", slurp(datadir / mysql_agent::clone_marker_file));
+    REQUIRE(marker);
+    CHECK(marker->source == "s3://whole/c/" + id + "/");
+    REQUIRE(marker->reseed.has_value());
+    CHECK(marker->reseed->as_primary);
+    CHECK_THAT(marker->reseed->reason, Catch::Contains("--primary-from-backup"));
+    CHECK_FALSE(marker->reseed->position.empty());
+    CHECK(fs::exists(tmp.path() / "conf.d" / "master.cnf"));
+    CHECK(fs::exists(tmp.path() / "conf.d" / std::string(mysql_agent::reseed_read_only_file)));
+    CHECK(facts_of_datadir(datadir, 7) == primary_facts);
+
+    // Without --primary-from-backup the same ordinal 0 starts empty, as a first deployment does: nothing restored.
+    const fs::path empty = tmp.path() / "mysql-0-empty", empty_log = tmp.path() / "init-empty.log";
+    CHECK(run_seeding_init(store, "mysql-0", "s3://whole/c/", 1, empty, tmp.path(), token_file, empty_log) == 0);
+    CHECK_THAT(slurp(empty_log), Catch::Contains("starting empty") && !Catch::Contains("restore: backup"));
+    CHECK(entries_of(empty).empty());
 }
