@@ -440,6 +440,26 @@ function crossViolations(objects, all, overlayObjects) {
     }
   }
 
+  // A workload that runs `mysql-agent backup` against sidecars that serve TLS verifies them (--tls-ca) and, when they
+  // ask clients for a certificate (--tls-client-ca), presents one (--tls-cert, --tls-key): otherwise every backup
+  // fails at the handshake (exit 15).
+  const sidecarArgv = workloads
+    .filter((w) => w.kind === "StatefulSet")
+    .flatMap((w) => containersOf(podSpecOf(w)).filter(({ container }) => container.name === "sidecar"))
+    .map(({ container }) => [...(container.command ?? []), ...(container.args ?? [])]);
+  const sidecarsServeTls = sidecarArgv.some((a) => a.includes("--tls-cert"));
+  const sidecarsAskCerts = sidecarArgv.some((a) => a.includes("--tls-client-ca"));
+  for (const w of workloads.filter((o) => o.kind !== "StatefulSet")) {
+    for (const { container } of containersOf(podSpecOf(w))) {
+      const argv = [...(container.command ?? []), ...(container.args ?? [])];
+      if (argv[1] !== "backup") continue;
+      if (sidecarsServeTls && !argv.includes("--tls-ca"))
+        out.push({ obj: w, why: `container ${container.name} runs mysql-agent backup without --tls-ca, but the sidecars serve TLS only` });
+      if (sidecarsAskCerts && !(argv.includes("--tls-cert") && argv.includes("--tls-key")))
+        out.push({ obj: w, why: `container ${container.name} runs mysql-agent backup without --tls-cert/--tls-key, but the sidecars ask clients for a certificate` });
+    }
+  }
+
   // A Certificate mounted by a StatefulSet names every pod as its peers reach it (<sts>-<k>.<service>), and its
   // names under .svc are those of its own namespace.
   for (const cert of objects.filter((o) => o.kind === "Certificate")) {
