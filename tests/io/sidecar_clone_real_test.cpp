@@ -25,6 +25,7 @@
 #include "mysql_agent/core/backup_store/catalog.hpp"
 #include "mysql_agent/core/backup_store/manifest.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/core/cluster_identity.hpp"
 #include "mysql_agent/core/config_choice.hpp"
 #include "mysql_agent/core/exit_codes.hpp"
 #include "mysql_agent/core/text.hpp"
@@ -860,6 +861,11 @@ TEST_CASE("init --seed-from seeds an empty replica from the newest backup once i
     auto root = primary->root();
     // GET /position reads the agent's own tables too (a sidecar's account can; this least-privileged one is given it).
     root.execute("GRANT SELECT ON mysql_agent.* TO 'backup'@'localhost'");
+    // The cluster's identity, as a primary's sidecar records it (cluster_identity.hpp): the manifest carries it.
+    const std::string identity = "2f0c7a1e-3b4d-4c5e-8f60-718293a4b5c6";
+    const auto record = mysql_agent::record_identity_statements(identity);
+    REQUIRE(record);
+    for (const auto& statement : *record) root.execute(statement);
     temp_dir tmp("mysql-agent-real-seed");
     const auto [password_file, token_file] = write_secrets(tmp.path());
     sidecar_process sidecar(*primary, "backup", password_file, token_file, tmp.path() / "sidecar.log");
@@ -869,6 +875,9 @@ TEST_CASE("init --seed-from seeds an empty replica from the newest backup once i
     REQUIRE(run_backup_binary(sidecar.address(), store, "s3://seed/c/", tmp.path(), token_file,
                               tmp.path() / "backup.log") == 0);
     const std::string id = only_backup(store, "seed", "c/");
+    const auto manifest = mysql_agent::backup_store::parse_manifest(store.aws_get("seed", "c/" + id + "/manifest.json"));
+    REQUIRE(manifest);
+    CHECK(manifest->cluster_identity == identity);
     const auto primary_facts = table_facts(root);
     // The primary goes on writing: the replica catches up from the backup's position through the binlog.
     root.execute("INSERT INTO shop.orders VALUES (900001, 'after the backup', 1, NULL)");
@@ -887,6 +896,16 @@ TEST_CASE("init --seed-from seeds an empty replica from the newest backup once i
     CHECK_FALSE(marker->reseed.has_value());
     CHECK(fs::exists(tmp.path() / "conf.d" / "slave.cnf"));
     CHECK(facts_of_datadir(seeded, 5) == primary_facts);
+
+    // A primary of another cluster (another identity) behind the same name: the backup is refused, nothing fetched.
+    root.execute("UPDATE mysql_agent.cluster SET identity = '00000000-0000-4000-8000-000000000000' WHERE id = 1");
+    const fs::path foreign = tmp.path() / "foreign", foreign_log = tmp.path() / "foreign.log";
+    CHECK(run_seeding_init(store, "mysql-3", "s3://seed/c/", port, foreign, tmp.path(), token_file, foreign_log) ==
+          mysql_agent::exit_code::bad_input);
+    CHECK_THAT(slurp(foreign_log), Catch::Contains("is a backup of another cluster (identity " + identity + ")") &&
+                                       Catch::Contains("Nothing was downloaded"));
+    CHECK(entries_of(foreign).empty());
+    root.execute("UPDATE mysql_agent.cluster SET identity = '" + identity + "' WHERE id = 1");
 
     // The primary purges its binlogs past the backup: a replica seeded from it could never catch up.
     root.execute("FLUSH BINARY LOGS");

@@ -15,6 +15,7 @@ backup_manifest sample() {
     backup_manifest m;
     m.id = "20261207T074830Z";
     m.source = "mysql-1.mysql:3307";
+    m.cluster_identity = "2f0c7a1e-3b4d-4c5e-8f60-718293a4b5c6";
     m.agent_version = "0.9.0";
     m.started_at = "2026-12-07T07:48:30Z";
     m.finished_at = "2026-12-07T07:49:02Z";
@@ -49,7 +50,15 @@ TEST_CASE("a manifest round-trips through its JSON", "[backup_store]") {
     REQUIRE(back->parts.size() == 2);
     CHECK(back->parts[1].md5_hex == m.parts[1].md5_hex);
     CHECK(back->binlog_info == m.binlog_info);
+    CHECK(back->cluster_identity == m.cluster_identity);
     CHECK(manifest_json(*back) == manifest_json(m));
+
+    // A manifest without the field (written before it existed) reads as an unknown identity.
+    auto j = nlohmann::json::parse(manifest_json(m));
+    j.erase("cluster_identity");
+    const auto older = parse_manifest(j.dump());
+    REQUIRE(older);
+    CHECK(older->cluster_identity.empty());
 }
 
 TEST_CASE("manifests refused, each with its reason", "[backup_store]") {
@@ -69,6 +78,8 @@ TEST_CASE("manifests refused, each with its reason", "[backup_store]") {
         {"parts out of order", [](nlohmann::json& j) { j["stream"]["parts"][0]["number"] = 2; }, "numbered"},
         {"parts that do not add up", [](nlohmann::json& j) { j["stream"]["bytes"] = 8; }, "add up"},
         {"no parts", [](nlohmann::json& j) { j["stream"]["parts"] = nlohmann::json::array(); }, "no part"},
+        {"a cluster identity that is not a UUID", [](nlohmann::json& j) { j["cluster_identity"] = "x'; DROP"; },
+         "cluster_identity"},
     };
     for (const auto& r : rows) {
         SECTION(r.name) {

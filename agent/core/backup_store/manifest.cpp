@@ -52,6 +52,7 @@ std::string manifest_json(const backup_manifest& m) {
         {"format", m.format},
         {"id", m.id},
         {"source", m.source},
+        {"cluster_identity", m.cluster_identity},
         {"agent_version", m.agent_version},
         {"started_at", m.started_at},
         {"finished_at", m.finished_at},
@@ -80,6 +81,7 @@ result<backup_manifest> parse_manifest(std::string_view text) {
                          std::to_string(manifest_format)};
         m.id = j.at("id").get<std::string>();
         m.source = j.at("source").get<std::string>();
+        m.cluster_identity = j.value("cluster_identity", std::string());
         m.agent_version = j.at("agent_version").get<std::string>();
         m.started_at = j.at("started_at").get<std::string>();
         m.finished_at = j.at("finished_at").get<std::string>();
@@ -101,6 +103,11 @@ result<backup_manifest> parse_manifest(std::string_view text) {
         return error{std::string("the manifest lacks a field or has one of the wrong type: ") + e.what()};
     }
     if (!is_backup_id(m.id)) return error{"the manifest's id is not of the form YYYYMMDDTHHMMSSZ"};
+    if (!m.cluster_identity.empty() && (m.cluster_identity.size() != 36 || !std::all_of(m.cluster_identity.begin(),
+                                                                                        m.cluster_identity.end(), [](char c) {
+                                                                                            return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
+                                                                                        })))
+        return error{"the manifest's cluster_identity is not a UUID"};
     if (!plain_name(m.stream_name)) return error{"the manifest's stream name is not a plain file name"};
     if (m.compression != "zstd" && m.compression != "none")
         return error{"the manifest's compression is neither zstd nor none"};

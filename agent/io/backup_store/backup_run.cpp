@@ -1,5 +1,6 @@
 #include "mysql_agent/io/backup_store/backup_run.hpp"
 
+#include <map>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -74,10 +75,13 @@ asio::awaitable<streamed> stream_one(const clone_options& o, multipart_writer_op
     co_return out;
 }
 
-/// The members as they are to be asked: by lag (each member's GET /position), unless in_order or only one.
-std::vector<donor_address> members_in_order(const backup_run_options& o) {
-    if (o.in_order || o.from.size() < 2) return o.from;
+/// The members as they are to be asked: by lag (each member's GET /position), unless in_order or only one; and
+/// the cluster identity each reported (for the manifest).
+std::vector<donor_address> members_in_order(const backup_run_options& o, std::map<std::string, std::string>& identities) {
     const auto answers = ask_positions(o.from, o.donor.token, o.donor.tls, position_timeout);
+    for (const auto& a : answers)
+        if (a.report && a.report->cluster_identity) identities[a.peer.to_string()] = *a.report->cluster_identity;
+    if (o.in_order || o.from.size() < 2) return o.from;
     std::vector<source_candidate> candidates;
     for (const auto& a : answers) {
         source_candidate c;
@@ -116,7 +120,8 @@ backup_run_result run_backup(const backup_run_options& options) {
 
     if (options.from.empty()) throw config_error("backup: no member to ask (--from)");
     std::string last_failure;
-    for (const auto& member : members_in_order(options)) {
+    std::map<std::string, std::string> identities;
+    for (const auto& member : members_in_order(options, identities)) {
         clone_options o = options.donor;
         o.donor = member;
         multipart_writer_options w;
@@ -132,6 +137,7 @@ backup_run_result run_backup(const backup_run_options& options) {
                                                 "the upload was aborted");
             const multipart_result uploaded = writer->finish();
             m.source = member.to_string();
+            if (const auto id = identities.find(m.source); id != identities.end()) m.cluster_identity = id->second;
             m.stream_name = w.key.substr(out.prefix.size());
             m.compression = s.got.compressed ? "zstd" : "none";
             m.stream_bytes = uploaded.bytes;

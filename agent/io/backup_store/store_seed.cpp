@@ -44,6 +44,12 @@ void check_primary(const found_backup& found, const std::string& where, const do
         return;
     }
     const position_report& report = *found.primary->report;
+    if (!found.manifest.cluster_identity.empty() && report.cluster_identity &&
+        *report.cluster_identity != found.manifest.cluster_identity)
+        throw bad_input_error("init --seed-from: " + where + " is a backup of another cluster (identity " +
+                              found.manifest.cluster_identity + "), the primary " + primary.to_string() + "'s is " +
+                              *report.cluster_identity + ": is --seed-from the prefix this cluster's backups go to? "
+                              "Nothing was downloaded");
     const auto position = backup_gtid_position(metadata_of(found.manifest, where), report.flavor);
     if (!position || !report.binlog_start) {
         log_event(spdlog::level::warn,

@@ -31,6 +31,9 @@ struct backup_manifest {
     int format = manifest_format;
     std::string id;             ///< backup_id_at(): YYYYMMDDTHHMMSSZ, sorts by time
     std::string source;         ///< the member that served it: "mysql-1.mysql:3307"
+    /// The cluster identity the member reported (GET /position, cluster_identity.hpp): a seed refuses a backup of
+    /// another cluster. "" when unknown (the member did not say; a manifest written before the field existed).
+    std::string cluster_identity;
     std::string agent_version;
     std::string started_at;     ///< ISO 8601 UTC
     std::string finished_at;
