@@ -14,6 +14,7 @@
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/exit_codes.hpp"
 #include "mysql_agent/io/backup_store/backup_catalog.hpp"
+#include "mysql_agent/io/backup_store/backup_restore.hpp"
 #include "mysql_agent/io/backup_store/restore_check.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
 #include "mysql_agent/io/logging.hpp"
@@ -74,9 +75,9 @@ int verify_by_restoring(const objstore::s3_url& at, const std::string& id, const
 
 int verify(objstore::s3_client& client, const objstore::s3_url& at, std::string id, const backups_cli_options& cli) {
     if (id.empty()) {  // the newest complete one
-        for (const auto& b : backup_store::list_backups(client, at))
-            if (b.complete) id = b.id;
-        if (id.empty()) throw bad_input_error("no complete backup under s3://" + at.bucket + "/" + at.prefix);
+        const auto newest = backup_store::newest_complete_backup(client, at);
+        if (!newest) throw bad_input_error("no complete backup under s3://" + at.bucket + "/" + at.prefix);
+        id = *newest;
     }
     if (cli.restore) return verify_by_restoring(at, id, cli);
     const auto r = backup_store::verify_backup(client, at, id);

@@ -1,5 +1,7 @@
 #include "mysql_agent/io/clone_tool.hpp"
 
+#include <fcntl.h>
+
 #include <fmt/format.h>
 
 #include "mysql_agent/core/errors.hpp"
@@ -34,6 +36,14 @@ void tool_failed(std::string_view what, int rc, const std::string& stderr_tail, 
                         "it or grow the PersistentVolume (the clone's files were removed)",
                         what, code, datadir.string(), last_lines(stderr_tail, 2)));
     throw clone_failed_error(fmt::format("{} {}: {}", what, code, last_lines(stderr_tail)));
+}
+
+std::unique_ptr<child_process> start_extractor(boost::asio::any_io_executor ex, const std::filesystem::path& stream_tool,
+                                               const std::filesystem::path& staging) {
+    auto child = start_clone_tool(ex, stream_tool, {"-x", "-C", staging.string()}, true);
+    // Linux allows up to 1 MiB unprivileged; a smaller pipe only costs syscalls.
+    ::fcntl(child->stdin_pipe()->native_handle(), F_SETPIPE_SZ, 1024 * 1024);
+    return child;
 }
 
 }  // namespace mysql_agent

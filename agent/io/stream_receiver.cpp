@@ -33,20 +33,6 @@ using clock = std::chrono::steady_clock;
 
 /// Body bytes handed to the extractor per write.
 constexpr std::size_t body_buffer_bytes = 256 * 1024;
-/// A bigger pipe lets the extractor read whole xbstream chunks per syscall; Linux allows up to 1 MiB unprivileged.
-constexpr int extractor_pipe_bytes = 1024 * 1024;
-/// How long an extractor that stopped reading gets to exit and explain itself.
-constexpr auto extractor_exit_grace = std::chrono::seconds(10);
-
-// Not a coroutine: [gcc12-braced-args] in clone_tool.hpp.
-std::unique_ptr<child_process> start_extractor(asio::any_io_executor ex, const clone_options& o,
-                                               const std::filesystem::path& staging) {
-    auto child = start_clone_tool(ex, o.tools.stream, {"-x", "-C", staging.string()}, true);
-    // Best effort: a smaller pipe only costs syscalls.
-    ::fcntl(child->stdin_pipe()->native_handle(), F_SETPIPE_SZ, extractor_pipe_bytes);
-    return child;
-}
-
 progress_reporter::options progress_options(const clone_options& o, std::optional<std::uint64_t> estimate) {
     progress_reporter::options p;
     p.what = "received";
@@ -305,7 +291,7 @@ private:
 
 asio::awaitable<received_stream> receive_backup(donor_response& response, const std::filesystem::path& staging,
                                                 const clone_options& o, const deadlines& dl) {
-    auto extractor = start_extractor(co_await asio::this_coro::executor, o, staging);
+    auto extractor = start_extractor(co_await asio::this_coro::executor, o.tools.stream, staging);
     extractor_sink sink(*extractor, o, dl);
     receive_settings settings;
     settings.destination = "extracting into " + staging.string();

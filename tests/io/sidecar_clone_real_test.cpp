@@ -903,7 +903,7 @@ TEST_CASE("init --seed-from seeds an empty replica from the newest backup once i
     CHECK(run_seeding_init(store, "mysql-3", "s3://seed/c/", port, foreign, tmp.path(), token_file, foreign_log) ==
           mysql_agent::exit_code::bad_input);
     CHECK_THAT(slurp(foreign_log), Catch::Contains("is a backup of another cluster (identity " + identity + ")") &&
-                                       Catch::Contains("Nothing was downloaded"));
+                                       Catch::Contains("nothing was downloaded"));
     CHECK(entries_of(foreign).empty());
     root.execute("UPDATE mysql_agent.cluster SET identity = '" + identity + "' WHERE id = 1");
 

@@ -106,3 +106,9 @@ TEST_CASE("multipart uploads are stale only past the grace, and only with a time
         CHECK_FALSE(upload_is_stale(bad, r, now));
     }
 }
+
+TEST_CASE("the newest complete backup: a later incomplete one does not count", "[backup_store]") {
+    CHECK(newest_complete(group_backups("c/", listing())) == "20261206T000000Z");
+    CHECK_FALSE(newest_complete(group_backups("c/", {{"c/20261205T000000Z/stream.xbstream.zst", 50}})).has_value());
+    CHECK_FALSE(newest_complete({}).has_value());
+}

@@ -59,3 +59,39 @@ TEST_CASE("seed check: the backup's position is its gtid_slave_pos on MariaDB wh
     file_position.binlog = binlog_coordinates{"mariadb-bin.000002", 1234, ""};
     CHECK_FALSE(backup_gtid_position(file_position, server_flavor::mariadb).has_value());
 }
+
+TEST_CASE("seed verdict: another cluster and purged binlogs refuse, missing facts leave it unchecked", "[backup_store]") {
+    backup_manifest m;
+    m.cluster_identity = "2f0c7a1e-3b4d-4c5e-8f60-718293a4b5c6";
+    m.binlog_info = "mariadb-bin.000002\t385\t0-100-50\n";
+    m.tool_info = "server_version = 10.11.19-MariaDB\n";
+    position_report primary;
+    primary.cluster_identity = m.cluster_identity;
+    primary.binlog_start = "0-100-40";
+    using kind = seed_verdict::kind;
+    CHECK(backup_flavor(m) == server_flavor::mariadb);
+    CHECK(judge_seed(m, primary).decision == kind::go);
+    CHECK(judge_seed(m, std::nullopt).decision == kind::unchecked);
+
+    auto other = primary;
+    other.cluster_identity = "00000000-0000-4000-8000-000000000000";
+    const auto foreign = judge_seed(m, other);
+    CHECK(foreign.decision == kind::refused);
+    CHECK_THAT(foreign.reason, Catch::Contains("another cluster"));
+
+    auto purged = primary;
+    purged.binlog_start = "0-100-60";
+    CHECK(judge_seed(m, purged).decision == kind::refused);
+
+    auto silent = primary;
+    silent.binlog_start.reset();
+    CHECK(judge_seed(m, silent).decision == kind::unchecked);
+
+    auto no_gtid = m;
+    no_gtid.binlog_info = "mariadb-bin.000002\t385\n";
+    CHECK(judge_seed(no_gtid, primary).decision == kind::unchecked);
+
+    auto garbage = m;
+    garbage.binlog_info = "not coordinates at all\tx\ty\tz\n";
+    CHECK(judge_seed(garbage, primary).decision == kind::refused);
+}

@@ -105,4 +105,10 @@ std::vector<prune_decision> plan_prune(const std::vector<stored_backup>& backups
     return out;
 }
 
+std::optional<std::string> newest_complete(const std::vector<stored_backup>& backups) {
+    for (auto b = backups.rbegin(); b != backups.rend(); ++b)
+        if (b->complete) return b->id;
+    return std::nullopt;
+}
+
 }  // namespace mysql_agent::backup_store

@@ -33,4 +33,35 @@ status check_primary_serves(server_flavor flavor, std::string_view backup_positi
                  " from its binlog, transactions the backup does not hold (it holds " + to_string(*backup) + ")" + advice};
 }
 
+result<backup_metadata> manifest_coordinates(const backup_manifest& m) {
+    backup_files files;
+    if (!m.binlog_info.empty()) files.binlog_info = named_content{"xtrabackup_binlog_info", m.binlog_info};
+    if (!m.slave_info.empty()) files.slave_info = named_content{"xtrabackup_slave_info", m.slave_info};
+    return parse_backup_metadata(files);
+}
+
+server_flavor backup_flavor(const backup_manifest& m) {
+    return m.tool_info.find("MariaDB") != std::string::npos ? server_flavor::mariadb : server_flavor::mysql;
+}
+
+seed_verdict judge_seed(const backup_manifest& m, const std::optional<position_report>& primary) {
+    using kind = seed_verdict::kind;
+    const std::string unchecked = "; seeding unchecked: replication will say if the binlogs are gone";
+    if (!primary) return {kind::unchecked, "the primary did not say where it stands" + unchecked};
+    if (!m.cluster_identity.empty() && primary->cluster_identity && *primary->cluster_identity != m.cluster_identity)
+        return {kind::refused, "it is a backup of another cluster (identity " + m.cluster_identity +
+                                   "), the primary's is " + *primary->cluster_identity +
+                                   ": is --seed-from the prefix this cluster's backups go to?"};
+    const auto metadata = manifest_coordinates(m);
+    if (!metadata) return {kind::refused, "its manifest carries coordinates that do not parse: " + metadata.message()};
+    const auto position = backup_gtid_position(*metadata, primary->flavor);
+    if (!position) return {kind::unchecked, "the backup carries no GTID position" + unchecked};
+    if (!primary->binlog_start)
+        return {kind::unchecked, "the primary does not report where its binlog begins" + unchecked};
+    if (auto serves = check_primary_serves(primary->flavor, *position, *primary->binlog_start); !serves)
+        return {kind::refused, serves.message()};
+    return {kind::go, "the primary holds every binlog after the backup's position " + *position +
+                          " (its oldest begins at '" + *primary->binlog_start + "')"};
+}
+
 }  // namespace mysql_agent::backup_store

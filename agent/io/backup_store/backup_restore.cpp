@@ -27,11 +27,6 @@ namespace {
 namespace asio = boost::asio;
 using clock = std::chrono::steady_clock;
 
-/// A bigger pipe lets the extractor read whole xbstream chunks per syscall (as stream_receiver.cpp does).
-constexpr int extractor_pipe_bytes = 1024 * 1024;
-/// How long an extractor gets to exit once its input ended (or broke).
-constexpr auto extractor_exit_grace = std::chrono::seconds(10);
-
 /// The extractor stopped reading (it exited or broke its pipe): its own words explain it better than EPIPE.
 struct extractor_stopped : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -45,12 +40,6 @@ void write_all(int fd, std::span<const char> bytes) {
         if (n <= 0) throw extractor_stopped(n < 0 ? std::strerror(errno) : "wrote nothing");
         bytes = bytes.subspan(static_cast<std::size_t>(n));
     }
-}
-
-// Not a coroutine: [gcc12-braced-args] in clone_tool.hpp.
-std::unique_ptr<child_process> start_extractor(asio::any_io_executor ex, const clone_options& o,
-                                               const std::filesystem::path& staging) {
-    return start_clone_tool(ex, o.tools.stream, {"-x", "-C", staging.string()}, true);
 }
 
 struct chosen_backup {
@@ -95,10 +84,9 @@ asio::awaitable<staged_stream> stage_from_store(const restore_options& o, const 
                  format_bytes(m.stream_bytes), format_bytes(m.xbstream_bytes), m.source, m.finished_at,
                  out.staging.string());
 
-    auto extractor = start_extractor(co_await asio::this_coro::executor, o.target, out.staging);
+    auto extractor = start_extractor(co_await asio::this_coro::executor, o.target.tools.stream, out.staging);
     // The extractor's stdin, written by the download thread with blocking writes; closed when the stream ends.
     const int fd = extractor->stdin_pipe()->release();
-    ::fcntl(fd, F_SETPIPE_SZ, extractor_pipe_bytes);  // best effort: a smaller pipe only costs syscalls
     std::atomic<int> pipe_fd{fd};
     auto close_pipe = [&pipe_fd] {
         if (const int f = pipe_fd.exchange(-1); f >= 0) ::close(f);
@@ -169,10 +157,7 @@ asio::awaitable<staged_stream> stage_from_store(const restore_options& o, const 
 }  // namespace
 
 std::optional<std::string> newest_complete_backup(objstore::s3_client& client, const objstore::s3_url& at) {
-    std::optional<std::string> newest;
-    for (const auto& b : list_backups(client, at))  // oldest first
-        if (b.complete) newest = b.id;
-    return newest;
+    return newest_complete(list_backups(client, at));
 }
 
 asio::awaitable<clone_outcome> async_restore_datadir(restore_options options) {

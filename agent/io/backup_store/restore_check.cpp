@@ -2,7 +2,7 @@
 
 #include <pwd.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,7 +20,6 @@
 #include "mysql_agent/io/mysql_client.hpp"
 #include "mysql_agent/io/private_dir.hpp"
 
-extern char** environ;
 
 namespace mysql_agent::backup_store {
 namespace {
@@ -44,9 +43,17 @@ public:
         std::vector<char*> argv;
         for (auto& a : argv_strings) argv.push_back(a.data());
         argv.push_back(nullptr);
-        if (const int rc = ::posix_spawn(&pid_, mysqld.c_str(), nullptr, nullptr, argv.data(), environ); rc != 0)
-            throw config_error("cannot start " + mysqld.string() + " for the restore check: " + std::strerror(rc) +
-                               " (--mysqld)");
+        // Not posix_spawn: the server must die with us (PR_SET_PDEATHSIG), so that a `verify --restore` killed by
+        // Ctrl-C or SIGKILL leaves no private mysqld running on a scratch copy of the data.
+        const pid_t parent = ::getpid();
+        pid_ = ::fork();
+        if (pid_ < 0) throw config_error("cannot start " + mysqld.string() + " for the restore check: fork failed");
+        if (pid_ == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
     }
     ~scratch_server() { stop(); }
     scratch_server(const scratch_server&) = delete;
@@ -92,6 +99,8 @@ std::string user_name() {
 
 restore_check_report verify_by_restoring(const restore_check_options& o) {
     restore_check_report report;
+    // The scratch dirs of earlier checks whose agent died (their lock went with it): removed first.
+    sweep_stale_private_dirs(o.scratch);
     private_dir scratch(o.scratch);
     restore_options r = o.restore;
     r.target.datadir = scratch.path() / "data";

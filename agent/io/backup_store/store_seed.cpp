@@ -17,53 +17,32 @@ namespace asio = boost::asio;
 /// GET /position of the primary, bounded like a re-seed's.
 constexpr std::chrono::seconds position_timeout{10};
 
-/// The backup's coordinates as the manifest carries its metadata files. Throws bad_input_error.
-backup_metadata metadata_of(const backup_manifest& m, const std::string& where) {
-    backup_files files;
-    if (!m.binlog_info.empty()) files.binlog_info = named_content{"xtrabackup_binlog_info", m.binlog_info};
-    if (!m.slave_info.empty()) files.slave_info = named_content{"xtrabackup_slave_info", m.slave_info};
-    auto parsed = parse_backup_metadata(files);
-    if (!parsed) throw bad_input_error("the manifest of " + where + " carries coordinates that do not parse: " + parsed.message());
-    return *parsed;
-}
-
 struct found_backup {
     std::optional<std::string> id;
     backup_manifest manifest;
     std::optional<peer_answer> primary;
 };
 
-/// The replica's check: the primary must still hold the binlogs after the backup's position. Throws bad_input_error.
+/// Carries out judge_seed (core/backup_store/seed_check.hpp) for a replica. Throws bad_input_error when refused.
 void check_primary(const found_backup& found, const std::string& where, const donor_address& primary) {
-    if (!found.primary || !found.primary->report) {
-        log_event(spdlog::level::warn,
-                  "init: the primary " + primary.to_string() + " did not say where its binlog begins (" +
-                      (found.primary ? found.primary->problem : std::string("not asked")) +
-                      "): seeding from " + where + " unchecked; replication will say if its binlogs are gone",
-                  {{"event", "seed_unchecked"}});
-        return;
+    std::optional<position_report> report;
+    if (found.primary && found.primary->report) report = found.primary->report;
+    const auto verdict = judge_seed(found.manifest, report);
+    switch (verdict.decision) {
+        case seed_verdict::kind::refused:
+            throw bad_input_error("init --seed-from: " + where + " cannot seed this member: " + verdict.reason +
+                                  "; nothing was downloaded");
+        case seed_verdict::kind::unchecked:
+            log_event(spdlog::level::warn,
+                      "init: the primary " + primary.to_string() +
+                          (found.primary && !found.primary->report ? " (" + found.primary->problem + ")" : "") + ": " +
+                          verdict.reason,
+                      {{"event", "seed_unchecked"}});
+            return;
+        case seed_verdict::kind::go:
+            spdlog::info("init: {}: {}", primary.to_string(), verdict.reason);
+            return;
     }
-    const position_report& report = *found.primary->report;
-    if (!found.manifest.cluster_identity.empty() && report.cluster_identity &&
-        *report.cluster_identity != found.manifest.cluster_identity)
-        throw bad_input_error("init --seed-from: " + where + " is a backup of another cluster (identity " +
-                              found.manifest.cluster_identity + "), the primary " + primary.to_string() + "'s is " +
-                              *report.cluster_identity + ": is --seed-from the prefix this cluster's backups go to? "
-                              "Nothing was downloaded");
-    const auto position = backup_gtid_position(metadata_of(found.manifest, where), report.flavor);
-    if (!position || !report.binlog_start) {
-        log_event(spdlog::level::warn,
-                  "init: " + std::string(!position ? "the backup carries no GTID position"
-                                                   : "the primary does not report where its binlog begins") +
-                      ": seeding from " + where + " unchecked; replication will say if its binlogs are gone",
-                  {{"event", "seed_unchecked"}});
-        return;
-    }
-    if (auto serves = check_primary_serves(report.flavor, *position, *report.binlog_start); !serves)
-        throw bad_input_error("init --seed-from: " + where + " cannot seed this member: " + serves.message() +
-                              "; nothing was downloaded");
-    spdlog::info("init: the primary {} holds every binlog after the backup's position {} (its oldest begins at '{}')",
-                 primary.to_string(), *position, *report.binlog_start);
 }
 
 }  // namespace
@@ -97,9 +76,11 @@ asio::awaitable<std::optional<clone_outcome>> seed_from_store(store_seed_options
     restore_options r = o.restore;
     r.id = *found.id;
     if (o.as_primary) {
-        const auto flavor = found.manifest.tool_info.find("MariaDB") != std::string::npos ? server_flavor::mariadb
-                                                                                        : server_flavor::mysql;
-        const auto position = backup_gtid_position(metadata_of(found.manifest, where), flavor);
+        const auto coordinates = manifest_coordinates(found.manifest);
+        if (!coordinates)
+            throw bad_input_error("the manifest of " + where + " carries coordinates that do not parse: " +
+                                  coordinates.message());
+        const auto position = backup_gtid_position(*coordinates, backup_flavor(found.manifest));
         r.target.reseed = reseed_record{true,
                                         "ordinal 0's datadir was empty and no member is known: restored from " + where +
                                             " (--primary-from-backup)",

@@ -27,6 +27,14 @@ namespace mysql_agent {
 std::unique_ptr<child_process> start_clone_tool(boost::asio::any_io_executor ex, const std::filesystem::path& program,
                                                 std::vector<std::string> args, bool pipe_stdin);
 
+/// How long an extractor that stopped reading (or whose input ended) gets to exit and explain itself.
+inline constexpr std::chrono::seconds extractor_exit_grace{10};
+
+/// Starts `xbstream -x -C staging` (`stream_tool`: xbstream or mbstream) with its stdin a pipe widened to 1 MiB
+/// (best effort), so that it reads whole xbstream chunks per syscall. The clone's and the restore's extractor.
+std::unique_ptr<child_process> start_extractor(boost::asio::any_io_executor ex, const std::filesystem::path& stream_tool,
+                                               const std::filesystem::path& staging);
+
 /// Waits for a tool to exit, at most until `at`. nullopt: it did not.
 boost::asio::awaitable<std::optional<int>> wait_until(child_process& child, std::chrono::steady_clock::time_point at);
 

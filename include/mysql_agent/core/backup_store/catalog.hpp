@@ -51,6 +51,9 @@ struct prune_decision {
 /// nullopt when it is not one.
 std::optional<std::chrono::system_clock::time_point> s3_time(const std::string& iso);
 
+/// The id of the newest complete backup of `backups` (as group_backups returns them, oldest first), or nullopt.
+std::optional<std::string> newest_complete(const std::vector<stored_backup>& backups);
+
 /// Whether a multipart upload initiated at `initiated` (S3's form) is older than r.incomplete_after at `now`: one
 /// whose time does not parse is not (never removed on a guess).
 bool upload_is_stale(const std::string& initiated, const retention& r, std::chrono::system_clock::time_point now);

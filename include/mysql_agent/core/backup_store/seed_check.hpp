@@ -10,6 +10,8 @@
 #include <string_view>
 
 #include "mysql_agent/core/backup_metadata.hpp"
+#include "mysql_agent/core/backup_store/manifest.hpp"
+#include "mysql_agent/core/position_report.hpp"
 #include "mysql_agent/core/result.hpp"
 #include "mysql_agent/core/server_version.hpp"
 
@@ -25,5 +27,22 @@ std::optional<std::string> backup_gtid_position(const backup_metadata& backup, s
 /// subset of the backup's. An error says which transactions are gone and what to do; a position that does not parse
 /// is an error too (it came from the network or a bucket).
 status check_primary_serves(server_flavor flavor, std::string_view backup_position, std::string_view binlog_start);
+
+/// The coordinates of a stored backup, from the metadata files its manifest carries (as a clone reads them).
+result<backup_metadata> manifest_coordinates(const backup_manifest& m);
+
+/// The server flavor a backup was taken from, by its tool info (mariabackup names "MariaDB" in server_version).
+server_flavor backup_flavor(const backup_manifest& m);
+
+/// What a replica's seed does with the newest backup, given its primary's GET /position answer (nullopt: none).
+struct seed_verdict {
+    enum class kind { go, unchecked, refused } decision = kind::go;
+    std::string reason;  ///< for the log (go, unchecked) or the error (refused)
+};
+
+/// Refused: the backup names another cluster identity than the primary's, its coordinates do not parse, or the
+/// primary no longer holds the binlogs after its position (check_primary_serves). Unchecked (warned, the seed goes
+/// on): no answer, no GTID position in the backup, no binlog_start from the primary. Go otherwise.
+seed_verdict judge_seed(const backup_manifest& m, const std::optional<position_report>& primary);
 
 }  // namespace mysql_agent::backup_store
