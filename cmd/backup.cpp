@@ -49,6 +49,7 @@ int run_backup_command(const backup_cli_options& cli) {
     o.in_order = cli.in_order;
     o.to = store_url_of(cli.store);
     o.store = store_options_of(cli.store);
+    o.key = encryption_key_of(cli.store);
     const auto first = parse_byte_size(cli.part_size, "--part-size");
     if (!first) throw config_error(first.message());
     auto plan = objstore::plan_part_sizes(*first);

@@ -52,6 +52,7 @@ int verify_by_restoring(const objstore::s3_url& at, const std::string& id, const
     backup_store::restore_check_options o;
     o.restore.from = at;
     o.restore.store = store_options_of(cli.store);
+    o.restore.key = encryption_key_of(cli.store);
     o.restore.id = id;
     o.restore.target.tools = resolve_backup_tools(
         cli.xtrabackup.empty() ? std::nullopt : std::optional<std::filesystem::path>(cli.xtrabackup),
@@ -80,11 +81,15 @@ int verify(objstore::s3_client& client, const objstore::s3_url& at, std::string 
         id = *newest;
     }
     if (cli.restore) return verify_by_restoring(at, id, cli);
-    const auto r = backup_store::verify_backup(client, at, id);
-    spdlog::info("backup {} verifies: {} bytes in {} part(s), SHA-256 and every part's MD5 as its manifest says; {} "
-                 "bytes of xbstream with {} files, complete for a prepare; from {}, {}",
-                 id, r.bytes, r.manifest.parts.size(), r.xbstream_bytes, r.files, r.manifest.source,
-                 r.manifest.finished_at);
+    const auto key = encryption_key_of(cli.store);
+    const auto r = backup_store::verify_backup(client, at, id, key ? &*key : nullptr);
+    spdlog::info("backup {} verifies: {} bytes in {} part(s), SHA-256 and every part's MD5 as its manifest says{}; "
+                 "{} bytes of xbstream with {} files, complete for a prepare; from {}, {}",
+                 id, r.bytes, r.manifest.parts.size(),
+                 r.manifest.encryption ? ", every encrypted segment authenticated with key id " +
+                                             r.manifest.encryption->key_id
+                                       : std::string(),
+                 r.xbstream_bytes, r.files, r.manifest.source, r.manifest.finished_at);
     return exit_code::ok;
 }
 

@@ -98,6 +98,7 @@ backup_store::store_seed_options seed_options(const init_options& opts, const cl
     backup_store::store_seed_options o;
     o.restore.from = store_url_of(opts.store);
     o.restore.store = store_options_of(opts.store);
+    o.restore.key = encryption_key_of(opts.store);
     o.restore.target = base;
     o.primary = std::move(primary);
     o.as_primary = !o.primary;
@@ -160,6 +161,7 @@ int run_init(const init_options& opts) {
     if (flags.seed_from_store) {  // the address and the credentials, checked now
         store_url_of(opts.store);
         store_options_of(opts.store);
+        encryption_key_of(opts.store);
     }
 
     set_log_context({"pod", self.hostname});

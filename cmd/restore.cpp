@@ -36,6 +36,7 @@ int run_restore(const restore_cli_options& cli) {
     backup_store::restore_options o;
     o.from = store_url_of(cli.store);
     o.store = store_options_of(cli.store);
+    o.key = encryption_key_of(cli.store);
     if (!cli.id.empty() && !backup_store::is_backup_id(cli.id))
         throw config_error("--id '" + text::printable(cli.id) + "' is not a backup id (YYYYMMDDTHHMMSSZ)");
     o.id = cli.id;

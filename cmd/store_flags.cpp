@@ -46,6 +46,15 @@ void add_store_flags(CLI::App& sub, store_flags& f, const std::string& url_flag,
                    "File holding the access key id (with --secret-key-file; default: AWS_ACCESS_KEY_ID)");
     sub.add_option("--secret-key-file", f.secret_key_file,
                    "File holding the secret access key (default: AWS_SECRET_ACCESS_KEY)");
+    sub.add_option("--encryption-key-file", f.encryption_key_file,
+                   "File (a mounted Secret) holding the 32-byte key of client-side encryption (AES-256-GCM): 64 hex "
+                   "digits, base64 (openssl rand -base64 32) or raw. `backup` encrypts with it; restore, verify and "
+                   "--seed-from need it for an encrypted backup and refuse another key by its id");
+}
+
+std::optional<backup_store::encryption_key> encryption_key_of(const store_flags& f) {
+    if (f.encryption_key_file.empty()) return std::nullopt;
+    return backup_store::encryption_key::from_file(f.encryption_key_file, "--encryption-key-file");
 }
 
 objstore::s3_url store_url_of(const store_flags& f) {

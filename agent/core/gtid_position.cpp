@@ -29,7 +29,7 @@ std::vector<std::string_view> split_trimmed(std::string_view s, char sep) {
     }
 }
 
-std::string quoted(std::string_view s) { return "'" + printable(s) + "'"; }
+std::string in_quotes(std::string_view s) { return "'" + printable(s) + "'"; }
 
 std::string ordinal_entry(std::size_t i) { return "entry " + std::to_string(i + 1); }
 
@@ -37,13 +37,13 @@ std::string ordinal_entry(std::size_t i) { return "entry " + std::to_string(i + 
 
 result<mariadb_gtid> parse_mariadb_gtid(std::string_view entry) {
     const auto fields = split_trimmed(entry, '-');
-    if (fields.size() != 3) return error{quoted(entry) + " is not domain-server-seq"};
+    if (fields.size() != 3) return error{in_quotes(entry) + " is not domain-server-seq"};
     const auto domain = text::parse_uint(fields[0]);
     const auto server = text::parse_uint(fields[1]);
     const auto seq = text::parse_uint(fields[2]);
-    if (!domain || !server || !seq) return error{quoted(entry) + " is not domain-server-seq of unsigned numbers"};
-    if (*domain > max_u32) return error{quoted(entry) + ": domain " + std::string(fields[0]) + " is out of range"};
-    if (*server > max_u32) return error{quoted(entry) + ": server id " + std::string(fields[1]) + " is out of range"};
+    if (!domain || !server || !seq) return error{in_quotes(entry) + " is not domain-server-seq of unsigned numbers"};
+    if (*domain > max_u32) return error{in_quotes(entry) + ": domain " + std::string(fields[0]) + " is out of range"};
+    if (*server > max_u32) return error{in_quotes(entry) + ": server id " + std::string(fields[1]) + " is out of range"};
     return mariadb_gtid{static_cast<std::uint32_t>(*domain), static_cast<std::uint32_t>(*server), *seq};
 }
 
@@ -72,10 +72,10 @@ result<gtid_interval> parse_interval(std::string_view item) {
     const auto dash = item.find('-');
     const auto first = text::parse_uint(trim(item.substr(0, dash)));
     const auto last = dash == std::string_view::npos ? first : text::parse_uint(trim(item.substr(dash + 1)));
-    if (!first || !last) return error{"interval " + quoted(item) + " is not N or N-M"};
-    if (*first == 0) return error{"interval " + quoted(item) + " starts at 0; transaction numbers start at 1"};
-    if (*last < *first) return error{"interval " + quoted(item) + " ends before it starts"};
-    if (*last > max_gno) return error{"interval " + quoted(item) + " goes past 2^63-1"};
+    if (!first || !last) return error{"interval " + in_quotes(item) + " is not N or N-M"};
+    if (*first == 0) return error{"interval " + in_quotes(item) + " starts at 0; transaction numbers start at 1"};
+    if (*last < *first) return error{"interval " + in_quotes(item) + " ends before it starts"};
+    if (*last > max_gno) return error{"interval " + in_quotes(item) + " goes past 2^63-1"};
     return gtid_interval{*first, *last};
 }
 
@@ -96,18 +96,18 @@ void normalize(std::vector<gtid_interval>& intervals) {
 // One `uuid:1-5:7-9[:tag:1-3...]` entry added to `set`.
 status add_mysql_entry(std::string_view entry, mysql_gtid_set& set) {
     const auto items = split_trimmed(entry, ':');
-    if (!is_uuid(items[0])) return error{quoted(items[0]) + " is not a server UUID (8-4-4-4-12 hex digits)"};
+    if (!is_uuid(items[0])) return error{in_quotes(items[0]) + " is not a server UUID (8-4-4-4-12 hex digits)"};
     const std::string uuid = text::to_lower(items[0]);
-    if (items.size() == 1) return error{quoted(entry) + " has no transaction intervals after the UUID"};
+    if (items.size() == 1) return error{in_quotes(entry) + " has no transaction intervals after the UUID"};
     std::string source = uuid;
     bool source_has_interval = false;
     for (std::size_t i = 1; i < items.size(); ++i) {
         const auto item = items[i];
         if (!item.empty() && is_tag_start(item.front())) {
             if (!is_tag(item))
-                return error{"tag " + quoted(item) + " is not 1 to 32 letters, digits or '_' starting with a letter "
+                return error{"tag " + in_quotes(item) + " is not 1 to 32 letters, digits or '_' starting with a letter "
                              "or '_'"};
-            if (i > 1 && !source_has_interval) return error{"source " + quoted(source) + " has no intervals"};
+            if (i > 1 && !source_has_interval) return error{"source " + in_quotes(source) + " has no intervals"};
             // Tags are case-insensitive; MySQL prints them in lower case.
             source = uuid + ":" + text::to_lower(item);
             source_has_interval = false;
@@ -118,7 +118,7 @@ status add_mysql_entry(std::string_view entry, mysql_gtid_set& set) {
         set.sources[source].push_back(*interval);
         source_has_interval = true;
     }
-    if (!source_has_interval) return error{"source " + quoted(source) + " has no intervals"};
+    if (!source_has_interval) return error{"source " + in_quotes(source) + " has no intervals"};
     return ok();
 }
 
@@ -240,7 +240,7 @@ result<most_advanced> choose_by_binlog(const std::vector<peer_position>& peers,
             return error{"peer " + peer.name + " holds data but reports neither a GTID position nor a binlog "
                          "position; cannot tell how far it got, so not choosing a peer"};
         if (!binlog_index(peer.binlog_position->file))
-            return error{"peer " + peer.name + ": binlog file " + quoted(peer.binlog_position->file) +
+            return error{"peer " + peer.name + ": binlog file " + in_quotes(peer.binlog_position->file) +
                          " does not end in .<number>"};
         shown.push_back(shown_binlog(*peer.binlog_position));
     }
@@ -276,7 +276,7 @@ result<mariadb_gtid_position> parse_mariadb_gtid_position(std::string_view text)
     const auto entries = split_trimmed(text, ',');
     for (std::size_t i = 0; i < entries.size(); ++i) {
         const auto fail = [&](const std::string& why) {
-            return error{"the MariaDB GTID position " + quoted(text) + ": " + why +
+            return error{"the MariaDB GTID position " + in_quotes(text) + ": " + why +
                          "; expected domain-server-seq entries separated by ',' (e.g. 0-100-1523,1-101-77)"};
         };
         if (entries[i].empty()) return fail(ordinal_entry(i) + " is empty");
@@ -317,7 +317,7 @@ result<mysql_gtid_set> parse_mysql_gtid_set(std::string_view text) {
     const auto entries = split_trimmed(text, ',');
     for (std::size_t i = 0; i < entries.size(); ++i) {
         const auto fail = [&](const std::string& why) {
-            return error{"the MySQL GTID set " + quoted(text) + ": " + why +
+            return error{"the MySQL GTID set " + in_quotes(text) + ": " + why +
                          "; expected uuid:N-M[:N-M...] entries separated by ','"};
         };
         if (entries[i].empty()) return fail(ordinal_entry(i) + " is empty");
@@ -401,7 +401,7 @@ result<binlog_file_position> parse_binlog_file_position(std::string_view text) {
     const auto t = trim(text);
     const auto colon = t.rfind(':');
     const auto fail = [&] {
-        return error{"binlog position " + quoted(text) + " is not <file>.<number>:<position> (e.g. "
+        return error{"binlog position " + in_quotes(text) + " is not <file>.<number>:<position> (e.g. "
                      "mariadb-bin.000003:1234)"};
     };
     if (colon == std::string_view::npos) return fail();
@@ -436,7 +436,7 @@ result<std::string> gtid_binlog_state_value(std::string_view gtid_slave_pos) {
     const bool allowed = std::all_of(gtid_slave_pos.begin(), gtid_slave_pos.end(),
                                      [](char c) { return text::is_digit(c) || c == '-' || c == ','; });
     if (!allowed)
-        return error{"the clone's gtid_slave_pos " + quoted(gtid_slave_pos) +
+        return error{"the clone's gtid_slave_pos " + in_quotes(gtid_slave_pos) +
                      " holds characters other than digits, '-' and ','; not putting it into SET GLOBAL "
                      "gtid_binlog_state"};
     if (gtid_slave_pos.empty())

@@ -22,7 +22,7 @@ constexpr std::size_t max_secret_bytes = 64 * 1024;
 
 }  // namespace
 
-std::string read_secret_file(const std::filesystem::path& path, std::string_view flag) {
+std::string read_secret_bytes(const std::filesystem::path& path, std::string_view flag) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         fail(flag, path, "cannot open: " + std::system_category().message(errno) +
@@ -46,6 +46,12 @@ std::string read_secret_file(const std::filesystem::path& path, std::string_view
         }
     }
     ::close(fd);
+    if (content.empty()) fail(flag, path, "is empty (the Secret key holds no value)");
+    return content;
+}
+
+std::string read_secret_file(const std::filesystem::path& path, std::string_view flag) {
+    std::string content = read_secret_bytes(path, flag);
     content.resize(protocol::trim_trailing_whitespace(content).size());
     if (content.empty()) fail(flag, path, "is empty (the Secret key holds no value)");
     return content;

@@ -1067,3 +1067,104 @@ TEST_CASE("init --seed-from --primary-from-backup: an empty ordinal 0 that finds
     CHECK_THAT(slurp(empty_log), Catch::Contains("starting empty") && !Catch::Contains("restore: backup"));
     CHECK(entries_of(empty).empty());
 }
+
+// --- Client-side encryption (issue 20): `backup --encryption-key-file`; the bucket holds only what the key opens.
+
+TEST_CASE("an encrypted backup: the bucket holds no plaintext, a restore needs its key and refuses another, and a "
+          "stream rewritten with matching digests is refused by its tags",
+          "[io][real][objstore]") {
+    auto primary = primary_with_orders(3000);
+    auto root = primary->root();
+    const auto primary_facts = table_facts(root);
+    temp_dir tmp("mysql-agent-real-encrypted");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, tmp.path() / "sidecar.log");
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("sealed");
+    const std::string key_hex = mysql_agent::text::to_hex(mysql_agent::sha256("the test's key"));
+    write(tmp.path() / "key", key_hex + "\n");
+    write(tmp.path() / "other-key", mysql_agent::text::to_hex(mysql_agent::sha256("another key")) + "\n");
+    const std::vector<std::string> with_key = {"--encryption-key-file", (tmp.path() / "key").string()};
+
+    const fs::path backup_log = tmp.path() / "backup.log";
+    REQUIRE(run_backup_binary(sidecar.address(), store, "s3://sealed/c/", tmp.path(), token_file, backup_log,
+                              with_key) == 0);
+    const std::string id = only_backup(store, "sealed", "c/");
+    const std::string manifest_text = store.aws_get("sealed", "c/" + id + "/manifest.json");
+    auto manifest = mysql_agent::backup_store::parse_manifest(manifest_text);
+    REQUIRE(manifest);
+    REQUIRE(manifest->encryption);
+    CHECK(manifest->encryption->cipher == "aes-256-gcm");
+    CHECK(manifest->stream_name == "stream.xbstream.zst.enc");
+    const std::string stream = store.aws_get("sealed", "c/" + id + "/" + manifest->stream_name);
+    CHECK(stream.substr(0, 8) == "MAGENC01");
+    CHECK(stream.find("\x28\xb5\x2f\xfd") == std::string::npos);  // no zstd frame, anywhere
+    CHECK(stream.find("XBSTCK01") == std::string::npos);          // no xbstream chunk
+    for (const auto& text : {slurp(backup_log), manifest_text}) CHECK(text.find(key_hex) == std::string::npos);
+
+    struct attempt {
+        std::string name;
+        std::vector<std::string> flags;
+        int code;
+        std::string says;
+    };
+    const std::vector<attempt> refused = {
+        {"no key", {}, mysql_agent::exit_code::config,
+         "is encrypted (key id " + manifest->encryption->key_id + "); give the key with --encryption-key-file"},
+        {"another key", {"--encryption-key-file", (tmp.path() / "other-key").string()}, mysql_agent::exit_code::config,
+         "was encrypted with key id " + manifest->encryption->key_id + ", --encryption-key-file holds key id "},
+    };
+    for (const auto& a : refused) {
+        const fs::path datadir = tmp.path() / ("refused-" + std::to_string(&a - refused.data()));
+        fs::create_directories(datadir);
+        const fs::path log = datadir.string() + ".log";
+        const int rc = run_restore_binary(store, "s3://sealed/c/", datadir, tmp.path(), log, a.flags);
+        INFO(a.name << ": restore log:\n" << slurp(log));
+        CHECK(rc == a.code);
+        CHECK_THAT(slurp(log), Catch::Contains(a.says));
+        CHECK(entries_of(datadir).empty());
+    }
+
+    const fs::path verify_log = tmp.path() / "verify.log";
+    CHECK(run_backups_binary(store, "verify", "s3://sealed/c/", tmp.path(), verify_log, with_key) == 0);
+    CHECK_THAT(slurp(verify_log), Catch::Contains("every encrypted segment authenticated with key id " +
+                                                  manifest->encryption->key_id));
+
+    const fs::path datadir = tmp.path() / "restored", log = tmp.path() / "restore.log";
+    const int rc = run_restore_binary(store, "s3://sealed/c/", datadir, tmp.path(), log, with_key);
+    INFO("restore log:\n" << slurp(log));
+    REQUIRE(rc == 0);
+    CHECK(slurp(log).find(key_hex) == std::string::npos);
+    CHECK(facts_of_datadir(datadir, 5) == primary_facts);
+
+    // Whoever can write to the bucket can rewrite a manifest's digests; not the tags. One byte flipped in the middle
+    // of the stream, the part's MD5 and the SHA-256 in the manifest made to match it.
+    std::string altered = stream;
+    const std::size_t at = altered.size() / 2;
+    altered[at] ^= 0x01;
+    std::uint64_t part_start = 0;
+    for (auto& p : manifest->parts) {
+        if (at >= part_start && at < part_start + p.bytes)
+            p.md5_hex = mysql_agent::text::to_hex(mysql_agent::md5(std::string_view(altered).substr(part_start, p.bytes)));
+        part_start += p.bytes;
+    }
+    manifest->stream_sha256 = mysql_agent::text::to_hex(mysql_agent::sha256(altered));
+    write(tmp.path() / "altered-stream", altered);
+    write(tmp.path() / "altered-manifest", mysql_agent::backup_store::manifest_json(*manifest));
+    int status = 0;
+    store.aws("s3api put-object --bucket sealed --key c/" + id + "/" + manifest->stream_name + " --body " +
+                  (tmp.path() / "altered-stream").string(),
+              status);
+    REQUIRE(status == 0);
+    store.aws("s3api put-object --bucket sealed --key c/" + id + "/manifest.json --body " +
+                  (tmp.path() / "altered-manifest").string(),
+              status);
+    REQUIRE(status == 0);
+    const fs::path tampered = tmp.path() / "tampered", tampered_log = tmp.path() / "tampered.log";
+    fs::create_directories(tampered);
+    const int tampered_rc = run_restore_binary(store, "s3://sealed/c/", tampered, tmp.path(), tampered_log, with_key);
+    INFO("tampered restore log:\n" << slurp(tampered_log));
+    CHECK(tampered_rc == mysql_agent::exit_code::bad_input);
+    CHECK_THAT(slurp(tampered_log), Catch::Contains("does not authenticate"));
+    CHECK(entries_of(tampered).empty());
+}

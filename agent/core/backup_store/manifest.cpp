@@ -48,6 +48,17 @@ bool is_backup_id(std::string_view id) {
 std::string manifest_json(const backup_manifest& m) {
     ordered_json parts = ordered_json::array();
     for (const auto& p : m.parts) parts.push_back({{"number", p.number}, {"bytes", p.bytes}, {"md5", p.md5_hex}});
+    ordered_json stream = {{"name", m.stream_name},
+                           {"compression", m.compression},
+                           {"bytes", m.stream_bytes},
+                           {"sha256", m.stream_sha256},
+                           {"xbstream_bytes", m.xbstream_bytes},
+                           {"donor_digest", m.donor_digest},
+                           {"parts", parts}};
+    if (m.encryption)
+        stream["encryption"] = {{"cipher", m.encryption->cipher},
+                                {"segment_bytes", m.encryption->segment_bytes},
+                                {"key_id", m.encryption->key_id}};
     const ordered_json j = {
         {"format", m.format},
         {"id", m.id},
@@ -56,13 +67,7 @@ std::string manifest_json(const backup_manifest& m) {
         {"agent_version", m.agent_version},
         {"started_at", m.started_at},
         {"finished_at", m.finished_at},
-        {"stream", {{"name", m.stream_name},
-                    {"compression", m.compression},
-                    {"bytes", m.stream_bytes},
-                    {"sha256", m.stream_sha256},
-                    {"xbstream_bytes", m.xbstream_bytes},
-                    {"donor_digest", m.donor_digest},
-                    {"parts", parts}}},
+        {"stream", stream},
         {"backup_files", {{"binlog_info", m.binlog_info}, {"slave_info", m.slave_info}, {"tool_info", m.tool_info}}},
     };
     return j.dump(2, ' ', true) + "\n";
@@ -95,6 +100,11 @@ result<backup_manifest> parse_manifest(std::string_view text) {
         for (const auto& p : s.at("parts"))
             m.parts.push_back({p.at("number").get<std::uint32_t>(), p.at("bytes").get<std::uint64_t>(),
                                p.at("md5").get<std::string>()});
+        if (s.contains("encryption")) {
+            const auto& e = s.at("encryption");
+            m.encryption = encryption_info{e.at("cipher").get<std::string>(), e.at("segment_bytes").get<std::uint32_t>(),
+                                           e.at("key_id").get<std::string>()};
+        }
         const auto& f = j.at("backup_files");
         m.binlog_info = f.at("binlog_info").get<std::string>();
         m.slave_info = f.at("slave_info").get<std::string>();
@@ -111,6 +121,8 @@ result<backup_manifest> parse_manifest(std::string_view text) {
     if (!plain_name(m.stream_name)) return error{"the manifest's stream name is not a plain file name"};
     if (m.compression != "zstd" && m.compression != "none")
         return error{"the manifest's compression is neither zstd nor none"};
+    if (m.encryption)
+        if (auto e = check_encryption_info(*m.encryption); !e) return error{e.message()};
     if (!is_hex(m.stream_sha256, 64)) return error{"the manifest's stream sha256 is not 64 lower-case hex digits"};
     if (m.parts.empty()) return error{"the manifest lists no part"};
     std::uint64_t total = 0;

@@ -29,13 +29,14 @@ backup_manifest read_manifest(objstore::s3_client& client, const objstore::s3_ur
     return *m;
 }
 
-verify_report verify_backup(objstore::s3_client& client, const objstore::s3_url& at, const std::string& id) {
+verify_report verify_backup(objstore::s3_client& client, const objstore::s3_url& at, const std::string& id,
+                            const encryption_key* key) {
     verify_report r;
     r.manifest = read_manifest(client, at, id);
-    stored_stream_check check(r.manifest, backup_url(at, id) + r.manifest.stream_name);
+    stored_stream_check check(r.manifest, backup_url(at, id) + r.manifest.stream_name, key);
     client.get_object(at.bucket, at.prefix + id + "/" + r.manifest.stream_name,
                       [&](std::string_view piece) { check.feed(piece, nullptr); });
-    check.finish();
+    check.finish(nullptr);
     r.bytes = check.bytes();
     r.xbstream_bytes = check.xbstream_bytes();
     r.files = check.files().size();

@@ -74,6 +74,10 @@ asio::awaitable<staged_stream> stage_from_store(const restore_options& o, const 
         dl.overall());
     if (!read) throw clone_failed_error("the restore did not read its manifest within --timeout " + dl.overall_text());
     const backup_manifest& m = chosen.manifest;
+    if (m.encryption) {
+        const std::string mismatch = key_mismatch(&*m.encryption, o.key ? o.key->id() : "");
+        if (!mismatch.empty()) throw config_error("restore of " + backup_url(o.from, chosen.id) + ": " + mismatch);
+    }
 
     staged_stream out;
     out.what = "restore";
@@ -91,7 +95,7 @@ asio::awaitable<staged_stream> stage_from_store(const restore_options& o, const 
     auto close_pipe = [&pipe_fd] {
         if (const int f = pipe_fd.exchange(-1); f >= 0) ::close(f);
     };
-    stored_stream_check check(m, out.source + m.stream_name);
+    stored_stream_check check(m, out.source + m.stream_name, o.key ? &*o.key : nullptr);
     progress_reporter::options p;
     p.what = "restored";
     p.estimated_total = m.xbstream_bytes;
@@ -111,7 +115,7 @@ asio::awaitable<staged_stream> stage_from_store(const restore_options& o, const 
                                           check.feed(piece, [&](std::span<const char> xb) { write_all(pipe_fd, xb); });
                                           progress.update(check.xbstream_bytes(), clock::now());
                                       });
-                    check.finish();
+                    check.finish([&](std::span<const char> xb) { write_all(pipe_fd, xb); });
                 } catch (const extractor_stopped& e) {
                     broke = e.what();
                 }

@@ -35,19 +35,25 @@ std::string either(const std::map<std::string, std::string>& captured, const std
     return {};
 }
 
-/// The body's bytes as they arrived go to the upload; the decoded ones were checked by the receiver.
+/// The body's bytes as they arrived go to the upload (sealed first when encrypting); the decoded ones were checked by
+/// the receiver.
 class upload_sink : public stream_sink {
 public:
-    explicit upload_sink(multipart_writer& writer) : writer_(writer) {}
+    upload_sink(multipart_writer& writer, stream_encryptor* sealer) : writer_(writer), sealer_(sealer) {}
     asio::awaitable<void> wire(std::span<const char> bytes) override {
-        writer_.write(std::string_view(bytes.data(), bytes.size()));
+        if (sealer_)
+            sealer_->write(bytes, [&](std::span<const char> sealed) { upload(sealed); });
+        else
+            upload(bytes);
         co_return;
     }
+    void upload(std::span<const char> bytes) { writer_.write(std::string_view(bytes.data(), bytes.size())); }
     asio::awaitable<void> payload(std::span<const char>) override { co_return; }
     asio::awaitable<void> finish() override { co_return; }
 
 private:
     multipart_writer& writer_;
+    stream_encryptor* sealer_;
 };
 
 struct streamed {
@@ -56,21 +62,25 @@ struct streamed {
 };
 
 asio::awaitable<streamed> stream_one(const clone_options& o, multipart_writer_options& writer_options,
-                                     std::optional<multipart_writer>& writer, const std::string& destination) {
+                                     std::optional<multipart_writer>& writer, const encryption_key* key) {
     const deadlines dl(std::chrono::steady_clock::now(), o.overall_timeout);
     auto response = co_await request_backup_with_retries(o, dl);
     // The receiver refuses an encoding it cannot decode; here only the object's name follows it.
     const auto codec = protocol::parse_content_encoding(response->field("Content-Encoding"));
     const bool zstd = codec && *codec == protocol::stream_codec::zstd;
     writer_options.key += zstd ? ".zst" : "";
+    if (key) writer_options.key += encrypted_suffix;
     writer.emplace(writer_options);
-    upload_sink sink(*writer);
+    std::optional<stream_encryptor> sealer;
+    if (key) sealer.emplace(*key);
+    upload_sink sink(*writer, sealer ? &*sealer : nullptr);
     receive_settings settings;
     settings.activity = "backup";
-    settings.destination = "uploading to " + destination + (zstd ? ".zst" : "");
+    settings.destination = "uploading to s3://" + writer_options.bucket + "/" + writer_options.key;
     settings.capture = metadata_files;
     streamed out;
     out.got = co_await receive_stream(*response, sink, o, dl, settings);
+    if (sealer) sealer->finish([&](std::span<const char> sealed) { sink.upload(sealed); });
     out.donor_digest = response->field("X-Backup-Digest").value_or("");
     co_return out;
 }
@@ -131,15 +141,16 @@ backup_run_result run_backup(const backup_run_options& options) {
         w.parts = options.parts;
         w.parallel = options.parallel;
         std::optional<multipart_writer> writer;
-        const std::string destination = "s3://" + options.to.bucket + "/" + w.key;
         try {
-            const streamed s = run_until_signal([&] { return stream_one(o, w, writer, destination); },
+            const streamed s = run_until_signal([&] { return stream_one(o, w, writer, options.key ? &*options.key : nullptr); },
                                                 "the upload was aborted");
             const multipart_result uploaded = writer->finish();
             m.source = member.to_string();
             if (const auto id = identities.find(m.source); id != identities.end()) m.cluster_identity = id->second;
             m.stream_name = w.key.substr(out.prefix.size());
             m.compression = s.got.compressed ? "zstd" : "none";
+            if (options.key)
+                m.encryption = encryption_info{std::string(encryption_cipher), default_segment_bytes, options.key->id()};
             m.stream_bytes = uploaded.bytes;
             m.stream_sha256 = uploaded.sha256_hex;
             m.xbstream_bytes = s.got.uncompressed_bytes;

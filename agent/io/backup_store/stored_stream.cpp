@@ -105,9 +105,14 @@ private:
     std::thread thread_;  ///< last: started once everything it uses exists
 };
 
-stored_stream_check::stored_stream_check(const backup_manifest& manifest, std::string name)
+stored_stream_check::stored_stream_check(const backup_manifest& manifest, std::string name, const encryption_key* key)
     : m_(manifest), name_(std::move(name)), digests_(std::make_unique<digest_worker>()) {
     if (m_.compression == "zstd") decoder_.emplace();
+    if (m_.encryption) {
+        const std::string mismatch = key_mismatch(&*m_.encryption, key ? key->id() : "");
+        if (!mismatch.empty()) throw config_error("backup " + name_ + ": " + mismatch);
+        decryptor_.emplace(*key, m_.encryption->segment_bytes);
+    }
 }
 
 stored_stream_check::~stored_stream_check() = default;
@@ -126,6 +131,15 @@ void stored_stream_check::check_part() {
 }
 
 void stored_stream_check::hand_on(std::span<const char> in, const std::function<void(std::span<const char>)>& out) {
+    if (!decryptor_) {
+        decode(in, out);
+        return;
+    }
+    if (auto opened = decryptor_->feed(in, [&](std::span<const char> plain) { decode(plain, out); }); !opened)
+        fail(opened.message());
+}
+
+void stored_stream_check::decode(std::span<const char> in, const std::function<void(std::span<const char>)>& out) {
     auto emit = [&](std::span<const char> xb) {
         xbstream_bytes_ += xb.size();
         if (xbstream_bytes_ > m_.xbstream_bytes)
@@ -183,13 +197,16 @@ void stored_stream_check::feed(std::string_view piece, const std::function<void(
     }
 }
 
-void stored_stream_check::finish() {
+void stored_stream_check::finish(const std::function<void(std::span<const char>)>& out) {
     if (pending_) throw bad_input_error(*pending_);
     if (bytes_ != m_.stream_bytes)
         fail("it holds " + std::to_string(bytes_) + " bytes, its manifest " + std::to_string(m_.stream_bytes));
     // An empty last part (an empty stream) is checked here.
     while (part_index_ < m_.parts.size() && m_.parts[part_index_].bytes == 0) check_part();
     if (digests_->whole_sha256() != m_.stream_sha256) fail("its SHA-256 is not the one its manifest says");
+    if (decryptor_)
+        if (auto last = decryptor_->finish([&](std::span<const char> plain) { decode(plain, out); }); !last)
+            fail(last.message());
     if (decoder_ && !decoder_->at_frame_end()) fail("its zstd stream ends inside a frame");
     if (auto end = framing_.finish(); !end) fail("its xbstream is incomplete: " + end.message());
     if (xbstream_bytes_ != m_.xbstream_bytes)

@@ -13,4 +13,7 @@ namespace mysql_agent {
 /// or implausibly large; the message never contains the file's content.
 std::string read_secret_file(const std::filesystem::path& path, std::string_view flag);
 
+/// The file's bytes as they are (a key that may be binary), with the same checks and messages.
+std::string read_secret_bytes(const std::filesystem::path& path, std::string_view flag);
+
 }  // namespace mysql_agent

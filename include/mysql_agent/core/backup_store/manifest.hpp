@@ -4,6 +4,7 @@
 // its checks; names are relative to the backup's own prefix, so a manifest can never point outside its backup.
 //
 //   <prefix><id>/stream.xbstream.zst   the donor's stream as it arrived (zstd frames, or raw xbstream)
+//   <prefix><id>/stream.xbstream.zst.enc   the same, encrypted on the client (encryption.hpp)
 //   <prefix><id>/manifest.json         this file
 
 #include <chrono>
@@ -12,6 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include <optional>
+
+#include "mysql_agent/core/backup_store/encryption.hpp"
 #include "mysql_agent/core/result.hpp"
 
 namespace mysql_agent::backup_store {
@@ -39,6 +43,8 @@ struct backup_manifest {
     std::string finished_at;
     std::string stream_name;    ///< relative to the backup's prefix
     std::string compression;    ///< "zstd" or "none"
+    /// Set when the stream was encrypted (`backup --encryption-key-file`): the digests are of the encrypted bytes.
+    std::optional<encryption_info> encryption;
     std::uint64_t stream_bytes = 0;
     std::string stream_sha256;  ///< lower-case hex, of the stream object's bytes
     std::uint64_t xbstream_bytes = 0;  ///< the backup tool's output (after decompression)

@@ -10,6 +10,7 @@
 #include "mysql_agent/core/backup_store/catalog.hpp"
 #include "mysql_agent/core/backup_store/manifest.hpp"
 #include "mysql_agent/core/objstore/s3_location.hpp"
+#include "mysql_agent/io/backup_store/stream_cipher.hpp"
 #include "mysql_agent/io/objstore/s3_client.hpp"
 
 namespace mysql_agent::backup_store {
@@ -34,7 +35,9 @@ struct verify_report {
 /// Downloads the stream of backup `id` and checks it against its manifest: the size, every part's MD5, the
 /// SHA-256, whole zstd frames, the xbstream framing with the files a prepare needs, and the xbstream size. Throws
 /// bad_input_error naming the first mismatch; objstore::s3_error when the store fails.
-verify_report verify_backup(objstore::s3_client& client, const objstore::s3_url& at, const std::string& id);
+/// `key`: an encrypted backup's key (nullptr: none given; an encrypted backup is then refused, config_error).
+verify_report verify_backup(objstore::s3_client& client, const objstore::s3_url& at, const std::string& id,
+                            const encryption_key* key = nullptr);
 
 struct prune_report {
     std::vector<prune_decision> decisions;

@@ -15,6 +15,7 @@
 
 #include "mysql_agent/core/objstore/s3_location.hpp"
 #include "mysql_agent/io/clone_client.hpp"
+#include "mysql_agent/io/backup_store/stream_cipher.hpp"
 #include "mysql_agent/io/objstore/s3_client.hpp"
 
 namespace mysql_agent::backup_store {
@@ -23,6 +24,9 @@ struct restore_options {
     objstore::s3_client_options store;
     objstore::s3_url from;  ///< the prefix `backup --to` wrote under
     std::string id;         ///< a backup id; empty: the newest complete backup
+    /// The key of an encrypted backup (--encryption-key-file); an encrypted backup without its key is refused before
+    /// a byte of its stream is downloaded (config_error naming both key ids).
+    std::optional<encryption_key> key;
     /// Where and how: datadir, tools, lock, force, replace_clone and reseed, --timeout, progress (donor unused).
     clone_options target;
 };

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "mysql_agent/core/donor_address.hpp"
 #include "mysql_agent/core/objstore/part_sizes.hpp"
 #include "mysql_agent/core/objstore/s3_location.hpp"
+#include "mysql_agent/io/backup_store/stream_cipher.hpp"
 #include "mysql_agent/io/clone_client.hpp"
 #include "mysql_agent/io/objstore/s3_client.hpp"
 
@@ -28,6 +30,9 @@ struct backup_run_options {
     clone_options donor;
     objstore::s3_client_options store;
     objstore::s3_url to;
+    /// --encryption-key-file: the stream is sealed on the way to the store (stream_cipher.hpp); the manifest records
+    /// the cipher, the segment size and the key's id.
+    std::optional<encryption_key> key;
     objstore::part_size_plan parts;  ///< objstore::plan_part_sizes(--part-size)
     unsigned parallel = 2;           ///< parts uploading at once (memory: (parallel + 1) parts)
     /// After the manifest: multipart uploads under `to` older than this are aborted (backups cut off whose own abort

@@ -1,7 +1,8 @@
 #pragma once
 // A backup's stream object checked against its manifest piece by piece, as it is downloaded: the size, every part's
 // MD5 (the parts' boundaries are the manifest's; a damaged part is named by its MD5 even when the damage broke the
-// decoding first, which then waits for the part's end), the SHA-256 of the whole, whole zstd frames, the xbstream framing
+// decoding first, which then waits for the part's end), the SHA-256 of the whole, an encrypted stream's every segment
+// against its tag (stream_cipher.hpp: nothing unauthenticated is handed on), whole zstd frames, the xbstream framing
 // with the files a prepare needs, and the xbstream size. `backups verify` feeds it and keeps nothing; a restore feeds
 // it and hands the xbstream bytes it decodes to the extractor. Nothing of a piece is handed on before the piece's
 // bytes were counted against the manifest, and a part that fails its MD5 fails before its last byte is handed on,
@@ -20,6 +21,7 @@
 
 #include "mysql_agent/core/backup_store/manifest.hpp"
 #include "mysql_agent/core/xbstream_verifier.hpp"
+#include "mysql_agent/io/backup_store/stream_cipher.hpp"
 #include "mysql_agent/io/digests.hpp"
 #include "mysql_agent/io/zstd_codec.hpp"
 
@@ -27,8 +29,9 @@ namespace mysql_agent::backup_store {
 
 class stored_stream_check {
 public:
-    /// `name`: the object's s3:// name, for messages.
-    stored_stream_check(const backup_manifest& manifest, std::string name);
+    /// `name`: the object's s3:// name, for messages. `key`: the key of an encrypted backup (nullptr when none was
+    /// given); throws config_error naming both key ids when the backup is encrypted and `key` is not its key.
+    stored_stream_check(const backup_manifest& manifest, std::string name, const encryption_key* key = nullptr);
     ~stored_stream_check();
     stored_stream_check(const stored_stream_check&) = delete;
     stored_stream_check& operator=(const stored_stream_check&) = delete;
@@ -36,8 +39,9 @@ public:
     /// Checks the next bytes of the object and hands the xbstream bytes decoded from them to `out` (which may throw).
     /// Throws bad_input_error naming the first mismatch.
     void feed(std::string_view piece, const std::function<void(std::span<const char>)>& out);
-    /// The object ended: its size, SHA-256, last frame and framing. Throws bad_input_error.
-    void finish();
+    /// The object ended: its size, SHA-256, last encrypted segment (whose bytes go to `out`), last frame and framing.
+    /// Throws bad_input_error.
+    void finish(const std::function<void(std::span<const char>)>& out);
 
     std::uint64_t bytes() const noexcept { return bytes_; }
     std::uint64_t xbstream_bytes() const noexcept { return xbstream_bytes_; }
@@ -48,6 +52,8 @@ private:
     [[noreturn]] void fail(const std::string& why) const;
     void check_part();
     void hand_on(std::span<const char> in, const std::function<void(std::span<const char>)>& out);
+    /// The (decrypted) zstd or raw bytes decoded, counted and checked, and handed to `out`.
+    void decode(std::span<const char> in, const std::function<void(std::span<const char>)>& out);
     /// hand_on, a failure kept in pending_ (nothing more handed on) until the part's MD5 was checked.
     void guarded_hand_on(std::span<const char> in, const std::function<void(std::span<const char>)>& out);
 
@@ -58,6 +64,7 @@ private:
     std::unique_ptr<digest_worker> digests_;  ///< the SHA-256 and the parts' MD5, on a thread of their own
     std::uint64_t part_bytes_ = 0;
     std::size_t part_index_ = 0;
+    std::optional<stream_decryptor> decryptor_;
     std::optional<zstd_decompressor> decoder_;
     xbstream_verifier framing_;
     std::optional<std::string> pending_;  ///< a decoding or framing failure, reported at the part's end
