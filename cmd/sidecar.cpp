@@ -17,8 +17,10 @@
 #include "command.hpp"
 #include "connection_flags.hpp"
 #include "duration_flag.hpp"
+#include "store_flags.hpp"
 #include "tls_flags.hpp"
 #include "mysql_agent/io/backup_server.hpp"
+#include "mysql_agent/io/backup_store/store_status_watch.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
 #include "mysql_agent/core/byte_size.hpp"
 #include "mysql_agent/core/errors.hpp"
@@ -60,6 +62,8 @@ struct sidecar_options {
     bool get_server_public_key = false;
     std::string max_rate = "0";
     unsigned compress_threads = 0;
+    store_flags store;  ///< --backup-status-from and the store it is in
+    double backup_status_interval = 300;
 };
 
 /// Logs how a replication setup ended (nothing when it was stopped).
@@ -198,6 +202,18 @@ int run_sidecar(const sidecar_options& o) {
                  so.replica ? "replica: --slave-info" : "primary", version.empty() ? so.tools.backup.string() : version);
     if (!so.auth_token) spdlog::warn("--insecure-no-auth: backups are served to anyone who can connect");
 
+    // --backup-status-from: the store's backups in /metrics, read on a thread of its own (stopped before the server).
+    std::unique_ptr<backup_store::store_status_watch> store_status;
+    if (!o.store.url.empty()) {
+        const auto every = std::chrono::duration_cast<std::chrono::seconds>(
+            duration_flag("--backup-status-interval", o.backup_status_interval));
+        store_status = std::make_unique<backup_store::store_status_watch>(store_options_of(o.store),
+                                                                          store_url_of(o.store), every);
+        so.more_metrics = [watch = store_status.get()] {
+            return backup_store::store_status_families(watch->snapshot());
+        };
+    }
+
     boost::asio::io_context ctx;
     backup_server server(ctx.get_executor(), so);
     ro.backups = &server.backups();  // the reconcile loop starts no replication while a backup runs
@@ -218,6 +234,7 @@ int run_sidecar(const sidecar_options& o) {
     else
         spdlog::warn("no --repl-password-file: replication is not managed by this sidecar");
     server.start();
+    if (store_status) store_status->start();
     ctx.run();
     replication.request_stop();
     spdlog::info("sidecar stopped");
@@ -294,6 +311,13 @@ command add_sidecar(CLI::App& app) {
                     "GET /readyz: most seconds a replica may lag behind its source (as `probe ready --max-lag`)")
         ->capture_default_str();
     add_tls_server_flags(*sub, opts->tls);
+    add_store_flags(*sub, opts->store, "--backup-status-from",
+                    "s3://BUCKET/PREFIX where `backup` stores this cluster's backups: /metrics then reports them "
+                    "(mysql_agent_store_*: the newest complete backup's time and size, the last run's outcome)",
+                    false, false);
+    sub->add_option("--backup-status-interval", opts->backup_status_interval,
+                    "Seconds between reads of --backup-status-from (a listing, the newest manifest, last-run.json)")
+        ->capture_default_str();
     sub->add_option("--replication-tls-ca", opts->replication_tls_ca,
                     "Replicas: replicate over TLS (MASTER_SSL=1 / SOURCE_SSL=1), verifying the primary's certificate "
                     "and name against this CA file, a path in the mysqld container (mount the TLS Secret there too). "

@@ -33,7 +33,7 @@ objstore::s3_credentials credentials_of(const store_flags& f) {
 }  // namespace
 
 void add_store_flags(CLI::App& sub, store_flags& f, const std::string& url_flag, const std::string& help,
-                     bool required) {
+                     bool required, bool encryption) {
     f.url_flag = url_flag;
     auto* url = sub.add_option(url_flag, f.url, help);
     if (required) url->required();
@@ -46,6 +46,7 @@ void add_store_flags(CLI::App& sub, store_flags& f, const std::string& url_flag,
                    "File holding the access key id (with --secret-key-file; default: AWS_ACCESS_KEY_ID)");
     sub.add_option("--secret-key-file", f.secret_key_file,
                    "File holding the secret access key (default: AWS_SECRET_ACCESS_KEY)");
+    if (!encryption) return;
     sub.add_option("--encryption-key-file", f.encryption_key_file,
                    "File (a mounted Secret) holding the 32-byte key of client-side encryption (AES-256-GCM): 64 hex "
                    "digits, base64 (openssl rand -base64 32) or raw. `backup` encrypts with it; restore, verify and "

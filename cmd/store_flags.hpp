@@ -26,8 +26,10 @@ struct store_flags {
 
 /// Adds `url_flag` (`required` or not; `help` says what is there), --endpoint, --region, --addressing, --ca-file,
 /// --access-key-file, --secret-key-file and --encryption-key-file.
+/// `encryption`: whether --encryption-key-file is one of them (not for a reader of listings and manifests only).
 void add_store_flags(CLI::App& sub, store_flags& flags, const std::string& url_flag = "--to",
-                     const std::string& help = "s3://BUCKET/PREFIX where backups are", bool required = true);
+                     const std::string& help = "s3://BUCKET/PREFIX where backups are", bool required = true,
+                     bool encryption = true);
 
 /// The client options the flags (and AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_DEFAULT_REGION)
 /// say. Throws config_error.

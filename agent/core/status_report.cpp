@@ -1,10 +1,12 @@
 #include "mysql_agent/core/status_report.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <utility>
 #include <vector>
 
+#include "mysql_agent/core/backup_store/manifest.hpp"
 #include "mysql_agent/core/metrics_text.hpp"
 
 namespace mysql_agent {
@@ -93,7 +95,49 @@ std::vector<row> rows_of(const status_facts& f) {
                                                 " failed, " + std::to_string(b.in_flight) + " in flight (" +
                                                 human_bytes(b.bytes) + " sent)");
     }
+    if (f.stored) {
+        const auto& s = *f.stored;
+        auto when = [](double t) {
+            return backup_store::iso8601_utc(std::chrono::system_clock::time_point(
+                std::chrono::seconds(static_cast<std::int64_t>(t))));
+        };
+        if (!s.read_at) {
+            rows.emplace_back("stored backups", "not read yet (" + std::to_string(s.read_failures) + " failed reads)");
+        } else {
+            std::string v = std::to_string(s.complete) + " complete, " + std::to_string(s.incomplete) + " incomplete";
+            if (s.last_success_at)
+                v += "; newest finished " + when(*s.last_success_at) +
+                     (s.last_success_bytes ? ", " + human_bytes(static_cast<std::uint64_t>(*s.last_success_bytes)) : "");
+            v += " (read " + when(*s.read_at) +
+                 (s.read_failures > 0 ? ", " + std::to_string(s.read_failures) + " failed reads" : "") + ")";
+            rows.emplace_back("stored backups", v);
+        }
+        if (s.last_run_committed)
+            rows.emplace_back("last backup run",
+                              std::string(*s.last_run_committed ? "committed" : "FAILED") +
+                                  (s.last_run_at ? " at " + when(*s.last_run_at) : "") +
+                                  (s.failures_in_a_row > 0
+                                       ? " (" + std::to_string(s.failures_in_a_row) + " failed in a row)"
+                                       : ""));
+    }
     return rows;
+}
+
+nlohmann::json optional_double(const std::optional<double>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json stored_json(const std::optional<stored_backups_view>& s) {
+    if (!s) return nullptr;
+    return {{"read_failures", s->read_failures},
+            {"read_at", optional_double(s->read_at)},
+            {"complete", s->complete},
+            {"incomplete", s->incomplete},
+            {"last_success_at", optional_double(s->last_success_at)},
+            {"last_success_bytes", optional_double(s->last_success_bytes)},
+            {"last_run_committed", s->last_run_committed ? nlohmann::json(*s->last_run_committed) : nullptr},
+            {"last_run_at", optional_double(s->last_run_at)},
+            {"failures_in_a_row", s->failures_in_a_row}};
 }
 
 nlohmann::json optional_number(const std::optional<std::uint64_t>& v) {
@@ -201,7 +245,29 @@ nlohmann::json status_json(const status_facts& f) {
     }
     return {{"pod", f.pod},           {"role", f.is_primary ? "primary" : "replica"},
             {"mysqld", mysqld},       {"replication", replication},
-            {"clone", clone},         {"sidecar", sidecar}};
+            {"clone", clone},         {"sidecar", sidecar},
+            {"stored_backups", stored_json(f.stored)}};
+}
+
+std::optional<stored_backups_view> stored_backups_from_metrics(std::string_view exposition) {
+    const auto failures = find_metric_value(exposition, "mysql_agent_store_read_failures_total");
+    if (!failures) return std::nullopt;
+    auto count = [&](std::string_view name) {
+        const auto v = find_metric_value(exposition, name);
+        return v && *v >= 0 ? static_cast<std::uint64_t>(*v) : std::uint64_t{0};
+    };
+    stored_backups_view s;
+    s.read_failures = *failures >= 0 ? static_cast<std::uint64_t>(*failures) : 0;
+    s.read_at = find_metric_value(exposition, "mysql_agent_store_last_read_timestamp_seconds");
+    s.complete = count("mysql_agent_store_backups_complete");
+    s.incomplete = count("mysql_agent_store_backups_incomplete");
+    s.last_success_at = find_metric_value(exposition, "mysql_agent_store_backup_last_success_timestamp_seconds");
+    s.last_success_bytes = find_metric_value(exposition, "mysql_agent_store_backup_last_success_bytes");
+    if (const auto ok = find_metric_value(exposition, "mysql_agent_store_backup_last_run_success"))
+        s.last_run_committed = *ok == 1;
+    s.last_run_at = find_metric_value(exposition, "mysql_agent_store_backup_last_run_timestamp_seconds");
+    s.failures_in_a_row = count("mysql_agent_store_backup_failures_in_a_row");
+    return s;
 }
 
 std::optional<backup_counter_values> backup_counters_from_metrics(std::string_view exposition) {

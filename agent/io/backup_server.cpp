@@ -449,7 +449,8 @@ struct backup_server::impl : std::enable_shared_from_this<impl> {
         else
             spdlog::info("request from {}: {} {}", peer, std::string(req.method_string()), path);
         if (operational) {
-            const http_answer answer = co_await answer_operational(health_, counters_, peer, req.method(), path);
+            const http_answer answer = co_await answer_operational(health_, counters_, peer, req.method(), path,
+                                                                   opts_.more_metrics);
             co_await respond(socket, answer);
             co_return;
         }

@@ -64,7 +64,8 @@ bool is_operational_path(std::string_view path) {
 
 boost::asio::awaitable<http_answer> answer_operational(health_checker& health, const backup_counters& counters,
                                                        const std::string& peer, http::verb method,
-                                                       std::string_view path) {
+                                                       std::string_view path,
+                                                       const std::function<std::vector<metric_family>()>& more_metrics) {
     if (method != http::verb::get) {
         spdlog::info("405 for {}: method {} on {}", peer, std::string(http::to_string(method)), path);
         co_return method_not_allowed();
@@ -77,7 +78,12 @@ boost::asio::awaitable<http_answer> answer_operational(health_checker& health, c
         facts.health = std::move(gathered.health);
         facts.marker = gathered.marker.state;
         facts.clone = std::move(gathered.marker.marker);
-        co_return metrics_answer(render_metrics(agent_metric_families(facts)));
+        auto families = agent_metric_families(facts);
+        if (more_metrics) {
+            auto more = more_metrics();
+            families.insert(families.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+        }
+        co_return metrics_answer(render_metrics(families));
     }
     // [gcc12-await-temporaries] in health_checker.cpp: the verdict is a named local, not the conditional's result.
     const bool live = path == healthz_path;

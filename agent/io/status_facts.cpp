@@ -89,6 +89,7 @@ void gather_sidecar(const status_gather_options& o, status_facts& f) {
             throw agent_error(exit_code::io, "GET /metrics answered " + std::to_string(answer.status));
         f.sidecar_reachable = true;
         f.backups = backup_counters_from_metrics(answer.body);
+        f.stored = stored_backups_from_metrics(answer.body);
     } catch (const std::exception& e) {
         f.sidecar_error = e.what();
     }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -22,6 +23,7 @@
 #include "http_get.hpp"
 #include "mariadb_server.hpp"
 #include "test_files.hpp"
+#include "mysql_agent/core/backup_store/backup_status.hpp"
 #include "mysql_agent/core/backup_store/catalog.hpp"
 #include "mysql_agent/core/backup_store/manifest.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
@@ -399,6 +401,23 @@ int run_backup_binary(const std::string& member, const swift_store& store, const
     return wait_for_exit(spawn(args, log), 120s);
 }
 
+/// The keys under `prefix` of `bucket` but the run record `backup` leaves (backup_status.hpp last-run.json).
+std::vector<std::string> keys_but_run_record(mysql_agent::objstore::s3_client& client, const std::string& bucket,
+                                             const std::string& prefix) {
+    std::vector<std::string> keys;
+    for (const auto& o : client.list_objects(bucket, prefix))
+        if (o.key.size() < 13 || o.key.substr(o.key.size() - 13) != "last-run.json") keys.push_back(o.key);
+    return keys;
+}
+
+/// The run record under `prefix` of `bucket`, which must be there and valid.
+mysql_agent::backup_store::last_run run_record(const swift_store& store, const std::string& bucket,
+                                               const std::string& prefix) {
+    auto r = mysql_agent::backup_store::parse_last_run(store.aws_get(bucket, prefix + "last-run.json"));
+    REQUIRE(r);
+    return *r;
+}
+
 /// Runs `command` through the shell; true when it exits 0. Its output goes to `log`.
 bool shell(const std::string& command, const fs::path& log) {
     return std::system((command + " >>" + log.string() + " 2>&1").c_str()) == 0;
@@ -430,11 +449,12 @@ TEST_CASE("a backup of a real MariaDB streams into a real S3 store, and restores
     INFO("backup log:\n" << backup_output << "\nsidecar log:\n" << slurp(sidecar_log));
     REQUIRE(rc == 0);
 
-    // One backup: its stream and, written last, its manifest; no upload left behind.
+    // One backup: its stream and, written last, its manifest, and the run's record; no upload left behind.
     mysql_agent::objstore::s3_client client(store.client_options());
-    const auto objects = client.list_objects("backups", "cluster-a/");
+    const auto objects = keys_but_run_record(client, "backups", "cluster-a/");
     REQUIRE(objects.size() == 2);
-    const std::string prefix = objects[0].key.substr(0, objects[0].key.rfind('/') + 1);
+    CHECK(run_record(store, "backups", "cluster-a/").committed);
+    const std::string prefix = objects[0].substr(0, objects[0].rfind('/') + 1);
     CHECK(client.list_uploads("backups", "cluster-a/").empty());
     const auto manifest = mysql_agent::backup_store::parse_manifest(store.aws_get("backups", prefix + "manifest.json"));
     REQUIRE(manifest);
@@ -505,7 +525,9 @@ TEST_CASE("a backup the store refuses or that cannot reach a member writes nothi
                                 token_file, log, {"--max-attempts", "2", "--retry-for", "5"}) ==
               mysql_agent::exit_code::no_donor);
     }
-    CHECK(client.list_objects("refusals", "").empty());
+    // Nothing but the record of a failed run (where the bucket is there to hold it).
+    CHECK(keys_but_run_record(client, "refusals", "").empty());
+    if (!client.list_objects("refusals", "a/last-run.json").empty()) CHECK_FALSE(run_record(store, "refusals", "a/").committed);
     CHECK(client.list_uploads("refusals", "").empty());
 }
 
@@ -585,8 +607,10 @@ TEST_CASE("backups list, verify and prune what backup stored: a damaged stream d
     INFO(slurp(prune_log));
     std::vector<std::string> left;
     for (const auto& o : client.list_objects("catalog", "cluster-b/")) left.push_back(o.key);
+    // The run record is not a backup's either: kept.
     CHECK(left == std::vector<std::string>{"cluster-b/" + newer + "/manifest.json",
-                                           "cluster-b/" + newer + "/stream.xbstream.zst", "cluster-b/notes.txt"});
+                                           "cluster-b/" + newer + "/stream.xbstream.zst", "cluster-b/last-run.json",
+                                           "cluster-b/notes.txt"});
     CHECK(run_backups_binary(store, "verify", to, tmp.path(), tmp.path() / "after.log") == 0);
 }
 
@@ -624,7 +648,12 @@ TEST_CASE("a member stopped in the middle of a backup: exit 11, the multipart up
     CHECK(rc == mysql_agent::exit_code::clone_failed);
     CHECK_THAT(slurp(backup_log), Catch::Contains("multipart upload of a/") && Catch::Contains("aborted"));
     mysql_agent::objstore::s3_client client(store.client_options());
-    CHECK(client.list_objects("cut", "").empty());
+    CHECK(keys_but_run_record(client, "cut", "").empty());
+    const auto record = run_record(store, "cut", "a/");
+    CHECK_FALSE(record.committed);
+    CHECK(record.failures_in_a_row == 1);
+    CHECK(record.uploaded_bytes > 0);
+    CHECK_THAT(record.error, Catch::Contains("failed after"));
     CHECK(client.list_uploads("cut", "").empty());
 }
 
@@ -1167,4 +1196,93 @@ TEST_CASE("an encrypted backup: the bucket holds no plaintext, a restore needs i
     CHECK(tampered_rc == mysql_agent::exit_code::bad_input);
     CHECK_THAT(slurp(tampered_log), Catch::Contains("does not authenticate"));
     CHECK(entries_of(tampered).empty());
+}
+
+// --- The store's backups in /metrics and `status` (issue 20): sidecar --backup-status-from, last-run.json.
+
+namespace {
+
+/// /metrics of the sidecar at `address` once `ready` holds for it (read every 100 ms, at most `limit`).
+std::string metrics_when(const std::string& address, const std::function<bool(const std::string&)>& ready,
+                         std::chrono::seconds limit = 30s) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    std::string text;
+    do {
+        text = test_support::http_get(port_of(address), "/metrics").body;
+        if (ready(text)) return text;
+        std::this_thread::sleep_for(100ms);
+    } while (std::chrono::steady_clock::now() < until);
+    FAIL("the sidecar's /metrics did not show what was awaited within " << limit.count() << " s:\n" << text);
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("sidecar --backup-status-from shows the newest complete backup and how the last backup runs went, in "
+          "/metrics and status",
+          "[io][real][objstore]") {
+    auto primary = primary_with_orders(3000);
+    temp_dir tmp("mysql-agent-real-store-status");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("status");
+    const auto flags = with_store_flags({"--backup-status-from", "s3://status/c/", "--backup-status-interval", "1"},
+                                        store, tmp.path());
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, tmp.path() / "sidecar.log", flags);
+    // Read once before any backup: none complete, no run recorded.
+    auto text = metrics_when(sidecar.address(), [](const std::string& t) {
+        return metric(t, "mysql_agent_store_backups_complete") == 0.0;
+    });
+    CHECK_FALSE(metric(text, "mysql_agent_store_backup_last_success_timestamp_seconds"));
+    CHECK_FALSE(metric(text, "mysql_agent_store_backup_last_run_success"));
+
+    REQUIRE(run_backup_binary(sidecar.address(), store, "s3://status/c/", tmp.path(), token_file,
+                              tmp.path() / "backup.log") == 0);
+    const std::string id = only_backup(store, "status", "c/");
+    const auto manifest = mysql_agent::backup_store::parse_manifest(store.aws_get("status", "c/" + id + "/manifest.json"));
+    REQUIRE(manifest);
+    const auto record = mysql_agent::backup_store::parse_last_run(store.aws_get("status", "c/last-run.json"));
+    REQUIRE(record);
+    CHECK(record->committed);
+    CHECK(record->id == id);
+    CHECK(record->uploaded_bytes == manifest->stream_bytes);
+    text = metrics_when(sidecar.address(), [](const std::string& t) {
+        return metric(t, "mysql_agent_store_backups_complete") == 1.0;
+    });
+    const auto finished = mysql_agent::backup_store::parse_iso8601_utc(manifest->finished_at);
+    REQUIRE(finished);
+    CHECK(metric(text, "mysql_agent_store_backup_last_success_timestamp_seconds") ==
+          static_cast<double>(std::chrono::system_clock::to_time_t(*finished)));
+    CHECK(metric(text, "mysql_agent_store_backup_last_success_bytes") == static_cast<double>(manifest->stream_bytes));
+    CHECK(metric(text, "mysql_agent_store_backup_last_run_success") == 1.0);
+    CHECK(metric(text, "mysql_agent_store_backup_failures_in_a_row") == 0.0);
+
+    // Two runs that fail (no member listens there): recorded, counted in a row; the newest complete backup stays.
+    for (int run = 1; run <= 2; ++run) {
+        const fs::path log = tmp.path() / ("failed-" + std::to_string(run) + ".log");
+        CHECK(run_backup_binary("127.0.0.1:1", store, "s3://status/c/", tmp.path(), token_file, log, {"--retry-for",
+                                "0"}) == mysql_agent::exit_code::no_donor);
+    }
+    text = metrics_when(sidecar.address(), [](const std::string& t) {
+        return metric(t, "mysql_agent_store_backup_failures_in_a_row") == 2.0;
+    });
+    CHECK(metric(text, "mysql_agent_store_backup_last_run_success") == 0.0);
+    CHECK(metric(text, "mysql_agent_store_backups_complete") == 1.0);
+    CHECK(metric(text, "mysql_agent_store_read_failures_total") == 0.0);
+    const auto failed = mysql_agent::backup_store::parse_last_run(store.aws_get("status", "c/last-run.json"));
+    REQUIRE(failed);
+    CHECK_THAT(failed->error, Catch::Contains("127.0.0.1:1"));
+    CHECK_THAT(slurp(tmp.path() / "sidecar.log"), !Catch::Contains(store.secret_key()));
+
+    const fs::path status_log = tmp.path() / "status.log";
+    const int status_rc = wait_for_exit(
+        spawn({AGENT_BINARY, "status", "--hostname", "mysql-0", "--datadir", primary->datadir().string(),
+               "--mysql-socket", primary->socket().string(), "--user", "backup", "--password-file",
+               password_file.string(), "--sidecar", sidecar.address()},
+              status_log),
+        60s);
+    INFO("status output:\n" << slurp(status_log));
+    CHECK(status_rc == 0);
+    CHECK_THAT(slurp(status_log), Catch::Contains("1 complete, 0 incomplete; newest finished " + manifest->finished_at) &&
+                                      Catch::Contains("FAILED at ") && Catch::Contains("(2 failed in a row)"));
 }

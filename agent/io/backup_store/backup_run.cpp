@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "mysql_agent/core/backup_store/backup_status.hpp"
 #include "mysql_agent/core/backup_store/source_choice.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/objstore/part_sizes.hpp"
@@ -39,7 +40,8 @@ std::string either(const std::map<std::string, std::string>& captured, const std
 /// the receiver.
 class upload_sink : public stream_sink {
 public:
-    upload_sink(multipart_writer& writer, stream_encryptor* sealer) : writer_(writer), sealer_(sealer) {}
+    upload_sink(multipart_writer& writer, stream_encryptor* sealer, std::uint64_t& uploaded)
+        : writer_(writer), sealer_(sealer), uploaded_(uploaded) {}
     asio::awaitable<void> wire(std::span<const char> bytes) override {
         if (sealer_)
             sealer_->write(bytes, [&](std::span<const char> sealed) { upload(sealed); });
@@ -47,13 +49,17 @@ public:
             upload(bytes);
         co_return;
     }
-    void upload(std::span<const char> bytes) { writer_.write(std::string_view(bytes.data(), bytes.size())); }
+    void upload(std::span<const char> bytes) {
+        writer_.write(std::string_view(bytes.data(), bytes.size()));
+        uploaded_ += bytes.size();
+    }
     asio::awaitable<void> payload(std::span<const char>) override { co_return; }
     asio::awaitable<void> finish() override { co_return; }
 
 private:
     multipart_writer& writer_;
     stream_encryptor* sealer_;
+    std::uint64_t& uploaded_;
 };
 
 struct streamed {
@@ -62,7 +68,8 @@ struct streamed {
 };
 
 asio::awaitable<streamed> stream_one(const clone_options& o, multipart_writer_options& writer_options,
-                                     std::optional<multipart_writer>& writer, const encryption_key* key) {
+                                     std::optional<multipart_writer>& writer, const encryption_key* key,
+                                     std::uint64_t& uploaded) {
     const deadlines dl(std::chrono::steady_clock::now(), o.overall_timeout);
     auto response = co_await request_backup_with_retries(o, dl);
     // The receiver refuses an encoding it cannot decode; here only the object's name follows it.
@@ -73,7 +80,7 @@ asio::awaitable<streamed> stream_one(const clone_options& o, multipart_writer_op
     writer.emplace(writer_options);
     std::optional<stream_encryptor> sealer;
     if (key) sealer.emplace(*key);
-    upload_sink sink(*writer, sealer ? &*sealer : nullptr);
+    upload_sink sink(*writer, sealer ? &*sealer : nullptr, uploaded);
     receive_settings settings;
     settings.activity = "backup";
     settings.destination = "uploading to s3://" + writer_options.bucket + "/" + writer_options.key;
@@ -111,14 +118,33 @@ std::vector<donor_address> members_in_order(const backup_run_options& o, std::ma
     return out;
 }
 
-}  // namespace
+/// Leaves <prefix>last-run.json (backup_status.hpp), best effort: one attempt of each request, a failure logged.
+void record_last_run(const backup_run_options& options, bool committed, const std::string& id, std::uint64_t uploaded,
+                     std::string_view error) {
+    auto once = options.store;
+    once.attempts = 1;
+    const std::string key = options.to.prefix + std::string(last_run_name);
+    try {
+        objstore::s3_client store(once);
+        std::optional<last_run> previous;
+        try {
+            auto parsed = parse_last_run(store.get_small_object(options.to.bucket, key, last_run_limit));
+            if (parsed) previous = *parsed;
+        } catch (const objstore::s3_error& e) {
+            if (e.kind != objstore::s3_failure::no_key) throw;
+        }
+        const auto record = next_last_run(previous, committed, id, uploaded,
+                                          iso8601_utc(std::chrono::system_clock::now()), error);
+        store.put_object(options.to.bucket, key, last_run_json(record));
+    } catch (const std::exception& e) {
+        spdlog::warn("backup: could not record the run in s3://{}/{}: {}", options.to.bucket, key, e.what());
+    }
+}
 
-backup_run_result run_backup(const backup_run_options& options) {
-    objstore::s3_client store(options.store);
-    store.check_bucket(options.to.bucket);
+void run_one_backup(const backup_run_options& options, objstore::s3_client& store, backup_run_result& out,
+                    std::uint64_t& uploaded) {
     const auto started_wall = std::chrono::system_clock::now();
     const auto started = std::chrono::steady_clock::now();
-    backup_run_result out;
     backup_manifest& m = out.manifest;
     m.id = backup_id_at(started_wall);
     m.started_at = iso8601_utc(started_wall);
@@ -142,7 +168,7 @@ backup_run_result run_backup(const backup_run_options& options) {
         w.parallel = options.parallel;
         std::optional<multipart_writer> writer;
         try {
-            const streamed s = run_until_signal([&] { return stream_one(o, w, writer, options.key ? &*options.key : nullptr); },
+            const streamed s = run_until_signal([&] { return stream_one(o, w, writer, options.key ? &*options.key : nullptr, uploaded); },
                                                 "the upload was aborted");
             const multipart_result uploaded = writer->finish();
             m.source = member.to_string();
@@ -184,6 +210,22 @@ backup_run_result run_backup(const backup_run_options& options) {
                          options.to.prefix, e.what());
         }
     }
+}
+
+}  // namespace
+
+backup_run_result run_backup(const backup_run_options& options) {
+    objstore::s3_client store(options.store);
+    store.check_bucket(options.to.bucket);  // a store that refuses us, or no bucket: nothing to record the run in
+    backup_run_result out;
+    std::uint64_t uploaded = 0;
+    try {
+        run_one_backup(options, store, out, uploaded);
+    } catch (const std::exception& e) {
+        record_last_run(options, false, out.manifest.id, uploaded, e.what());
+        throw;
+    }
+    record_last_run(options, true, out.manifest.id, uploaded, "");
     return out;
 }
 

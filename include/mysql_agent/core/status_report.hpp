@@ -15,6 +15,17 @@
 
 namespace mysql_agent {
 
+/// What the sidecar's /metrics says of the backups in the store (backup_store/backup_status.hpp), as read back.
+struct stored_backups_view {
+    std::uint64_t read_failures = 0;
+    std::optional<double> read_at;  ///< Unix seconds of the last good read; nullopt: never read yet
+    std::uint64_t complete = 0, incomplete = 0;
+    std::optional<double> last_success_at, last_success_bytes;  ///< the newest complete backup
+    std::optional<bool> last_run_committed;
+    std::optional<double> last_run_at;
+    std::uint64_t failures_in_a_row = 0;
+};
+
 struct status_facts {
     std::string pod;          ///< "mysql-1"
     bool is_primary = false;  ///< ordinal 0
@@ -44,6 +55,7 @@ struct status_facts {
     bool sidecar_reachable = false;
     std::string sidecar_error;
     std::optional<backup_counter_values> backups;  ///< read from the sidecar's /metrics
+    std::optional<stored_backups_view> stored;     ///< the same, when the sidecar reads a store (--backup-status-from)
 };
 
 /// The variable holding the server's GTID position: MariaDB @@gtid_current_pos (every domain, written locally or
@@ -66,5 +78,9 @@ nlohmann::json status_json(const status_facts& facts);
 /// The backup counters from the text of the sidecar's /metrics (what agent_metric_families wrote); nullopt
 /// when the started counter is missing (not our sidecar, or an incompatible version).
 std::optional<backup_counter_values> backup_counters_from_metrics(std::string_view exposition);
+
+/// The store's backups from the same text; nullopt when the sidecar does not read a store (no
+/// mysql_agent_store_read_failures_total).
+std::optional<stored_backups_view> stored_backups_from_metrics(std::string_view exposition);
 
 }  // namespace mysql_agent

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "mysql_agent/core/backup_counters.hpp"
 #include "mysql_agent/core/backup_gate.hpp"
+#include "mysql_agent/core/metrics_text.hpp"
 #include "mysql_agent/core/mysql_connection.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
 #include "mysql_agent/io/tls_context.hpp"
@@ -54,6 +56,8 @@ struct backup_server_options {
     std::uint64_t max_lag = 60;                ///< /readyz: most seconds a replica may lag (sidecar --max-lag)
     std::chrono::seconds health_timeout{2};    ///< connecting and each statement of a health check
     std::optional<tls_server_files> tls;       ///< --tls-cert/--tls-key[/--tls-client-ca]: serve TLS only
+    /// More /metrics families, asked at each scrape from the server's thread (the backup store's: --backup-status-from).
+    std::function<std::vector<metric_family>()> more_metrics;
 };
 
 /// Serves `GET /backup` (bearer token), and `GET /healthz`, `/readyz` (200 or 503 with the one-line reason of

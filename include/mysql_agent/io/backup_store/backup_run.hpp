@@ -3,7 +3,8 @@
 // as it arrives, into a multipart upload (multipart_writer.hpp): no local staging. The body is checked as a clone
 // checks it (stream_receiver.hpp: framing, byte count, digest, the donor's trailer, zstd frames); only a stream that
 // passed every check is completed, and the manifest (core/backup_store/manifest.hpp) is written after it: the
-// commit point. Any failure aborts the upload and writes no manifest. I/O layer.
+// commit point. Any failure aborts the upload and writes no manifest. Either way the run leaves <prefix>last-run.json
+// (core/backup_store/backup_status.hpp), best effort. I/O layer.
 
 #include <chrono>
 #include <cstdint>
