@@ -35,6 +35,12 @@
 #                            from mysql-0's DNS, and then with mysql-2's sidecar silent, init refuses (exit 16) naming
 #                            the member; MYSQL_AGENT_RESEED_WITHOUT=mysql-2.mysql re-seeds from mysql-1 and the
 #                            marker records it (lib/membership_steps.sh)
+#   cluster-from-bucket    a real Swift s3api on the host; the pods from tests/e2e/store-overlay (seed-from-backup,
+#                            backup-status, init --primary-from-backup); mysql-0..2 (the bucket empty: mysql-0 starts
+#                            empty, the replicas clone from peers), a backup as the CronJob takes it (reported in
+#                            /metrics), then every pod and volume lost: mysql-0 restored from the bucket as the primary
+#                            at the backup's position, mysql-1..2 seeded from it, a new write reaches both
+#                            (lib/store_steps.sh)
 #
 # Exit: 0 all passed, 1 a check failed, 77 this machine cannot run it (not root, tools missing).
 # Environment: KEEP=1 leaves the cluster running; E2E_SAVE_LOGS=DIR copies the pods' logs there; E2E_POD_SOURCE=
@@ -48,6 +54,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/recovery_steps.sh"
 # shellcheck source=lib/membership_steps.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/membership_steps.sh"
+# shellcheck source=lib/store_steps.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/store_steps.sh"
 
 E2E_MAX_ARRIVAL=${E2E_MAX_ARRIVAL:-10}
 E2E_FILEPOS_ENV=${E2E_FILEPOS_ENV:-MYSQL_AGENT_GTID=off}
@@ -520,6 +528,10 @@ main() {
         reseed-after-purge) STEPS=(step_primary "step_replica 1" "step_replica 2" step_reseed_after_purge) ;;
         aborted-backup-heals) STEPS=(step_primary "step_replica 1" step_aborted_backup_heals) ;;
         reseed-membership) STEPS=(step_primary "step_replica 1" "step_replica 2" step_reseed_needs_every_member) ;;
+        cluster-from-bucket)
+            STEPS=(step_store_up step_primary "step_replica 1" "step_replica 2" step_backup_to_store
+                   step_cluster_from_bucket)
+            E2E_OVERLAY=${E2E_OVERLAY:-$E2E_DIR/store-overlay} ;;
         member-recovery)
             STEPS=(step_primary "step_replica 1" "step_replica 2" step_aborted_backup_heals step_reseed_after_purge
                    step_primary_wiped step_takeover_killed "step_primary_wiped_peers_down 1 2"

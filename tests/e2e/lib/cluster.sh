@@ -54,6 +54,7 @@ PATH="$PATH:/usr/sbin:/sbin"  # ip, mariadbd: ctest may run without sbin in PATH
 E2E_AGENT=""
 E2E_LAST_ERROR=""  # why the last pod_start failed
 E2E_HELPERS=()   # pids of background helpers (writers) of this shell, killed on exit
+E2E_CLEANUPS=()  # commands run first at teardown (stopping a store a scenario started)
 declare -ga E2E_POD_UP_US=()  # per ordinal: when pod_start saw mysqld answer and the sidecar listen (now_us)
 
 # ------------------------------------------------------------------------------------------------ reporting
@@ -213,7 +214,9 @@ pod_kill() {
 
 # Removes everything the harness makes. Safe to run twice and on a half-built cluster.
 teardown() {
-    local h n
+    local h n c
+    for c in "${E2E_CLEANUPS[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
+    E2E_CLEANUPS=()
     for h in "${E2E_HELPERS[@]}"; do kill "$h" 2>/dev/null || true; done
     for h in "${E2E_HELPERS[@]}"; do wait "$h" 2>/dev/null || true; done
     E2E_HELPERS=()
