@@ -37,7 +37,7 @@
 #                            marker records it (lib/membership_steps.sh)
 #   cluster-from-bucket    a real Swift s3api on the host; the pods from tests/e2e/store-overlay (seed-from-backup,
 #                            backup-status, init --primary-from-backup); mysql-0..2 (the bucket empty: mysql-0 starts
-#                            empty, the replicas clone from peers), a backup as the CronJob takes it (reported in
+#                            empty, the replicas clone from peers), the backup CronJob's rendered command run (reported in
 #                            /metrics), then every pod and volume lost: mysql-0 restored from the bucket as the primary
 #                            at the backup's position, mysql-1..2 seeded from it, a new write reaches both
 #                            (lib/store_steps.sh)

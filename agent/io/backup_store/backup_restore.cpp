@@ -18,6 +18,7 @@
 #include "mysql_agent/io/clone_tool.hpp"
 #include "mysql_agent/io/datadir_commit.hpp"
 #include "mysql_agent/io/own_thread.hpp"
+#include "mysql_agent/io/pipelined_sink.hpp"
 #include "mysql_agent/io/progress.hpp"
 #include "mysql_agent/io/until_signal.hpp"
 
@@ -26,6 +27,9 @@ namespace {
 
 namespace asio = boost::asio;
 using clock = std::chrono::steady_clock;
+
+/// Downloaded bytes waiting for the check and the extractor: what the download may run ahead of them.
+constexpr std::size_t pipelined_bytes = 8u << 20;
 
 /// The extractor stopped reading (it exited or broke its pipe): its own words explain it better than EPIPE.
 struct extractor_stopped : std::runtime_error {
@@ -109,12 +113,20 @@ asio::awaitable<staged_stream> stage_from_store(const restore_options& o, const 
         downloaded = co_await run_on_own_thread(
             [&] {
                 try {
+                    // Checking, decoding and writing into the extractor on a thread of their own, beside the
+                    // download (the digests on a third: stored_stream.hpp).
+                    pipelined_sink checked(
+                        [&](std::string_view piece) {
+                            check.feed(piece, [&](std::span<const char> xb) { write_all(pipe_fd, xb); });
+                            progress.update(check.xbstream_bytes(), clock::now());
+                        },
+                        pipelined_bytes);
                     client.get_object(o.from.bucket, o.from.prefix + chosen.id + "/" + m.stream_name,
                                       [&](std::string_view piece) {
                                           if (stopping) throw interrupted_error(SIGTERM, "the restore's files were removed");
-                                          check.feed(piece, [&](std::span<const char> xb) { write_all(pipe_fd, xb); });
-                                          progress.update(check.xbstream_bytes(), clock::now());
+                                          checked.push(piece);
                                       });
+                    checked.finish();
                     check.finish([&](std::span<const char> xb) { write_all(pipe_fd, xb); });
                 } catch (const extractor_stopped& e) {
                     broke = e.what();

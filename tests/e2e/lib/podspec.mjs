@@ -11,6 +11,9 @@
 //   podspec.mjs secrets RENDERED
 //       the secretName of each secret volume of the StatefulSet, one a line (the harness makes the TLS
 //       certificates when mysql-tls is among them)
+//   podspec.mjs cronjob RENDERED NAME
+//       the command of the first container of CronJob NAME's job, NUL-separated, as rendered (the harness maps
+//       its image's and mounts' paths)
 //   podspec.mjs prepare RENDERED POD_DIR AGENT SECRETS_DIR [--fresh-empty-dirs]
 //       creates POD_DIR/vol/<volume> (claims persist; emptyDirs are emptied with --fresh-empty-dirs, as when
 //       Kubernetes recreates the pod), fills configMap and secret volumes, and writes POD_DIR/spec/:
@@ -196,7 +199,7 @@ function summary(objects) {
 }
 
 const [mode, rendered, ...rest] = process.argv.slice(2);
-if (!mode || !rendered) die("usage: podspec.mjs summary RENDERED | fallback RENDERED | secrets RENDERED | prepare RENDERED POD_DIR AGENT SECRETS_DIR [--fresh-empty-dirs]");
+if (!mode || !rendered) die("usage: podspec.mjs summary RENDERED | fallback RENDERED | secrets RENDERED | cronjob RENDERED NAME | prepare RENDERED POD_DIR AGENT SECRETS_DIR [--fresh-empty-dirs]");
 const objects = readObjects(rendered);
 if (mode === "summary") {
   summary(objects);
@@ -204,6 +207,11 @@ if (mode === "summary") {
   fallback(objects);
 } else if (mode === "secrets") {
   secretNames(objects);
+} else if (mode === "cronjob") {
+  const job = objects.find((o) => o?.kind === "CronJob" && o.metadata?.name === rest[0]);
+  if (!job) die(`no CronJob ${rest[0]} in ${rendered}`);
+  const [container] = job.spec.jobTemplate.spec.template.spec.containers;
+  process.stdout.write([...(container.command || []), ...(container.args || [])].join("\0") + "\0");
 } else if (mode === "prepare") {
   const [podDir, agent, secretsDir, flag] = rest;
   if (!podDir || !agent || !secretsDir) die("prepare needs POD_DIR AGENT SECRETS_DIR");

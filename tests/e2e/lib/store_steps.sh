@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Backups in a real object store, sourced by scenario.sh: a real Swift s3api on the host, reached by the pods at the
 # bridge's address; the pods from tests/e2e/store-overlay (seed-from-backup and backup-status, init with
-# --primary-from-backup); a backup as the CronJob takes it; then the whole cluster lost, every pod and volume, and
+# --primary-from-backup); the backup CronJob's rendered command run in a pod's network namespace; then the whole cluster lost, every pod and volume, and
 # recreated from the bucket alone.
 
 E2E_STORE_BUCKET=mysql-backups
@@ -57,18 +57,35 @@ sidecar_metric() {
     curl -s --max-time 3 "http://$(pod_ip "$1"):3307/metrics" | awk -v m="$2" '$1 == m { print $2 }'
 }
 
-# One backup as the CronJob of components/backup takes it (the members by their addresses, from the host).
+# The command of the CronJob mysql-backup (components/backup) as rendered, NUL-separated, with the paths of its
+# image and its Secret mounts mapped to this harness's files.
+cronjob_argv() {
+    local a
+    while IFS= read -r -d '' a; do
+        case "$a" in
+            /mysql-agent) a=$E2E_AGENT ;;
+            /etc/mysql-secrets/* | /etc/mysql-backup-store/*) a=$E2E_ROOT/secrets/${a##*/} ;;
+        esac
+        printf '%s\0' "$a"
+    done < <(node "$E2E_DIR/lib/podspec.mjs" cronjob "$E2E_RENDERED" mysql-backup)
+}
+
+# One backup as the CronJob of components/backup takes it: its rendered command, run in a pod's network namespace
+# (the members by their Service names, the store at the bridge's address).
 step_backup_to_store() {
-    say "== step: a backup into the bucket, as the backup CronJob takes it"
-    local log=$E2E_ROOT/backup.log
-    if ! "$E2E_AGENT" backup --from "$(pod_ip 1):3307,$(pod_ip 2):3307,$(pod_ip 0):3307" --to "$E2E_STORE_URL" \
-        --endpoint "$S3_ENDPOINT" --region "$S3_REGION" --access-key-file "$E2E_ROOT/secrets/access-key" \
-        --secret-key-file "$E2E_ROOT/secrets/secret-key" --auth-token-file "$E2E_ROOT/secrets/backup-token" \
-        >"$log" 2>&1; then
-        fail "mysql-agent backup commits a backup" "$(tail -n 2 "$log")"
+    say "== step: a backup into the bucket: the backup CronJob's own command"
+    local log=$E2E_ROOT/backup.log argv=()
+    mapfile -d '' -t argv < <(cronjob_argv) || true
+    if ((${#argv[@]} < 2)); then
+        fail "the rendered CronJob mysql-backup has a command" "tests/e2e/store-overlay renders none"
         return 1
     fi
-    pass "mysql-agent backup committed: $(grep -o 'backup [0-9TZ]* of [^ ]* committed in [0-9.]* s' "$log" | head -n 1)"
+    say "  backup job: ${argv[*]}"
+    if ! ip netns exec "$(pod_ns 2)" "${argv[@]}" >"$log" 2>&1; then
+        fail "the CronJob's mysql-agent backup commits a backup" "$(tail -n 2 "$log")"
+        return 1
+    fi
+    pass "the CronJob's mysql-agent backup committed: $(grep -o 'backup [0-9TZ]* of [^ ]* committed in [0-9.]* s' "$log" | head -n 1)"
     # Nothing writes now: every member holds what the backup holds.
     E2E_BACKUP_DATA=$(checksums 1 e2e.items,e2e.stream,e2e.heartbeat)
     expect "the replica the backup was taken from holds what mysql-0 holds" \
