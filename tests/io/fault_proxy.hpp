@@ -8,7 +8,8 @@
 //   by the proxy itself with `refusal_status` and an S3 <Error> of `refusal_code` (503 SlowDown, 500 InternalError),
 //   never reaching the store, as a store under load does;
 // - a stall: the first answer that passes `stall_after` bytes stops there, its connection held open and silent until
-//   the proxy goes away, as a store that hangs does (stalled() says when it happened).
+//   the proxy goes away, as a store that hangs does (stalled() says when it happened);
+// - a killed store: with `dead_after_cut`, every connection after the first cut is closed at once, unanswered.
 // Blocking sockets and a thread per direction; everything is joined when the proxy goes out of scope.
 
 #include <arpa/inet.h>
@@ -36,6 +37,8 @@ struct fault_plan {
     int refusal_status = 503;
     std::string refusal_code = "SlowDown";
     std::size_t stall_after = SIZE_MAX;
+    /// After the first cut, every new connection is closed at once, unanswered: the store was killed.
+    bool dead_after_cut = false;
 };
 
 class fault_proxy {
@@ -76,6 +79,8 @@ public:
 
     std::uint16_t port() const { return port_; }
     int cuts_done() const { return cuts_done_; }
+    /// Connections closed unanswered after the cut (dead_after_cut).
+    int dead_refused() const { return dead_refused_; }
     int refusals_done() const { return refusals_done_; }
     bool stalled() const { return stalled_; }
 
@@ -84,6 +89,11 @@ private:
         while (!stopping_) {
             const int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
             if (client < 0) return;
+            if (plan_.dead_after_cut && cuts_done_ > 0) {
+                ::close(client);
+                ++dead_refused_;
+                continue;
+            }
             std::lock_guard<std::mutex> lock(mutex_);
             sockets_.push_back(client);
             pumps_.emplace_back([this, client] { serve(client); });
@@ -193,7 +203,7 @@ private:
     std::uint16_t target_;
     fault_plan plan_;
     std::atomic<int> cuts_left_, refusals_left_;
-    std::atomic<int> cuts_done_{0}, refusals_done_{0};
+    std::atomic<int> cuts_done_{0}, refusals_done_{0}, dead_refused_{0};
     std::atomic<bool> stopping_{false};
     std::atomic<bool> stalled_{false};
     std::condition_variable stall_released_;

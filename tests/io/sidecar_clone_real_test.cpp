@@ -1061,6 +1061,34 @@ TEST_CASE("SIGTERM during a restore whose store went silent: the download is aba
     CHECK(entries_of(datadir).empty());
 }
 
+TEST_CASE("the store killed in the middle of a restore: exit 19 after the client's attempts, nothing committed, the "
+          "datadir as it was",
+          "[io][real][objstore]") {
+    auto primary = primary_with_orders(3000);
+    temp_dir tmp("mysql-agent-real-restore-store-killed");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, tmp.path() / "sidecar.log");
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("restore-killed");
+    REQUIRE(run_backup_binary(sidecar.address(), store, "s3://restore-killed/a/", tmp.path(), token_file,
+                              tmp.path() / "backup.log", {"--compress", "none"}) == 0);
+    const std::string endpoint = store.endpoint();
+    // The stream's answer is cut after 300 kB, and from then on the store answers nothing: every connection closed.
+    test_support::fault_proxy proxy(static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1))),
+                                    {.cut_after = 300'000, .cuts = 1, .dead_after_cut = true});
+    const fs::path datadir = tmp.path() / "datadir", log = tmp.path() / "restore.log";
+    fs::create_directories(datadir);
+    const int rc = run_restore_binary(store, "s3://restore-killed/a/", datadir, tmp.path(), log, {},
+                                      "http://127.0.0.1:" + std::to_string(proxy.port()));
+    const std::string output = slurp(log);
+    INFO("restore log:\n" << output);
+    CHECK(rc == mysql_agent::exit_code::store_failed);
+    CHECK(proxy.cuts_done() == 1);
+    CHECK(proxy.dead_refused() >= 4);  // the resumed GET's other attempts, each refused
+    CHECK_THAT(output, Catch::Contains("attempts"));
+    CHECK(entries_of(datadir).empty());
+}
+
 TEST_CASE("init --seed-from --primary-from-backup: an empty ordinal 0 that finds no member restores the newest backup "
           "as a re-seeded primary, read-only until its sidecar takes over",
           "[io][real][objstore]") {
