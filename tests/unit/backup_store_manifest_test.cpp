@@ -1,6 +1,8 @@
 // manifest: a backup's commit point in the bucket, written and read back; a manifest that could point outside its
 // backup, or whose numbers do not add up, is refused.
 
+#include <limits>
+
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -80,6 +82,22 @@ TEST_CASE("manifests refused, each with its reason", "[backup_store]") {
         {"no parts", [](nlohmann::json& j) { j["stream"]["parts"] = nlohmann::json::array(); }, "no part"},
         {"a cluster identity that is not a UUID", [](nlohmann::json& j) { j["cluster_identity"] = "x'; DROP"; },
          "cluster_identity"},
+        // A negative size would wrap into a huge one: parts that "add up" modulo 2^64 and a part that never ends.
+        {"a negative part size that wraps to add up",
+         [](nlohmann::json& j) {
+             j["stream"]["parts"][0]["bytes"] = -1;
+             j["stream"]["parts"][1]["bytes"] = 8;
+         },
+         "bytes is not an unsigned number"},
+        {"part sizes that overflow",
+         [](nlohmann::json& j) {
+             j["stream"]["parts"][0]["bytes"] = std::numeric_limits<std::uint64_t>::max();
+             j["stream"]["parts"][1]["bytes"] = 8;
+         },
+         "overflow"},
+        {"a negative stream size", [](nlohmann::json& j) { j["stream"]["bytes"] = -7; }, "bytes is not an unsigned"},
+        {"a part number beyond 32 bits", [](nlohmann::json& j) { j["stream"]["parts"][0]["number"] = 4294967297ULL; },
+         "number is not an unsigned"},
     };
     for (const auto& r : rows) {
         SECTION(r.name) {

@@ -1,6 +1,8 @@
 #include "mysql_agent/core/backup_store/manifest.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <stdexcept>
 #include <ctime>
 
 #include <nlohmann/json.hpp>
@@ -30,6 +32,18 @@ bool plain_name(std::string_view s) {
                return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
                       c == '-' || c == '_';
            });
+}
+
+/// A size or a number read from the manifest: an unsigned JSON number within T (a negative one would wrap).
+struct not_unsigned : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+template <class T>
+T unsigned_field(const nlohmann::json& j, const char* name) {
+    const auto& v = j.at(name);
+    if (!v.is_number_unsigned() || v.get<std::uint64_t>() > std::numeric_limits<T>::max()) throw not_unsigned(name);
+    return static_cast<T>(v.get<std::uint64_t>());
 }
 
 }  // namespace
@@ -93,16 +107,17 @@ result<backup_manifest> parse_manifest(std::string_view text) {
         const auto& s = j.at("stream");
         m.stream_name = s.at("name").get<std::string>();
         m.compression = s.at("compression").get<std::string>();
-        m.stream_bytes = s.at("bytes").get<std::uint64_t>();
+        m.stream_bytes = unsigned_field<std::uint64_t>(s, "bytes");
         m.stream_sha256 = s.at("sha256").get<std::string>();
-        m.xbstream_bytes = s.at("xbstream_bytes").get<std::uint64_t>();
+        m.xbstream_bytes = unsigned_field<std::uint64_t>(s, "xbstream_bytes");
         m.donor_digest = s.at("donor_digest").get<std::string>();
         for (const auto& p : s.at("parts"))
-            m.parts.push_back({p.at("number").get<std::uint32_t>(), p.at("bytes").get<std::uint64_t>(),
+            m.parts.push_back({unsigned_field<std::uint32_t>(p, "number"), unsigned_field<std::uint64_t>(p, "bytes"),
                                p.at("md5").get<std::string>()});
         if (s.contains("encryption")) {
             const auto& e = s.at("encryption");
-            m.encryption = encryption_info{e.at("cipher").get<std::string>(), e.at("segment_bytes").get<std::uint32_t>(),
+            m.encryption = encryption_info{e.at("cipher").get<std::string>(),
+                                           unsigned_field<std::uint32_t>(e, "segment_bytes"),
                                            e.at("key_id").get<std::string>()};
         }
         const auto& f = j.at("backup_files");
@@ -111,6 +126,8 @@ result<backup_manifest> parse_manifest(std::string_view text) {
         m.tool_info = f.at("tool_info").get<std::string>();
     } catch (const nlohmann::json::exception& e) {
         return error{std::string("the manifest lacks a field or has one of the wrong type: ") + e.what()};
+    } catch (const not_unsigned& e) {
+        return error{std::string("the manifest's ") + e.what() + " is not an unsigned number within its range"};
     }
     if (!is_backup_id(m.id)) return error{"the manifest's id is not of the form YYYYMMDDTHHMMSSZ"};
     if (!m.cluster_identity.empty() && (m.cluster_identity.size() != 36 || !std::all_of(m.cluster_identity.begin(),
@@ -129,6 +146,7 @@ result<backup_manifest> parse_manifest(std::string_view text) {
     for (std::size_t i = 0; i < m.parts.size(); ++i) {
         if (m.parts[i].number != i + 1) return error{"the manifest's parts are not numbered 1, 2, ... in order"};
         if (!is_hex(m.parts[i].md5_hex, 32)) return error{"the manifest's part md5 is not 32 lower-case hex digits"};
+        if (total + m.parts[i].bytes < total) return error{"the manifest's part sizes overflow"};
         total += m.parts[i].bytes;
     }
     if (total != m.stream_bytes) return error{"the manifest's parts do not add up to its stream's bytes"};
