@@ -1,0 +1,41 @@
+#pragma once
+// Writes back what an extraction writes while it writes, instead of all of it at the commit: a thread that flushes
+// the filesystem holding a directory (syncfs) every interval until it is stopped. The kernel would otherwise keep
+// a whole restored datadir dirty in the page cache (a machine with 24 GiB holds 2.4 GiB before background writeback
+// starts) and the commit's flush, which must reach the disk before the marker says the datadir is complete, would
+// write all of it at once while nothing else runs: measured 0.9-1.1 s of a 1 GB restore. Flushing as the stream
+// arrives uses the disk while the download and the decoding use the CPU. Failures are ignored here: the commit's own
+// flush is the one that counts. I/O layer (a thread).
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+namespace mysql_agent {
+
+class periodic_flush {
+public:
+    periodic_flush(std::filesystem::path dir, std::chrono::milliseconds interval);
+    /// Stops and joins (a flush in progress finishes first).
+    ~periodic_flush();
+    periodic_flush(const periodic_flush&) = delete;
+    periodic_flush& operator=(const periodic_flush&) = delete;
+
+    /// How many flushes ran.
+    unsigned flushes() const;
+
+private:
+    void run();
+
+    std::filesystem::path dir_;
+    std::chrono::milliseconds interval_;
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
+    bool stopping_ = false;
+    unsigned flushes_ = 0;
+    std::thread thread_;  ///< last: started once everything it uses exists
+};
+
+}  // namespace mysql_agent
