@@ -20,6 +20,7 @@
 #include "mysql_agent/core/stream_encoding.hpp"
 #include "mysql_agent/core/xbstream_verifier.hpp"
 #include "mysql_agent/io/clone_tool.hpp"
+#include "mysql_agent/io/periodic_flush.hpp"
 #include "mysql_agent/io/process_runner.hpp"
 #include "mysql_agent/io/progress.hpp"
 #include "mysql_agent/io/zstd_codec.hpp"
@@ -292,6 +293,8 @@ private:
 asio::awaitable<received_stream> receive_backup(donor_response& response, const std::filesystem::path& staging,
                                                 const clone_options& o, const deadlines& dl) {
     auto extractor = start_extractor(co_await asio::this_coro::executor, o.tools.stream, staging);
+    // What the extractor writes goes to the disk while the stream arrives, not all at the commit.
+    periodic_flush writeback(staging, extraction_flush_interval);
     extractor_sink sink(*extractor, o, dl);
     receive_settings settings;
     settings.destination = "extracting into " + staging.string();

@@ -31,8 +31,6 @@ using clock = std::chrono::steady_clock;
 
 /// Downloaded bytes waiting for the check and the extractor: what the download may run ahead of them.
 constexpr std::size_t pipelined_bytes = 8u << 20;
-/// How often the staging dir's filesystem is flushed while the stream is extracted (periodic_flush.hpp).
-constexpr std::chrono::milliseconds writeback_interval{500};
 
 /// The extractor stopped reading (it exited or broke its pipe): its own words explain it better than EPIPE.
 struct extractor_stopped : std::runtime_error {
@@ -117,7 +115,7 @@ asio::awaitable<staged_stream> stage_from_store(const restore_options& o, const 
             [&] {
                 try {
                     // What the extractor writes goes to the disk while the download runs, not all at the commit.
-                    periodic_flush writeback(out.staging, writeback_interval);
+                    periodic_flush writeback(out.staging, extraction_flush_interval);
                     // Checking, decoding and writing into the extractor on a thread of their own, beside the
                     // download (the digests on a third: stored_stream.hpp).
                     pipelined_sink checked(

@@ -15,6 +15,9 @@
 
 namespace mysql_agent {
 
+/// How often a clone's or a restore's staging dir is flushed while its stream is extracted.
+inline constexpr std::chrono::milliseconds extraction_flush_interval{500};
+
 class periodic_flush {
 public:
     periodic_flush(std::filesystem::path dir, std::chrono::milliseconds interval);
