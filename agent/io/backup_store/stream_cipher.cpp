@@ -157,10 +157,13 @@ status stream_decryptor::feed(std::span<const char> sealed, const cipher_sink& o
     if (header_.empty()) {
         if (held_.size() < encryption_header_bytes) return ok();
         const auto h = parse_encryption_header(std::string_view(held_).substr(0, encryption_header_bytes));
-        if (!h) return error{h.message()};
-        if (h->segment_bytes != segment_bytes_)
+        if (!h || h->segment_bytes != segment_bytes_) {
+            failed_ = true;  // nothing more is held or opened after a header refused
+            held_.clear();
+            if (!h) return error{h.message()};
             return error{"its encryption header says segments of " + std::to_string(h->segment_bytes) +
                          " bytes, its manifest " + std::to_string(segment_bytes_)};
+        }
         std::string k = data_key(encryption_key(key_), h->salt);
         wipe(key_);
         header_ = held_.substr(0, encryption_header_bytes);
