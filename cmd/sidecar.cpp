@@ -202,7 +202,8 @@ int run_sidecar(const sidecar_options& o) {
                  so.replica ? "replica: --slave-info" : "primary", version.empty() ? so.tools.backup.string() : version);
     if (!so.auth_token) spdlog::warn("--insecure-no-auth: backups are served to anyone who can connect");
 
-    // --backup-status-from: the store's backups in /metrics, read on a thread of its own (stopped before the server).
+    // --backup-status-from: the store's backups in /metrics, read on a thread of its own. Declared before the server,
+    // whose /metrics asks it, so that it outlives the server.
     std::unique_ptr<backup_store::store_status_watch> store_status;
     if (!o.store.url.empty()) {
         const auto every = std::chrono::duration_cast<std::chrono::seconds>(
