@@ -49,6 +49,15 @@ void digest_stream::update(std::string_view bytes) {
         throw std::runtime_error(std::string(name_of(algorithm_)) + " failed in libcrypto");
 }
 
+std::string digest_stream::so_far() const {
+    context copy;
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (copy.md == nullptr || EVP_MD_CTX_copy_ex(copy.md, ctx_->md) != 1 || EVP_DigestFinal_ex(copy.md, out, &length) != 1)
+        throw std::runtime_error(std::string(name_of(algorithm_)) + " failed in libcrypto");
+    return std::string(reinterpret_cast<const char*>(out), length);
+}
+
 std::string digest_stream::finish() {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int length = 0;

@@ -192,6 +192,16 @@ TEST_CASE("S3 client on Swift s3api: refusals say what to fix, with distinct exi
             FAIL("a damaged part was stored");
         } catch (const s3_error& e) {
             CHECK(e.status == 400);
+            // A body of 1 MiB or more goes as UNSIGNED-PAYLOAD: its signed Content-MD5 is what the store checks.
+            CHECK(e.code == "BadDigest");
+        }
+        // The same with the MD5 the caller computed (as the multipart writer passes it): of other bytes, refused.
+        s3_client undamaged(options_for(store));
+        try {
+            undamaged.upload_part(bucket, "damaged/multi", id, 2, random_bytes(2u << 20, 9), md5(random_bytes(2u << 20, 10)));
+            FAIL("a part whose Content-MD5 is of other bytes was stored");
+        } catch (const s3_error& e) {
+            CHECK(e.code == "BadDigest");
         }
         s3_client plain(options_for(store));
         plain.abort_upload(bucket, "damaged/multi", id);

@@ -595,7 +595,7 @@ TEST_CASE("backups list, verify and prune what backup stored: a damaged stream d
     const fs::path damaged_log = tmp.path() / "damaged.log";
     CHECK(run_backups_binary(store, "verify", to, tmp.path(), damaged_log, {"--id", older}) ==
           mysql_agent::exit_code::bad_input);
-    CHECK_THAT(slurp(damaged_log), Catch::Contains("does not verify") && Catch::Contains("MD5"));
+    CHECK_THAT(slurp(damaged_log), Catch::Contains("does not verify") && Catch::Contains("part 1 has another SHA-256"));
 
     // Retention: a dry run removes nothing; then the older complete one and the old incomplete one go.
     mysql_agent::objstore::s3_client client(store.client_options());
@@ -807,27 +807,40 @@ TEST_CASE("a restore of a damaged, altered or missing backup commits nothing and
                               tmp.path() / "a.log") == 0);
     REQUIRE(run_backup_binary(sidecar.address(), store, "s3://restore-bad/b/", tmp.path(), token_file,
                               tmp.path() / "b.log") == 0);
+    REQUIRE(run_backup_binary(sidecar.address(), store, "s3://restore-bad/c/", tmp.path(), token_file,
+                              tmp.path() / "c.log") == 0);
     const std::string a = only_backup(store, "restore-bad", "a/"), b = only_backup(store, "restore-bad", "b/");
-    int status = 0;
-    // a: one flipped byte in its stream, written back with awscli.
-    const std::string stream_key = "a/" + a + "/stream.xbstream.zst";
-    std::string stream = store.aws_get("restore-bad", stream_key);
-    stream[stream.size() / 2] ^= 0x20;
-    write(tmp.path() / "damaged", stream);
-    store.aws("s3api put-object --bucket restore-bad --key " + stream_key + " --body " + (tmp.path() / "damaged").string(),
-              status);
-    REQUIRE(status == 0);
+    const std::string c = only_backup(store, "restore-bad", "c/");
+    // Writes `bytes` back over `key` with awscli (what anyone with write access to the bucket can do).
+    auto put_back = [&](const std::string& key, const std::string& bytes) {
+        const fs::path file = tmp.path() / "put-back";
+        write(file, bytes);
+        int status = 0;
+        store.aws("s3api put-object --bucket restore-bad --key " + key + " --body " + file.string(), status);
+        REQUIRE(status == 0);
+    };
+    // Flips one bit in the middle of a stream object.
+    auto damage = [&](const std::string& key) {
+        std::string bytes = store.aws_get("restore-bad", key);
+        bytes[bytes.size() / 2] ^= 0x20;
+        put_back(key, bytes);
+    };
+    // a: one flipped byte in its stream.
+    damage("a/" + a + "/stream.xbstream.zst");
     // b: its manifest altered (another SHA-256 of the whole stream); the stream itself intact.
     std::string manifest = store.aws_get("restore-bad", "b/" + b + "/manifest.json");
     const auto sha_at = manifest.find("\"sha256\": \"");
     REQUIRE(sha_at != std::string::npos);
     char& digit = manifest[sha_at + 11];
     digit = digit == '0' ? '1' : '0';
-    write(tmp.path() / "altered", manifest);
-    store.aws("s3api put-object --bucket restore-bad --key b/" + b + "/manifest.json --body " +
-                  (tmp.path() / "altered").string(),
-              status);
-    REQUIRE(status == 0);
+    put_back("b/" + b + "/manifest.json", manifest);
+    // c: a manifest as backups wrote it before parts had their sha256_through (every part's MD5 and the whole
+    // SHA-256 are checked then), and one flipped byte in its stream.
+    auto old = mysql_agent::backup_store::parse_manifest(store.aws_get("restore-bad", "c/" + c + "/manifest.json"));
+    REQUIRE(old);
+    for (auto& p : old->parts) p.sha256_through_hex.clear();
+    put_back("c/" + c + "/manifest.json", mysql_agent::backup_store::manifest_json(*old));
+    damage("c/" + c + "/stream.xbstream.zst");
 
     struct refusal {
         std::string name, from;
@@ -835,8 +848,10 @@ TEST_CASE("a restore of a damaged, altered or missing backup commits nothing and
         std::string says;
     };
     const std::vector<refusal> refusals = {
-        {"a damaged part", "s3://restore-bad/a/", mysql_agent::exit_code::bad_input, "part 1 has another MD5"},
+        {"a damaged part", "s3://restore-bad/a/", mysql_agent::exit_code::bad_input, "part 1 has another SHA-256"},
         {"an altered manifest", "s3://restore-bad/b/", mysql_agent::exit_code::bad_input, "SHA-256"},
+        {"a damaged part under an older manifest", "s3://restore-bad/c/", mysql_agent::exit_code::bad_input,
+         "part 1 has another MD5"},
         {"no backup under the prefix", "s3://restore-bad/none/", mysql_agent::exit_code::no_donor,
          "no complete backup under s3://restore-bad/none/"},
         {"no such bucket", "s3://no-such-bucket-restore/a/", mysql_agent::exit_code::store_no_bucket, "bucket"},
@@ -1200,7 +1215,7 @@ TEST_CASE("an encrypted backup: the bucket holds no plaintext, a restore needs i
     CHECK(facts_of_datadir(datadir, 5) == primary_facts);
 
     // Whoever can write to the bucket can rewrite a manifest's digests; not the tags. One byte flipped in the middle
-    // of the stream, the part's MD5 and the SHA-256 in the manifest made to match it.
+    // of the stream, the part's MD5, every part's SHA-256 through it and the SHA-256 in the manifest made to match it.
     std::string altered = stream;
     const std::size_t at = altered.size() / 2;
     altered[at] ^= 0x01;
@@ -1209,6 +1224,8 @@ TEST_CASE("an encrypted backup: the bucket holds no plaintext, a restore needs i
         if (at >= part_start && at < part_start + p.bytes)
             p.md5_hex = mysql_agent::text::to_hex(mysql_agent::md5(std::string_view(altered).substr(part_start, p.bytes)));
         part_start += p.bytes;
+        p.sha256_through_hex =
+            mysql_agent::text::to_hex(mysql_agent::sha256(std::string_view(altered).substr(0, part_start)));
     }
     manifest->stream_sha256 = mysql_agent::text::to_hex(mysql_agent::sha256(altered));
     write(tmp.path() / "altered-stream", altered);

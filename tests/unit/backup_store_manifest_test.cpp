@@ -61,6 +61,27 @@ TEST_CASE("a manifest round-trips through its JSON", "[backup_store]") {
     const auto older = parse_manifest(j.dump());
     REQUIRE(older);
     CHECK(older->cluster_identity.empty());
+    CHECK(older->parts[0].sha256_through_hex.empty());  // written before parts had it: a restore checks MD5s
+}
+
+TEST_CASE("a manifest's parts carry the stream's SHA-256 through each, the last one's the stream's", "[backup_store]") {
+    auto m = sample();
+    m.parts[0].sha256_through_hex = std::string(64, 'd');
+    m.parts[1].sha256_through_hex = m.stream_sha256;
+    const auto back = parse_manifest(manifest_json(m));
+    REQUIRE(back);
+    CHECK(back->parts[0].sha256_through_hex == std::string(64, 'd'));
+    CHECK(manifest_json(*back) == manifest_json(m));
+    // The stream's SHA-256 altered alone (or the last part's): refused before a byte is downloaded.
+    auto altered = m;
+    altered.stream_sha256 = std::string(64, 'e');
+    CHECK_THAT(parse_manifest(manifest_json(altered)).message(), Catch::Contains("not the SHA-256 through its last part"));
+    auto some = m;
+    some.parts[0].sha256_through_hex.clear();
+    CHECK_THAT(parse_manifest(manifest_json(some)).message(), Catch::Contains("some parts a sha256_through and not others"));
+    auto short_one = m;
+    short_one.parts[0].sha256_through_hex = "abc";
+    CHECK_THAT(parse_manifest(manifest_json(short_one)).message(), Catch::Contains("sha256_through is not 64"));
 }
 
 TEST_CASE("manifests refused, each with its reason", "[backup_store]") {

@@ -61,7 +61,11 @@ bool is_backup_id(std::string_view id) {
 
 std::string manifest_json(const backup_manifest& m) {
     ordered_json parts = ordered_json::array();
-    for (const auto& p : m.parts) parts.push_back({{"number", p.number}, {"bytes", p.bytes}, {"md5", p.md5_hex}});
+    for (const auto& p : m.parts) {
+        ordered_json part = {{"number", p.number}, {"bytes", p.bytes}, {"md5", p.md5_hex}};
+        if (!p.sha256_through_hex.empty()) part["sha256_through"] = p.sha256_through_hex;
+        parts.push_back(std::move(part));
+    }
     ordered_json stream = {{"name", m.stream_name},
                            {"compression", m.compression},
                            {"bytes", m.stream_bytes},
@@ -113,7 +117,8 @@ result<backup_manifest> parse_manifest(std::string_view text) {
         m.donor_digest = s.at("donor_digest").get<std::string>();
         for (const auto& p : s.at("parts"))
             m.parts.push_back({unsigned_field<std::uint32_t>(p, "number"), unsigned_field<std::uint64_t>(p, "bytes"),
-                               p.at("md5").get<std::string>()});
+                               p.at("md5").get<std::string>(),
+                               p.contains("sha256_through") ? p.at("sha256_through").get<std::string>() : std::string()});
         if (s.contains("encryption")) {
             const auto& e = s.at("encryption");
             m.encryption = encryption_info{e.at("cipher").get<std::string>(),
@@ -146,10 +151,16 @@ result<backup_manifest> parse_manifest(std::string_view text) {
     for (std::size_t i = 0; i < m.parts.size(); ++i) {
         if (m.parts[i].number != i + 1) return error{"the manifest's parts are not numbered 1, 2, ... in order"};
         if (!is_hex(m.parts[i].md5_hex, 32)) return error{"the manifest's part md5 is not 32 lower-case hex digits"};
+        if (m.parts[i].sha256_through_hex.empty() != m.parts[0].sha256_through_hex.empty())
+            return error{"the manifest gives some parts a sha256_through and not others"};
+        if (!m.parts[i].sha256_through_hex.empty() && !is_hex(m.parts[i].sha256_through_hex, 64))
+            return error{"the manifest's part sha256_through is not 64 lower-case hex digits"};
         if (total + m.parts[i].bytes < total) return error{"the manifest's part sizes overflow"};
         total += m.parts[i].bytes;
     }
     if (total != m.stream_bytes) return error{"the manifest's parts do not add up to its stream's bytes"};
+    if (!m.parts.back().sha256_through_hex.empty() && m.parts.back().sha256_through_hex != m.stream_sha256)
+        return error{"the manifest's SHA-256 of its stream is not the SHA-256 through its last part (altered)"};
     return m;
 }
 

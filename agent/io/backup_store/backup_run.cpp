@@ -181,7 +181,7 @@ void run_one_backup(const backup_run_options& options, objstore::s3_client& stor
             m.stream_sha256 = uploaded.sha256_hex;
             m.xbstream_bytes = s.got.uncompressed_bytes;
             m.donor_digest = s.donor_digest;
-            for (const auto& p : uploaded.parts) m.parts.push_back({p.number, p.bytes, p.md5_hex});
+            for (const auto& p : uploaded.parts) m.parts.push_back({p.number, p.bytes, p.md5_hex, p.sha256_through_hex});
             m.binlog_info = either(s.got.captured, "binlog_info");
             m.slave_info = either(s.got.captured, "slave_info");
             m.tool_info = either(s.got.captured, "info");

@@ -25,12 +25,12 @@ void multipart_writer::rethrow_failure() {
 
 void multipart_writer::write(std::string_view bytes) {
     rethrow_failure();
-    digest_.update(bytes);
     bytes_ += bytes.size();
     while (!bytes.empty()) {
         const std::uint64_t size = objstore::part_size(o_.parts, next_number_);
         if (filling_.capacity() < size) filling_.reserve(size);
         const std::size_t take = std::min<std::uint64_t>(bytes.size(), size - filling_.size());
+        digest_.update(bytes.substr(0, take));  // up to the part's end: its sha256_through is taken there
         filling_.append(bytes.data(), take);
         bytes.remove_prefix(take);
         if (filling_.size() == size) submit();
@@ -46,7 +46,7 @@ void multipart_writer::submit() {
                               std::to_string(bytes_) + " bytes so far)");
     buffered_ += filling_.size();
     peak_buffered_ = std::max(peak_buffered_, buffered_);
-    queue_.push_back({next_number_++, std::move(filling_)});
+    queue_.push_back({next_number_++, std::move(filling_), text::to_hex(digest_.so_far())});
     filling_ = std::string();
     changed_.notify_all();
 }
@@ -63,10 +63,11 @@ void multipart_writer::uploader() {
             queue_.pop_front();
             ++busy_;
         }
-        uploaded_part part{j.number, j.body.size(), text::to_hex(md5(j.body)), ""};
+        const std::string body_md5 = md5(j.body);  // once: the manifest's and the request's Content-MD5
+        uploaded_part part{j.number, j.body.size(), text::to_hex(body_md5), j.sha256_through_hex, ""};
         std::exception_ptr failed;
         try {
-            part.etag = client.upload_part(o_.bucket, o_.key, upload_id_, j.number, j.body);
+            part.etag = client.upload_part(o_.bucket, o_.key, upload_id_, j.number, j.body, body_md5);
         } catch (...) {
             failed = std::current_exception();
         }

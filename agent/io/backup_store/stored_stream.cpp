@@ -11,12 +11,13 @@
 
 namespace mysql_agent::backup_store {
 
-/// The stream's digests (the whole SHA-256, each part's MD5) computed on a thread of their own, so that hashing runs
-/// beside decoding and extracting instead of before them. Bytes are copied into a bounded queue; a part's MD5 is
-/// waited for at the part's end only.
+/// The stream's digests computed on a thread of their own, so that hashing runs beside decoding and extracting
+/// instead of before them: the whole SHA-256, taken at each part's end too when the manifest has parts'
+/// sha256_through, else each part's MD5 beside it (older manifests). Bytes are copied into a bounded queue; a part's
+/// digest is waited for at the part's end only.
 class stored_stream_check::digest_worker {
 public:
-    digest_worker() : thread_([this] { run(); }) {}
+    explicit digest_worker(bool parts_sha256) : parts_sha256_(parts_sha256), thread_([this] { run(); }) {}
     ~digest_worker() {
         {
             std::lock_guard<std::mutex> lock(mutex_);
@@ -31,8 +32,9 @@ public:
     void add(std::string_view bytes) { push({item::bytes, std::string(bytes)}); }
     void end_part() { push({item::part_end, {}}); }
 
-    /// The MD5 (hex) of part `index` (0-based), once every byte before its end was hashed.
-    std::string part_md5(std::size_t index) {
+    /// The digest (hex: SHA-256 through it, or its MD5) of part `index` (0-based), once every byte before its end
+    /// was hashed.
+    std::string part_digest(std::size_t index) {
         std::unique_lock<std::mutex> lock(mutex_);
         changed_.wait(lock, [&] { return parts_.size() > index; });
         return parts_[index];
@@ -76,9 +78,9 @@ private:
             std::string result;
             if (it.kind == item::bytes) {
                 whole.update(it.data);
-                part.update(it.data);
+                if (!parts_sha256_) part.update(it.data);
             } else if (it.kind == item::part_end) {
-                result = text::to_hex(part.finish());
+                result = text::to_hex(parts_sha256_ ? whole.so_far() : part.finish());
             } else {
                 result = text::to_hex(whole.finish());
             }
@@ -102,11 +104,15 @@ private:
     std::vector<std::string> parts_;
     std::string sha256_hex_;
     bool finished_ = false, stopping_ = false;
+    const bool parts_sha256_;
     std::thread thread_;  ///< last: started once everything it uses exists
 };
 
 stored_stream_check::stored_stream_check(const backup_manifest& manifest, std::string name, const encryption_key* key)
-    : m_(manifest), name_(std::move(name)), digests_(std::make_unique<digest_worker>()) {
+    : m_(manifest),
+      name_(std::move(name)),
+      parts_sha256_(!m_.parts.empty() && !m_.parts.front().sha256_through_hex.empty()),
+      digests_(std::make_unique<digest_worker>(parts_sha256_)) {
     if (m_.compression == "zstd") decoder_.emplace();
     if (m_.encryption) {
         const std::string mismatch = key_mismatch(&*m_.encryption, key ? key->id() : "");
@@ -124,8 +130,10 @@ void stored_stream_check::fail(const std::string& why) const {
 void stored_stream_check::check_part() {
     if (part_index_ >= m_.parts.size()) fail("it holds more bytes than its manifest's parts");
     digests_->end_part();
-    if (digests_->part_md5(part_index_) != m_.parts[part_index_].md5_hex)
-        fail("part " + std::to_string(part_index_ + 1) + " has another MD5 than its manifest says");
+    const auto& p = m_.parts[part_index_];
+    if (digests_->part_digest(part_index_) != (parts_sha256_ ? p.sha256_through_hex : p.md5_hex))
+        fail("part " + std::to_string(part_index_ + 1) + " has another " +
+             (parts_sha256_ ? "SHA-256 (of the stream through it)" : "MD5") + " than its manifest says");
     part_bytes_ = 0;
     ++part_index_;
 }

@@ -24,6 +24,8 @@ public:
     digest_stream(const digest_stream&) = delete;
     digest_stream& operator=(const digest_stream&) = delete;
     void update(std::string_view bytes);
+    /// The digest of everything fed so far (raw bytes); the stream goes on.
+    std::string so_far() const;
     /// The digest of everything fed (raw bytes); the stream starts again empty.
     std::string finish();
 

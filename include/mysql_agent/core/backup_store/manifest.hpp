@@ -29,6 +29,11 @@ struct manifest_part {
     std::uint32_t number = 0;
     std::uint64_t bytes = 0;
     std::string md5_hex;
+    /// The SHA-256 of the stream from its first byte through this part's last ("sha256_through"; backups since
+    /// 2026-12-07, "" in older manifests): the whole stream's SHA-256 taken at each part's end, so the last part's is
+    /// the stream's. A restore checks these alone, in one pass over the bytes, instead of every part's MD5 and the
+    /// whole SHA-256 in two (0.6 s of CPU less per 410 MB here).
+    std::string sha256_through_hex;
 };
 
 struct backup_manifest {

@@ -3,8 +3,10 @@
 // bytes fill a part in memory; a full part goes to one of `parallel` uploader threads (each with its own client) while
 // the next part fills; a writer with every uploader busy waits. Memory: at most (parallel + 1) parts. Part sizes
 // follow part_size_plan (core/objstore/part_sizes.hpp: they grow, so 10,000 parts hold 5 TiB). Each part is sent
-// with its Content-MD5 and signed SHA-256 (s3_client), and retried by the client; a part that still fails fails the
+// with its Content-MD5 (s3_client), and retried by the client; a part that still fails fails the
 // writer, and a writer that does not finish aborts its upload (destructor), so no half object is ever visible.
+// Each part's MD5 (its Content-MD5, which the store checks) is computed once, on the uploader thread; the object's
+// SHA-256 as it fills, taken at each part's end too (for the manifest: what a restore checks).
 // I/O layer (threads, blocking HTTP).
 
 #include <condition_variable>
@@ -36,6 +38,7 @@ struct uploaded_part {
     std::uint32_t number = 0;
     std::uint64_t bytes = 0;
     std::string md5_hex;
+    std::string sha256_through_hex;  ///< the object's SHA-256 from its first byte through this part's last
     std::string etag;
 };
 
@@ -69,6 +72,7 @@ private:
     struct job {
         std::uint32_t number;
         std::string body;
+        std::string sha256_through_hex;
     };
     void submit();
     void uploader();

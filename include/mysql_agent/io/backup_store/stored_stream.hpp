@@ -1,14 +1,15 @@
 #pragma once
 // A backup's stream object checked against its manifest piece by piece, as it is downloaded: the size, every part's
-// MD5 (the parts' boundaries are the manifest's; a damaged part is named by its MD5 even when the damage broke the
-// decoding first, which then waits for the part's end), the SHA-256 of the whole, an encrypted stream's every segment
+// SHA-256 (the parts' boundaries are the manifest's; a damaged part is named by its digest even when the damage broke
+// the decoding first, which then waits for the part's end; a manifest older than parts' SHA-256 has every part's MD5
+// and the SHA-256 of the whole checked instead: three passes over the bytes, not one), an encrypted stream's every segment
 // against its tag (stream_cipher.hpp: nothing unauthenticated is handed on), whole zstd frames, the xbstream framing
 // with the files a prepare needs, and the xbstream size. `backups verify` feeds it and keeps nothing; a restore feeds
 // it and hands the xbstream bytes it decodes to the extractor. Nothing of a piece is handed on before the piece's
-// bytes were counted against the manifest, and a part that fails its MD5 fails before its last byte is handed on,
-// so a damaged part is refused at the latest at its end; the SHA-256 and the framing are known only at the end,
+// bytes were counted against the manifest, and a part that fails its digest fails before its last byte is handed on,
+// so a damaged part is refused at the latest at its end; the whole and the framing are known only at the end,
 // which is why a restore commits nothing before finish(). The digests run on a thread of their own beside the
-// decoding (a part's end waits for its MD5). I/O layer (digests, zstd, a thread).
+// decoding (a part's end waits for its digest). I/O layer (digests, zstd, a thread).
 
 #include <cstdint>
 #include <functional>
@@ -54,14 +55,15 @@ private:
     void hand_on(std::span<const char> in, const std::function<void(std::span<const char>)>& out);
     /// The (decrypted) zstd or raw bytes decoded, counted and checked, and handed to `out`.
     void decode(std::span<const char> in, const std::function<void(std::span<const char>)>& out);
-    /// hand_on, a failure kept in pending_ (nothing more handed on) until the part's MD5 was checked.
+    /// hand_on, a failure kept in pending_ (nothing more handed on) until the part's digest was checked.
     void guarded_hand_on(std::span<const char> in, const std::function<void(std::span<const char>)>& out);
 
     const backup_manifest& m_;
     std::string name_;
     std::uint64_t bytes_ = 0, xbstream_bytes_ = 0;
+    const bool parts_sha256_;  ///< the manifest gives every part's sha256_through: no MD5 pass
     class digest_worker;
-    std::unique_ptr<digest_worker> digests_;  ///< the SHA-256 and the parts' MD5, on a thread of their own
+    std::unique_ptr<digest_worker> digests_;  ///< on a thread of their own
     std::uint64_t part_bytes_ = 0;
     std::size_t part_index_ = 0;
     std::optional<stream_decryptor> decryptor_;

@@ -77,9 +77,10 @@ public:
 
     /// The new upload's id.
     std::string create_upload(std::string_view bucket, std::string_view key);
-    /// Part `number` (1..10,000); its ETag.
+    /// Part `number` (1..10,000); its ETag. `body_md5`: the body's MD5 (16 bytes) when the caller computed it
+    /// already (it is sent as Content-MD5), else "".
     std::string upload_part(std::string_view bucket, std::string_view key, std::string_view upload_id,
-                            std::uint32_t number, std::string_view body);
+                            std::uint32_t number, std::string_view body, std::string_view body_md5 = {});
     void complete_upload(std::string_view bucket, std::string_view key, std::string_view upload_id,
                          const std::vector<completed_part>& parts);
     /// An upload already gone (NoSuchUpload, 404) counts as aborted.

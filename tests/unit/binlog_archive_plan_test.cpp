@@ -1,0 +1,227 @@
+#include "mysql_agent/core/binlog_archive/archive_index.hpp"
+#include "mysql_agent/core/binlog_archive/recovery_plan.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace mysql_agent;
+using namespace mysql_agent::binlog_archive;
+
+namespace {
+
+mariadb_gtid_position pos(const std::string& text) { return *parse_mariadb_gtid_position(text); }
+
+// An archived file from `start` to `end` (positions), its transactions' times first..last.
+archived_binlog file(const std::string& name, const std::string& start, const std::string& end,
+                     std::uint32_t first_time = 1000, std::uint32_t last_time = 1010, std::uint64_t bytes = 100) {
+    archived_binlog f;
+    f.name = name;
+    f.start = pos(start);
+    f.end = pos(end);
+    f.transactions = f.end == f.start ? 0 : 1;
+    f.first_time = first_time;
+    f.last_time = last_time;
+    f.bytes = bytes;
+    return f;
+}
+
+std::vector<std::string> names(const std::vector<archived_binlog>& chain) {
+    std::vector<std::string> n;
+    for (const auto& f : chain) n.push_back(f.name);
+    return n;
+}
+
+recovery_target to_gtid(const std::string& g) { return {recovery_target::kind::gtid, pos(g), 0}; }
+recovery_target to_time(std::uint32_t t) { return {recovery_target::kind::time, {}, t}; }
+const recovery_target latest{};
+
+binlog_transaction txn(std::uint32_t domain, std::uint64_t seq, std::uint32_t time = 1000) {
+    return {{domain, 1, seq}, time, seq * 100, seq * 100 + 100};
+}
+
+}  // namespace
+
+TEST_CASE("archive index: a record round-trips, and what a bucket could hold instead is refused, named") {
+    binlog_summary s;
+    s.server_version = "10.11.19-MariaDB-log";
+    s.server_id = 7;
+    s.created = 1796629710;  // 2026-12-07T07:48:30Z
+    s.checksummed = true;
+    s.start_state = {{0, 1, 10}, {0, 7, 26}};
+    s.start = pos("0-7-26");
+    s.end = pos("0-7-27,3-7-1");
+    s.first = binlog_transaction{{0, 7, 27}, 1796629720, 256, 400};
+    s.last = binlog_transaction{{3, 7, 1}, 1796629730, 400, 600};
+    s.transactions = 2;
+    s.ending = binlog_ending::rotate;
+    const std::string sha(64, 'a');
+    const auto r = record_of(s, "mariadb-bin.000042", 600, sha, std::chrono::system_clock::time_point(std::chrono::seconds(1796629800)));
+    CHECK(r.name == "20261207T074830Z-7-aaaaaaaaaaaaaaaa");
+    CHECK(r.start_state == "0-1-10,0-7-26");
+    const std::string json = index_json(r);
+    CHECK(json.find("\"first_time\": \"2026-12-07T07:48:40Z\"") != std::string::npos);
+    auto back = parse_index(json, r.name);
+    REQUIRE(back);
+    CHECK(back->name == r.name);
+    CHECK(back->file == "mariadb-bin.000042");
+    CHECK(back->server_id == 7);
+    CHECK(back->created == s.created);
+    CHECK(back->start == s.start);
+    CHECK(back->end == s.end);
+    CHECK(back->first_gtid == mariadb_gtid{0, 7, 27});
+    CHECK(back->last_gtid == mariadb_gtid{3, 7, 1});
+    CHECK(back->first_time == 1796629720);
+    CHECK(back->last_time == 1796629730);
+    CHECK(back->transactions == 2);
+    CHECK(back->bytes == 600);
+    CHECK(back->sha256_hex == sha);
+    CHECK(back->ending == binlog_ending::rotate);
+
+    struct row {
+        const char* what;
+        std::string from, to;
+        const char* message;
+    };
+    const std::vector<row> rows = {
+        {"another digest than its name says", "\"sha256\": \"" + sha, "\"sha256\": \"" + std::string(64, 'b'), "as its time, server id and digest say"},
+        {"upper-case hex", "\"sha256\": \"" + sha, "\"sha256\": \"" + std::string(64, 'A'), "64 lower-case hex"},
+        {"an end before its start", "\"end\": \"0-7-27,3-7-1\"", "\"end\": \"0-7-20\"", "ends (0-7-20) before it starts"},
+        {"a position that does not parse", "\"start\": \"0-7-26\"", "\"start\": \"0-7\"", "field start"},
+        {"a negative size", "\"bytes\": 600", "\"bytes\": -600", "field bytes"},
+        {"an unknown ending", "\"ending\": \"rotate\"", "\"ending\": \"torn\"", "has an ending 'torn'"},
+        {"a format from the future", "\"format\": 1", "\"format\": 2", "format other than 1"},
+        {"transactions without a first one", "\"transactions\": 2", "\"transactions\": 0", "counts 0 transactions but names"},
+        {"a missing field", "\"file\": \"mariadb-bin.000042\",", "", "lacks a field"},
+        {"a time that is not one", "\"created\": \"2026-12-07T07:48:30Z\"", "\"created\": \"yesterday\"", "field created"},
+    };
+    for (const auto& r2 : rows) {
+        INFO(r2.what);
+        std::string bad = json;
+        const auto at = bad.find(r2.from);
+        REQUIRE(at != std::string::npos);
+        bad.replace(at, r2.from.size(), r2.to);
+        auto parsed = parse_index(bad);
+        REQUIRE(!parsed);
+        CHECK_THAT(parsed.message(), Catch::Contains(r2.message));
+    }
+    CHECK_THAT(parse_index(json, "20261207T074830Z-7-bbbbbbbbbbbbbbbb").message(), Catch::Contains("is stored as"));
+    CHECK_THAT(parse_index("[1, 2]").message(), Catch::Contains("not a JSON object"));
+    CHECK_THAT(parse_index(std::string(70'000, ' ')).message(), Catch::Contains("limit of 64 KiB"));
+}
+
+TEST_CASE("recovery plan: the files from a backup's position to the target, chained by GTIDs") {
+    // A history in domain 0: files f1..f4 end to end, then a re-seeded primary whose first file overlaps f4.
+    const std::vector<archived_binlog> archive = {
+        file("f1", "", "0-1-10", 1000, 1009),         file("f2", "0-1-10", "0-1-20", 1010, 1019),
+        file("f3", "0-1-20", "0-1-30", 1020, 1029),   file("f4", "0-1-30", "0-1-40", 1030, 1039),
+        file("r1", "0-1-25", "0-2-50", 1025, 1049),   file("f2-again", "0-1-10", "0-1-20", 1010, 1019, 100),
+    };
+    struct row {
+        const char* what;
+        std::string base;
+        recovery_target target;
+        std::vector<std::string> chain;
+    };
+    const std::vector<row> rows = {
+        {"latest from the first file's middle, across the re-seed", "0-1-5", latest, {"f1", "f2", "f3", "r1"}},
+        {"to a GTID inside the second file", "0-1-5", to_gtid("0-1-15"), {"f1", "f2"}},
+        {"to a GTID at a file's end: not the next file", "0-1-5", to_gtid("0-1-20"), {"f1", "f2"}},
+        {"a backup taken exactly at a file boundary", "0-1-20", to_gtid("0-1-25"), {"f3"}},
+        {"to a time inside the third file", "0-1-5", to_time(1025), {"f1", "f2", "f3"}},
+        {"to a time at the last transaction of a file: the next one too", "0-1-5", to_time(1019), {"f1", "f2", "f3"}},
+        {"a backup already at the target", "0-1-15", to_gtid("0-1-15"), {}},
+        {"a backup at the end of the archive", "0-2-50", latest, {}},
+    };
+    for (const auto& r : rows) {
+        INFO(r.what);
+        auto plan = plan_recovery(archive, pos(r.base), r.target);
+        if (!plan) FAIL(plan.message());
+        CHECK(names(*plan) == r.chain);
+    }
+}
+
+TEST_CASE("recovery plan: a gap, a target before the backup and an archive that ends too early are refused, named") {
+    const std::vector<archived_binlog> gapped = {
+        file("f1", "", "0-1-10", 1000, 1009), file("f2", "0-1-10", "0-1-20", 1010, 1019),
+        file("f4", "0-1-30", "0-1-40", 1030, 1039),  // f3 (0-1-20..0-1-30) was never archived
+    };
+    struct row {
+        const char* what;
+        std::vector<archived_binlog> archive;
+        std::string base;
+        recovery_target target;
+        std::vector<const char*> message;
+    };
+    const std::vector<row> rows = {
+        {"latest across the gap", gapped, "0-1-5", latest,
+         {"no archived binlog continues from 0-1-20", "f4, starts at 0-1-30", "a gap", "--to-gtid 0-1-20"}},
+        {"a GTID beyond the gap", gapped, "0-1-5", to_gtid("0-1-35"), {"the archive reaches 0-1-20, not --to-gtid 0-1-35", "a gap"}},
+        {"a time beyond the gap", gapped, "0-1-5", to_time(1035), {"not past --to-time", "a gap"}},
+        {"a backup inside the gap", gapped, "0-1-25", latest, {"no archived binlog continues from 0-1-25", "starts at 0-1-30"}},
+        {"an archive that starts after the backup", {file("f4", "0-1-30", "0-1-40")}, "0-1-5", latest,
+         {"no archived binlog continues from 0-1-5", "starts at 0-1-30"}},
+        {"a target before the backup", gapped, "0-1-15", to_gtid("0-1-12"), {"is before the backup's position 0-1-15"}},
+        {"a GTID not archived yet", gapped, "0-1-31", to_gtid("0-1-45"), {"the archive reaches 0-1-40", "not archived yet"}},
+        {"a time after the archive's last transaction", gapped, "0-1-31", to_time(1100),
+         {"its last transaction began committing at 1970-01-01T00:17:19Z", "--latest restores all that is archived"}},
+    };
+    for (const auto& r : rows) {
+        INFO(r.what);
+        auto plan = plan_recovery(r.archive, pos(r.base), r.target);
+        REQUIRE(!plan);
+        for (const char* m : r.message) CHECK_THAT(plan.message(), Catch::Contains(m));
+    }
+    // The same gap as the archive's status shows it.
+    const auto gaps = find_gaps(gapped);
+    REQUIRE(gaps.size() == 1);
+    CHECK(to_string(gaps[0].after) == "0-1-20");
+    CHECK(to_string(gaps[0].before) == "0-1-30");
+    CHECK(gaps[0].next_name == "f4");
+    CHECK(find_gaps({file("f1", "", "0-1-10"), file("f2", "0-1-10", "0-1-20")}).empty());
+    CHECK(find_gaps({}).empty());
+}
+
+TEST_CASE("replay window: what the backup holds is skipped, the target stops the replay, nothing is cut mid-file") {
+    SECTION("to a GTID: skip through the backup's position, apply up to the target, stop after") {
+        replay_window w(pos("0-1-3"), to_gtid("0-1-6"));
+        std::vector<replay_window::verdict> got;
+        for (std::uint64_t s = 1; s <= 8; ++s) got.push_back(*w.next(txn(0, s)));
+        using v = replay_window::verdict;
+        CHECK(got == std::vector<v>{v::skip, v::skip, v::skip, v::apply, v::apply, v::apply, v::stop, v::stop});
+        CHECK(to_string(w.reached()) == "0-1-6");
+        CHECK(w.last_applied()->gtid.seq == 6);
+        CHECK(w.stopped());
+    }
+    SECTION("to a time: the first transaction that began committing after it stops the replay, whatever follows") {
+        replay_window w(pos(""), to_time(1005));
+        using v = replay_window::verdict;
+        CHECK(*w.next(txn(0, 1, 1004)) == v::apply);
+        CHECK(*w.next(txn(0, 2, 1005)) == v::apply);
+        CHECK(*w.next(txn(0, 3, 1006)) == v::stop);
+        CHECK(*w.next(txn(0, 4, 1005)) == v::stop);  // a COMMIT that waited: after the stop all the same
+        CHECK(to_string(w.reached()) == "0-1-2");
+    }
+    SECTION("another domain's transactions go on until the target's domain passes it") {
+        replay_window w(pos("0-1-2"), to_gtid("0-1-4"));
+        using v = replay_window::verdict;
+        CHECK(*w.next(txn(0, 3)) == v::apply);
+        CHECK(*w.next(txn(1, 1)) == v::apply);
+        CHECK(*w.next(txn(0, 4)) == v::apply);
+        CHECK(*w.next(txn(1, 2)) == v::stop);  // 0-1-4 reached: the position is the target's
+        CHECK(to_string(w.reached()) == "0-1-4,1-1-1");
+    }
+    SECTION("a skipped transaction after an applied one in the same file is refused; in the next file it is not") {
+        replay_window w(pos("0-1-5,1-1-5"), latest);
+        CHECK(*w.next(txn(0, 6)) == replay_window::verdict::apply);
+        auto bad = w.next(txn(1, 4));
+        REQUIRE(!bad);
+        CHECK_THAT(bad.message(), Catch::Contains("1-1-4") && Catch::Contains("cannot be replayed from a byte offset"));
+        replay_window w2(pos("0-1-5"), latest);
+        CHECK(*w2.next(txn(0, 6)) == replay_window::verdict::apply);
+        w2.next_file();
+        CHECK(*w2.next(txn(0, 6)) == replay_window::verdict::skip);  // an overlapping file after a failover
+        CHECK(*w2.next(txn(0, 7)) == replay_window::verdict::apply);
+    }
+}
