@@ -21,6 +21,7 @@
 #include "tls_flags.hpp"
 #include "mysql_agent/io/backup_server.hpp"
 #include "mysql_agent/io/backup_store/store_status_watch.hpp"
+#include "mysql_agent/io/binlog_archive/binlog_archiver.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
 #include "mysql_agent/core/byte_size.hpp"
 #include "mysql_agent/core/errors.hpp"
@@ -64,6 +65,8 @@ struct sidecar_options {
     unsigned compress_threads = 0;
     store_flags store;  ///< --backup-status-from and the store it is in
     double backup_status_interval = 300;
+    std::string archive_binlogs;  ///< s3://BUCKET/PREFIX, in the same store as --backup-status-from
+    double archive_interval = 60;
 };
 
 /// Logs how a replication setup ended (nothing when it was stopped).
@@ -215,6 +218,30 @@ int run_sidecar(const sidecar_options& o) {
         };
     }
 
+    // --archive-binlogs: the primary's closed binlogs into the store, on a thread of its own; outlives the server too.
+    std::unique_ptr<binlog_archive::binlog_archiver> archiver;
+    if (!o.archive_binlogs.empty()) {
+        store_flags at = o.store;
+        at.url_flag = "--archive-binlogs";
+        at.url = o.archive_binlogs;
+        binlog_archive::binlog_archiver_options ao;
+        ao.store = store_options_of(at);
+        ao.at = store_url_of(at);
+        ao.mysql = so.mysql;
+        ao.datadir = o.local.datadir;
+        ao.interval = std::chrono::duration_cast<std::chrono::seconds>(duration_flag("--archive-interval", o.archive_interval));
+        if (ao.interval < std::chrono::seconds(1)) throw config_error("--archive-interval: at least 1 second");
+        ao.poll = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(5000), ao.interval / 4);
+        archiver = std::make_unique<binlog_archive::binlog_archiver>(std::move(ao));
+        so.more_metrics = [watch = store_status.get(), archive = archiver.get()] {
+            auto families = watch ? backup_store::store_status_families(watch->snapshot())
+                                  : std::vector<metric_family>{};
+            auto more = binlog_archive::archive_families(archive->snapshot());
+            families.insert(families.end(), more.begin(), more.end());
+            return families;
+        };
+    }
+
     boost::asio::io_context ctx;
     backup_server server(ctx.get_executor(), so);
     ro.backups = &server.backups();  // the reconcile loop starts no replication while a backup runs
@@ -236,6 +263,7 @@ int run_sidecar(const sidecar_options& o) {
         spdlog::warn("no --repl-password-file: replication is not managed by this sidecar");
     server.start();
     if (store_status) store_status->start();
+    if (archiver) archiver->start();
     ctx.run();
     replication.request_stop();
     spdlog::info("sidecar stopped");
@@ -318,6 +346,14 @@ command add_sidecar(CLI::App& app) {
                     false, false);
     sub->add_option("--backup-status-interval", opts->backup_status_interval,
                     "Seconds between reads of --backup-status-from (a listing, the newest manifest, last-run.json)")
+        ->capture_default_str();
+    sub->add_option("--archive-binlogs", opts->archive_binlogs,
+                    "s3://BUCKET/PREFIX (the store of --endpoint and the key files): while this member is the primary, "
+                    "every binlog file it closes is uploaded to PREFIX/binlogs/ with its index record, for "
+                    "point-in-time recovery (mysql_agent_binlog_archive_* in /metrics)");
+    sub->add_option("--archive-interval", opts->archive_interval,
+                    "--archive-binlogs: seconds after which the current binlog file is closed (FLUSH BINARY LOGS) "
+                    "when it holds a transaction, so it is archived: the most a lost cluster loses")
         ->capture_default_str();
     sub->add_option("--replication-tls-ca", opts->replication_tls_ca,
                     "Replicas: replicate over TLS (MASTER_SSL=1 / SOURCE_SSL=1), verifying the primary's certificate "

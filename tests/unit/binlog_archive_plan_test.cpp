@@ -1,3 +1,4 @@
+#include "mysql_agent/core/binlog_archive/archive_progress.hpp"
 #include "mysql_agent/core/binlog_archive/archive_index.hpp"
 #include "mysql_agent/core/binlog_archive/recovery_plan.hpp"
 
@@ -224,4 +225,44 @@ TEST_CASE("replay window: what the backup holds is skipped, the target stops the
         CHECK(*w2.next(txn(0, 6)) == replay_window::verdict::skip);  // an overlapping file after a failover
         CHECK(*w2.next(txn(0, 7)) == replay_window::verdict::apply);
     }
+}
+
+TEST_CASE("archive progress: a file is archived already by its identity, not its name; a flush only when due") {
+    archived_binlog r = file("20261207T074830Z-7-aaaaaaaaaaaaaaaa", "0-7-26", "0-7-30");
+    r.created = 1796629710;
+    r.server_id = 7;
+    r.bytes = 4096;
+    const std::vector<archived_binlog> archive = {r};
+    local_binlog same{"mariadb-bin.000042", 4096, 1796629710, 7, pos("0-7-26")};
+    CHECK(archived_already(same, archive));
+    local_binlog renamed = same;
+    renamed.file = "mariadb-bin.000001";  // a name reused after a restore: the identity decides
+    CHECK(archived_already(renamed, archive));
+    for (auto change : {+[](local_binlog& f) { f.size = 4097; }, +[](local_binlog& f) { f.created += 1; },
+                        +[](local_binlog& f) { f.server_id = 8; }, +[](local_binlog& f) { f.start = pos("0-7-27"); }}) {
+        local_binlog other = same;
+        change(other);
+        CHECK_FALSE(archived_already(other, archive));
+    }
+    using std::chrono::seconds;
+    CHECK(flush_due(pos("0-7-30"), pos("0-7-31"), seconds(60), seconds(60)));
+    CHECK_FALSE(flush_due(pos("0-7-30"), pos("0-7-31"), seconds(59), seconds(60)));  // not yet
+    CHECK_FALSE(flush_due(pos("0-7-30"), pos("0-7-30"), seconds(600), seconds(60)));  // nothing in the file
+    CHECK(purged_unarchived({"a.000001", "a.000002"}, {local_binlog{"a.000002"}, local_binlog{"a.000003"}}) ==
+          std::vector<std::string>{"a.000001"});
+}
+
+TEST_CASE("archive progress: the metric families say what an operator needs at 3 a.m.") {
+    archive_facts f;
+    f.archiving = true;
+    f.archived_files = 3;
+    f.gaps = {archive_gap{pos("0-1-20"), pos("0-1-30"), "f4"}};
+    f.newest_transaction_time = 1796629710;
+    const std::string text = render_metrics(archive_families(f));
+    CHECK(find_metric_value(text, "mysql_agent_binlog_archive_archiving") == 1.0);
+    CHECK(find_metric_value(text, "mysql_agent_binlog_archive_files_total") == 3.0);
+    CHECK(find_metric_value(text, "mysql_agent_binlog_archive_gaps") == 1.0);
+    CHECK(find_metric_value(text, "mysql_agent_binlog_archive_newest_transaction_timestamp_seconds") == 1796629710.0);
+    CHECK_FALSE(find_metric_value(text, "mysql_agent_binlog_archive_last_success_timestamp_seconds"));  // never yet
+    CHECK(text.find("# mysql-agent: skipped") == std::string::npos);  // every family valid
 }

@@ -1,0 +1,68 @@
+#include "mysql_agent/core/binlog_archive/archive_progress.hpp"
+
+#include <algorithm>
+
+namespace mysql_agent::binlog_archive {
+namespace {
+
+metric_family gauge_of(std::string name, std::string help, double value) {
+    return metric_family{std::move(name), std::move(help), metric_type::gauge, {{{}, value, ""}}};
+}
+
+metric_family counter_of(std::string name, std::string help, double value) {
+    return metric_family{std::move(name), std::move(help), metric_type::counter, {{{}, value, ""}}};
+}
+
+}  // namespace
+
+bool archived_already(const local_binlog& f, const std::vector<archived_binlog>& archive) {
+    return std::any_of(archive.begin(), archive.end(), [&](const archived_binlog& r) {
+        return r.created == f.created && r.server_id == f.server_id && r.start == f.start && r.bytes == f.size;
+    });
+}
+
+bool flush_due(const mariadb_gtid_position& file_start, const mariadb_gtid_position& server_position,
+               std::chrono::seconds since_last_flush, std::chrono::seconds interval) {
+    return since_last_flush >= interval && !(file_start == server_position);
+}
+
+std::vector<std::string> purged_unarchived(const std::set<std::string>& waiting, const std::vector<local_binlog>& now) {
+    std::vector<std::string> gone;
+    for (const auto& name : waiting)
+        if (std::none_of(now.begin(), now.end(), [&](const local_binlog& f) { return f.file == name; }))
+            gone.push_back(name);
+    return gone;
+}
+
+std::vector<metric_family> archive_families(const archive_facts& f) {
+    std::vector<metric_family> out;
+    out.push_back(gauge_of("mysql_agent_binlog_archive_archiving",
+                           "1 while this member is the primary and archives its closed binlogs (--archive-binlogs)",
+                           f.archiving ? 1 : 0));
+    out.push_back(counter_of("mysql_agent_binlog_archive_files_total",
+                             "Binlog files this sidecar archived since it started", static_cast<double>(f.archived_files)));
+    out.push_back(counter_of("mysql_agent_binlog_archive_bytes_total",
+                             "Bytes of binlog this sidecar archived since it started", static_cast<double>(f.archived_bytes)));
+    out.push_back(gauge_of("mysql_agent_binlog_archive_records", "Archived binlog files in the archive (index records)",
+                           static_cast<double>(f.archive_files)));
+    if (f.last_archived_at)
+        out.push_back(gauge_of("mysql_agent_binlog_archive_last_success_timestamp_seconds",
+                               "When this sidecar last archived a binlog file (Unix time)",
+                               std::chrono::duration<double>(f.last_archived_at->time_since_epoch()).count()));
+    if (f.newest_transaction_time > 0)
+        out.push_back(gauge_of("mysql_agent_binlog_archive_newest_transaction_timestamp_seconds",
+                               "When the newest archived transaction began committing (Unix time): what a restore "
+                               "can reach; the time since is the data at risk",
+                               static_cast<double>(f.newest_transaction_time)));
+    out.push_back(gauge_of("mysql_agent_binlog_archive_gaps",
+                           "Ranges of transactions no archived binlog holds: a restore cannot cross them",
+                           static_cast<double>(f.gaps.size())));
+    out.push_back(counter_of("mysql_agent_binlog_archive_purged_unarchived_total",
+                             "Binlog files the server purged before they were archived (a gap)",
+                             static_cast<double>(f.purged_unarchived)));
+    out.push_back(counter_of("mysql_agent_binlog_archive_failures_total",
+                             "Archiving passes that failed (retried at the next one)", static_cast<double>(f.failures)));
+    return out;
+}
+
+}  // namespace mysql_agent::binlog_archive

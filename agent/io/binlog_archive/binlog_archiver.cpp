@@ -1,0 +1,258 @@
+#include "mysql_agent/io/binlog_archive/binlog_archiver.hpp"
+
+#include <algorithm>
+#include <fstream>
+
+#include <spdlog/spdlog.h>
+
+#include "mysql_agent/core/binlog_archive/binlog_scanner.hpp"
+#include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/core/objstore/part_sizes.hpp"
+#include "mysql_agent/core/sql_literal.hpp"
+#include "mysql_agent/core/text.hpp"
+#include "mysql_agent/io/backup_store/multipart_writer.hpp"
+#include "mysql_agent/io/digests.hpp"
+#include "mysql_agent/io/mysql_client.hpp"
+
+namespace mysql_agent::binlog_archive {
+namespace {
+
+namespace fs = std::filesystem;
+using clock = std::chrono::steady_clock;
+
+/// Files up to this size go up in one PUT, held in memory; larger ones as a multipart upload of parts this size.
+constexpr std::size_t single_put_limit = 16u << 20;
+constexpr std::size_t read_piece = 1u << 20;
+/// Enough of a file's start for its Format_description and Gtid_list events (a Gtid_list of 4,000 GTIDs).
+constexpr std::size_t head_bytes = 64u << 10;
+
+std::string value_of(const sql_row& row, const char* column) {
+    const auto it = row.find(column);
+    return it == row.end() ? std::string() : it->second.value_or("");
+}
+
+/// Reads `path` from its start in pieces, handing each to `piece`, up to `limit` bytes. Returns the bytes read.
+std::uint64_t read_pieces(const fs::path& path, std::uint64_t limit, const std::function<void(std::string_view)>& piece) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot open " + path.string());
+    std::vector<char> buffer(read_piece);
+    std::uint64_t total = 0;
+    while (total < limit) {
+        in.read(buffer.data(), static_cast<std::streamsize>(std::min<std::uint64_t>(buffer.size(), limit - total)));
+        const auto n = static_cast<std::size_t>(in.gcount());
+        if (n == 0) break;
+        piece(std::string_view(buffer.data(), n));
+        total += n;
+    }
+    if (in.bad()) throw std::runtime_error("reading " + path.string() + " failed");
+    return total;
+}
+
+}  // namespace
+
+binlog_archiver::binlog_archiver(binlog_archiver_options options)
+    : o_(std::move(options)), client_(o_.store), last_flush_(clock::now()) {
+    facts_.state = "starting";
+}
+
+binlog_archiver::~binlog_archiver() {
+    if (thread_.joinable()) {
+        thread_.request_stop();
+        client_.cancel();
+    }
+}
+
+void binlog_archiver::start() {
+    thread_ = std::jthread([this](std::stop_token stop) {
+        while (!stop.stop_requested()) {
+            pass();
+            std::unique_lock<std::mutex> lock(mutex_);
+            wake_.wait_for(lock, stop, o_.poll, [] { return false; });
+        }
+    });
+}
+
+archive_facts binlog_archiver::snapshot() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return facts_;
+}
+
+void binlog_archiver::pass() {
+    try {
+        pass_or_throw();
+    } catch (const std::exception& e) {
+        spdlog::warn("binlog archive: {}", e.what());
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++facts_.failures;
+        facts_.last_error = e.what();
+    }
+}
+
+fs::path binlog_archiver::path_of(const std::string& file) const {
+    // The server's path, seen from the sidecar: under the server's datadir, the same place under ours.
+    fs::path dir = log_bin_dir_;
+    if (!server_datadir_.empty() && dir.string().rfind(server_datadir_, 0) == 0)
+        dir = o_.datadir / dir.string().substr(server_datadir_.size());
+    return dir / file;
+}
+
+void binlog_archiver::load_archive() {
+    const std::string folder = o_.at.prefix + std::string(archive_folder);
+    std::vector<archived_binlog> records;
+    for (const auto& object : client_.list_objects(o_.at.bucket, folder)) {
+        const std::string rest = object.key.substr(folder.size());
+        if (rest.size() < 6 || rest.compare(rest.size() - 5, 5, ".json") != 0) continue;
+        const std::string name = rest.substr(0, rest.size() - 5);
+        auto record = parse_index(client_.get_small_object(o_.at.bucket, object.key, index_record_limit), name);
+        if (!record) {
+            spdlog::warn("binlog archive: s3://{}/{} is not used: {}", o_.at.bucket, object.key, record.message());
+            continue;
+        }
+        records.push_back(std::move(*record));
+    }
+    archive_ = std::move(records);
+    archive_loaded_ = true;
+    spdlog::info("binlog archive: s3://{}/{} holds {} archived binlog files", o_.at.bucket, folder, archive_.size());
+}
+
+void binlog_archiver::pass_or_throw() {
+    mysql_client c(o_.mysql);
+    const auto vars = c.query(
+        "SELECT @@log_bin AS log_bin, @@read_only AS read_only, @@log_bin_basename AS basename, @@datadir AS datadir, "
+        "@@gtid_binlog_pos AS position");
+    const sql_row& v = vars.at(0);
+    const auto set_state = [&](bool archiving, const std::string& state) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (facts_.state != state) spdlog::info("binlog archive: {}", state);
+        facts_.archiving = archiving;
+        facts_.state = state;
+    };
+    if (value_of(v, "log_bin") != "1") return set_state(false, "binlog off: nothing to archive");
+    if (value_of(v, "read_only") != "0") return set_state(false, "replica (read_only): not archiving");
+    log_bin_dir_ = fs::path(value_of(v, "basename")).parent_path().string();
+    server_datadir_ = fs::path(value_of(v, "datadir")).lexically_normal().string();
+    if (!archive_loaded_) load_archive();
+    set_state(true, "archiving");
+
+    auto list = [&] {
+        std::vector<local_binlog> files;
+        for (const auto& row : c.query("SHOW BINARY LOGS")) {
+            local_binlog f;
+            f.file = value_of(row, "Log_name");
+            f.size = std::stoull(value_of(row, "File_size").empty() ? "0" : value_of(row, "File_size"));
+            files.push_back(std::move(f));
+        }
+        return files;
+    };
+    auto files = list();
+    if (files.empty()) return;
+    // Close the current file when it holds a transaction and the interval has passed.
+    const auto position = parse_mariadb_gtid_position(value_of(v, "position"));
+    const auto file_start = parse_mariadb_gtid_position(value_of(
+        c.query("SELECT BINLOG_GTID_POS(" + sql_string_literal(files.back().file) + ", 4) AS p").at(0), "p"));
+    if (position && file_start &&
+        flush_due(*file_start, *position, std::chrono::duration_cast<std::chrono::seconds>(clock::now() - last_flush_),
+                  o_.interval)) {
+        c.execute("FLUSH BINARY LOGS");
+        last_flush_ = clock::now();
+        files = list();
+    }
+
+    for (const auto& name : purged_unarchived(waiting_, files)) {
+        spdlog::error("binlog archive: the server purged {} before it was archived: its transactions are not in the "
+                      "archive (a gap a restore cannot cross); raise expire_logs_days or archive faster",
+                      name);
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++facts_.purged_unarchived;
+    }
+    waiting_.clear();
+    for (std::size_t i = 0; i + 1 < files.size(); ++i) {  // the last one is the server's current file
+        local_binlog& f = files[i];
+        const fs::path path = path_of(f.file);
+        binlog_scanner head;
+        std::string first;
+        read_pieces(path, head_bytes, [&](std::string_view p) { first.append(p); });
+        if (auto fed = head.feed(first.data(), first.size()); !fed)
+            throw bad_input_error("binlog " + path.string() + ": " + fed.message());
+        const auto summary = head.finish(/*allow_open_end=*/true);
+        if (!summary) throw bad_input_error("binlog " + path.string() + ": " + summary.message());
+        f.created = summary->created;
+        f.server_id = summary->server_id;
+        f.start = summary->start;
+        if (archived_already(f, archive_)) continue;
+        waiting_.insert(f.file);
+        archive_file(path, f);
+        waiting_.erase(f.file);
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    facts_.archive_files = archive_.size();
+    facts_.gaps = find_gaps(archive_);
+    facts_.archive_end = {};
+    for (const auto& r : archive_) {
+        for (const auto& g : r.end.gtids) {
+            auto it = std::find_if(facts_.archive_end.gtids.begin(), facts_.archive_end.gtids.end(),
+                                   [&](const mariadb_gtid& x) { return x.domain == g.domain; });
+            if (it == facts_.archive_end.gtids.end())
+                facts_.archive_end.gtids.push_back(g);
+            else if (g.seq > it->seq)
+                *it = g;
+        }
+        facts_.newest_transaction_time = std::max(facts_.newest_transaction_time, r.last_time);
+    }
+}
+
+void binlog_archiver::archive_file(const fs::path& path, const local_binlog& f) {
+    const auto started = clock::now();
+    // First pass: every event checked, the GTIDs and the digest of the whole events.
+    binlog_scanner scanner;
+    sha256_stream digest;
+    std::string held;  // a small file's bytes, uploaded from memory
+    const std::uint64_t read = read_pieces(path, f.size, [&](std::string_view p) {
+        if (auto fed = scanner.feed(p.data(), p.size()); !fed) throw bad_input_error(fed.message());
+        if (f.size <= single_put_limit) held.append(p);
+    });
+    if (read != f.size)
+        throw std::runtime_error("binlog " + path.string() + " is " + std::to_string(read) + " bytes, the server said " +
+                                 std::to_string(f.size));
+    // A file ended by a crash may end inside an event: what is archived ends at its last whole one.
+    auto summary = scanner.finish(/*allow_open_end=*/true);
+    if (!summary) throw bad_input_error("binlog " + path.string() + " is not archived: " + summary.message());
+    const std::uint64_t bytes = summary->whole_bytes;
+    if (f.size <= single_put_limit) {
+        held.resize(bytes);
+        digest.update(held);
+    } else {
+        read_pieces(path, bytes, [&](std::string_view p) { digest.update(p); });
+    }
+    const std::string sha = text::to_hex(digest.finish());
+    archived_binlog record = record_of(*summary, f.file, bytes, sha, std::chrono::system_clock::now());
+    const std::string folder = o_.at.prefix + std::string(archive_folder);
+    const std::string key = folder + record.name + ".binlog";
+    if (bytes <= single_put_limit) {
+        client_.put_object(o_.at.bucket, key, held);
+    } else {
+        // Second pass: uploaded as read, its SHA-256 compared with the first pass's (a closed binlog never changes).
+        backup_store::multipart_writer_options w;
+        w.client = o_.store;
+        w.bucket = o_.at.bucket;
+        w.key = key;
+        w.parts = *objstore::plan_part_sizes(single_put_limit);
+        backup_store::multipart_writer writer(w);
+        read_pieces(path, bytes, [&](std::string_view p) { writer.write(p); });
+        const auto uploaded = writer.finish();
+        if (uploaded.sha256_hex != sha)
+            throw bad_input_error("binlog " + path.string() + " changed while it was archived (SHA-256 " +
+                                  uploaded.sha256_hex + ", first read " + sha + "); it is archived again next pass");
+    }
+    client_.put_object(o_.at.bucket, folder + record.name + ".json", index_json(record));  // the commit point
+    const double seconds = std::chrono::duration<double>(clock::now() - started).count();
+    spdlog::info("binlog archive: {} archived as {} ({} bytes, {} transactions, {} to {}) in {:.2f} s", f.file,
+                 record.name, bytes, record.transactions, to_string(record.start), to_string(record.end), seconds);
+    archive_.push_back(record);
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++facts_.archived_files;
+    facts_.archived_bytes += bytes;
+    facts_.last_archived_at = std::chrono::system_clock::now();
+}
+
+}  // namespace mysql_agent::binlog_archive
