@@ -1,4 +1,5 @@
 #include "mysql_agent/io/clone_client.hpp"
+#include "mysql_agent/io/own_thread.hpp"
 
 #include <ctime>
 #include <exception>
@@ -56,11 +57,20 @@ asio::awaitable<clone_outcome> stage_and_commit(const clone_options& o, const co
     if (o.advertised)
         if (const auto holds = check_clone_holds(backup.coordinates, *o.advertised); !holds)
             throw clone_failed_error(holds.message() + "; nothing was committed");
+    backup_metadata coordinates = backup.coordinates;
+    std::string source = staged.source;
+    if (o.before_commit) {
+        const bool done = co_await run_on_own_thread([&] { o.before_commit(staging, coordinates, source); }, [] {},
+                                                      dl.overall());
+        if (!done)
+            throw clone_failed_error("the " + staged.what + " did not finish within --timeout " + dl.overall_text() +
+                                     "; nothing was committed");
+    }
     const auto described = clock::now();
 
     clone_outcome out;
-    out.marker.source = staged.source;
-    out.marker.coordinates = backup.coordinates;
+    out.marker.source = source;
+    out.marker.coordinates = coordinates;
     out.marker.digest = got.digest;
     out.marker.stream_bytes = got.bytes;
     out.marker.datadir_bytes = backup.bytes;

@@ -33,6 +33,8 @@
 #include "mysql_agent/core/text.hpp"
 #include "mysql_agent/io/digests.hpp"
 #include "mysql_agent/io/mysql_client.hpp"
+#include "mysql_agent/io/binlog_archive/archive_reader.hpp"
+#include "mysql_agent/io/binlog_archive/binlog_archiver.hpp"
 #include "fault_proxy.hpp"
 #include "swift_store.hpp"
 
@@ -1335,4 +1337,133 @@ TEST_CASE("sidecar --backup-status-from shows the newest complete backup and how
     CHECK(status_rc == 0);
     CHECK_THAT(slurp(status_log), Catch::Contains("1 complete, 0 incomplete; newest finished " + manifest->finished_at) &&
                                       Catch::Contains("FAILED at ") && Catch::Contains("(2 failed in a row)"));
+}
+
+// --- point-in-time recovery (issue 21): a backup, the primary's binlogs archived by the archiver while it writes,
+// and restores to GTIDs, to a time and to the latest, each checked against the table's checksum the primary had at
+// that point; a gap and a damaged archived file refused with nothing committed.
+
+namespace {
+
+/// CHECKSUM TABLE of shop.orders and the GTID position, read in one locked moment.
+struct recorded_point {
+    std::string checksum;
+    std::string gtid;
+};
+
+recorded_point record_point(mysql_agent::mysql_client& c) {
+    c.execute("FLUSH TABLES WITH READ LOCK");
+    recorded_point p{c.query("CHECKSUM TABLE shop.orders").at(0).at("Checksum").value_or(""),
+                     c.query("SELECT @@gtid_binlog_pos AS p").at(0).at("p").value_or("")};
+    c.execute("UNLOCK TABLES");
+    return p;
+}
+
+std::string checksum_of_restored(const fs::path& datadir) {
+    mariadb_server::options o;
+    o.server_id = 77;
+    o.log_bin = false;
+    auto server = mariadb_server::start_on(datadir, o);
+    return server->root().query("CHECKSUM TABLE shop.orders").at(0).at("Checksum").value_or("");
+}
+
+}  // namespace
+
+TEST_CASE("point-in-time restore: a backup and the archived binlogs give back the data as it was at a GTID, a time "
+          "and the latest; a gap and a damaged archived file are refused, nothing committed",
+          "[io][real]") {
+    auto primary = primary_with_orders(2000);
+    temp_dir tmp("mysql-agent-real-pitr");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, tmp.path() / "sidecar.log");
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("pitr");
+    auto c = primary->root();
+    mysql_agent::binlog_archive::binlog_archiver_options ao;
+    ao.store = store.client_options();
+    ao.at = {"pitr", "c/"};
+    ao.mysql = primary->root_socket();
+    ao.datadir = primary->datadir();
+    ao.interval = std::chrono::seconds(0);
+    mysql_agent::binlog_archive::binlog_archiver archiver(ao);
+    archiver.pass();  // the fill's binlog archived before the backup
+
+    REQUIRE(run_backup_binary(sidecar.address(), store, "s3://pitr/c/", tmp.path(), token_file,
+                              tmp.path() / "backup.log") == 0);
+    // After the backup: writes in three batches, each followed by a recorded point; files closed and archived
+    // between them, so that the points fall at file boundaries and inside files.
+    c.execute("UPDATE shop.orders SET amount = amount + 1 WHERE id <= 500");
+    archiver.pass();
+    c.execute("INSERT INTO shop.orders SELECT seq, 'after-backup', 1, NULL FROM shop.seq_2001_to_2100");
+    const recorded_point inside = record_point(c);  // inside the next file
+    c.execute("DELETE FROM shop.orders WHERE id BETWEEN 100 AND 150");
+    archiver.pass();
+    const recorded_point boundary = record_point(c);  // at a file's end
+    // A time: everything so far began committing by the second `t`; the next batch only after it.
+    const auto t = std::chrono::system_clock::now();
+    const auto t_second = std::chrono::floor<std::chrono::seconds>(t);
+    while (std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) <= t_second)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the clock passes a second boundary
+    c.execute("UPDATE shop.orders SET customer = 'oops'");  // the UPDATE without a WHERE
+    archiver.pass();
+    const recorded_point latest = record_point(c);
+    REQUIRE(archiver.snapshot().failures == 0);
+    REQUIRE(inside.checksum != boundary.checksum);
+    REQUIRE(boundary.checksum != latest.checksum);
+
+    struct row {
+        std::string name;
+        std::vector<std::string> target;
+        std::string checksum;
+    };
+    const std::vector<row> rows = {
+        {"to a GTID inside a file", {"--to-gtid", inside.gtid}, inside.checksum},
+        {"to a GTID at a file's end", {"--to-gtid", boundary.gtid}, boundary.checksum},
+        {"to a time before the UPDATE without a WHERE", {"--to-time", mysql_agent::backup_store::iso8601_utc(t)},
+         boundary.checksum},
+        {"to the latest archived", {"--latest"}, latest.checksum},
+    };
+    for (const auto& r : rows) {
+        const fs::path datadir = tmp.path() / ("restored-" + std::to_string(&r - rows.data()));
+        const fs::path log = datadir.string() + ".log";
+        auto extra = r.target;
+        const int rc = run_restore_binary(store, "s3://pitr/c/", datadir, tmp.path(), log, extra);
+        INFO(r.name << ": restore log:\n" << slurp(log));
+        REQUIRE(rc == 0);
+        CHECK_THAT(slurp(log), Catch::Contains("the last transaction applied"));
+        CHECK(checksum_of_restored(datadir) == r.checksum);
+    }
+
+    // A damaged archived file: refused before anything is committed (exit 4), the datadir as it was.
+    // The victim: the archived file that ends where `boundary` was recorded (after the backup, before the last).
+    mysql_agent::objstore::s3_client client(store.client_options());
+    std::string victim;
+    for (const auto& r : mysql_agent::binlog_archive::read_archive(client, {"pitr", "c/"}))
+        if (to_string(r.end) == boundary.gtid) victim = "c/binlogs/" + r.name + ".binlog";
+    REQUIRE(!victim.empty());
+    const std::string original = store.aws_get("pitr", victim);
+    std::string damaged = original;
+    damaged[damaged.size() / 2] ^= 0x01;
+    client.put_object("pitr", victim, damaged);
+    {
+        const fs::path datadir = tmp.path() / "restored-damaged", log = tmp.path() / "restored-damaged.log";
+        fs::create_directories(datadir);
+        const int rc = run_restore_binary(store, "s3://pitr/c/", datadir, tmp.path(), log, {"--latest"});
+        INFO(slurp(log));
+        CHECK(rc == mysql_agent::exit_code::bad_input);
+        CHECK_THAT(slurp(log), Catch::Contains("does not match the SHA-256 of its index record"));
+        CHECK(entries_of(datadir).empty());
+    }
+    // A gap: that file's index record removed too (as if it had never been archived): refused, named, exit 20.
+    client.delete_object("pitr", victim.substr(0, victim.size() - 7) + ".json");
+    client.delete_object("pitr", victim);
+    {
+        const fs::path datadir = tmp.path() / "restored-gap", log = tmp.path() / "restored-gap.log";
+        fs::create_directories(datadir);
+        const int rc = run_restore_binary(store, "s3://pitr/c/", datadir, tmp.path(), log, {"--to-gtid", latest.gtid});
+        INFO(slurp(log));
+        CHECK(rc == mysql_agent::exit_code::pitr_unreachable);
+        CHECK_THAT(slurp(log), Catch::Contains("a gap"));
+        CHECK(entries_of(datadir).empty());
+    }
 }

@@ -266,3 +266,19 @@ TEST_CASE("archive progress: the metric families say what an operator needs at 3
     CHECK_FALSE(find_metric_value(text, "mysql_agent_binlog_archive_last_success_timestamp_seconds"));  // never yet
     CHECK(text.find("# mysql-agent: skipped") == std::string::npos);  // every family valid
 }
+
+TEST_CASE("recovery plan: the backup a restore starts from is the newest one before the target") {
+    const std::vector<base_candidate> backups = {
+        {"20261207T010000Z", pos("0-1-100"), 1000}, {"20261207T020000Z", pos("0-1-200"), 2000},
+        {"20261207T030000Z", pos("0-1-300"), 3000}};
+    CHECK(choose_base(backups, latest)->id == "20261207T030000Z");
+    CHECK(choose_base(backups, to_gtid("0-1-250"))->id == "20261207T020000Z");
+    CHECK(choose_base(backups, to_gtid("0-1-200"))->id == "20261207T020000Z");  // exactly at the backup
+    CHECK(choose_base(backups, to_time(2999))->id == "20261207T020000Z");
+    CHECK(choose_base(backups, to_time(3000))->id == "20261207T030000Z");
+    CHECK_FALSE(choose_base(backups, to_gtid("0-1-99")));
+    CHECK_FALSE(choose_base(backups, to_time(999)));
+    CHECK_FALSE(choose_base({}, latest));
+    // A domain the target does not name does not hold a backup back.
+    CHECK(choose_base({{"20261207T010000Z", pos("0-1-100,5-1-9"), 1000}}, to_gtid("0-1-150"))->id == "20261207T010000Z");
+}

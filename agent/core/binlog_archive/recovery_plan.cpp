@@ -90,6 +90,19 @@ std::string describe(const recovery_target& t) {
     return "--latest";
 }
 
+std::optional<base_candidate> choose_base(std::vector<base_candidate> backups, const recovery_target& target) {
+    std::optional<base_candidate> best;
+    for (auto& b : backups) {
+        bool fits = true;
+        if (target.what == recovery_target::kind::gtid)
+            for (const auto& g : target.gtid.gtids) fits = fits && seq(b.position, g.domain) <= g.seq;
+        if (target.what == recovery_target::kind::time) fits = b.finished_at <= target.time;
+        // Ids are start times: the greatest is the newest.
+        if (fits && (!best || b.id > best->id)) best = std::move(b);
+    }
+    return best;
+}
+
 bool meets(const mariadb_gtid_position& reached, const recovery_target& target) noexcept {
     if (target.what != recovery_target::kind::gtid) return true;
     for (const auto& g : target.gtid.gtids)

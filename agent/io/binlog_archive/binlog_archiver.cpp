@@ -11,6 +11,7 @@
 #include "mysql_agent/core/sql_literal.hpp"
 #include "mysql_agent/core/text.hpp"
 #include "mysql_agent/io/backup_store/multipart_writer.hpp"
+#include "mysql_agent/io/binlog_archive/archive_reader.hpp"
 #include "mysql_agent/io/digests.hpp"
 #include "mysql_agent/io/mysql_client.hpp"
 
@@ -97,22 +98,10 @@ fs::path binlog_archiver::path_of(const std::string& file) const {
 }
 
 void binlog_archiver::load_archive() {
-    const std::string folder = o_.at.prefix + std::string(archive_folder);
-    std::vector<archived_binlog> records;
-    for (const auto& object : client_.list_objects(o_.at.bucket, folder)) {
-        const std::string rest = object.key.substr(folder.size());
-        if (rest.size() < 6 || rest.compare(rest.size() - 5, 5, ".json") != 0) continue;
-        const std::string name = rest.substr(0, rest.size() - 5);
-        auto record = parse_index(client_.get_small_object(o_.at.bucket, object.key, index_record_limit), name);
-        if (!record) {
-            spdlog::warn("binlog archive: s3://{}/{} is not used: {}", o_.at.bucket, object.key, record.message());
-            continue;
-        }
-        records.push_back(std::move(*record));
-    }
-    archive_ = std::move(records);
+    archive_ = read_archive(client_, o_.at);
     archive_loaded_ = true;
-    spdlog::info("binlog archive: s3://{}/{} holds {} archived binlog files", o_.at.bucket, folder, archive_.size());
+    spdlog::info("binlog archive: s3://{}/{}{} holds {} archived binlog files", o_.at.bucket, o_.at.prefix,
+                 archive_folder, archive_.size());
 }
 
 void binlog_archiver::pass_or_throw() {

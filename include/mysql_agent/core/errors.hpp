@@ -49,6 +49,11 @@ struct replication_error : agent_error {
     explicit replication_error(const std::string& message) : agent_error(exit_code::mysql, message) {}
 };
 
+/// A point-in-time restore's target the archive cannot reach (a gap, not archived yet, before every backup).
+struct pitr_unreachable_error : agent_error {
+    explicit pitr_unreachable_error(const std::string& m) : agent_error(exit_code::pitr_unreachable, m) {}
+};
+
 /// No donor could be reached, or it stayed busy, until the retries ran out.
 struct no_donor_error : agent_error {
     explicit no_donor_error(const std::string& message) : agent_error(exit_code::no_donor, message) {}

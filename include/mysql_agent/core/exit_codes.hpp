@@ -38,6 +38,9 @@ inline constexpr int store_denied = 17;
 inline constexpr int store_no_bucket = 18;
 /// The object store failed a request otherwise: no answer after the retries, or a refusal (BadDigest, ...).
 inline constexpr int store_failed = 19;
+/// A point-in-time restore whose target the archive cannot reach: a gap between the backup and the target, a target
+/// before every backup, transactions not archived yet.
+inline constexpr int pitr_unreachable = 20;
 /// An unexpected internal error (a bug): the message says where.
 inline constexpr int internal = 70;
 

@@ -23,6 +23,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "mysql_agent/core/backoff.hpp"
+#include "mysql_agent/core/backup_metadata.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
 #include "mysql_agent/io/deadline.hpp"
 #include "mysql_agent/io/received_stream.hpp"
@@ -65,6 +66,11 @@ struct clone_options {
     std::chrono::milliseconds progress_interval{std::chrono::seconds(5)};
     bool progress_tty = false;  ///< one updating line on stderr instead of log lines
     std::optional<tls_client_settings> tls;  ///< --tls-ca and friends: TLS only, the donor's certificate verified
+    /// Run on the prepared staging dir after the checks and before the commit (a point-in-time restore replays
+    /// archived binlogs there, io/binlog_archive/binlog_replay.hpp); it may change the coordinates and the source
+    /// the marker records. Blocking: run on a thread of its own, within --timeout. Throwing commits nothing.
+    std::function<void(const std::filesystem::path& staging, backup_metadata& coordinates, std::string& source)>
+        before_commit;
 };
 
 /// What a clone run did.

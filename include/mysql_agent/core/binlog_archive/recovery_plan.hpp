@@ -82,6 +82,18 @@ private:
     bool applied_in_file_ = false;
 };
 
+/// A complete backup a point-in-time restore could start from.
+struct base_candidate {
+    std::string id;
+    mariadb_gtid_position position;  ///< its binlog GTID position (xtrabackup_binlog_info)
+    std::uint32_t finished_at = 0;   ///< seconds since the epoch
+};
+
+/// The backup to start from: --latest the newest; --to-gtid the newest whose position is not past the target in a
+/// domain of the target; --to-time the newest that finished at or before it (its data is of an earlier moment).
+/// nullopt: none qualifies.
+std::optional<base_candidate> choose_base(std::vector<base_candidate> backups, const recovery_target& target);
+
 /// Whether the position reached meets the target (--to-gtid: every domain of G reached exactly; the others
 /// have no bearing). --latest and --to-time are met by construction of the chain.
 bool meets(const mariadb_gtid_position& reached, const recovery_target& target) noexcept;
