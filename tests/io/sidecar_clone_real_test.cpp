@@ -1370,7 +1370,7 @@ std::string checksum_of_restored(const fs::path& datadir) {
 }  // namespace
 
 TEST_CASE("point-in-time restore: a backup and the archived binlogs give back the data as it was at a GTID, a time "
-          "and the latest; a gap and a damaged archived file are refused, nothing committed",
+          "and the latest, while a gap and a damaged archived file are refused, nothing committed",
           "[io][real]") {
     auto primary = primary_with_orders(2000);
     temp_dir tmp("mysql-agent-real-pitr");
@@ -1466,4 +1466,44 @@ TEST_CASE("point-in-time restore: a backup and the archived binlogs give back th
         CHECK_THAT(slurp(log), Catch::Contains("a gap"));
         CHECK(entries_of(datadir).empty());
     }
+}
+
+TEST_CASE("sidecar --archive-binlogs with the least-privileged backup account: the primary's binlogs closed every "
+          "interval and archived, shown in /metrics, and a read-only member archives nothing",
+          "[io][real][objstore]") {
+    auto primary = primary_with_orders(100);
+    temp_dir tmp("mysql-agent-real-archive");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("archived");
+    const auto flags = with_store_flags({"--archive-binlogs", "s3://archived/c/", "--archive-interval", "1"}, store,
+                                        tmp.path());
+    sidecar_process sidecar(*primary, "backup", password_file, token_file, tmp.path() / "sidecar.log", flags);
+    auto c = primary->root();
+    c.execute("INSERT INTO shop.orders VALUES (100001, 'archived', 1, NULL)");
+    // Closed by the sidecar (FLUSH BINARY LOGS under the backup account's RELOAD) and archived within the interval.
+    const std::string position = c.query("SELECT @@gtid_binlog_pos AS p").at(0).at("p").value_or("");
+    metrics_when(sidecar.address(), [](const std::string& m) {
+        return metric(m, "mysql_agent_binlog_archive_archiving") == 1.0 &&
+               metric(m, "mysql_agent_binlog_archive_files_total").value_or(0) >= 1;
+    });
+    mysql_agent::objstore::s3_client client(store.client_options());
+    bool reached = false;
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (!reached && std::chrono::steady_clock::now() < until) {
+        for (const auto& r : mysql_agent::binlog_archive::read_archive(client, {"archived", "c/"}))
+            reached = reached || to_string(r.end) == position;
+        if (!reached) std::this_thread::sleep_for(100ms);
+    }
+    INFO(slurp(tmp.path() / "sidecar.log"));
+    CHECK(reached);  // the insert's transaction is in the archive
+    const auto m = test_support::http_get(port_of(sidecar.address()), "/metrics").body;
+    CHECK(metric(m, "mysql_agent_binlog_archive_failures_total") == 0.0);
+    CHECK(metric(m, "mysql_agent_binlog_archive_gaps") == 0.0);
+
+    // Made read-only (a replica's state): the sidecar stops archiving and says so.
+    c.execute("SET GLOBAL read_only = 1");
+    metrics_when(sidecar.address(),
+                 [](const std::string& text) { return metric(text, "mysql_agent_binlog_archive_archiving") == 0.0; });
+    CHECK_THAT(slurp(tmp.path() / "sidecar.log"), Catch::Contains("replica (read_only): not archiving"));
 }

@@ -227,7 +227,7 @@ TEST_CASE("replay window: what the backup holds is skipped, the target stops the
     }
 }
 
-TEST_CASE("archive progress: a file is archived already by its identity, not its name; a flush only when due") {
+TEST_CASE("archive progress: a file is archived already by its identity, not its name, and a flush only when due") {
     archived_binlog r = file("20261207T074830Z-7-aaaaaaaaaaaaaaaa", "0-7-26", "0-7-30");
     r.created = 1796629710;
     r.server_id = 7;
