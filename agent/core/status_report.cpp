@@ -120,6 +120,23 @@ std::vector<row> rows_of(const status_facts& f) {
                                        ? " (" + std::to_string(s.failures_in_a_row) + " failed in a row)"
                                        : ""));
     }
+    if (f.archive) {
+        const auto& a = *f.archive;
+        auto when = [](double t) {
+            return backup_store::iso8601_utc(std::chrono::system_clock::time_point(
+                std::chrono::seconds(static_cast<std::int64_t>(t))));
+        };
+        std::string v = a.archiving ? "archiving" : "not archiving (not the primary, or binlog off)";
+        v += "; " + std::to_string(a.records) + " files in the archive, " + std::to_string(a.files) +
+             " archived by this sidecar";
+        if (a.newest_transaction_at) v += "; newest archived transaction " + when(*a.newest_transaction_at);
+        if (a.failures > 0) v += "; " + std::to_string(a.failures) + " failed passes";
+        rows.emplace_back("binlog archive", v);
+        if (a.gaps > 0 || a.purged_unarchived > 0)
+            rows.emplace_back("  GAPS", std::to_string(a.gaps) + " gaps (a restore cannot cross them), " +
+                                            std::to_string(a.purged_unarchived) +
+                                            " files purged before they were archived: see the sidecar's log");
+    }
     return rows;
 }
 
@@ -138,6 +155,18 @@ nlohmann::json stored_json(const std::optional<stored_backups_view>& s) {
             {"last_run_committed", s->last_run_committed ? nlohmann::json(*s->last_run_committed) : nullptr},
             {"last_run_at", optional_double(s->last_run_at)},
             {"failures_in_a_row", s->failures_in_a_row}};
+}
+
+nlohmann::json archive_json(const std::optional<binlog_archive_view>& a) {
+    if (!a) return nullptr;
+    return {{"archiving", a->archiving},
+            {"files", a->files},
+            {"records", a->records},
+            {"last_success_at", optional_double(a->last_success_at)},
+            {"newest_transaction_at", optional_double(a->newest_transaction_at)},
+            {"gaps", a->gaps},
+            {"purged_unarchived", a->purged_unarchived},
+            {"failures", a->failures}};
 }
 
 nlohmann::json optional_number(const std::optional<std::uint64_t>& v) {
@@ -246,7 +275,7 @@ nlohmann::json status_json(const status_facts& f) {
     return {{"pod", f.pod},           {"role", f.is_primary ? "primary" : "replica"},
             {"mysqld", mysqld},       {"replication", replication},
             {"clone", clone},         {"sidecar", sidecar},
-            {"stored_backups", stored_json(f.stored)}};
+            {"stored_backups", stored_json(f.stored)}, {"binlog_archive", archive_json(f.archive)}};
 }
 
 std::optional<stored_backups_view> stored_backups_from_metrics(std::string_view exposition) {
@@ -268,6 +297,26 @@ std::optional<stored_backups_view> stored_backups_from_metrics(std::string_view 
     s.last_run_at = find_metric_value(exposition, "mysql_agent_store_backup_last_run_timestamp_seconds");
     s.failures_in_a_row = count("mysql_agent_store_backup_failures_in_a_row");
     return s;
+}
+
+std::optional<binlog_archive_view> binlog_archive_from_metrics(std::string_view exposition) {
+    const auto archiving = find_metric_value(exposition, "mysql_agent_binlog_archive_archiving");
+    if (!archiving) return std::nullopt;
+    auto count = [&](std::string_view name) {
+        const auto v = find_metric_value(exposition, name);
+        return v && *v >= 0 ? static_cast<std::uint64_t>(*v) : std::uint64_t{0};
+    };
+    binlog_archive_view a;
+    a.archiving = *archiving == 1;
+    a.files = count("mysql_agent_binlog_archive_files_total");
+    a.records = count("mysql_agent_binlog_archive_records");
+    a.last_success_at = find_metric_value(exposition, "mysql_agent_binlog_archive_last_success_timestamp_seconds");
+    a.newest_transaction_at =
+        find_metric_value(exposition, "mysql_agent_binlog_archive_newest_transaction_timestamp_seconds");
+    a.gaps = count("mysql_agent_binlog_archive_gaps");
+    a.purged_unarchived = count("mysql_agent_binlog_archive_purged_unarchived_total");
+    a.failures = count("mysql_agent_binlog_archive_failures_total");
+    return a;
 }
 
 std::optional<backup_counter_values> backup_counters_from_metrics(std::string_view exposition) {

@@ -90,6 +90,7 @@ void gather_sidecar(const status_gather_options& o, status_facts& f) {
         f.sidecar_reachable = true;
         f.backups = backup_counters_from_metrics(answer.body);
         f.stored = stored_backups_from_metrics(answer.body);
+        f.archive = binlog_archive_from_metrics(answer.body);
     } catch (const std::exception& e) {
         f.sidecar_error = e.what();
     }

@@ -1,6 +1,7 @@
 #include "mysql_agent/core/binlog_archive/archive_progress.hpp"
 #include "mysql_agent/core/binlog_archive/archive_index.hpp"
 #include "mysql_agent/core/binlog_archive/recovery_plan.hpp"
+#include "mysql_agent/core/status_report.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -281,4 +282,33 @@ TEST_CASE("recovery plan: the backup a restore starts from is the newest one bef
     CHECK_FALSE(choose_base({}, latest));
     // A domain the target does not name does not hold a backup back.
     CHECK(choose_base({{"20261207T010000Z", pos("0-1-100,5-1-9"), 1000}}, to_gtid("0-1-150"))->id == "20261207T010000Z");
+}
+
+TEST_CASE("archive progress: what the sidecar's /metrics says of the archive, read back for status") {
+    archive_facts f;
+    f.archiving = true;
+    f.archived_files = 4;
+    f.archive_files = 9;
+    f.newest_transaction_time = 1796629710;  // 2026-12-07T07:48:30Z
+    f.gaps = {archive_gap{pos("0-1-20"), pos("0-1-30"), "f4"}};
+    f.purged_unarchived = 1;
+    const auto view = binlog_archive_from_metrics(render_metrics(archive_families(f)));
+    REQUIRE(view);
+    CHECK(view->archiving);
+    CHECK(view->files == 4);
+    CHECK(view->records == 9);
+    CHECK(view->gaps == 1);
+    CHECK(view->purged_unarchived == 1);
+    status_facts s;
+    s.archive = view;
+    const std::string table = render_status_table(s);
+    CHECK_THAT(table, Catch::Contains("binlog archive") && Catch::Contains("archiving; 9 files in the archive, 4 archived "
+                                                                           "by this sidecar; newest archived transaction "
+                                                                           "2026-12-07T07:48:30Z"));
+    CHECK_THAT(table, Catch::Contains("1 gaps (a restore cannot cross them), 1 files purged before they were archived"));
+    CHECK(status_json(s)["binlog_archive"]["gaps"] == 1);
+    // A sidecar that does not archive: no such lines, null in JSON.
+    CHECK_FALSE(binlog_archive_from_metrics("# nothing\n"));
+    CHECK(render_status_table(status_facts{}).find("binlog archive") == std::string::npos);
+    CHECK(status_json(status_facts{})["binlog_archive"].is_null());
 }

@@ -26,6 +26,18 @@ struct stored_backups_view {
     std::uint64_t failures_in_a_row = 0;
 };
 
+/// What the sidecar's /metrics says of its binlog archive (--archive-binlogs), as read back.
+struct binlog_archive_view {
+    bool archiving = false;
+    std::uint64_t files = 0;            ///< archived by this sidecar since it started
+    std::uint64_t records = 0;          ///< in the archive
+    std::optional<double> last_success_at;
+    std::optional<double> newest_transaction_at;
+    std::uint64_t gaps = 0;
+    std::uint64_t purged_unarchived = 0;
+    std::uint64_t failures = 0;
+};
+
 struct status_facts {
     std::string pod;          ///< "mysql-1"
     bool is_primary = false;  ///< ordinal 0
@@ -56,6 +68,7 @@ struct status_facts {
     std::string sidecar_error;
     std::optional<backup_counter_values> backups;  ///< read from the sidecar's /metrics
     std::optional<stored_backups_view> stored;     ///< the same, when the sidecar reads a store (--backup-status-from)
+    std::optional<binlog_archive_view> archive;    ///< the same, when the sidecar archives binlogs (--archive-binlogs)
 };
 
 /// The variable holding the server's GTID position: MariaDB @@gtid_current_pos (every domain, written locally or
@@ -82,5 +95,9 @@ std::optional<backup_counter_values> backup_counters_from_metrics(std::string_vi
 /// The store's backups from the same text; nullopt when the sidecar does not read a store (no
 /// mysql_agent_store_read_failures_total).
 std::optional<stored_backups_view> stored_backups_from_metrics(std::string_view exposition);
+
+/// The binlog archive from the same text; nullopt when the sidecar does not archive (no
+/// mysql_agent_binlog_archive_archiving).
+std::optional<binlog_archive_view> binlog_archive_from_metrics(std::string_view exposition);
 
 }  // namespace mysql_agent
