@@ -8,6 +8,7 @@ packages=(
   mariadb-server mariadb-backup mariadb-client
   iproute2 util-linux procps ncat openssl tcpdump
   swift-proxy swift-account swift-container swift-object memcached awscli socat
+  sysbench
 )
 missing=()
 for p in "${packages[@]}"; do

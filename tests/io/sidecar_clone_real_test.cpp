@@ -107,6 +107,13 @@ public:
     sidecar_process& operator=(const sidecar_process&) = delete;
 
     const std::string& address() const { return address_; }
+    /// SIGKILL: the sidecar dies mid-work (nothing of it runs on).
+    void kill() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGKILL);
+        wait_for_exit(pid_, 30s);
+        pid_ = -1;
+    }
     /// SIGTERM, then its exit code (-1: killed after 30 s, or already stopped).
     int stop() {
         if (pid_ <= 0) return -1;
@@ -1351,20 +1358,29 @@ struct recorded_point {
     std::string gtid;
 };
 
-recorded_point record_point(mysql_agent::mysql_client& c) {
-    c.execute("FLUSH TABLES WITH READ LOCK");
-    recorded_point p{c.query("CHECKSUM TABLE shop.orders").at(0).at("Checksum").value_or(""),
-                     c.query("SELECT @@gtid_binlog_pos AS p").at(0).at("p").value_or("")};
-    c.execute("UNLOCK TABLES");
-    return p;
+/// CHECKSUM TABLE of `tables` (a comma-separated list), as "table=checksum;..." .
+std::string checksums(mysql_agent::mysql_client& c, const std::string& tables) {
+    std::string all;
+    for (const auto& row : c.query("CHECKSUM TABLE " + tables))
+        all += row.at("Table").value_or("") + "=" + row.at("Checksum").value_or("") + ";";
+    return all;
 }
 
-std::string checksum_of_restored(const fs::path& datadir) {
+/// The same on a restored datadir, started on a server of its own (binlog off).
+std::string checksums_of_restored(const fs::path& datadir, const std::string& tables) {
     mariadb_server::options o;
     o.server_id = 77;
     o.log_bin = false;
     auto server = mariadb_server::start_on(datadir, o);
-    return server->root().query("CHECKSUM TABLE shop.orders").at(0).at("Checksum").value_or("");
+    auto c = server->root();
+    return checksums(c, tables);
+}
+
+recorded_point record_point(mysql_agent::mysql_client& c) {
+    c.execute("FLUSH TABLES WITH READ LOCK");
+    recorded_point p{checksums(c, "shop.orders"), c.query("SELECT @@gtid_binlog_pos AS p").at(0).at("p").value_or("")};
+    c.execute("UNLOCK TABLES");
+    return p;
 }
 
 }  // namespace
@@ -1431,7 +1447,7 @@ TEST_CASE("point-in-time restore: a backup and the archived binlogs give back th
         INFO(r.name << ": restore log:\n" << slurp(log));
         REQUIRE(rc == 0);
         CHECK_THAT(slurp(log), Catch::Contains("the last transaction applied"));
-        CHECK(checksum_of_restored(datadir) == r.checksum);
+        CHECK(checksums_of_restored(datadir, "shop.orders") == r.checksum);
     }
 
     // A damaged archived file: refused before anything is committed (exit 4), the datadir as it was.
@@ -1506,4 +1522,165 @@ TEST_CASE("sidecar --archive-binlogs with the least-privileged backup account: t
     metrics_when(sidecar.address(),
                  [](const std::string& text) { return metric(text, "mysql_agent_binlog_archive_archiving") == 0.0; });
     CHECK_THAT(slurp(tmp.path() / "sidecar.log"), Catch::Contains("replica (read_only): not archiving"));
+}
+
+// --- The proof (issue 21): sysbench writes while a recorder takes consistent snapshots; the sidecar and mysqld are
+// killed on the way; every recorded point restored by GTID or by time gives the recorded checksums.
+
+namespace {
+
+struct proof_point {
+    std::string checksums;  ///< CHECKSUM TABLE of every sbtest table, joined
+    std::string gtid;
+    std::chrono::system_clock::time_point second;  ///< every transaction before began committing by this second
+};
+
+const std::string sbtest_tables = "sbtest.sbtest1, sbtest.sbtest2";
+
+std::vector<std::string> sysbench_args(const mariadb_server& db, const std::string& command) {
+    return {find_program("sysbench"), "oltp_write_only", "--db-driver=mysql", "--mysql-socket=" + db.socket().string(),
+            "--mysql-user=root", "--mysql-db=sbtest", "--tables=2", "--table-size=2000", "--threads=2",
+            "--time=0", "--events=0", "--report-interval=0", "--rand-seed=7", command};
+}
+
+/// sysbench stopped (SIGSTOP) once none of its statements runs: the server is at a point between transactions of
+/// every sysbench thread (a thread stopped inside a transaction has not committed it; its COMMIT begins after).
+void pause_writer(pid_t sysbench, mysql_agent::mysql_client& c) {
+    ::kill(sysbench, SIGSTOP);
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < until) {
+        // sysbench runs prepared statements: their command is Execute, not Query. Any but Sleep is at work, unless
+        // it waits for a row lock that a stopped thread's open transaction holds: that one cannot commit before
+        // sysbench resumes (and a COMMIT never waits for a row lock).
+        const auto running = c.query(
+            "SELECT COUNT(*) AS n FROM information_schema.processlist p WHERE p.db = 'sbtest' AND p.command <> 'Sleep' "
+            "AND p.id <> CONNECTION_ID() AND NOT EXISTS (SELECT 1 FROM information_schema.innodb_trx t "
+            "WHERE t.trx_mysql_thread_id = p.id AND t.trx_state = 'LOCK WAIT')");
+        if (running.at(0).at("n").value_or("1") == "0") return;
+        std::this_thread::sleep_for(10ms);
+    }
+    std::string busy;
+    for (const auto& row : c.query("SELECT id, command, state, info FROM information_schema.processlist WHERE db = "
+                                   "'sbtest' AND id <> CONNECTION_ID()"))
+        busy += row.at("id").value_or("") + " " + row.at("command").value_or("") + " " + row.at("state").value_or("") +
+                " " + row.at("info").value_or("") + "\n";
+    FAIL("sysbench's statements did not finish within 30 s of SIGSTOP:\n" << busy);
+}
+
+/// The recorded point, then sysbench resumed only once the clock passed the point's second.
+proof_point record_and_resume(pid_t sysbench, mysql_agent::mysql_client& c) {
+    pause_writer(sysbench, c);
+    // Nothing commits while sysbench is stopped between statements (a transaction it holds open is not visible to
+    // CHECKSUM TABLE's non-locking read, nor in the binlog): no lock needed, and none that its open transactions
+    // could make wait.
+    // And the position is read before and after the checksums: the same twice, or nothing was consistent.
+    auto position = [&] { return c.query("SELECT @@gtid_binlog_pos AS p").at(0).at("p").value_or(""); };
+    const std::string before = position();
+    proof_point p{checksums(c, sbtest_tables), position(),
+                  std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())};
+    REQUIRE(p.gtid == before);
+    while (std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) <= p.second)
+        std::this_thread::sleep_for(20ms);
+    ::kill(sysbench, SIGCONT);
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("point-in-time proof: sysbench writes while a recorder snapshots checksums, the sidecar and mysqld are "
+          "killed on the way, and every point restores to its recorded checksums by GTID and by time",
+          "[io][real][pitr][long]") {
+    auto primary = primary_with_orders(10);
+    temp_dir tmp("mysql-agent-real-proof");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("proof");
+    auto c = primary->root();
+    c.execute("CREATE DATABASE sbtest");
+    // Row-based binlogs: sysbench's statements replayed as the rows they changed.
+    c.execute("SET GLOBAL binlog_format = 'ROW'");
+    REQUIRE(wait_for_exit(spawn(sysbench_args(*primary, "prepare"), tmp.path() / "prepare.log"), 120s) == 0);
+    const auto archive_flags = with_store_flags({"--archive-binlogs", "s3://proof/c/", "--archive-interval", "2"},
+                                                store, tmp.path());
+    std::optional<sidecar_process> sidecar;
+    sidecar.emplace(*primary, "backup", password_file, token_file, tmp.path() / "sidecar-1.log", archive_flags);
+    REQUIRE(run_backup_binary(sidecar->address(), store, "s3://proof/c/", tmp.path(), token_file,
+                              tmp.path() / "backup.log") == 0);
+
+    pid_t writer = spawn(sysbench_args(*primary, "run"), tmp.path() / "run-1.log");
+    std::vector<proof_point> points;
+    auto pace = [] { std::this_thread::sleep_for(1500ms); };  // writes between points: pacing, not a wait on an event
+    for (int i = 0; i < 3; ++i) {
+        pace();
+        points.push_back(record_and_resume(writer, c));
+    }
+    // The sidecar killed mid-work, and started again: it resumes from the archive's records.
+    sidecar->kill();
+    pace();
+    points.push_back(record_and_resume(writer, c));
+    sidecar.emplace(*primary, "backup", password_file, token_file, tmp.path() / "sidecar-2.log", archive_flags);
+    pace();
+    points.push_back(record_and_resume(writer, c));
+    // mysqld killed under the writes (its open binlog left without a Stop event), then started again.
+    ::kill(writer, SIGKILL);
+    wait_for_exit(writer, 30s);
+    primary->crash();
+    primary->start();
+    c = primary->root();
+    writer = spawn(sysbench_args(*primary, "run"), tmp.path() / "run-2.log");
+    for (int i = 0; i < 2; ++i) {
+        pace();
+        points.push_back(record_and_resume(writer, c));
+    }
+    ::kill(writer, SIGTERM);
+    wait_for_exit(writer, 30s);
+    const std::string final_gtid = c.query("SELECT @@gtid_binlog_pos AS p").at(0).at("p").value_or("");
+    // Everything archived: within a few intervals the archive reaches the final position.
+    mysql_agent::objstore::s3_client client(store.client_options());
+    std::vector<mysql_agent::binlog_archive::archived_binlog> archive;
+    const auto until = std::chrono::steady_clock::now() + 60s;
+    auto reaches_final = [&] {
+        for (const auto& r : archive)
+            if (to_string(r.end) == final_gtid) return true;
+        return false;
+    };
+    while (std::chrono::steady_clock::now() < until) {
+        archive = mysql_agent::binlog_archive::read_archive(client, {"proof", "c/"});
+        if (reaches_final()) break;
+        std::this_thread::sleep_for(200ms);
+    }
+    INFO(slurp(tmp.path() / "sidecar-2.log"));
+    REQUIRE(reaches_final());
+    // No gap, no duplicate: the files chain end to start, each range once (an empty file's start is its end).
+    std::sort(archive.begin(), archive.end(), [](const auto& a, const auto& b) {
+        const auto key = [](const auto& r) {
+            return std::make_pair(r.start.seq_in(0).value_or(0), r.end.seq_in(0).value_or(0));
+        };
+        return key(a) < key(b);
+    });
+    std::string listing;
+    for (const auto& r : archive)
+        listing += r.name + " " + r.file + " " + to_string(r.start) + ".." + to_string(r.end) + " " +
+                   std::to_string(r.transactions) + "\n";
+    INFO("the archive:\n" << listing);
+    CHECK(mysql_agent::binlog_archive::find_gaps(archive).empty());
+    for (std::size_t i = 1; i < archive.size(); ++i) CHECK(archive[i].start == archive[i - 1].end);
+
+    // Every point: the even ones by GTID, the odd ones by time.
+    REQUIRE(points.size() == 7);
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        {
+            const bool by_time = i % 2 == 1;  // the last point (even) by GTID: no later transaction proves its time
+            const auto& p = points[i];
+            const fs::path datadir = tmp.path() / ("point-" + std::to_string(i) + (by_time ? "-time" : "-gtid"));
+            const fs::path log = datadir.string() + ".log";
+            const std::vector<std::string> target =
+                by_time ? std::vector<std::string>{"--to-time", mysql_agent::backup_store::iso8601_utc(p.second)}
+                        : std::vector<std::string>{"--to-gtid", p.gtid};
+            const int rc = run_restore_binary(store, "s3://proof/c/", datadir, tmp.path(), log, target);
+            INFO("point " << i << (by_time ? " by time " : " by GTID ") << target[1] << ":\n" << slurp(log));
+            REQUIRE(rc == 0);
+            CHECK(checksums_of_restored(datadir, sbtest_tables) == p.checksums);
+        }
+    }
 }

@@ -108,6 +108,15 @@ TEST_CASE("archive index: a record round-trips, and what a bucket could hold ins
         REQUIRE(!parsed);
         CHECK_THAT(parsed.message(), Catch::Contains(r2.message));
     }
+    CHECK(json.find("file_bytes") == std::string::npos);  // written only for a torn file
+    auto torn = r;
+    torn.file_bytes = 700;
+    CHECK(parse_index(index_json(torn))->file_bytes == 700);
+    CHECK(back->file_bytes == 600);
+    std::string below = index_json(torn);
+    const std::string seven = "\"file_bytes\": 700";
+    below.replace(below.find(seven), seven.size(), "\"file_bytes\": 500");
+    CHECK_THAT(parse_index(below).message(), Catch::Contains("file_bytes below its bytes"));
     CHECK_THAT(parse_index(json, "20261207T074830Z-7-bbbbbbbbbbbbbbbb").message(), Catch::Contains("is stored as"));
     CHECK_THAT(parse_index("[1, 2]").message(), Catch::Contains("not a JSON object"));
     CHECK_THAT(parse_index(std::string(70'000, ' ')).message(), Catch::Contains("limit of 64 KiB"));
@@ -246,6 +255,15 @@ TEST_CASE("archive progress: a file is archived already by its identity, not its
         CHECK_FALSE(archived_already(other, archive));
     }
     using std::chrono::seconds;
+    // A file a crash left ending inside an event is archived up to its last whole one: its record says the file's
+    // size too, and that identifies it; a longer file with the same second, server id and start is another.
+    archived_binlog torn = r;
+    torn.ending = binlog_ending::open;
+    torn.bytes = 4000;
+    torn.file_bytes = 4096;
+    CHECK(archived_already(same, {torn}));
+    torn.file_bytes = 4000;
+    CHECK_FALSE(archived_already(same, {torn}));
     CHECK(flush_due(pos("0-7-30"), pos("0-7-31"), seconds(60), seconds(60)));
     CHECK_FALSE(flush_due(pos("0-7-30"), pos("0-7-31"), seconds(59), seconds(60)));  // not yet
     CHECK_FALSE(flush_due(pos("0-7-30"), pos("0-7-30"), seconds(600), seconds(60)));  // nothing in the file

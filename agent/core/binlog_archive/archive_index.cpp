@@ -98,6 +98,7 @@ archived_binlog record_of(const binlog_summary& s, std::string file, std::uint64
     }
     r.transactions = s.transactions;
     r.bytes = bytes;
+    r.file_bytes = std::max(bytes, s.bytes);
     r.sha256_hex = std::move(sha256_hex);
     r.ending = s.ending;
     r.archived_at = backup_store::iso8601_utc(archived_at);
@@ -123,6 +124,7 @@ std::string index_json(const archived_binlog& r) {
     }
     j["transactions"] = r.transactions;
     j["bytes"] = r.bytes;
+    if (r.file_bytes > r.bytes) j["file_bytes"] = r.file_bytes;
     j["sha256"] = r.sha256_hex;
     j["ending"] = ending_text(r.ending);
     j["archived_at"] = r.archived_at;
@@ -157,6 +159,8 @@ result<archived_binlog> parse_index(std::string_view text, std::string_view expe
         }
         r.transactions = unsigned_field<std::uint64_t>(j, "transactions");
         r.bytes = unsigned_field<std::uint64_t>(j, "bytes");
+        r.file_bytes = j.contains("file_bytes") ? unsigned_field<std::uint64_t>(j, "file_bytes") : r.bytes;
+        if (r.file_bytes < r.bytes) return fail("has file_bytes below its bytes");
         r.sha256_hex = j.at("sha256").get<std::string>();
         const std::string ending = j.at("ending").get<std::string>();
         if (ending == "rotate")

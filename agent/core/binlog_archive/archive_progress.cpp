@@ -17,7 +17,9 @@ metric_family counter_of(std::string name, std::string help, double value) {
 
 bool archived_already(const local_binlog& f, const std::vector<archived_binlog>& archive) {
     return std::any_of(archive.begin(), archive.end(), [&](const archived_binlog& r) {
-        return r.created == f.created && r.server_id == f.server_id && r.start == f.start && r.bytes == f.size;
+        // file_bytes: the server's file as it was (a crash's torn last event is not archived, but identifies it).
+        return r.created == f.created && r.server_id == f.server_id && r.start == f.start &&
+               std::max(r.file_bytes, r.bytes) == f.size;
     });
 }
 

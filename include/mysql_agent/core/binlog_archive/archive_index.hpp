@@ -17,7 +17,8 @@
 //    "created": "2026-12-07T07:48:30Z", "checksummed": true,
 //    "start_state": "0-7-26,0-1-10", "start": "0-7-26", "end": "0-7-27,3-7-1",
 //    "first_gtid": "0-7-27", "first_time": "...", "last_gtid": "3-7-1", "last_time": "...",   (absent: no transaction)
-//    "transactions": 5, "bytes": 1317, "sha256": "<64 hex>", "ending": "rotate" | "stop" | "open",
+//    "transactions": 5, "bytes": 1317, "file_bytes": 1400 (only when more than bytes), "sha256": "<64 hex>",
+//    "ending": "rotate" | "stop" | "open",
 //    "archived_at": "..."}
 
 #include <chrono>
@@ -53,12 +54,16 @@ struct archived_binlog {
     std::uint32_t last_time = 0;
     std::uint64_t transactions = 0;
     std::uint64_t bytes = 0;       ///< of the .binlog object
+    /// The server's file's size when it was archived: more than `bytes` only for a file a crash left ending inside
+    /// an event (what is archived ends at its last whole one); what identifies the file (archive_progress.hpp).
+    std::uint64_t file_bytes = 0;
     std::string sha256_hex;        ///< of the .binlog object
     binlog_ending ending = binlog_ending::open;
     std::string archived_at;       ///< ISO 8601 UTC
 };
 
-/// The record of `s` (a file's summary, `bytes` of it archived, with that SHA-256) under the server's `file` name.
+/// The record of `s` (a file's summary, `bytes` of it archived, with that SHA-256; s.bytes the file's size) under the
+/// server's `file` name.
 archived_binlog record_of(const binlog_summary& s, std::string file, std::uint64_t bytes, std::string sha256_hex,
                           std::chrono::system_clock::time_point archived_at);
 

@@ -26,8 +26,9 @@ struct local_binlog {
     mariadb_gtid_position start;  ///< its Gtid_list event
 };
 
-/// Whether `f` is archived already: a record of the same creation time, server id, start position and size. (A file
-/// name alone proves nothing: names are reused after a re-seed or a restore.)
+/// Whether `f` is archived already: a record of the same creation time, server id, start position and file size. (A
+/// file name alone proves nothing: names are reused after a re-seed or a restore. And two files can share a second,
+/// a server id and a start: a file a crash left without transactions, and the one the restarted server opens next.)
 bool archived_already(const local_binlog& f, const std::vector<archived_binlog>& archive);
 
 /// Whether to close the current binlog file now (FLUSH BINARY LOGS): it holds a transaction (the server's position
