@@ -9,6 +9,7 @@
 #include "command.hpp"
 #include "tls_flags.hpp"
 #include "compress_flag.hpp"
+#include "pitr_flags.hpp"
 #include "store_flags.hpp"
 #include "connection_flags.hpp"
 #include "duration_flag.hpp"
@@ -54,6 +55,7 @@ struct init_options : pod_flags {
     std::string compress = "zstd";
     store_flags store;
     bool primary_from_backup = false;
+    pitr_flags pitr;  ///< with --primary-from-backup: recreate the cluster at a point in time
 };
 
 /// Writes the role file and server-id.cnf. Reads the source first so that a missing ConfigMap file writes nothing.
@@ -163,6 +165,11 @@ int run_init(const init_options& opts) {
         store_options_of(opts.store);
         encryption_key_of(opts.store);
     }
+    const auto point = target_of(opts.pitr);
+    if (point && !flags.primary_from_backup)
+        throw config_error("--to-time, --to-gtid and --latest recreate a lost cluster at a point in time: they need "
+                           "--primary-from-backup (and --seed-from)");
+    if (point) pitr_options_of(opts.pitr, *point, {});  // the replaying tools, found now
 
     set_log_context({"pod", self.hostname});
     const config_plan plan = plan_config(self, opts.service, *server_id);
@@ -199,7 +206,7 @@ int run_init(const init_options& opts) {
             const auto seeded = run_until_signal([&] { return seed_from_store(seed_options(opts, base, primary)); },
                                                  "the restore's files were removed");
             if (seeded) return exit_code::ok;
-            spdlog::info("init: no backup to seed from: cloning from the peers");
+            spdlog::info("init: no backup to seed from in the store: cloning from the peers");
         }
         run_until_signal([&] { return clone_in_order(decision.donors, base, clone_wait); },
                          "the clone's files were removed");
@@ -209,7 +216,23 @@ int run_init(const init_options& opts) {
         [&] { return reseed_from_peers(decision, self, flags, base, clone_wait); }, "the clone's files were removed");
     if (reseeded && decision.as_primary) write_reseed_read_only(opts);
     if (!reseeded && decision.restore_when_alone) {
-        // The whole cluster lost, and the operator said to restore it: the newest backup becomes the primary.
+        // The whole cluster lost, and the operator said to restore it: the newest backup becomes the primary, or
+        // with --to-*/--latest the backup carried to that point by the archived binlogs (refused, exit 20, when
+        // the archive cannot: never an empty primary instead of the point asked for).
+        if (point) {
+            auto restore = seed_options(opts, base, std::nullopt).restore;
+            restore.target.reseed = reseed_record{true,
+                                                  "ordinal 0's datadir was empty and no member is known: recreated "
+                                                  "at " + binlog_archive::describe(*point) + " (--primary-from-backup)",
+                                                  "",
+                                                  {}};
+            restore.target.replace_clone = false;
+            const auto p = pitr_options_of(opts.pitr, *point, std::move(restore));
+            const auto done = binlog_archive::restore_to_point(p);
+            spdlog::info("init: {}", describe_outcome(p, done));
+            write_reseed_read_only(opts);
+            return exit_code::ok;
+        }
         const auto restored = run_until_signal(
             [&] { return seed_from_store(seed_options(opts, base, std::nullopt)); }, "the restore's files were removed");
         if (!restored) {
@@ -274,6 +297,7 @@ command add_init(CLI::App& app) {
     sub->add_flag("--primary-from-backup", opts->primary_from_backup,
                   "Ordinal 0 with an empty datadir and no member known (the whole cluster lost): restore the newest "
                   "backup in --seed-from and become the primary at its position, instead of starting empty");
+    add_pitr_flags(*sub, opts->pitr, "With --primary-from-backup");
     bind_environment(*sub);
     return {sub, [opts] { return guarded("init", [&] { return run_init(*opts); }); }};
 }

@@ -9,6 +9,7 @@
 
 #include "command.hpp"
 #include "duration_flag.hpp"
+#include "pitr_flags.hpp"
 #include "store_flags.hpp"
 #include "mysql_agent/core/backup_store/manifest.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
@@ -34,42 +35,8 @@ struct restore_cli_options {
     std::string xbstream;
     bool force = false;
     double timeout = 24 * 3600;
-    std::string to_time;
-    std::string to_gtid;
-    bool latest = false;
-    std::string mysqld;
-    std::string binlog_tool = "mariadb-binlog";
-    std::string mysql_client = "mariadb";
+    pitr_flags pitr;
 };
-
-/// The point-in-time target the flags name, or nullopt for a plain restore. Throws config_error.
-std::optional<binlog_archive::recovery_target> target_of(const restore_cli_options& cli) {
-    const int given = (cli.to_time.empty() ? 0 : 1) + (cli.to_gtid.empty() ? 0 : 1) + (cli.latest ? 1 : 0);
-    if (given == 0) return std::nullopt;
-    if (given > 1) throw config_error("--to-time, --to-gtid and --latest: give one");
-    binlog_archive::recovery_target t;
-    if (!cli.to_time.empty()) {
-        const auto at = backup_store::parse_iso8601_utc(cli.to_time);
-        if (!at)
-            throw config_error("--to-time '" + text::printable(cli.to_time) +
-                               "' is not an RFC 3339 time in UTC (2026-12-07T14:02:00Z)");
-        t.what = binlog_archive::recovery_target::kind::time;
-        t.time = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(at->time_since_epoch()).count());
-    } else if (!cli.to_gtid.empty()) {
-        auto g = parse_mariadb_gtid_position(cli.to_gtid);
-        if (!g || g->empty()) throw config_error("--to-gtid: " + (g ? std::string("an empty position") : g.message()));
-        t.what = binlog_archive::recovery_target::kind::gtid;
-        t.gtid = *g;
-    }
-    return t;
-}
-
-/// mariadbd on PATH or in /usr/sbin, else mysqld.
-std::string default_mysqld() {
-    for (const char* dir : {"/usr/sbin/", "/usr/bin/", "/usr/local/sbin/"})
-        if (std::filesystem::exists(std::string(dir) + "mariadbd")) return std::string(dir) + "mariadbd";
-    return "mariadbd";
-}
 
 int run_restore(const restore_cli_options& cli) {
     backup_store::restore_options o;
@@ -87,28 +54,16 @@ int run_restore(const restore_cli_options& cli) {
     o.target.overall_timeout = duration_flag("--timeout", cli.timeout, zero_is::allowed);
     o.target.progress_tty = progress_reporter::stderr_is_tty();
 
-    if (const auto target = target_of(cli)) {
-        binlog_archive::pitr_options p;
-        p.restore = o;
-        p.target = *target;
-        p.mysqld = cli.mysqld.empty() ? default_mysqld() : cli.mysqld;
-        p.binlog_tool = cli.binlog_tool;
-        p.client = cli.mysql_client;
+    if (const auto target = target_of(cli.pitr)) {
+        // Found before anything is downloaded: a missing tool is a configuration error (exit 3), not a failed replay.
+        const auto p = pitr_options_of(cli.pitr, *target, o);
         const auto done = binlog_archive::restore_to_point(p);
         if (done.restored.already_cloned) {
             spdlog::info("{} already holds a completed clone or restore: nothing to do (restore with --force over "
                          "another's data, never over a completed one)", cli.datadir);
             return exit_code::ok;
         }
-        const auto& last = done.last_applied;
-        spdlog::info("point-in-time restore {}: backup {} then {} transactions from {} archived binlog files; at {}; "
-                     "the last transaction applied: {}",
-                     binlog_archive::describe(p.target), done.backup_id, done.transactions, done.files,
-                     to_string(done.reached),
-                     last ? binlog_archive::gtid_text(last->gtid) + " (began committing at " +
-                                backup_store::iso8601_utc(std::chrono::system_clock::time_point(
-                                    std::chrono::seconds(last->time))) + ")"
-                          : std::string("none (the backup was at the target)"));
+        spdlog::info("{}", describe_outcome(p, done));
         return exit_code::ok;
     }
     const auto outcome = backup_store::restore_datadir(o);
@@ -147,21 +102,7 @@ command add_restore(CLI::App& app) {
                   "restore fails). Never over a completed clone or restore");
     sub->add_option("--timeout", opts->timeout, "Seconds the whole restore, prepare included, may take; 0: no limit")
         ->capture_default_str();
-    sub->add_option("--to-time", opts->to_time,
-                    "Point-in-time restore to this time (RFC 3339, UTC: 2026-12-07T14:02:00Z): the newest complete "
-                    "backup finished before it, then the binlogs `sidecar --archive-binlogs` archived under the same "
-                    "prefix, replayed up to the first transaction that began committing after it. Exit 20 when a gap "
-                    "lies between the backup and the time, or the archive does not reach it yet");
-    sub->add_option("--to-gtid", opts->to_gtid,
-                    "Point-in-time restore up to this MariaDB GTID position (0-1-1523), included: as --to-time");
-    sub->add_flag("--latest", opts->latest,
-                  "Point-in-time restore of everything archived: the newest backup, then every archived binlog after "
-                  "it (refused at a gap)");
-    sub->add_option("--mysqld", opts->mysqld,
-                    "--to-*: the server the binlogs are replayed into, privately (default: mariadbd)");
-    sub->add_option("--binlog-tool", opts->binlog_tool, "--to-*: the binlog reader")->capture_default_str();
-    sub->add_option("--mysql-client", opts->mysql_client, "--to-*: the client that applies its output")
-        ->capture_default_str();
+    add_pitr_flags(*sub, opts->pitr, "");
     bind_environment(*sub);
     return {sub, [opts] { return guarded("restore", [&] { return run_restore(*opts); }); }};
 }

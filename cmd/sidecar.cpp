@@ -21,6 +21,7 @@
 #include "tls_flags.hpp"
 #include "mysql_agent/io/backup_server.hpp"
 #include "mysql_agent/io/backup_store/store_status_watch.hpp"
+#include "mysql_agent/core/binlog_archive/archive_progress.hpp"
 #include "mysql_agent/io/binlog_archive/binlog_archiver.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
 #include "mysql_agent/core/byte_size.hpp"
@@ -231,7 +232,7 @@ int run_sidecar(const sidecar_options& o) {
         ao.datadir = o.local.datadir;
         ao.interval = std::chrono::duration_cast<std::chrono::seconds>(duration_flag("--archive-interval", o.archive_interval));
         if (ao.interval < std::chrono::seconds(1)) throw config_error("--archive-interval: at least 1 second");
-        ao.poll = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(5000), ao.interval / 4);
+        ao.poll = binlog_archive::poll_interval(ao.interval);
         archiver = std::make_unique<binlog_archive::binlog_archiver>(std::move(ao));
         so.more_metrics = [watch = store_status.get(), archive = archiver.get()] {
             auto families = watch ? backup_store::store_status_families(watch->snapshot())

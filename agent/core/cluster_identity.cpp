@@ -6,11 +6,14 @@ namespace mysql_agent {
 
 std::string identity_query() { return "SELECT identity FROM mysql_agent.cluster WHERE id = 1"; }
 
-result<std::vector<sql_statement>> record_identity_statements(std::string_view identity) {
-    const bool uuid = identity.size() == 36 && std::all_of(identity.begin(), identity.end(), [](char c) {
+bool is_identity(std::string_view identity) noexcept {
+    return identity.size() == 36 && std::all_of(identity.begin(), identity.end(), [](char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '-';
     });
-    if (!uuid) return error{"the cluster identity '" + std::string(identity) + "' is not a UUID"};
+}
+
+result<std::vector<sql_statement>> record_identity_statements(std::string_view identity) {
+    if (!is_identity(identity)) return error{"the cluster identity '" + std::string(identity) + "' is not a UUID"};
     return std::vector<sql_statement>{
         plain_statement("CREATE DATABASE IF NOT EXISTS mysql_agent;"),
         plain_statement("CREATE TABLE IF NOT EXISTS mysql_agent.cluster (id TINYINT UNSIGNED PRIMARY KEY, "
@@ -20,6 +23,12 @@ result<std::vector<sql_statement>> record_identity_statements(std::string_view i
         plain_statement("INSERT IGNORE INTO mysql_agent.cluster (id, identity) VALUES (1, '" + std::string(identity) +
                         "');"),
     };
+}
+
+result<sql_statement> replace_identity_statement(std::string_view identity) {
+    if (!is_identity(identity)) return error{"the cluster identity '" + std::string(identity) + "' is not a UUID"};
+    return plain_statement("UPDATE mysql_agent.cluster SET identity = '" + std::string(identity) +
+                           "', created_at = CURRENT_TIMESTAMP WHERE id = 1;");
 }
 
 std::string identity_from_random(const unsigned char (&bytes)[16]) {

@@ -270,6 +270,19 @@ std::optional<std::uint64_t> mariadb_gtid_position::seq_in(std::uint32_t domain)
     return std::nullopt;
 }
 
+void mariadb_gtid_position::advance(const mariadb_gtid& g) {
+    const auto at = std::lower_bound(gtids.begin(), gtids.end(), g.domain,
+                                     [](const mariadb_gtid& x, std::uint32_t d) { return x.domain < d; });
+    if (at == gtids.end() || at->domain != g.domain)
+        gtids.insert(at, g);
+    else if (g.seq > at->seq)
+        *at = g;
+}
+
+void mariadb_gtid_position::advance(const mariadb_gtid_position& other) {
+    for (const auto& g : other.gtids) advance(g);
+}
+
 result<mariadb_gtid_position> parse_mariadb_gtid_position(std::string_view text) {
     mariadb_gtid_position position;
     if (trim(text).empty()) return position;
@@ -282,15 +295,8 @@ result<mariadb_gtid_position> parse_mariadb_gtid_position(std::string_view text)
         if (entries[i].empty()) return fail(ordinal_entry(i) + " is empty");
         const auto gtid = parse_mariadb_gtid(entries[i]);
         if (!gtid) return fail(gtid.message());
-        const auto same = std::find_if(position.gtids.begin(), position.gtids.end(),
-                                       [&](const mariadb_gtid& g) { return g.domain == gtid->domain; });
-        if (same == position.gtids.end())
-            position.gtids.push_back(*gtid);
-        else if (gtid->seq > same->seq)  // gtid_binlog_state: one per server id; the highest seq counts
-            *same = *gtid;
+        position.advance(*gtid);  // gtid_binlog_state: one per server id; the highest seq counts
     }
-    std::sort(position.gtids.begin(), position.gtids.end(),
-              [](const mariadb_gtid& a, const mariadb_gtid& b) { return a.domain < b.domain; });
     return position;
 }
 

@@ -12,6 +12,12 @@
 namespace mysql_agent {
 namespace {
 
+/// Unix seconds (as /metrics carries them) as ISO 8601 UTC.
+std::string when(double unix_seconds) {
+    return backup_store::iso8601_utc(
+        std::chrono::system_clock::time_point(std::chrono::seconds(static_cast<std::int64_t>(unix_seconds))));
+}
+
 using row = std::pair<std::string, std::string>;
 
 std::string yes_no(bool b) { return b ? "yes" : "no"; }
@@ -97,10 +103,6 @@ std::vector<row> rows_of(const status_facts& f) {
     }
     if (f.stored) {
         const auto& s = *f.stored;
-        auto when = [](double t) {
-            return backup_store::iso8601_utc(std::chrono::system_clock::time_point(
-                std::chrono::seconds(static_cast<std::int64_t>(t))));
-        };
         if (!s.read_at) {
             rows.emplace_back("stored backups", "not read yet (" + std::to_string(s.read_failures) + " failed reads)");
         } else {
@@ -122,10 +124,6 @@ std::vector<row> rows_of(const status_facts& f) {
     }
     if (f.archive) {
         const auto& a = *f.archive;
-        auto when = [](double t) {
-            return backup_store::iso8601_utc(std::chrono::system_clock::time_point(
-                std::chrono::seconds(static_cast<std::int64_t>(t))));
-        };
         std::string v = a.archiving ? "archiving" : "not archiving (not the primary, or binlog off)";
         v += "; " + std::to_string(a.records) + " files in the archive, " + std::to_string(a.files) +
              " archived by this sidecar";

@@ -81,6 +81,18 @@ fs::path resolve_server_binary(const std::optional<fs::path>& given) {
     throw config_error("no mariadbd or mysqld on PATH or in /usr/sbin: give the server binary with --mysqld");
 }
 
+fs::path resolve_client_tool(const std::optional<fs::path>& given, const std::vector<std::string>& names,
+                             std::string_view flag) {
+    if (given) return resolve_flag(*given, flag);
+    std::string looked;
+    for (const auto& name : names) {
+        if (auto found = find_on_path(name)) return *found;
+        if (const fs::path bin = fs::path("/usr/bin") / name; is_executable_file(bin)) return bin;
+        looked += (looked.empty() ? "" : " or ") + name;
+    }
+    throw config_error("no " + looked + " on PATH or in /usr/bin: give it with " + std::string(flag));
+}
+
 backup_tools resolve_backup_tools(const std::optional<fs::path>& xtrabackup, const std::optional<fs::path>& xbstream) {
     backup_tools t;
     if (xtrabackup) {

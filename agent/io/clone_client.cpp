@@ -60,8 +60,10 @@ asio::awaitable<clone_outcome> stage_and_commit(const clone_options& o, const co
     backup_metadata coordinates = backup.coordinates;
     std::string source = staged.source;
     if (o.before_commit) {
-        const bool done = co_await run_on_own_thread([&] { o.before_commit(staging, coordinates, source); }, [] {},
-                                                      dl.overall());
+        std::stop_source stop;
+        const bool done = co_await run_on_own_thread(
+            [&] { o.before_commit(staging, coordinates, source, stop.get_token()); },
+            [&]() noexcept { stop.request_stop(); }, dl.overall());
         if (!done)
             throw clone_failed_error("the " + staged.what + " did not finish within --timeout " + dl.overall_text() +
                                      "; nothing was committed");

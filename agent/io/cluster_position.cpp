@@ -32,11 +32,15 @@ std::optional<std::string> read_cluster_identity(mysql_client& client) {
     }
 }
 
-std::string ensure_cluster_identity(mysql_client& client) {
-    if (auto existing = read_cluster_identity(client)) return *existing;
+std::string new_cluster_identity() {
     unsigned char bytes[16];
     random_bytes(bytes);
-    const std::string fresh = identity_from_random(bytes);
+    return identity_from_random(bytes);
+}
+
+std::string ensure_cluster_identity(mysql_client& client) {
+    if (auto existing = read_cluster_identity(client)) return *existing;
+    const std::string fresh = new_cluster_identity();
     const auto statements = record_identity_statements(fresh);
     if (!statements) throw file_error(statements.message());
     for (const auto& statement : *statements) client.execute(statement);

@@ -60,9 +60,11 @@ bool private_server::running() {
     return true;
 }
 
-mysql_client private_server::connect(const mysql_connection& c, const fs::path& error_log, std::chrono::seconds timeout) {
+mysql_client private_server::connect(const mysql_connection& c, const fs::path& error_log, std::chrono::seconds timeout,
+                                     std::stop_token stop) {
     const auto deadline = clock::now() + timeout;
     for (;;) {
+        if (stop.stop_requested()) throw clone_failed_error(what_ + ": stopped before " + mysqld_.string() + " answered");
         if (!running())
             throw clone_failed_error(what_ + ": " + mysqld_.string() + " exited; its error log ends: " +
                                      log_tail(error_log));
@@ -76,6 +78,10 @@ mysql_client private_server::connect(const mysql_connection& c, const fs::path& 
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+}
+
+void private_server::kill_now() noexcept {
+    if (const pid_t pid = pid_.load(); pid > 0) ::kill(pid, SIGKILL);
 }
 
 bool private_server::stop() noexcept {

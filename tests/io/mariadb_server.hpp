@@ -227,6 +227,14 @@ public:
         pid_ = -1;
     }
 
+    /// Kills mariadbd (SIGKILL: a crash, its open binlog left without a Stop event). Safe when not running.
+    void crash() noexcept {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGKILL);
+        wait_for_exit(pid_, 30s);
+        pid_ = -1;
+    }
+
     /// root@localhost over the unix socket (no password: mariadb-install-db --auth-root-authentication-method=normal).
     mysql_agent::mysql_connection root_socket() const {
         mysql_agent::mysql_connection o;

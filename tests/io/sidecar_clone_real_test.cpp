@@ -27,10 +27,15 @@
 #include "mysql_agent/core/backup_store/catalog.hpp"
 #include "mysql_agent/core/backup_store/manifest.hpp"
 #include "mysql_agent/core/clone_marker.hpp"
+#include "mysql_agent/core/backup_metadata.hpp"
 #include "mysql_agent/core/cluster_identity.hpp"
+#include "mysql_agent/io/cluster_position.hpp"
 #include "mysql_agent/core/config_choice.hpp"
 #include "mysql_agent/core/exit_codes.hpp"
 #include "mysql_agent/core/text.hpp"
+#include "mysql_agent/io/backup_dir.hpp"
+#include "mysql_agent/io/atomic_file.hpp"
+#include "mysql_agent/io/replication_runner.hpp"
 #include "mysql_agent/io/digests.hpp"
 #include "mysql_agent/io/mysql_client.hpp"
 #include "mysql_agent/io/binlog_archive/archive_reader.hpp"
@@ -107,6 +112,13 @@ public:
     sidecar_process& operator=(const sidecar_process&) = delete;
 
     const std::string& address() const { return address_; }
+    /// SIGKILL: the sidecar dies mid-work (nothing of it runs on).
+    void kill() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGKILL);
+        wait_for_exit(pid_, 30s);
+        pid_ = -1;
+    }
     /// SIGTERM, then its exit code (-1: killed after 30 s, or already stopped).
     int stop() {
         if (pid_ <= 0) return -1;
@@ -152,6 +164,15 @@ std::optional<std::uint64_t> finished_bytes(const std::string& sidecar_log) {
 
 /// A primary with the least-privileged backup account and `rows` orders (text that compresses as real rows do),
 /// and an Aria table: mariabackup copies non-InnoDB tables in another phase, under its backup locks.
+/// Records `identity` as a primary's sidecar does (cluster_identity.hpp), readable by the least-privileged backup
+/// account as a sidecar's account reads it for GET /position and the archive's records.
+void record_cluster_identity(mysql_agent::mysql_client& root, const std::string& identity) {
+    root.execute("GRANT SELECT ON mysql_agent.* TO 'backup'@'localhost'");
+    const auto statements = mysql_agent::record_identity_statements(identity);
+    REQUIRE(statements);
+    for (const auto& statement : *statements) root.execute(statement);
+}
+
 std::unique_ptr<mariadb_server> primary_with_orders(int rows) {
     auto primary = mariadb_server::start_fresh({});
     auto root = primary->root();
@@ -910,13 +931,9 @@ TEST_CASE("init --seed-from seeds an empty replica from the newest backup once i
           "[io][real][objstore]") {
     auto primary = primary_with_orders(3000);
     auto root = primary->root();
-    // GET /position reads the agent's own tables too (a sidecar's account can; this least-privileged one is given it).
-    root.execute("GRANT SELECT ON mysql_agent.* TO 'backup'@'localhost'");
     // The cluster's identity, as a primary's sidecar records it (cluster_identity.hpp): the manifest carries it.
     const std::string identity = "2f0c7a1e-3b4d-4c5e-8f60-718293a4b5c6";
-    const auto record = mysql_agent::record_identity_statements(identity);
-    REQUIRE(record);
-    for (const auto& statement : *record) root.execute(statement);
+    record_cluster_identity(root, identity);
     temp_dir tmp("mysql-agent-real-seed");
     const auto [password_file, token_file] = write_secrets(tmp.path());
     sidecar_process sidecar(*primary, "backup", password_file, token_file, tmp.path() / "sidecar.log");
@@ -948,14 +965,24 @@ TEST_CASE("init --seed-from seeds an empty replica from the newest backup once i
     CHECK(fs::exists(tmp.path() / "conf.d" / "slave.cnf"));
     CHECK(facts_of_datadir(seeded, 5) == primary_facts);
 
-    // A primary of another cluster (another identity) behind the same name: the backup is refused, nothing fetched.
+    // A primary of another cluster identity behind the same name (a cluster recreated at a point in time starts a new
+    // one): the backup is not used, and the member is cloned from its peers, which always agree with the primary.
     root.execute("UPDATE mysql_agent.cluster SET identity = '00000000-0000-4000-8000-000000000000' WHERE id = 1");
-    const fs::path foreign = tmp.path() / "foreign", foreign_log = tmp.path() / "foreign.log";
-    CHECK(run_seeding_init(store, "mysql-3", "s3://seed/c/", port, foreign, tmp.path(), token_file, foreign_log) ==
-          mysql_agent::exit_code::bad_input);
-    CHECK_THAT(slurp(foreign_log), Catch::Contains("is a backup of another cluster (identity " + identity + ")") &&
-                                       Catch::Contains("nothing was downloaded"));
-    CHECK(entries_of(foreign).empty());
+    {
+        const fs::path foreign = tmp.path() / "foreign", foreign_log = tmp.path() / "foreign.log";
+        const int foreign_rc =
+            run_seeding_init(store, "mysql-3", "s3://seed/c/", port, foreign, tmp.path(), token_file, foreign_log);
+        const std::string foreign_output = slurp(foreign_log);
+        INFO(foreign_output);
+        CHECK(foreign_rc == 0);
+        CHECK_THAT(foreign_output, Catch::Contains("is a backup of another cluster identity (" + identity + ")") &&
+                                       Catch::Contains("seeding from the peers instead") &&
+                                       !Catch::Contains("restore from s3://"));
+        const auto foreign_marker =
+            mysql_agent::marker_from_json("marker", slurp(foreign / mysql_agent::clone_marker_file));
+        REQUIRE(foreign_marker);
+        CHECK(foreign_marker->source == "mysql-0.mysql:" + std::to_string(port));
+    }
     root.execute("UPDATE mysql_agent.cluster SET identity = '" + identity + "' WHERE id = 1");
 
     // The primary purges its binlogs past the backup: a replica seeded from it could never catch up.
@@ -1359,14 +1386,14 @@ std::string checksums(mysql_agent::mysql_client& c, const std::string& tables) {
     return all;
 }
 
-/// The same on a restored datadir, started on a server of its own (binlog off).
-std::string checksums_of_restored(const fs::path& datadir, const std::string& tables) {
+/// The same on a restored datadir, started on a server of its own (binlog off), with the cluster identity it carries.
+std::pair<std::string, std::string> restored_checksums_and_identity(const fs::path& datadir, const std::string& tables) {
     mariadb_server::options o;
     o.server_id = 77;
     o.log_bin = false;
     auto server = mariadb_server::start_on(datadir, o);
     auto c = server->root();
-    return checksums(c, tables);
+    return {checksums(c, tables), mysql_agent::read_cluster_identity(c).value_or("")};
 }
 
 recorded_point record_point(mysql_agent::mysql_client& c) {
@@ -1382,12 +1409,16 @@ TEST_CASE("point-in-time restore: a backup and the archived binlogs give back th
           "and the latest, while a gap and a damaged archived file are refused, nothing committed",
           "[io][real]") {
     auto primary = primary_with_orders(2000);
+    auto c = primary->root();
+    // The cluster's identity, as a primary's sidecar records it: the backup's manifest and the archive's records carry
+    // it, and a restore to a point gives the restored data a new one.
+    const std::string identity = "2f0c7a1e-3b4d-4c5e-8f60-718293a4b5c6";
+    record_cluster_identity(c, identity);
     temp_dir tmp("mysql-agent-real-pitr");
     const auto [password_file, token_file] = write_secrets(tmp.path());
     sidecar_process sidecar(*primary, "backup", password_file, token_file, tmp.path() / "sidecar.log");
     swift_store& store = swift_store::instance();
     store.ensure_bucket("pitr");
-    auto c = primary->root();
     mysql_agent::binlog_archive::binlog_archiver_options ao;
     ao.store = store.client_options();
     ao.at = {"pitr", "c/"};
@@ -1440,7 +1471,97 @@ TEST_CASE("point-in-time restore: a backup and the archived binlogs give back th
         INFO(r.name << ": restore log:\n" << slurp(log));
         REQUIRE(rc == 0);
         CHECK_THAT(slurp(log), Catch::Contains("the last transaction applied"));
-        CHECK(checksums_of_restored(datadir, "shop.orders") == r.checksum);
+        const auto [restored, restored_identity] = restored_checksums_and_identity(datadir, "shop.orders");
+        CHECK(restored == r.checksum);
+        if (r.target.front() == "--latest") {
+            CHECK(restored_identity == identity);  // the history goes on
+        } else {  // the history after the point is discarded: a new identity, named in the log
+            CHECK(mysql_agent::is_identity(restored_identity));
+            CHECK(restored_identity != identity);
+            CHECK_THAT(slurp(log), Catch::Contains("the cluster identity is now " + restored_identity + " (was " +
+                                                   identity + ")"));
+        }
+    }
+    // The archive's records carry the identity of the history they belong to.
+    {
+        mysql_agent::objstore::s3_client records(store.client_options());
+        const auto archived = mysql_agent::binlog_archive::read_archive(records, {"pitr", "c/"});
+        REQUIRE(!archived.empty());
+        for (const auto& r : archived) CHECK(r.cluster_identity == identity);
+    }
+
+    // init recreating the lost cluster at a point in time: an empty ordinal 0 that finds no member, told
+    // --primary-from-backup --to-gtid, restores the backup carried to that GTID and becomes a re-seeded primary at it
+    // (read-only until its sidecar takes over), under a new cluster identity.
+    {
+        const fs::path datadir = tmp.path() / "mysql-0", log = tmp.path() / "init-pitr.log";
+        const int rc = run_seeding_init(store, "mysql-0", "s3://pitr/c/", 1, datadir, tmp.path(), token_file, log,
+                                        {"--primary-from-backup", "--to-gtid", inside.gtid});
+        const std::string output = slurp(log);
+        INFO("init log:\n" << output);
+        REQUIRE(rc == 0);
+        CHECK_THAT(output, Catch::Contains("point-in-time restore --to-gtid " + inside.gtid));
+        const auto marker = mysql_agent::marker_from_json("marker", slurp(datadir / mysql_agent::clone_marker_file));
+        REQUIRE(marker);
+        REQUIRE(marker->reseed.has_value());
+        CHECK(marker->reseed->as_primary);
+        CHECK_THAT(marker->reseed->reason, Catch::Contains("recreated at --to-gtid " + inside.gtid));
+        REQUIRE(marker->coordinates.binlog.has_value());
+        CHECK(marker->coordinates.binlog->gtid_set == inside.gtid);  // where the takeover makes its binlog continue
+        CHECK(fs::exists(tmp.path() / "conf.d" / "master.cnf"));
+        CHECK(fs::exists(tmp.path() / "conf.d" / std::string(mysql_agent::reseed_read_only_file)));
+        const auto [restored, restored_identity] = restored_checksums_and_identity(datadir, "shop.orders");
+        CHECK(restored == inside.checksum);
+        CHECK(restored_identity != identity);
+
+        // Without --primary-from-backup the flags are refused before anything is written.
+        const fs::path refused = tmp.path() / "mysql-0-refused", refused_log = tmp.path() / "init-refused.log";
+        fs::create_directories(refused);
+        CHECK(run_seeding_init(store, "mysql-0", "s3://pitr/c/", 1, refused, tmp.path(), token_file, refused_log,
+                               {"--latest"}) == mysql_agent::exit_code::config);
+        CHECK_THAT(slurp(refused_log), Catch::Contains("need --primary-from-backup"));
+        CHECK(entries_of(refused).empty());
+    }
+
+    // A binlog tool that is not there: a configuration error before anything is downloaded (exit 3).
+    {
+        const fs::path datadir = tmp.path() / "restored-no-tool", log = tmp.path() / "restored-no-tool.log";
+        fs::create_directories(datadir);
+        const int rc = run_restore_binary(store, "s3://pitr/c/", datadir, tmp.path(), log,
+                                          {"--latest", "--binlog-tool", "/no/such/mariadb-binlog"});
+        INFO(slurp(log));
+        CHECK(rc == mysql_agent::exit_code::config);
+        CHECK_THAT(slurp(log), Catch::Contains("--binlog-tool"));
+        CHECK(entries_of(datadir).empty());
+    }
+
+    // SIGTERM while the binlogs are replayed (a replay that would run for hours: a binlog tool that never ends):
+    // the tool and the private server are killed at once, the restore exits 11, nothing committed.
+    {
+        const fs::path datadir = tmp.path() / "restored-stopped", log = tmp.path() / "restored-stopped.log";
+        const fs::path record = tmp.path() / "binlog-tool.pid";
+        fs::create_directories(datadir);
+        ::setenv("FAKE_RECORD", record.c_str(), 1);
+        const pid_t restore = spawn(
+            with_store_flags({AGENT_BINARY, "restore", "--from", "s3://pitr/c/", "--datadir", datadir.string(),
+                              "--xtrabackup", find_program("mariabackup"), "--xbstream", find_program("mbstream"),
+                              "--latest", "--binlog-tool", std::string(FAKES_DIR) + "/fake-binlog-tool-stall"},
+                             store, tmp.path()),
+            log);
+        ::unsetenv("FAKE_RECORD");
+        const auto until = std::chrono::steady_clock::now() + 120s;
+        while (!fs::exists(record) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
+        INFO(slurp(log));
+        REQUIRE(fs::exists(record));
+        ::kill(restore, SIGTERM);
+        const int rc = wait_for_exit(restore, 60s);
+        const std::string output = slurp(log);
+        INFO(output);
+        CHECK(rc == mysql_agent::exit_code::clone_failed);
+        CHECK_THAT(output, Catch::Contains("interrupted by signal 15"));
+        CHECK(entries_of(datadir).empty());
+        const pid_t tool = std::stoi(slurp(record));
+        CHECK(::kill(tool, 0) != 0);  // killed and reaped by the restore
     }
 
     // A damaged archived file: refused before anything is committed (exit 4), the datadir as it was.
@@ -1515,4 +1636,331 @@ TEST_CASE("sidecar --archive-binlogs with the least-privileged backup account: t
     metrics_when(sidecar.address(),
                  [](const std::string& text) { return metric(text, "mysql_agent_binlog_archive_archiving") == 0.0; });
     CHECK_THAT(slurp(tmp.path() / "sidecar.log"), Catch::Contains("replica (read_only): not archiving"));
+}
+
+// --- The proof (issue 21): sysbench writes while a recorder takes consistent snapshots; the sidecar and mysqld are
+// killed on the way; every recorded point restored by GTID or by time gives the recorded checksums.
+
+namespace {
+
+struct proof_point {
+    std::string checksums;  ///< CHECKSUM TABLE of every sbtest table, joined
+    std::string gtid;
+    std::chrono::system_clock::time_point second;  ///< every transaction in `gtid` began committing by this second
+    bool by_time = false;  ///< and every transaction after it began committing after this second
+};
+
+const std::string sbtest_tables = "sbtest.sbtest1, sbtest.sbtest2";
+
+std::vector<std::string> sysbench_args(const mariadb_server& db, const std::string& command) {
+    return {find_program("sysbench"), "oltp_write_only", "--db-driver=mysql", "--mysql-socket=" + db.socket().string(),
+            "--mysql-user=root", "--mysql-db=sbtest", "--tables=2", "--table-size=2000", "--threads=2",
+            "--time=0", "--events=0", "--report-interval=0", "--rand-seed=7", command};
+}
+
+/// Sessions that may still commit a transaction begun by now: any at work but this one, a plain read, or a
+/// statement waiting for a row lock (sysbench's transactions are explicit: a stopped thread's open transaction
+/// commits only after SIGCONT). Includes a COMMIT waiting for the backup lock, and a statement just received whose
+/// text is not known yet.
+std::string may_commit(mysql_agent::mysql_client& c) {
+    std::string busy;
+    for (const auto& row : c.query(
+             "SELECT p.id, p.command, p.state, p.info FROM information_schema.processlist p WHERE p.id <> "
+             "CONNECTION_ID() AND p.command NOT IN ('Sleep', 'Daemon', 'Binlog Dump') AND (p.info IS NULL OR "
+             "(p.info NOT LIKE 'SELECT%' AND p.info NOT LIKE 'SHOW%')) AND NOT EXISTS (SELECT 1 FROM "
+             "information_schema.innodb_trx t WHERE t.trx_mysql_thread_id = p.id AND t.trx_state = 'LOCK WAIT')"))
+        busy += row.at("id").value_or("") + " " + row.at("command").value_or("") + " " + row.at("state").value_or("") +
+                " " + row.at("info").value_or("NULL") + "\n";
+    return busy;
+}
+
+/// A consistent point while sysbench writes: sysbench stopped (SIGSTOP) and, once nothing of it is at work, every
+/// commit blocked (BACKUP STAGE BLOCK_COMMIT: it waits for the commits in progress, and a COMMIT that arrives later
+/// waits for the lock) while the checksums and the GTID position are read. The block is held until the clock passes
+/// the point's second; the point serves a restore by time only when no session is then waiting to commit (a COMMIT
+/// sent before SIGSTOP that reached the server late began within the point's second; by GTID, the point holds).
+proof_point record_point(pid_t sysbench, mysql_agent::mysql_client& c) {
+    ::kill(sysbench, SIGSTOP);
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (!may_commit(c).empty() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+    c.execute("BACKUP STAGE START");
+    c.execute("BACKUP STAGE BLOCK_COMMIT");
+    auto position = [&] { return c.query("SELECT @@gtid_binlog_pos AS p").at(0).at("p").value_or(""); };
+    proof_point p;
+    p.gtid = position();
+    p.checksums = checksums(c, sbtest_tables);
+    p.second = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    const std::string again = position();
+    while (std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) <= p.second)
+        std::this_thread::sleep_for(20ms);  // waits for the clock, not for another process
+    const std::string waiting = may_commit(c);
+    p.by_time = waiting.empty();
+    if (!p.by_time) UNSCOPED_INFO("a point by GTID only, these may commit within its second:\n" << waiting);
+    c.execute("BACKUP STAGE END");
+    ::kill(sysbench, SIGCONT);
+    REQUIRE(again == p.gtid);  // nothing committed while the block was held
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("point-in-time proof: sysbench writes while a recorder snapshots checksums, the sidecar and mysqld are "
+          "killed on the way, and every point restores to its recorded checksums by GTID and by time",
+          "[io][real][pitr][long]") {
+    auto primary = primary_with_orders(10);
+    temp_dir tmp("mysql-agent-real-proof");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("proof");
+    auto c = primary->root();
+    c.execute("CREATE DATABASE sbtest");
+    // Row-based binlogs: sysbench's statements replayed as the rows they changed.
+    c.execute("SET GLOBAL binlog_format = 'ROW'");
+    REQUIRE(wait_for_exit(spawn(sysbench_args(*primary, "prepare"), tmp.path() / "prepare.log"), 120s) == 0);
+    const auto archive_flags = with_store_flags({"--archive-binlogs", "s3://proof/c/", "--archive-interval", "2"},
+                                                store, tmp.path());
+    std::optional<sidecar_process> sidecar;
+    sidecar.emplace(*primary, "backup", password_file, token_file, tmp.path() / "sidecar-1.log", archive_flags);
+    REQUIRE(run_backup_binary(sidecar->address(), store, "s3://proof/c/", tmp.path(), token_file,
+                              tmp.path() / "backup.log") == 0);
+
+    pid_t writer = spawn(sysbench_args(*primary, "run"), tmp.path() / "run-1.log");
+    std::vector<proof_point> points;
+    auto pace = [] { std::this_thread::sleep_for(1500ms); };  // writes between points: pacing, not a wait on an event
+    for (int i = 0; i < 3; ++i) {
+        pace();
+        points.push_back(record_point(writer, c));
+    }
+    // The sidecar killed mid-work, and started again: it resumes from the archive's records.
+    sidecar->kill();
+    pace();
+    points.push_back(record_point(writer, c));
+    sidecar.emplace(*primary, "backup", password_file, token_file, tmp.path() / "sidecar-2.log", archive_flags);
+    pace();
+    points.push_back(record_point(writer, c));
+    // mysqld killed under the writes (its open binlog left without a Stop event), then started again.
+    ::kill(writer, SIGKILL);
+    wait_for_exit(writer, 30s);
+    primary->crash();
+    primary->start();
+    c = primary->root();
+    writer = spawn(sysbench_args(*primary, "run"), tmp.path() / "run-2.log");
+    // At least two points after the crash, and enough of them serve a time (almost every one does).
+    auto by_time = [&] { return std::count_if(points.begin(), points.end(), [](const auto& p) { return p.by_time; }); };
+    for (int i = 0; i < 2 || (by_time() < 4 && i < 12); ++i) {
+        pace();
+        points.push_back(record_point(writer, c));
+    }
+    pace();  // transactions after the last point
+    ::kill(writer, SIGTERM);
+    wait_for_exit(writer, 30s);
+    const std::string final_gtid = c.query("SELECT @@gtid_binlog_pos AS p").at(0).at("p").value_or("");
+    // Everything archived: within a few intervals the archive reaches the final position.
+    mysql_agent::objstore::s3_client client(store.client_options());
+    std::vector<mysql_agent::binlog_archive::archived_binlog> archive;
+    const auto until = std::chrono::steady_clock::now() + 60s;
+    auto reaches_final = [&] {
+        for (const auto& r : archive)
+            if (to_string(r.end) == final_gtid) return true;
+        return false;
+    };
+    while (std::chrono::steady_clock::now() < until) {
+        archive = mysql_agent::binlog_archive::read_archive(client, {"proof", "c/"});
+        if (reaches_final()) break;
+        std::this_thread::sleep_for(200ms);
+    }
+    INFO(slurp(tmp.path() / "sidecar-2.log"));
+    REQUIRE(reaches_final());
+    // No gap, no duplicate: the files chain end to start, each range once (an empty file's start is its end).
+    std::sort(archive.begin(), archive.end(), [](const auto& a, const auto& b) {
+        const auto key = [](const auto& r) {
+            return std::make_pair(r.start.seq_in(0).value_or(0), r.end.seq_in(0).value_or(0));
+        };
+        return key(a) < key(b);
+    });
+    std::string listing;
+    for (const auto& r : archive)
+        listing += r.name + " " + r.file + " " + to_string(r.start) + ".." + to_string(r.end) + " " +
+                   std::to_string(r.transactions) + "\n";
+    INFO("the archive:\n" << listing);
+    CHECK(mysql_agent::binlog_archive::find_gaps(archive).empty());
+    for (std::size_t i = 1; i < archive.size(); ++i) CHECK(archive[i].start == archive[i - 1].end);
+
+    // Every point restored: by time where it serves one, alternating with GTIDs; the last by GTID.
+    std::size_t times = 0, gtids = 0;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const auto& p = points[i];
+        const bool use_time = p.by_time && times <= gtids && i + 1 < points.size();
+        (use_time ? times : gtids) += 1;
+        const fs::path datadir = tmp.path() / ("point-" + std::to_string(i) + (use_time ? "-time" : "-gtid"));
+        const fs::path log = datadir.string() + ".log";
+        const std::vector<std::string> target =
+            use_time ? std::vector<std::string>{"--to-time", mysql_agent::backup_store::iso8601_utc(p.second)}
+                     : std::vector<std::string>{"--to-gtid", p.gtid};
+        const int rc = run_restore_binary(store, "s3://proof/c/", datadir, tmp.path(), log, target);
+        INFO("point " << i << (use_time ? " by time " : " by GTID ") << target[1] << " (at " << p.gtid << "):\n"
+                      << slurp(log));
+        REQUIRE(rc == 0);
+        CHECK(restored_checksums_and_identity(datadir, sbtest_tables).first == p.checksums);
+    }
+    CHECK(times >= 3);
+    CHECK(gtids >= 3);
+}
+
+// --- A restore across a re-seeded primary (issue 21): the old primary archived a file past the point its successor
+// was cloned at; the re-seeded primary (the real takeover: its binlog continues that point, sequence numbers jumped
+// 2^32) archives files named like the old ones. --latest follows the live history: the old file up to the branch
+// point, then the new primary's files; a GTID only the old history holds still restores it.
+
+TEST_CASE("point-in-time restore across a re-seeded primary: the live history is followed from the branch point, "
+          "and the old primary's lost tail only when asked for by GTID",
+          "[io][real][pitr]") {
+    auto primary = primary_with_orders(500);
+    auto c = primary->root();
+    const std::string identity = "6a1f0c2e-9b8d-4e7f-a1b2-c3d4e5f60718";
+    record_cluster_identity(c, identity);
+    temp_dir tmp("mysql-agent-real-pitr-reseed");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    swift_store& store = swift_store::instance();
+    store.ensure_bucket("reseed");
+    auto archiver_of = [&](const mariadb_server& server, const std::string& endpoint = "") {
+        mysql_agent::binlog_archive::binlog_archiver_options ao;
+        ao.store = store.client_options();
+        if (!endpoint.empty()) ao.store.endpoint = *mysql_agent::objstore::parse_endpoint(endpoint);
+        ao.at = {"reseed", "c/"};
+        ao.mysql = server.root_socket();
+        ao.datadir = server.datadir();
+        ao.interval = std::chrono::seconds(0);
+        return std::make_unique<mysql_agent::binlog_archive::binlog_archiver>(ao);
+    };
+    {
+        sidecar_process sidecar(*primary, "backup", password_file, token_file, tmp.path() / "sidecar.log");
+        REQUIRE(run_backup_binary(sidecar.address(), store, "s3://reseed/c/", tmp.path(), token_file,
+                                  tmp.path() / "backup.log") == 0);
+    }
+    auto old_archiver = archiver_of(*primary);
+    old_archiver->pass();  // the current file closed: the next one holds the writes below
+
+    c.execute("UPDATE shop.orders SET amount = amount + 7 WHERE id <= 200");
+    const recorded_point branch = record_point(c);
+    // The member the primary is re-seeded from: a replica that stopped at this point (it lagged), and a clone of it.
+    c.execute("CREATE USER 'repl'@'127.0.0.1' IDENTIFIED BY 'r3pl-pitr'");
+    c.execute("GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.0.0.1'");
+    mariadb_server::options replica_options;
+    replica_options.server_id = 2;
+    replica_options.log_bin = false;
+    auto replica = mariadb_server::start_fresh(replica_options);
+    {
+        auto r = replica->root();
+        r.execute("CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = " + std::to_string(primary->port()) +
+                  ", MASTER_USER = 'repl', MASTER_PASSWORD = 'r3pl-pitr', MASTER_USE_GTID = slave_pos");
+        r.execute("START SLAVE UNTIL master_gtid_pos = '" + branch.gtid + "'");
+        REQUIRE(r.query("SELECT MASTER_GTID_WAIT('" + branch.gtid + "', 60) AS w").at(0).at("w").value_or("") == "0");
+    }
+    // The old primary's tail, in the same binlog file: archived, then the old primary is lost with it.
+    c.execute("DELETE FROM shop.orders WHERE id BETWEEN 300 AND 350");
+    const recorded_point old_tail = record_point(c);
+    old_archiver->pass();
+    REQUIRE(old_archiver->snapshot().failures == 0);
+    old_archiver.reset();
+    primary->stop();
+    const fs::path clone = tmp.path() / "clone";
+    {
+        const fs::path cnf = tmp.path() / "clone-client.cnf";
+        write(cnf, "[client]\nuser=root\nsocket=" + replica->socket().string() + "\n");
+        test_support::run_tool({"mariabackup", "--defaults-file=" + cnf.string(), "--backup", "--slave-info",
+                                "--target-dir=" + clone.string()},
+                               tmp.path() / "clone-backup.log");
+        test_support::run_tool({"mariabackup", "--defaults-file=" + cnf.string(), "--prepare",
+                                "--target-dir=" + clone.string()},
+                               tmp.path() / "clone-prepare.log");
+    }
+    replica.reset();
+    const auto coordinates = mysql_agent::parse_backup_metadata(mysql_agent::read_backup_files(clone));
+    REQUIRE(coordinates);
+    REQUIRE(coordinates->gtid_slave_pos.value_or("") == branch.gtid);
+    // Its successor's first binlog file is created in a later second than the old primary's last one.
+    const auto now_second = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    while (std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) <= now_second)
+        std::this_thread::sleep_for(20ms);
+
+    // The re-seeded primary: the clone with init's re-seed marker, started read-only as ordinal 0 (server id 1), and
+    // the sidecar's real takeover.
+    mysql_agent::clone_marker marker;
+    marker.source = "mysql-1.mysql:3307";
+    marker.coordinates = *coordinates;
+    marker.digest = "xxh3-64:0000000000000000";
+    marker.started_at = marker.finished_at = "2026-12-07T00:00:00Z";
+    marker.reseed = mysql_agent::reseed_record{true, "ordinal 0's datadir was empty", branch.gtid};
+    mysql_agent::write_file_atomically(clone / mysql_agent::clone_marker_file, mysql_agent::marker_to_json(marker));
+    mariadb_server::options o;
+    o.server_id = 1;
+    o.extra_args = {"--read-only"};
+    auto successor = mariadb_server::start_on(clone, o);
+    {
+        mysql_agent::replication_options ro;
+        ro.local = successor->root_socket();
+        ro.datadir = successor->datadir();
+        ro.is_primary = true;
+        ro.replication.source = mysql_agent::replication_source{"127.0.0.1", successor->port(), "repl", "r3pl-pitr"};
+        ro.wait_for_server = 30s;
+        const auto setup = mysql_agent::run_replication_setup(ro, std::stop_token{});
+        INFO(setup.message);
+        REQUIRE(setup.action == mysql_agent::replication_action::take_over);
+    }
+    {
+        // The branch point lies inside one of the old primary's archived files (what makes the history fork there).
+        mysql_agent::objstore::s3_client records(store.client_options());
+        bool inside = false;
+        const auto b = *mysql_agent::parse_mariadb_gtid_position(branch.gtid);
+        for (const auto& r : mysql_agent::binlog_archive::read_archive(records, {"reseed", "c/"}))
+            inside = inside || (r.start.seq_in(0).value_or(0) < b.seq_in(0).value_or(0) &&
+                                b.seq_in(0).value_or(0) < r.end.seq_in(0).value_or(0));
+        REQUIRE(inside);
+    }
+    auto s = successor->root();
+    s.execute("INSERT INTO shop.orders VALUES (900001, 'after the re-seed', 1, NULL)");
+    s.execute("UPDATE shop.orders SET customer = 'renamed' WHERE id <= 10");
+    const recorded_point live = record_point(s);
+    // The new primary's files archived through a store that refuses their first two uploads with 503 SlowDown: the
+    // same faults as the backups', retried.
+    const std::string endpoint = store.endpoint();
+    const auto store_port = static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
+    auto via = [](const test_support::fault_proxy& p) { return "http://127.0.0.1:" + std::to_string(p.port()); };
+    {
+        test_support::fault_proxy refusing(store_port, {.refuse_matching = ".binlog", .refusals = 2});
+        auto new_archiver = archiver_of(*successor, via(refusing));
+        new_archiver->pass();
+        new_archiver->pass();  // the file it closed in the first pass, archived
+        CHECK(new_archiver->snapshot().failures == 0);
+        CHECK(refusing.refusals_done() == 2);
+    }
+    REQUIRE(live.checksum != old_tail.checksum);
+
+    struct row {
+        std::string name;
+        std::vector<std::string> target;
+        std::string checksum;
+    };
+    const std::vector<row> rows = {
+        {"--latest: the live history, without the old primary's lost tail", {"--latest"}, live.checksum},
+        {"--to-gtid in the old primary's tail: that history", {"--to-gtid", old_tail.gtid}, old_tail.checksum},
+        {"--to-gtid at the branch point", {"--to-gtid", branch.gtid}, branch.checksum},
+    };
+    for (const auto& r : rows) {
+        const fs::path datadir = tmp.path() / ("restored-" + std::to_string(&r - rows.data()));
+        const fs::path log = datadir.string() + ".log";
+        // --latest downloads through a store that cuts two answers after 3000 bytes: resumed, the same bytes.
+        std::optional<test_support::fault_proxy> cutting;
+        if (r.target.front() == "--latest") cutting.emplace(store_port, test_support::fault_plan{.cut_after = 3000, .cuts = 2});
+        const int rc = run_restore_binary(store, "s3://reseed/c/", datadir, tmp.path(), log, r.target,
+                                          cutting ? via(*cutting) : std::string());
+        if (cutting) CHECK(cutting->cuts_done() == 2);
+        const std::string output = slurp(log);
+        INFO(r.name << ": restore log:\n" << output);
+        REQUIRE(rc == 0);
+        CHECK(restored_checksums_and_identity(datadir, "shop.orders").first == r.checksum);
+        if (r.target.front() == "--latest")
+            CHECK_THAT(output, Catch::Contains("the next file's history branched off at " + branch.gtid));
+    }
 }

@@ -4,7 +4,8 @@
 //
 //   check_manifests.mjs deps                           npm ci the pinned validator when node_modules is missing or stale
 //   check_manifests.mjs render   MANIFESTS             every kustomization renders with `kubectl kustomize`, and so
-//                                                      does every overlay with each component and with all of them
+//                                                      does every overlay with each component, each pair of them
+//                                                      and all of them
 //   check_manifests.mjs schema   MANIFESTS             every rendered object and every *.example.yaml validates against
 //                                                      the Kubernetes OpenAPI schemas (cert-manager's and the
 //                                                      prometheus-operator's for their kinds), has no unknown field,
@@ -12,7 +13,10 @@
 //                                                      has the apiVersion of its kind and no unknown key
 //   check_manifests.mjs commands MANIFESTS AGENT       every mysql-agent command line (containers and exec probes),
 //                                                      compositions with the components included, is accepted by
-//                                                      `AGENT --parse-only ARGS...` (PENDING_FLAGS aside, below)
+//                                                      `AGENT --parse-only ARGS...` with its container's
+//                                                      MYSQL_AGENT_<FLAG> variables (PENDING_FLAGS aside, below),
+//                                                      each of which names a flag the command line does not give;
+//                                                      the store components give their flags once (COMPONENT_FLAGS)
 //   check_manifests.mjs mariadb-config MANIFESTS MARIADBD
 //                                                      every .cnf key of the ConfigMaps of a MariaDB kustomization is
 //                                                      accepted by `MARIADBD --defaults-file=F --verbose --help`, and
@@ -98,9 +102,11 @@ async function readKustomizationFiles(root) {
 }
 
 /// The compositions a user makes of the components (kind: Component, under components/): every overlay that lists
-/// no component itself, with each component alone and with all of them in directory order. A component renders
-/// alone too (its own objects; its patches then match nothing), but only a composition shows what it does to a
-/// StatefulSet.
+/// no component itself, with each component alone, each pair of them and all of them, in directory order (the order
+/// the components ask for: monitoring and backup before tls). A component renders alone too (its own objects; its
+/// patches then match nothing), but only a composition shows what it does to a StatefulSet. The pairs show which two
+/// do not compose, where all of them together only show that some do not (backup-status and archive-binlogs share
+/// the sidecar's store; tls appends to the containers the others patch).
 /// Returns [{source, overlay, components}] with paths relative to `root`.
 async function findCompositions(root) {
   const files = await readKustomizationFiles(root);
@@ -110,6 +116,8 @@ async function findCompositions(root) {
     .filter((k) => k.doc?.kind !== "Component" && k.dir.startsWith("overlays/") && !k.doc?.components)
     .map((k) => k.dir);
   const sets = components.map((c) => [c]);
+  if (components.length > 2)
+    components.forEach((a, i) => components.slice(i + 1).forEach((b) => sets.push([a, b])));
   if (components.length > 1) sets.push(components);
   return overlays.flatMap((overlay) =>
     sets.map((set) => ({ source: `${overlay} + ${set.join(" + ")}`, overlay, components: set })),
@@ -172,18 +180,20 @@ async function parseYaml(text) {
 }
 
 /// Renders every kustomization, and with `compositions` every composition of the components too; returns
-/// [{source, objects, overlay}] (overlay: what a composition is built on) and reports failures.
+/// [{source, objects, overlay, components}] (overlay and components: what a composition is made of; null and [] for a
+/// kustomization) and reports failures.
 async function loadAll(root, { compositions = false } = {}) {
   const sources = [];
-  const add = async (source, r, overlay) => {
+  const add = async (source, r, overlay, components) => {
     if (r.error) return fail(`${source}: render`, r.error);
     const p = await parseYaml(r.yaml);
     if (p.error) fail(`${source}: parse`, p.error);
-    else sources.push({ source, kustomization: true, objects: p.objects, overlay });
+    else sources.push({ source, kustomization: true, objects: p.objects, overlay, components });
   };
-  for (const k of findKustomizations(root)) await add(k, kustomize(path.join(root, k)), null);
+  for (const k of findKustomizations(root)) await add(k, kustomize(path.join(root, k)), null, []);
   if (compositions)
-    for (const c of await findCompositions(root)) await add(c.source, kustomizeComposition(root, c), c.overlay);
+    for (const c of await findCompositions(root))
+      await add(c.source, kustomizeComposition(root, c), c.overlay, c.components);
   return sources;
 }
 
@@ -217,6 +227,41 @@ function containersOf(spec) {
   const out = [];
   for (const field of ["initContainers", "containers"])
     for (const c of spec?.[field] ?? []) out.push({ field, container: c });
+  return out;
+}
+
+/// The values that occur more than once in a list, each once.
+function duplicates(values) {
+  const seen = new Set();
+  const twice = new Set();
+  for (const v of values) (seen.has(v) ? twice : seen).add(v);
+  return [...twice];
+}
+
+/// The flag a MYSQL_AGENT_<FLAG> variable stands for by the agent's naming (cmd/command.cpp, bind_environment:
+/// MYSQL_AGENT_ACCESS_KEY_FILE -> --access-key-file), or null for another variable. The commands mode checks each
+/// against the built binary's own list (`SUBCOMMAND --help`, "(Env:NAME)").
+function flagOfEnv(name) {
+  const m = /^MYSQL_AGENT_([A-Z0-9_]+)$/.exec(String(name));
+  return m ? `--${m[1].toLowerCase().replace(/_/g, "-")}` : null;
+}
+
+/// The flags a container gives the agent: on its command line (`--flag VALUE` or `--flag=VALUE`; value is the next
+/// argument whether or not the flag takes one) and as its own MYSQL_AGENT_<FLAG> variables, which the agent reads
+/// for a flag the command line does not give. [{flag, value, how}], how saying where it was given.
+function givenFlags(c) {
+  const out = [];
+  const argv = [...(c.command ?? []), ...(c.args ?? [])].map(String);
+  argv.forEach((a, i) => {
+    if (!a.startsWith("--")) return;
+    const eq = a.indexOf("=");
+    if (eq > 0) out.push({ flag: a.slice(0, eq), value: a.slice(eq + 1), how: a });
+    else out.push({ flag: a, value: argv[i + 1], how: argv[i + 1] === undefined ? a : `${a} ${argv[i + 1]}` });
+  });
+  for (const e of c.env ?? []) {
+    const flag = flagOfEnv(e.name);
+    if (flag && typeof e.value === "string") out.push({ flag, value: e.value, how: `env ${e.name}=${e.value}` });
+  }
   return out;
 }
 
@@ -341,8 +386,15 @@ function ruleViolations(obj, source, isKustomization) {
   if (!spec) return out;
   if (spec.securityContext?.runAsNonRoot !== true) out.push("pod securityContext.runAsNonRoot must be true");
   const volumesBySecret = new Set((spec.volumes ?? []).filter((v) => v.secret).map((v) => v.name));
+  // Two components that add the same volume, variable or mount must merge them, not add them twice.
+  for (const name of duplicates((spec.volumes ?? []).map((v) => v.name)))
+    out.push(`volume ${name} is listed more than once (the API server refuses the pod: Duplicate value)`);
   for (const { field, container: c } of containersOf(spec)) {
     const at = `${field}[${c.name}]`;
+    for (const name of duplicates((c.env ?? []).map((e) => e.name)))
+      out.push(`${at}: env ${name} is set more than once (the API server only warns; the last one wins)`);
+    for (const p of duplicates((c.volumeMounts ?? []).map((m) => m.mountPath)))
+      out.push(`${at}: more than one volume is mounted at ${p} (the API server refuses the pod: must be unique)`);
     for (const e of c.env ?? [])
       if (e.valueFrom?.secretKeyRef) out.push(`${at}: env ${e.name} takes a secret value; mount the secret as a file instead`);
     for (const e of c.envFrom ?? [])
@@ -418,18 +470,18 @@ function crossViolations(objects, all, overlayObjects) {
     }
   }
 
-  // Every file the agent is given lies under a mount of its container, and is a key its Secret will have.
+  // Every file the agent is given, on the command line or in a MYSQL_AGENT_<FLAG> variable, lies under a mount of
+  // its container, and is a key its Secret will have.
   for (const w of workloads) {
     const spec = podSpecOf(w);
     const secretOf = new Map((spec.volumes ?? []).filter((v) => v.secret).map((v) => [v.name, v.secret.secretName]));
     for (const { field, container: c } of containersOf(spec)) {
       const argv = [...(c.command ?? []), ...(c.args ?? [])].map(String);
       if (!argv.some((a) => path.posix.basename(a) === "mysql-agent") && !/(^|\/)mysql-agent([:@]|$)/.test(String(c.image ?? ""))) continue;
-      for (let i = 0; i + 1 < argv.length; i++) {
-        if (!isFileFlag(argv[i]) || !argv[i + 1].startsWith("/")) continue;
-        const file = argv[i + 1];
+      for (const { flag, value: file, how } of givenFlags(c)) {
+        if (!isFileFlag(flag) || typeof file !== "string" || !file.startsWith("/")) continue;
         const mount = (c.volumeMounts ?? []).find((m) => file.startsWith(m.mountPath.replace(/\/?$/, "/")));
-        const at = `${field}[${c.name}] ${argv[i]} ${file}`;
+        const at = `${field}[${c.name}] ${how}`;
         if (!mount) out.push({ obj: w, why: `${at}: no volume of the container is mounted there` });
         else if (secretOf.has(mount.name) && secretKeys.has(secretOf.get(mount.name))) {
           const key = path.posix.relative(mount.mountPath, file);
@@ -443,19 +495,20 @@ function crossViolations(objects, all, overlayObjects) {
   // A workload that runs `mysql-agent backup` against sidecars that serve TLS verifies them (--tls-ca) and, when they
   // ask clients for a certificate (--tls-client-ca), presents one (--tls-cert, --tls-key): otherwise every backup
   // fails at the handshake (exit 15).
-  const sidecarArgv = workloads
+  const sidecarFlags = workloads
     .filter((w) => w.kind === "StatefulSet")
     .flatMap((w) => containersOf(podSpecOf(w)).filter(({ container }) => container.name === "sidecar"))
-    .map(({ container }) => [...(container.command ?? []), ...(container.args ?? [])]);
-  const sidecarsServeTls = sidecarArgv.some((a) => a.includes("--tls-cert"));
-  const sidecarsAskCerts = sidecarArgv.some((a) => a.includes("--tls-client-ca"));
+    .map(({ container }) => givenFlags(container).map((f) => f.flag));
+  const sidecarsServeTls = sidecarFlags.some((a) => a.includes("--tls-cert"));
+  const sidecarsAskCerts = sidecarFlags.some((a) => a.includes("--tls-client-ca"));
   for (const w of workloads.filter((o) => o.kind !== "StatefulSet")) {
     for (const { container } of containersOf(podSpecOf(w))) {
       const argv = [...(container.command ?? []), ...(container.args ?? [])];
       if (argv[1] !== "backup") continue;
-      if (sidecarsServeTls && !argv.includes("--tls-ca"))
+      const flags = givenFlags(container).map((f) => f.flag);
+      if (sidecarsServeTls && !flags.includes("--tls-ca"))
         out.push({ obj: w, why: `container ${container.name} runs mysql-agent backup without --tls-ca, but the sidecars serve TLS only` });
-      if (sidecarsAskCerts && !(argv.includes("--tls-cert") && argv.includes("--tls-key")))
+      if (sidecarsAskCerts && !(flags.includes("--tls-cert") && flags.includes("--tls-key")))
         out.push({ obj: w, why: `container ${container.name} runs mysql-agent backup without --tls-cert/--tls-key, but the sidecars ask clients for a certificate` });
     }
   }
@@ -502,8 +555,7 @@ function crossViolations(objects, all, overlayObjects) {
           out.push({ obj: pm, why: `podMetricsEndpoints[${i}].port ${ep.port} is no named container port of ${objectName(w)}` });
           continue;
         }
-        const argv = [...(owner.container.command ?? []), ...(owner.container.args ?? [])];
-        if (argv.includes("--tls-cert")) {
+        if (givenFlags(owner.container).some((f) => f.flag === "--tls-cert")) {
           if (ep.scheme !== "https")
             out.push({ obj: pm, why: `podMetricsEndpoints[${i}] scrapes ${owner.container.name}, which serves TLS, with scheme ${ep.scheme ?? "http"}` });
           else if (!ep.tlsConfig?.ca)
@@ -550,8 +602,34 @@ async function checkKustomizationFiles(root) {
   }
 }
 
+/// A patch file of the same name in two components is one patch kept in both (kustomize loads no file from outside
+/// a component's directory; statefulset-sidecar-store.yaml of backup-status and archive-binlogs): the copies are the
+/// same, byte for byte. Were they not, a composition of both would merge them, and the one listed last would win
+/// silently (another endpoint for the sidecar's one store).
+async function checkSharedPatches(root) {
+  const byName = new Map();
+  for (const k of await readKustomizationFiles(root)) {
+    if (k.doc?.kind !== "Component") continue;
+    for (const p of k.doc.patches ?? []) {
+      if (!p.path) continue;
+      const file = path.join(k.dir, p.path);
+      const name = path.basename(p.path);
+      if (!byName.has(name)) byName.set(name, []);
+      byName.get(name).push(file);
+    }
+  }
+  for (const [name, files] of byName) {
+    if (files.length < 2) continue;
+    const read = (f) => (fs.existsSync(path.join(root, f)) ? fs.readFileSync(path.join(root, f), "utf8") : null);
+    const differ = files.filter((f) => read(f) !== read(files[0]));
+    if (differ.length) fail(`${name}: the patch shared by ${files.join(", ")}`, `${differ.join(", ")} differs from ${files[0]}; keep the copies the same`);
+    else ok(`${name}: the patch shared by ${files.join(", ")} is the same in each`);
+  }
+}
+
 async function modeSchema(root) {
   await checkKustomizationFiles(root);
+  await checkSharedPatches(root);
   const sources = await loadAll(root, { compositions: true });
   for (const e of findExamples(root)) {
     const p = await parseYaml(fs.readFileSync(path.join(root, e), "utf8"));
@@ -607,26 +685,30 @@ async function modeSchema(root) {
 // ---------------------------------------------------------------------------------------------------------------
 // commands
 
-/// Every mysql-agent command line of an object: [{argv, where}] where argv excludes the program name.
+/// Every mysql-agent command line of an object: [{argv, env, main, where}] where argv excludes the program name, env
+/// holds the container's MYSQL_AGENT_<FLAG> variables as [name, value] (the kubelet runs exec probes and hooks in
+/// the container's environment too), and main says whether it is the container's own command (which its variables
+/// are meant for) rather than a probe or hook.
 function agentCommandLines(obj) {
   const spec = podSpecOf(obj);
   if (!spec) return [];
   const out = [];
   const isAgent = (program) => typeof program === "string" && path.posix.basename(program) === "mysql-agent";
-  const add = (argv, where) => {
-    if (argv.length && isAgent(argv[0])) out.push({ argv: argv.slice(1).map(String), where });
-  };
   for (const { field, container: c } of containersOf(spec)) {
     const at = `${objectName(obj)} ${field}[${c.name}]`;
+    const env = (c.env ?? []).filter((e) => flagOfEnv(e.name)).map((e) => [e.name, e.value === undefined ? null : String(e.value)]);
+    const add = (argv, where, main) => {
+      if (argv.length && isAgent(argv[0])) out.push({ argv: argv.slice(1).map(String), env, main, where });
+    };
     const command = c.command ?? [];
     const args = c.args ?? [];
     // A container of the agent image that only sets args runs its ENTRYPOINT, /mysql-agent.
-    if (command.length === 0 && /(^|\/)mysql-agent([:@]|$)/.test(String(c.image ?? ""))) add(["/mysql-agent", ...args], at);
-    else add([...command, ...args], at);
+    if (command.length === 0 && /(^|\/)mysql-agent([:@]|$)/.test(String(c.image ?? ""))) add(["/mysql-agent", ...args], at, true);
+    else add([...command, ...args], at, true);
     for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"])
-      if (c[probe]?.exec?.command) add(c[probe].exec.command, `${at}.${probe}`);
+      if (c[probe]?.exec?.command) add(c[probe].exec.command, `${at}.${probe}`, false);
     for (const hook of ["postStart", "preStop"])
-      if (c.lifecycle?.[hook]?.exec?.command) add(c.lifecycle[hook].exec.command, `${at}.lifecycle.${hook}`);
+      if (c.lifecycle?.[hook]?.exec?.command) add(c.lifecycle[hook].exec.command, `${at}.lifecycle.${hook}`, false);
   }
   return out;
 }
@@ -650,6 +732,106 @@ function shellQuote(a) {
   return /^[A-Za-z0-9_./:=,@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
+/// What the built binary says about its flags' variables, from its help: subcommands() lists the subcommands,
+/// variables(sub) maps each MYSQL_AGENT_<FLAG> that `AGENT SUB` reads (its own flags' and the global --log-format's,
+/// "(Env:NAME)" in the help) to its flag.
+function agentHelp(agent, env) {
+  const help = (args) => {
+    const r = spawnSync(agent, [...args, "--help"], { encoding: "utf8", env, timeout: 10000 });
+    return r.error ? "" : `${r.stdout}\n${r.stderr}`;
+  };
+  const variablesIn = (text) =>
+    new Map([...text.matchAll(/(--[a-z0-9][a-z0-9-]*)[^\n(]*\(Env:([A-Z0-9_]+)\)/g)].map((m) => [m[2], m[1]]));
+  const top = help([]);
+  const subcommands = new Set();
+  let inList = false;
+  for (const line of top.split("\n")) {
+    if (/^Subcommands:/.test(line)) inList = true;
+    else if (inList && /^ {2}[a-z]/.test(line)) subcommands.add(line.trim().split(/\s+/)[0]);
+  }
+  const cache = new Map();
+  return {
+    subcommands: () => subcommands,
+    variables: (sub) => {
+      if (!cache.has(sub)) cache.set(sub, new Map([...variablesIn(top), ...variablesIn(help([sub]))]));
+      return cache.get(sub);
+    },
+  };
+}
+
+/// A container's own MYSQL_AGENT_<FLAG> variables against the binary: each names a flag of the subcommand it runs (a
+/// misspelt one is ignored by the agent, silently), holds a plain value, and sets a flag the command line does not
+/// give too (there the command line wins, and the variable is dead). Returns the problems.
+function variableProblems(argv, env, help) {
+  const sub = argv.find((a) => help.subcommands().has(a));
+  if (!sub) return env.length ? [`variables ${env.map(([n]) => n).join(", ")} for a command with no subcommand`] : [];
+  const known = help.variables(sub);
+  const out = [];
+  for (const [name, value] of env) {
+    const flag = known.get(name);
+    if (value === null) out.push(`${name} takes its value from elsewhere (valueFrom); give a plain value`);
+    if (!flag) out.push(`${name} names no flag of mysql-agent ${sub} (its --help lists each flag's variable): the agent ignores it`);
+    else if (argv.some((a) => a === flag || a.startsWith(`${flag}=`)))
+      out.push(`${flag} is given on the command line and as ${name}: the command line wins, and the variable is dead`);
+  }
+  return out;
+}
+
+// What a component that configures an agent container leaves in every composition that lists it: in the StatefulSet
+// mysql's `container`, each flag given once, on the command line or as its MYSQL_AGENT_<FLAG> variable (so two
+// components that need the same flag must share it: the sidecar refuses a flag given twice), and every file flag
+// among them a path in a read-only mount of the Secret `secret`.
+const COMPONENT_FLAGS = {
+  "components/archive-binlogs": {
+    container: "sidecar",
+    flags: ["--archive-binlogs", "--archive-interval", "--endpoint", "--access-key-file", "--secret-key-file"],
+    secret: "mysql-backup-store",
+  },
+  "components/backup-status": {
+    container: "sidecar",
+    flags: ["--backup-status-from", "--endpoint", "--access-key-file", "--secret-key-file"],
+    secret: "mysql-backup-store",
+  },
+  "components/seed-from-backup": {
+    container: "init",
+    flags: ["--seed-from", "--endpoint", "--access-key-file", "--secret-key-file"],
+    secret: "mysql-backup-store",
+  },
+};
+
+/// Checks COMPONENT_FLAGS in every composition of `sources`; a component of the table that no composition lists
+/// fails (renamed or gone: the table must follow).
+function checkComponentFlags(sources) {
+  for (const [component, want] of Object.entries(COMPONENT_FLAGS)) {
+    const listing = sources.filter((s) => s.components?.includes(component));
+    if (listing.length === 0) fail(component, "no composition lists it; update COMPONENT_FLAGS in check_manifests.mjs");
+    for (const { source, objects } of listing) {
+      const what = `${source}: ${component} gives ${want.container} ${want.flags.join(" ")} once`;
+      const sts = objects.find((o) => o.kind === "StatefulSet" && o.metadata?.name === "mysql");
+      const spec = podSpecOf(sts);
+      const c = containersOf(spec).find(({ container }) => container.name === want.container)?.container;
+      if (!c) {
+        fail(what, `the StatefulSet mysql has no container ${want.container}`);
+        continue;
+      }
+      const given = givenFlags(c);
+      const problems = [];
+      for (const flag of want.flags) {
+        const hits = given.filter((f) => f.flag === flag);
+        if (hits.length !== 1) problems.push(`${flag} given ${hits.length} times${hits.length ? ` (${hits.map((h) => h.how).join("; ")})` : ""}`);
+        if (hits.length !== 1 || !isFileFlag(flag)) continue;
+        const file = String(hits[0].value ?? "");
+        const mount = (c.volumeMounts ?? []).find((m) => file.startsWith(m.mountPath.replace(/\/?$/, "/")));
+        const volume = (spec.volumes ?? []).find((v) => v.name === mount?.name);
+        if (volume?.secret?.secretName !== want.secret || mount.readOnly !== true)
+          problems.push(`${hits[0].how}: not in a read-only mount of the Secret ${want.secret}`);
+      }
+      if (problems.length) fail(what, problems.join("; "));
+      else ok(`${what}, the key files in a read-only mount of the Secret ${want.secret}`);
+    }
+  }
+}
+
 async function modeCommands(root, agent) {
   if (!agent) usage("commands needs the path of the built mysql-agent");
   if (!fs.existsSync(agent)) {
@@ -657,34 +839,48 @@ async function modeCommands(root, agent) {
     return finish();
   }
   const sources = await loadAll(root, { compositions: true });
-  // One check per distinct command line; the line says where it appears.
-  const byArgv = new Map();
+  // One check per distinct command line and environment; the line says where it appears.
+  const byLine = new Map();
   for (const { source, objects } of sources) {
     const lines = objects.flatMap(agentCommandLines);
     if (objects.some(podSpecOf) && lines.length === 0) fail(source, "its workloads run no mysql-agent command");
-    for (const { argv, where } of lines) {
-      const key = JSON.stringify(argv);
-      if (!byArgv.has(key)) byArgv.set(key, { argv, wheres: new Set(), sources: new Set() });
-      byArgv.get(key).wheres.add(where);
-      byArgv.get(key).sources.add(source);
+    for (const { argv, env, main, where } of lines) {
+      const key = JSON.stringify([argv, env, main]);
+      if (!byLine.has(key)) byLine.set(key, { argv, env, main, wheres: new Set(), sources: new Set() });
+      byLine.get(key).wheres.add(where);
+      byLine.get(key).sources.add(source);
     }
   }
-  // The environment could set flags (MYSQL_AGENT_<FLAG>): check the command lines alone.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MYSQL_AGENT_")));
-  const parse = (argv) => spawnSync(agent, ["--parse-only", ...argv], { encoding: "utf8", env, timeout: 10000 });
-  for (const { argv, wheres, sources: in_ } of byArgv.values()) {
-    const what = `mysql-agent ${argv.map(shellQuote).join(" ")}  [${[...wheres].join(", ")} in ${[...in_].join(", ")}]`;
-    const r = parse(argv);
+  // The agent reads MYSQL_AGENT_<FLAG> variables: this process's own are left out, so that each line is checked with
+  // its container's variables only.
+  const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MYSQL_AGENT_")));
+  const help = agentHelp(agent, baseEnv);
+  const parse = (argv, env) =>
+    spawnSync(agent, ["--parse-only", ...argv], {
+      encoding: "utf8",
+      env: { ...baseEnv, ...Object.fromEntries(env.filter(([, v]) => v !== null)) },
+      timeout: 10000,
+    });
+  for (const { argv, env, main, wheres, sources: in_ } of byLine.values()) {
+    const vars = env.map(([n, v]) => `${n}=${shellQuote(v ?? "(valueFrom)")} `).join("");
+    const what = `${vars}mysql-agent ${argv.map(shellQuote).join(" ")}  [${[...wheres].join(", ")} in ${[...in_].join(", ")}]`;
+    const problems = main ? variableProblems(argv, env, help) : [];
+    const r = parse(argv, env);
     const pending = argv.filter((a) => PENDING_FLAGS.has(a));
-    if (r.error) fail(what, r.error.message);
+    if (r.error) problems.push(r.error.message);
     else if (r.status !== 0) {
       const said = `${r.stderr}\n${r.stdout}`.split("\n").map((l) => l.trim()).filter(Boolean).slice(0, 2).join(" | ");
-      const without = pending.length ? parse(withoutPendingFlags(argv)) : null;
-      if (without && !without.error && without.status === 0)
+      const without = pending.length ? parse(withoutPendingFlags(argv), env) : null;
+      if (without && !without.error && without.status === 0 && problems.length === 0) {
         ok(`${what} (without ${pending.join(" ")}, which this binary does not accept yet: ${said})`);
-      else fail(what, `--parse-only exited ${r.status ?? r.signal}: ${said}`);
-    } else ok(what);
+        continue;
+      }
+      problems.push(`--parse-only exited ${r.status ?? r.signal}: ${said}`);
+    }
+    if (problems.length) fail(what, problems.join("; "));
+    else ok(what);
   }
+  checkComponentFlags(sources);
   finish();
 }
 

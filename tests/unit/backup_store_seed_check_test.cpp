@@ -60,7 +60,7 @@ TEST_CASE("seed check: the backup's position is its gtid_slave_pos on MariaDB wh
     CHECK_FALSE(backup_gtid_position(file_position, server_flavor::mariadb).has_value());
 }
 
-TEST_CASE("seed verdict: another cluster and purged binlogs refuse, missing facts leave it unchecked", "[backup_store]") {
+TEST_CASE("seed verdict: another cluster or a backup past the primary is skipped, purged binlogs refuse, missing facts leave it unchecked", "[backup_store]") {
     backup_manifest m;
     m.cluster_identity = "2f0c7a1e-3b4d-4c5e-8f60-718293a4b5c6";
     m.binlog_info = "mariadb-bin.000002\t385\t0-100-50\n";
@@ -68,6 +68,7 @@ TEST_CASE("seed verdict: another cluster and purged binlogs refuse, missing fact
     position_report primary;
     primary.cluster_identity = m.cluster_identity;
     primary.binlog_start = "0-100-40";
+    primary.gtid_position = "0-100-80";
     using kind = seed_verdict::kind;
     CHECK(backup_flavor(m) == server_flavor::mariadb);
     CHECK(judge_seed(m, primary).decision == kind::go);
@@ -76,8 +77,28 @@ TEST_CASE("seed verdict: another cluster and purged binlogs refuse, missing fact
     auto other = primary;
     other.cluster_identity = "00000000-0000-4000-8000-000000000000";
     const auto foreign = judge_seed(m, other);
-    CHECK(foreign.decision == kind::refused);
-    CHECK_THAT(foreign.reason, Catch::Contains("another cluster"));
+    CHECK(foreign.decision == kind::skip);
+    CHECK_THAT(foreign.reason, Catch::Contains("another cluster identity") && Catch::Contains("from the peers"));
+
+    // The primary was restored to an earlier point: the backup holds transactions it does not.
+    for (const char* behind : {"0-100-49", "", "1-100-90", "0-100-49,1-100-90"}) {
+        INFO(behind);
+        auto restored = primary;
+        restored.gtid_position = behind;
+        const auto past = judge_seed(m, restored);
+        CHECK(past.decision == kind::skip);
+        CHECK_THAT(past.reason, Catch::Contains("past the primary's"));
+    }
+    for (const char* holding : {"0-100-50", "0-100-51,1-100-3"}) {
+        auto ahead = primary;
+        ahead.gtid_position = holding;
+        CHECK(judge_seed(m, ahead).decision == kind::go);
+    }
+    CHECK(holds_backup(server_flavor::mysql, "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5",
+                       "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9"));
+    CHECK_FALSE(holds_backup(server_flavor::mysql, "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-10",
+                             "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9"));
+    CHECK_FALSE(holds_backup(server_flavor::mariadb, "0-1-5", "not a position"));
 
     auto purged = primary;
     purged.binlog_start = "0-100-60";

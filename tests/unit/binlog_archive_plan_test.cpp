@@ -39,6 +39,18 @@ recovery_target to_gtid(const std::string& g) { return {recovery_target::kind::g
 recovery_target to_time(std::uint32_t t) { return {recovery_target::kind::time, {}, t}; }
 const recovery_target latest{};
 
+/// The record of a file without transactions, server 7's mariadb-bin.000042, 600 bytes.
+archived_binlog empty_record() {
+    binlog_summary s;
+    s.server_version = "10.11.19-MariaDB-log";
+    s.server_id = 7;
+    s.created = 1796629710;
+    s.start = pos("0-7-26");
+    s.end = pos("0-7-26");
+    return record_of(s, "mariadb-bin.000042", 600, std::string(64, 'a'),
+                     std::chrono::system_clock::time_point(std::chrono::seconds(1796629800)));
+}
+
 binlog_transaction txn(std::uint32_t domain, std::uint64_t seq, std::uint32_t time = 1000) {
     return {{domain, 1, seq}, time, seq * 100, seq * 100 + 100};
 }
@@ -123,12 +135,15 @@ TEST_CASE("archive index: a record round-trips, and what a bucket could hold ins
 }
 
 TEST_CASE("recovery plan: the files from a backup's position to the target, chained by GTIDs") {
-    // A history in domain 0: files f1..f4 end to end, then a re-seeded primary whose first file overlaps f4.
-    const std::vector<archived_binlog> archive = {
+    // A history in domain 0: files f1..f4 end to end; a primary re-seeded at 1045 from a member that stood at 0-1-25
+    // (inside f3: the old primary's 0-1-26..40 are not in its history) wrote r1 and r2.
+    std::vector<archived_binlog> archive = {
         file("f1", "", "0-1-10", 1000, 1009),         file("f2", "0-1-10", "0-1-20", 1010, 1019),
         file("f3", "0-1-20", "0-1-30", 1020, 1029),   file("f4", "0-1-30", "0-1-40", 1030, 1039),
-        file("r1", "0-1-25", "0-2-50", 1025, 1049),   file("f2-again", "0-1-10", "0-1-20", 1010, 1019, 100),
+        file("r1", "0-1-25", "0-2-50", 1046, 1049),   file("f2-again", "0-1-10", "0-1-20", 1010, 1019, 100),
+        file("r2", "0-2-50", "0-2-60", 1050, 1059),
     };
+    for (auto& f : archive) f.created = f.name[0] == 'r' ? f.first_time - 1 : f.first_time;
     struct row {
         const char* what;
         std::string base;
@@ -136,21 +151,49 @@ TEST_CASE("recovery plan: the files from a backup's position to the target, chai
         std::vector<std::string> chain;
     };
     const std::vector<row> rows = {
-        {"latest from the first file's middle, across the re-seed", "0-1-5", latest, {"f1", "f2", "f3", "r1"}},
+        {"latest from the first file's middle, across the re-seed", "0-1-5", latest, {"f1", "f2", "f3", "r1", "r2"}},
+        {"to a time after the re-seed: its history", "0-1-5", to_time(1047), {"f1", "f2", "f3", "r1"}},
+        {"to a time before the re-seed: the old history", "0-1-5", to_time(1035), {"f1", "f2", "f3", "f4"}},
+        {"to a GTID only the old history holds", "0-1-5", to_gtid("0-1-35"), {"f1", "f2", "f3", "f4"}},
+        {"to a GTID past the old history's end: the re-seeded one", "0-1-5", to_gtid("0-2-55"),
+         {"f1", "f2", "f3", "r1", "r2"}},
         {"to a GTID inside the second file", "0-1-5", to_gtid("0-1-15"), {"f1", "f2"}},
         {"to a GTID at a file's end: not the next file", "0-1-5", to_gtid("0-1-20"), {"f1", "f2"}},
         {"a backup taken exactly at a file boundary", "0-1-20", to_gtid("0-1-25"), {"f3"}},
         {"to a time inside the third file", "0-1-5", to_time(1025), {"f1", "f2", "f3"}},
         {"to a time at the last transaction of a file: the next one too", "0-1-5", to_time(1019), {"f1", "f2", "f3"}},
         {"a backup already at the target", "0-1-15", to_gtid("0-1-15"), {}},
-        {"a backup at the end of the archive", "0-2-50", latest, {}},
+        {"a backup of the re-seeded primary", "0-2-50", latest, {"r2"}},
+        {"a backup at the end of the archive", "0-2-60", latest, {}},
     };
     for (const auto& r : rows) {
         INFO(r.what);
         auto plan = plan_recovery(archive, pos(r.base), r.target);
         if (!plan) FAIL(plan.message());
         CHECK(names(*plan) == r.chain);
+        // f3 is left at the branch point when the chain goes on with r1, else replayed whole.
+        for (std::size_t i = 0; i < plan->size(); ++i) {
+            const auto cut = cut_of(*plan, i);
+            const bool branches = (*plan)[i].name == "f3" && i + 1 < plan->size() && (*plan)[i + 1].name == "r1";
+            CHECK(cut.has_value() == branches);
+            if (cut) CHECK(*cut == pos("0-1-25"));
+        }
     }
+}
+
+TEST_CASE("replay window: a file the chain leaves for a branch is replayed up to the branch point only") {
+    replay_window w(pos("0-1-20"), latest);
+    w.next_file(pos("0-1-25"));
+    std::vector<replay_window::verdict> seen;
+    for (std::uint64_t s = 21; s <= 30; ++s) seen.push_back(*w.next(txn(0, s)));
+    using v = replay_window::verdict;
+    CHECK(seen == std::vector<v>{v::apply, v::apply, v::apply, v::apply, v::apply, v::cut, v::cut, v::cut, v::cut, v::cut});
+    CHECK(w.reached() == pos("0-1-25"));
+    CHECK_FALSE(w.stopped());
+    // The branch's file: its transactions continue from the branch point.
+    w.next_file();
+    CHECK(*w.next({{0, 2, 26}, 1050, 100, 200}) == v::apply);
+    CHECK(w.last_applied()->gtid.server_id == 2);
 }
 
 TEST_CASE("recovery plan: a gap, a target before the backup and an archive that ends too early are refused, named") {
@@ -271,6 +314,15 @@ TEST_CASE("archive progress: a file is archived already by its identity, not its
           std::vector<std::string>{"a.000001"});
 }
 
+TEST_CASE("archive progress: the archiver looks for closed files a quarter interval apart, never in a busy loop") {
+    using std::chrono::milliseconds, std::chrono::seconds;
+    CHECK(poll_interval(seconds(1)) == milliseconds(250));  // not 1 s / 4 in whole seconds: 0, a busy loop
+    CHECK(poll_interval(seconds(2)) == milliseconds(500));
+    CHECK(poll_interval(seconds(0)) == milliseconds(250));
+    CHECK(poll_interval(seconds(60)) == milliseconds(5000));
+    CHECK(poll_interval(seconds(86400)) == milliseconds(5000));
+}
+
 TEST_CASE("archive progress: the metric families say what an operator needs at 3 a.m.") {
     archive_facts f;
     f.archiving = true;
@@ -288,8 +340,8 @@ TEST_CASE("archive progress: the metric families say what an operator needs at 3
 
 TEST_CASE("recovery plan: the backup a restore starts from is the newest one before the target") {
     const std::vector<base_candidate> backups = {
-        {"20261207T010000Z", pos("0-1-100"), 1000}, {"20261207T020000Z", pos("0-1-200"), 2000},
-        {"20261207T030000Z", pos("0-1-300"), 3000}};
+        {"20261207T010000Z", pos("0-1-100"), 1000, ""}, {"20261207T020000Z", pos("0-1-200"), 2000, ""},
+        {"20261207T030000Z", pos("0-1-300"), 3000, ""}};
     CHECK(choose_base(backups, latest)->id == "20261207T030000Z");
     CHECK(choose_base(backups, to_gtid("0-1-250"))->id == "20261207T020000Z");
     CHECK(choose_base(backups, to_gtid("0-1-200"))->id == "20261207T020000Z");  // exactly at the backup
@@ -299,7 +351,7 @@ TEST_CASE("recovery plan: the backup a restore starts from is the newest one bef
     CHECK_FALSE(choose_base(backups, to_time(999)));
     CHECK_FALSE(choose_base({}, latest));
     // A domain the target does not name does not hold a backup back.
-    CHECK(choose_base({{"20261207T010000Z", pos("0-1-100,5-1-9"), 1000}}, to_gtid("0-1-150"))->id == "20261207T010000Z");
+    CHECK(choose_base({{"20261207T010000Z", pos("0-1-100,5-1-9"), 1000, ""}}, to_gtid("0-1-150"))->id == "20261207T010000Z");
 }
 
 TEST_CASE("archive progress: what the sidecar's /metrics says of the archive, read back for status") {
@@ -329,4 +381,107 @@ TEST_CASE("archive progress: what the sidecar's /metrics says of the archive, re
     CHECK_FALSE(binlog_archive_from_metrics("# nothing\n"));
     CHECK(render_status_table(status_facts{}).find("binlog archive") == std::string::npos);
     CHECK(status_json(status_facts{})["binlog_archive"].is_null());
+}
+
+TEST_CASE("archive progress: where the sidecar reads a binlog, whether it archives, how far the archive reaches") {
+    struct row {
+        const char* what;
+        const char* file;
+        const char* basename;
+        const char* server_datadir;
+        const char* sidecar_datadir;
+        const char* path;  // nullptr: refused
+    };
+    const std::vector<row> rows = {
+        {"the same mount", "mariadb-bin.000007", "/var/lib/mysql/mariadb-bin", "/var/lib/mysql/", "/var/lib/mysql",
+         "/var/lib/mysql/mariadb-bin.000007"},
+        {"the volume mounted elsewhere in the sidecar", "mariadb-bin.000007", "/var/lib/mysql/binlogs/mariadb-bin",
+         "/var/lib/mysql", "/data", "/data/binlogs/mariadb-bin.000007"},
+        {"a folder beside the datadir, not under it (by components, not characters)", "b.000001",
+         "/var/lib/mysql2/b", "/var/lib/mysql", "/data", "/var/lib/mysql2/b.000001"},
+        {"a binlog outside the datadir", "b.000001", "/binlogs/b", "/var/lib/mysql/", "/data", "/binlogs/b.000001"},
+        {"a name with a path", "../../etc/passwd", "/var/lib/mysql/b", "/var/lib/mysql", "/data", nullptr},
+        {"a name that climbs", "..", "/var/lib/mysql/b", "/var/lib/mysql", "/data", nullptr},
+        {"an empty name", "", "/var/lib/mysql/b", "/var/lib/mysql", "/data", nullptr},
+    };
+    for (const auto& r : rows) {
+        INFO(r.what);
+        const auto path = sidecar_path_of(r.file, r.basename, r.server_datadir, r.sidecar_datadir);
+        if (r.path) {
+            REQUIRE(path);
+            CHECK(*path == r.path);
+        } else {
+            CHECK_FALSE(path);
+        }
+    }
+    CHECK(archiving_of("1", "0").archiving);
+    CHECK_FALSE(archiving_of("1", "1").archiving);
+    CHECK(archiving_of("1", "1").state == "replica (read_only): not archiving");
+    CHECK_FALSE(archiving_of("0", "0").archiving);
+    CHECK_FALSE(archiving_of("", "").archiving);  // unknown: no archiving on a guess
+    auto a = file("a", "", "0-1-10,1-1-4", 1000, 1010);
+    auto b = file("b", "0-1-10", "0-1-20", 1011, 1030);
+    CHECK(to_string(archive_reach({a, b})) == "0-1-20,1-1-4");
+    CHECK(newest_transaction_time({a, b}) == 1030);
+    CHECK(archive_reach({}).empty());
+    CHECK(newest_transaction_time({}) == 0);
+}
+
+TEST_CASE("archive index: what a record names is checked before it reaches a log or the disk") {
+    const auto r = empty_record();
+    const std::string json = index_json(r);
+    struct row {
+        const char* what;
+        std::string from, to, message;
+    };
+    const std::vector<row> rows = {
+        {"a file name with a path", "\"file\": \"mariadb-bin.000042\"", "\"file\": \"../x\"", "not a plain file name"},
+        {"a file name with a newline", "\"file\": \"mariadb-bin.000042\"", "\"file\": \"a\\nb\"", "not a plain file name"},
+        {"a server version with a control character", "\"server_version\": \"10.11.19-MariaDB-log\"",
+         "\"server_version\": \"10\\u001b[2J\"", "server_version"},
+        {"a file larger than any binlog", "\"bytes\": 600", "\"bytes\": 600, \"file_bytes\": 70000000000",
+         "more than the 64 GiB"},
+        {"a cluster identity that is not a UUID", "\"bytes\": 600", "\"bytes\": 600, \"cluster_identity\": \"x'; --\"",
+         "cluster_identity that is not a UUID"},
+    };
+    for (const auto& x : rows) {
+        INFO(x.what);
+        std::string bad = json;
+        const auto at = bad.find(x.from);
+        REQUIRE(at != std::string::npos);
+        bad.replace(at, x.from.size(), x.to);
+        const auto parsed = parse_index(bad);
+        REQUIRE_FALSE(parsed);
+        CHECK_THAT(parsed.message(), Catch::Contains(x.message));
+    }
+}
+
+TEST_CASE("recovery plan: a cluster recreated at a point in time is a history of its own, never chained with the old") {
+    // History X archived 0-1-1..0-1-40; the cluster was recreated at 0-1-20 with identity Y and wrote 0-1-21.. again:
+    // the same GTIDs, other transactions.
+    const std::string x = "2f0c6b3e-1c2d-4e5f-8a9b-0123456789ab", y = "7d1e2a40-5b6c-4d7e-9f80-112233445566";
+    auto of = [](archived_binlog f, const std::string& identity) {
+        f.cluster_identity = identity;
+        return f;
+    };
+    const std::vector<archived_binlog> archive = {
+        of(file("x1", "", "0-1-10", 1000, 1009), ""),  // archived before X recorded its identity
+        of(file("x2", "0-1-10", "0-1-20", 1010, 1019), x), of(file("x3", "0-1-20", "0-1-40", 1020, 1039), x),
+        of(file("y1", "0-1-20", "0-1-30", 2000, 2009), y),
+    };
+    CHECK(names(of_history(archive, x)) == std::vector<std::string>{"x1", "x2", "x3"});
+    CHECK(names(of_history(archive, y)) == std::vector<std::string>{"x1", "y1"});
+    CHECK(names(of_history(archive, "")) == names(archive));
+    // Chained by GTIDs alone, a backup of Y at 0-1-20 would take x3 (it reaches further): the history it came from.
+    CHECK(names(*plan_recovery(archive, pos("0-1-20"), latest)) == std::vector<std::string>{"x3"});
+    CHECK(names(*plan_recovery(of_history(archive, y), pos("0-1-20"), latest)) == std::vector<std::string>{"y1"});
+    CHECK(names(*plan_recovery(of_history(archive, x), pos("0-1-5"), to_gtid("0-1-25"))) ==
+          std::vector<std::string>{"x1", "x2", "x3"});
+
+    // The record carries the identity; a record without one reads as none.
+    auto r = empty_record();
+    CHECK(index_json(r).find("cluster_identity") == std::string::npos);
+    CHECK(parse_index(index_json(r))->cluster_identity.empty());
+    r.cluster_identity = y;
+    CHECK(parse_index(index_json(r))->cluster_identity == y);
 }

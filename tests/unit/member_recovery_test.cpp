@@ -37,7 +37,13 @@ TEST_CASE("the cluster identity is a version 4 UUID, recorded once", "[recovery]
     for (const char* bad : {"", "x'); DROP TABLE t; --", "2f0c6b3e-1c2d-4e5f-8a9b-0123456789a"}) {
         INFO(bad);
         CHECK_FALSE(record_identity_statements(bad).has_value());
+        CHECK_FALSE(replace_identity_statement(bad).has_value());
+        CHECK_FALSE(is_identity(bad));
     }
+    const auto replace = replace_identity_statement("2f0c6b3e-1c2d-4e5f-8a9b-0123456789ab");
+    REQUIRE(replace.has_value());
+    CHECK(texts({*replace}).front() == "UPDATE mysql_agent.cluster SET identity = '2f0c6b3e-1c2d-4e5f-8a9b-0123456789ab', "
+                                       "created_at = CURRENT_TIMESTAMP WHERE id = 1;");
 }
 
 TEST_CASE("a re-seeded primary continues the clone's history, writable last", "[recovery]") {

@@ -33,6 +33,17 @@ status check_primary_serves(server_flavor flavor, std::string_view backup_positi
                  " from its binlog, transactions the backup does not hold (it holds " + to_string(*backup) + ")" + advice};
 }
 
+bool holds_backup(server_flavor flavor, std::string_view backup_position, std::string_view primary_position) {
+    if (flavor == server_flavor::mariadb) {
+        const auto backup = parse_mariadb_gtid_position(backup_position);
+        const auto primary = parse_mariadb_gtid_position(primary_position);
+        return backup && primary && at_least(*primary, *backup);
+    }
+    const auto backup = parse_mysql_gtid_set(backup_position);
+    const auto executed = parse_mysql_gtid_set(primary_position);
+    return backup && executed && is_subset(*backup, *executed);
+}
+
 result<backup_metadata> manifest_coordinates(const backup_manifest& m) {
     backup_files files;
     if (!m.binlog_info.empty()) files.binlog_info = named_content{"xtrabackup_binlog_info", m.binlog_info};
@@ -48,14 +59,20 @@ seed_verdict judge_seed(const backup_manifest& m, const std::optional<position_r
     using kind = seed_verdict::kind;
     const std::string unchecked = "; seeding unchecked: replication will say if the binlogs are gone";
     if (!primary) return {kind::unchecked, "the primary did not say where it stands" + unchecked};
+    const std::string from_peers = ": seeding from the peers instead";
     if (!m.cluster_identity.empty() && primary->cluster_identity && *primary->cluster_identity != m.cluster_identity)
-        return {kind::refused, "it is a backup of another cluster (identity " + m.cluster_identity +
-                                   "), the primary's is " + *primary->cluster_identity +
-                                   ": is --seed-from the prefix this cluster's backups go to?"};
+        return {kind::skip, "it is a backup of another cluster identity (" + m.cluster_identity +
+                                "), the primary's is " + *primary->cluster_identity +
+                                " (a cluster recreated at a point in time starts a new one; or --seed-from names "
+                                "another cluster's prefix)" + from_peers};
     const auto metadata = manifest_coordinates(m);
     if (!metadata) return {kind::refused, "its manifest carries coordinates that do not parse: " + metadata.message()};
     const auto position = backup_gtid_position(*metadata, primary->flavor);
     if (!position) return {kind::unchecked, "the backup carries no GTID position" + unchecked};
+    if (!holds_backup(primary->flavor, *position, primary->gtid_position))
+        return {kind::skip, "the backup's data is at " + *position + ", past the primary's " + primary->gtid_position +
+                                " (the primary was restored to an earlier point: the backup holds transactions it "
+                                "does not)" + from_peers};
     if (!primary->binlog_start)
         return {kind::unchecked, "the primary does not report where its binlog begins" + unchecked};
     if (auto serves = check_primary_serves(primary->flavor, *position, *primary->binlog_start); !serves)

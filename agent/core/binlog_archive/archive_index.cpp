@@ -9,6 +9,8 @@
 
 #include "mysql_agent/core/backup_store/backup_status.hpp"
 #include "mysql_agent/core/backup_store/manifest.hpp"
+#include "mysql_agent/core/cluster_identity.hpp"
+#include "mysql_agent/core/text.hpp"
 
 namespace mysql_agent::binlog_archive {
 namespace {
@@ -128,6 +130,7 @@ std::string index_json(const archived_binlog& r) {
     j["sha256"] = r.sha256_hex;
     j["ending"] = ending_text(r.ending);
     j["archived_at"] = r.archived_at;
+    if (!r.cluster_identity.empty()) j["cluster_identity"] = r.cluster_identity;
     return j.dump(2) + "\n";
 }
 
@@ -173,12 +176,27 @@ result<archived_binlog> parse_index(std::string_view text, std::string_view expe
             return fail("has an ending '" + ending.substr(0, 20) + "' (rotate, stop or open)");
         r.archived_at = j.at("archived_at").get<std::string>();
         if (!backup_store::parse_iso8601_utc(r.archived_at)) return fail("archived_at is not an ISO 8601 UTC time");
+        if (j.contains("cluster_identity")) {
+            r.cluster_identity = j.at("cluster_identity").get<std::string>();
+            if (!is_identity(r.cluster_identity)) return fail("has a cluster_identity that is not a UUID");
+        }
     } catch (const bad_field& e) {
         return fail(std::string("field ") + e.what());
     } catch (const nlohmann::json::exception&) {
         return fail("lacks a field or holds one of another type");
     }
     if (!is_hex(r.sha256_hex, 64)) return fail("has a sha256 that is not 64 lower-case hex digits");
+    const auto plain = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+               c == '_';
+    };
+    if (r.file.empty() || r.file.size() > 255 || !std::all_of(r.file.begin(), r.file.end(), plain))
+        return fail("names the server's file '" + text::printable(r.file.substr(0, 80)) +
+                    "', not a plain file name (letters, digits, '.', '-', '_')");
+    if (r.server_version.size() > 128 || text::printable(r.server_version) != r.server_version)
+        return fail("has a server_version that is not up to 128 printable characters");
+    if (r.file_bytes > archived_file_limit)
+        return fail("says its file is " + std::to_string(r.file_bytes) + " bytes, more than the 64 GiB a record may name");
     if (r.name != archive_name(r.created, r.server_id, r.sha256_hex))
         return fail("is named '" + r.name.substr(0, 80) + "', not " + archive_name(r.created, r.server_id, r.sha256_hex) +
                     " as its time, server id and digest say");

@@ -1,6 +1,7 @@
 #include "mysql_agent/core/binlog_archive/archive_progress.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 namespace mysql_agent::binlog_archive {
 namespace {
@@ -15,6 +16,38 @@ metric_family counter_of(std::string name, std::string help, double value) {
 
 }  // namespace
 
+result<std::string> sidecar_path_of(std::string_view file, std::string_view log_bin_basename,
+                                    std::string_view server_datadir, std::string_view sidecar_datadir) {
+    namespace fs = std::filesystem;
+    if (file.empty() || file == "." || file == ".." || file.find('/') != std::string_view::npos ||
+        file.find('\0') != std::string_view::npos)
+        return error{"the server lists a binlog named '" + std::string(file) + "', not a plain file name"};
+    const fs::path dir = fs::path(log_bin_basename).lexically_normal().parent_path();
+    const fs::path server = fs::path(server_datadir).lexically_normal();
+    fs::path rel = dir.lexically_relative(server);
+    const bool under = !server.empty() && !rel.empty() && *rel.begin() != "..";
+    if (rel == ".") rel.clear();
+    return ((under ? fs::path(sidecar_datadir) / rel : dir) / std::string(file)).lexically_normal().string();
+}
+
+archiving_verdict archiving_of(std::string_view log_bin, std::string_view read_only) {
+    if (log_bin != "1") return {false, "binlog off: nothing to archive"};
+    if (read_only != "0") return {false, "replica (read_only): not archiving"};
+    return {true, "archiving"};
+}
+
+mariadb_gtid_position archive_reach(const std::vector<archived_binlog>& archive) {
+    mariadb_gtid_position reach;
+    for (const auto& r : archive) reach.advance(r.end);
+    return reach;
+}
+
+std::uint32_t newest_transaction_time(const std::vector<archived_binlog>& archive) {
+    std::uint32_t t = 0;
+    for (const auto& r : archive) t = std::max(t, r.last_time);
+    return t;
+}
+
 bool archived_already(const local_binlog& f, const std::vector<archived_binlog>& archive) {
     return std::any_of(archive.begin(), archive.end(), [&](const archived_binlog& r) {
         // file_bytes: the server's file as it was (a crash's torn last event is not archived, but identifies it).
@@ -26,6 +59,11 @@ bool archived_already(const local_binlog& f, const std::vector<archived_binlog>&
 bool flush_due(const mariadb_gtid_position& file_start, const mariadb_gtid_position& server_position,
                std::chrono::seconds since_last_flush, std::chrono::seconds interval) {
     return since_last_flush >= interval && !(file_start == server_position);
+}
+
+std::chrono::milliseconds poll_interval(std::chrono::seconds interval) noexcept {
+    const auto quarter = std::chrono::duration_cast<std::chrono::milliseconds>(interval) / 4;
+    return std::clamp<std::chrono::milliseconds>(quarter, std::chrono::milliseconds(250), std::chrono::milliseconds(5000));
 }
 
 std::vector<std::string> purged_unarchived(const std::set<std::string>& waiting, const std::vector<local_binlog>& now) {

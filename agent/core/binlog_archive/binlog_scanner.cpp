@@ -231,15 +231,8 @@ status binlog_scanner::on_gtid_list() {
         mariadb_gtid g{static_cast<std::uint32_t>(le(head_, at, 4)), static_cast<std::uint32_t>(le(head_, at + 4, 4)),
                        le(head_, at + 8, 8)};
         s_.start_state.push_back(g);
-        auto& gs = s_.start.gtids;
-        auto it = std::find_if(gs.begin(), gs.end(), [&](const mariadb_gtid& x) { return x.domain == g.domain; });
-        if (it == gs.end())
-            gs.push_back(g);
-        else if (g.seq > it->seq)
-            *it = g;
+        s_.start.advance(g);
     }
-    std::sort(s_.start.gtids.begin(), s_.start.gtids.end(),
-              [](const mariadb_gtid& a, const mariadb_gtid& b) { return a.domain < b.domain; });
     s_.end = s_.start;
     return ok();
 }
@@ -290,14 +283,7 @@ void binlog_scanner::end_group() {
     ++s_.transactions;
     if (!s_.first) s_.first = t;
     s_.last = t;
-    auto& gs = s_.end.gtids;
-    auto it = std::find_if(gs.begin(), gs.end(), [&](const mariadb_gtid& x) { return x.domain == t.gtid.domain; });
-    if (it == gs.end()) {
-        gs.push_back(t.gtid);
-        std::sort(gs.begin(), gs.end(), [](const mariadb_gtid& a, const mariadb_gtid& b) { return a.domain < b.domain; });
-    } else if (t.gtid.seq > it->seq) {
-        *it = t.gtid;
-    }
+    s_.end.advance(t.gtid);
     if (on_transaction_) on_transaction_(t);
 }
 

@@ -33,20 +33,6 @@ std::uint64_t total(const mariadb_gtid_position& p) {
     return t;
 }
 
-/// `into` advanced to `by` in every domain where `by` is further.
-void advance(mariadb_gtid_position& into, const mariadb_gtid_position& by) {
-    for (const auto& g : by.gtids) {
-        auto it = std::find_if(into.gtids.begin(), into.gtids.end(),
-                               [&](const mariadb_gtid& x) { return x.domain == g.domain; });
-        if (it == into.gtids.end())
-            into.gtids.push_back(g);
-        else if (g.seq > it->seq)
-            *it = g;
-    }
-    std::sort(into.gtids.begin(), into.gtids.end(),
-              [](const mariadb_gtid& a, const mariadb_gtid& b) { return a.domain < b.domain; });
-}
-
 std::string shown(const mariadb_gtid_position& p) { return p.empty() ? "the empty position" : to_string(p); }
 
 std::string when(std::uint32_t s) {
@@ -60,13 +46,52 @@ std::vector<archived_binlog> unique(std::vector<archived_binlog> archive) {
     return archive;
 }
 
-/// The file that continues from `reached` and reaches furthest, or none.
-const archived_binlog* continuing(const std::vector<archived_binlog>& archive, const mariadb_gtid_position& reached) {
+/// The file that continues from `reached`: one that starts exactly there (the history's next file) if any, else, when
+/// `inside` (the backup's position, which may lie inside a file), one that starts before it; of those, the one that
+/// reaches furthest. None: a gap or the archive's end. (After a whole file, one that starts before its end is
+/// another history that branched off it, and is followed only where it branches: branch_off.)
+const archived_binlog* continuing(const std::vector<archived_binlog>& archive, const mariadb_gtid_position& reached,
+                                  bool inside) {
     const archived_binlog* best = nullptr;
+    bool best_exact = false;
     for (const auto& f : archive) {
         if (!not_after(f.start, reached) || !beyond(f.end, reached)) continue;
-        if (!best || total(f.end) > total(best->end) || (total(f.end) == total(best->end) && f.bytes < best->bytes))
+        const bool exact = not_after(reached, f.start);
+        if (!exact && !inside) continue;
+        if (!best || (exact && !best_exact) ||
+            (exact == best_exact && (total(f.end) > total(best->end) ||
+                                     (total(f.end) == total(best->end) && f.bytes < best->bytes)))) {
             best = &f;
+            best_exact = exact;
+        }
+    }
+    return best;
+}
+
+/// A history that branches off `f` past `reached`: a file created after f that starts inside f's range (a re-seeded or
+/// failed-over primary whose data stood there: f's transactions after that point are not in its history), which the
+/// target follows: --latest always, --to-time when the branch existed at the time, --to-gtid when f does not reach
+/// the GTID. Of several, the one that starts earliest (then the newest). None: f is followed to its end.
+const archived_binlog* branch_off(const std::vector<archived_binlog>& archive, const archived_binlog& f,
+                                  const mariadb_gtid_position& reached, const recovery_target& target) {
+    if (target.what == recovery_target::kind::gtid) {
+        // The old history reaches the GTID (f, then the files that start exactly where the last one ended).
+        mariadb_gtid_position along = f.end;
+        for (std::size_t hops = 0; !meets(along, target) && hops <= archive.size(); ++hops) {
+            const archived_binlog* next = continuing(archive, along, /*inside=*/false);
+            if (!next) break;
+            along.advance(next->end);
+        }
+        if (meets(along, target)) return nullptr;
+    }
+    const archived_binlog* best = nullptr;
+    for (const auto& b : archive) {
+        if (&b == &f || b.created <= f.created) continue;
+        if (!beyond(b.start, reached) || !not_after(b.start, f.end) || !beyond(f.end, b.start)) continue;
+        if (target.what == recovery_target::kind::time && b.created > target.time) continue;
+        if (!best || total(b.start) < total(best->start) ||
+            (total(b.start) == total(best->start) && b.created > best->created))
+            best = &b;
     }
     return best;
 }
@@ -120,19 +145,28 @@ result<std::vector<archived_binlog>> plan_recovery(std::vector<archived_binlog> 
                              ": choose an earlier backup (--id) or a later target"};
     std::vector<archived_binlog> chain;
     mariadb_gtid_position reached = base;
+    bool cut = false;  // the last file is left where another history branches off it
     for (;;) {
         if (target.what == recovery_target::kind::gtid && meets(reached, target)) break;
-        if (target.what == recovery_target::kind::time && !chain.empty() && chain.back().last_time > target.time) break;
-        const archived_binlog* next = continuing(archive, reached);
+        if (target.what == recovery_target::kind::time && !chain.empty() && !cut && chain.back().last_time > target.time)
+            break;
+        const archived_binlog* next = continuing(archive, reached, chain.empty());
         if (!next) break;
         chain.push_back(*next);
-        advance(reached, next->end);
+        const archived_binlog* branch = branch_off(archive, *next, reached, target);
+        cut = branch != nullptr;
+        reached.advance(cut ? branch->start : next->end);
     }
     const archived_binlog* beyond_gap = after_gap(archive, reached);
     const std::string gap =
-        beyond_gap ? "; the next archived binlog, " + beyond_gap->name + ", starts at " + shown(beyond_gap->start) +
-                         ": the transactions between were never archived (a gap)"
-                   : "";
+        !beyond_gap ? ""
+        : not_after(beyond_gap->start, reached)
+            ? "; " + beyond_gap->name + " continues another history, which branched off at " +
+                  shown(beyond_gap->start) + " (a re-seeded or failed-over primary, its file created " +
+                  when(beyond_gap->created) + "): a restore follows it from there only for --latest, a --to-time "
+                  "after it began or a --to-gtid the old history does not reach"
+            : "; the next archived binlog, " + beyond_gap->name + ", starts at " + shown(beyond_gap->start) +
+                  ": the transactions between were never archived (a gap)";
     switch (target.what) {
         case recovery_target::kind::latest:
             if (beyond_gap)
@@ -166,14 +200,14 @@ std::vector<archive_gap> find_gaps(std::vector<archived_binlog> archive) {
                                         [](const auto& a, const auto& b) { return total(a.start) < total(b.start); });
     mariadb_gtid_position reached = first->start;
     for (;;) {
-        if (const archived_binlog* next = continuing(archive, reached)) {
-            advance(reached, next->end);
+        if (const archived_binlog* next = continuing(archive, reached, /*inside=*/true)) {
+            reached.advance(next->end);
             continue;
         }
         const archived_binlog* next = after_gap(archive, reached);
         if (!next) break;
         gaps.push_back({reached, next->start, next->name});
-        advance(reached, next->start);
+        reached.advance(next->start);
     }
     return gaps;
 }
@@ -181,8 +215,19 @@ std::vector<archive_gap> find_gaps(std::vector<archived_binlog> archive) {
 replay_window::replay_window(mariadb_gtid_position base, recovery_target target)
     : reached_(std::move(base)), target_(std::move(target)) {}
 
+void replay_window::next_file(std::optional<mariadb_gtid_position> cut) {
+    applied_in_file_ = false;
+    cut_ = std::move(cut);
+    cut_reached_ = false;
+}
+
 result<replay_window::verdict> replay_window::next(const binlog_transaction& t) {
     if (stopped_) return verdict::stop;
+    if (cut_reached_) return verdict::cut;
+    if (cut_ && t.gtid.seq > seq(*cut_, t.gtid.domain)) {
+        cut_reached_ = true;  // the rest of the file is the history the next file's branched off from
+        return verdict::cut;
+    }
     if (t.gtid.seq <= seq(reached_, t.gtid.domain)) {
         if (applied_in_file_)
             return error{"transaction " + gtid_text(t.gtid) + " at byte " + std::to_string(t.begin) +
@@ -198,10 +243,23 @@ result<replay_window::verdict> replay_window::next(const binlog_transaction& t) 
         stopped_ = true;
         return verdict::stop;
     }
-    advance(reached_, mariadb_gtid_position{{t.gtid}});
+    reached_.advance(t.gtid);
     last_ = t;
     applied_in_file_ = true;
     return verdict::apply;
+}
+
+std::optional<mariadb_gtid_position> cut_of(const std::vector<archived_binlog>& chain, std::size_t i) {
+    if (i + 1 >= chain.size() || !beyond(chain[i].end, chain[i + 1].start)) return std::nullopt;
+    return chain[i + 1].start;
+}
+
+std::vector<archived_binlog> of_history(std::vector<archived_binlog> archive, std::string_view identity) {
+    if (identity.empty()) return archive;
+    std::erase_if(archive, [&](const archived_binlog& f) {
+        return !f.cluster_identity.empty() && f.cluster_identity != identity;
+    });
+    return archive;
 }
 
 }  // namespace mysql_agent::binlog_archive

@@ -23,8 +23,9 @@ struct found_backup {
     std::optional<peer_answer> primary;
 };
 
-/// Carries out judge_seed (core/backup_store/seed_check.hpp) for a replica. Throws bad_input_error when refused.
-void check_primary(const found_backup& found, const std::string& where, const donor_address& primary) {
+/// Carries out judge_seed (core/backup_store/seed_check.hpp) for a replica: false when the backup is skipped (the
+/// peers seed the member). Throws bad_input_error when refused.
+bool check_primary(const found_backup& found, const std::string& where, const donor_address& primary) {
     std::optional<position_report> report;
     if (found.primary && found.primary->report) report = found.primary->report;
     const auto verdict = judge_seed(found.manifest, report);
@@ -38,11 +39,16 @@ void check_primary(const found_backup& found, const std::string& where, const do
                           (found.primary && !found.primary->report ? " (" + found.primary->problem + ")" : "") + ": " +
                           verdict.reason,
                       {{"event", "seed_unchecked"}});
-            return;
+            return true;
+        case seed_verdict::kind::skip:
+            log_event(spdlog::level::warn, "init: " + where + " is not used: " + verdict.reason,
+                      {{"event", "seed_skipped"}});
+            return false;
         case seed_verdict::kind::go:
             spdlog::info("init: {}: {}", primary.to_string(), verdict.reason);
-            return;
+            return true;
     }
+    return true;
 }
 
 }  // namespace
@@ -72,7 +78,7 @@ asio::awaitable<std::optional<clone_outcome>> seed_from_store(store_seed_options
         co_return std::nullopt;
     }
     const std::string where = backup_url(at, *found.id);
-    if (o.primary) check_primary(found, where, *o.primary);
+    if (o.primary && !check_primary(found, where, *o.primary)) co_return std::nullopt;
     restore_options r = o.restore;
     r.id = *found.id;
     if (o.as_primary) {

@@ -11,21 +11,10 @@ store_status_watch::store_status_watch(objstore::s3_client_options store, objsto
                                        std::chrono::seconds interval)
     : client_(std::move(store)), at_(std::move(at)), interval_(interval) {}
 
-store_status_watch::~store_status_watch() {
-    if (thread_.joinable()) {
-        thread_.request_stop();
-        client_.cancel();
-    }
-}
+store_status_watch::~store_status_watch() = default;
 
 void store_status_watch::start() {
-    thread_ = std::jthread([this](std::stop_token stop) {
-        while (!stop.stop_requested()) {
-            read_once();
-            std::unique_lock<std::mutex> lock(mutex_);
-            wake_.wait_for(lock, stop, interval_, [] { return false; });
-        }
-    });
+    task_.emplace([this] { read_once(); }, interval_, /*at_once=*/true, [this] { client_.cancel(); });
 }
 
 store_status_facts store_status_watch::snapshot() const {

@@ -12,6 +12,7 @@
 #include "mysql_agent/core/text.hpp"
 #include "mysql_agent/io/backup_store/multipart_writer.hpp"
 #include "mysql_agent/io/binlog_archive/archive_reader.hpp"
+#include "mysql_agent/io/cluster_position.hpp"
 #include "mysql_agent/io/digests.hpp"
 #include "mysql_agent/io/mysql_client.hpp"
 
@@ -56,21 +57,10 @@ binlog_archiver::binlog_archiver(binlog_archiver_options options)
     facts_.state = "starting";
 }
 
-binlog_archiver::~binlog_archiver() {
-    if (thread_.joinable()) {
-        thread_.request_stop();
-        client_.cancel();
-    }
-}
+binlog_archiver::~binlog_archiver() = default;
 
 void binlog_archiver::start() {
-    thread_ = std::jthread([this](std::stop_token stop) {
-        while (!stop.stop_requested()) {
-            pass();
-            std::unique_lock<std::mutex> lock(mutex_);
-            wake_.wait_for(lock, stop, o_.poll, [] { return false; });
-        }
-    });
+    task_.emplace([this] { pass(); }, o_.poll, /*at_once=*/true, [this] { client_.cancel(); });
 }
 
 archive_facts binlog_archiver::snapshot() const {
@@ -87,21 +77,15 @@ void binlog_archiver::pass() {
         ++facts_.failures;
         facts_.last_error = e.what();
     }
+    refresh_facts();
 }
 
-fs::path binlog_archiver::path_of(const std::string& file) const {
-    // The server's path, seen from the sidecar: under the server's datadir, the same place under ours.
-    fs::path dir = log_bin_dir_;
-    if (!server_datadir_.empty() && dir.string().rfind(server_datadir_, 0) == 0)
-        dir = o_.datadir / dir.string().substr(server_datadir_.size());
-    return dir / file;
-}
-
-void binlog_archiver::load_archive() {
-    archive_ = read_archive(client_, o_.at);
-    archive_loaded_ = true;
-    spdlog::info("binlog archive: s3://{}/{}{} holds {} archived binlog files", o_.at.bucket, o_.at.prefix,
-                 archive_folder, archive_.size());
+void binlog_archiver::refresh_facts() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    facts_.archive_files = archive_.size();
+    facts_.gaps = find_gaps(archive_);
+    facts_.archive_end = archive_reach(archive_);
+    facts_.newest_transaction_time = newest_transaction_time(archive_);
 }
 
 void binlog_archiver::pass_or_throw() {
@@ -110,18 +94,20 @@ void binlog_archiver::pass_or_throw() {
         "SELECT @@log_bin AS log_bin, @@read_only AS read_only, @@log_bin_basename AS basename, @@datadir AS datadir, "
         "@@gtid_binlog_pos AS position");
     const sql_row& v = vars.at(0);
-    const auto set_state = [&](bool archiving, const std::string& state) {
+    const auto verdict = archiving_of(value_of(v, "log_bin"), value_of(v, "read_only"));
+    {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (facts_.state != state) spdlog::info("binlog archive: {}", state);
-        facts_.archiving = archiving;
-        facts_.state = state;
-    };
-    if (value_of(v, "log_bin") != "1") return set_state(false, "binlog off: nothing to archive");
-    if (value_of(v, "read_only") != "0") return set_state(false, "replica (read_only): not archiving");
-    log_bin_dir_ = fs::path(value_of(v, "basename")).parent_path().string();
-    server_datadir_ = fs::path(value_of(v, "datadir")).lexically_normal().string();
-    if (!archive_loaded_) load_archive();
-    set_state(true, "archiving");
+        if (facts_.state != verdict.state) spdlog::info("binlog archive: {}", verdict.state);
+        facts_.archiving = verdict.archiving;
+        facts_.state = verdict.state;
+    }
+    if (!verdict.archiving) return;
+    if (!archive_loaded_) {
+        archive_ = read_archive(client_, o_.at);
+        archive_loaded_ = true;
+        spdlog::info("binlog archive: s3://{}/{}{} holds {} archived binlog files", o_.at.bucket, o_.at.prefix,
+                     archive_folder, archive_.size());
+    }
 
     auto list = [&] {
         std::vector<local_binlog> files;
@@ -154,51 +140,64 @@ void binlog_archiver::pass_or_throw() {
         std::lock_guard<std::mutex> lock(mutex_);
         ++facts_.purged_unarchived;
     }
-    waiting_.clear();
-    for (std::size_t i = 0; i + 1 < files.size(); ++i) {  // the last one is the server's current file
-        local_binlog& f = files[i];
-        const fs::path path = path_of(f.file);
+    // Every closed file (all but the last, the server's current one) not archived yet, by its first events; all of
+    // them wait from now on, so that one the server purges before its turn is noticed at the next pass.
+    std::vector<std::pair<local_binlog, std::string>> pending;
+    for (std::size_t i = 0; i + 1 < files.size(); ++i) {
+        local_binlog f = files[i];
+        const auto path = sidecar_path_of(f.file, value_of(v, "basename"), value_of(v, "datadir"), o_.datadir.string());
+        if (!path) throw bad_input_error(path.message());
         binlog_scanner head;
         std::string first;
-        read_pieces(path, head_bytes, [&](std::string_view p) { first.append(p); });
+        read_pieces(*path, head_bytes, [&](std::string_view p) { first.append(p); });
         if (auto fed = head.feed(first.data(), first.size()); !fed)
-            throw bad_input_error("binlog " + path.string() + ": " + fed.message());
+            throw bad_input_error("binlog " + *path + ": " + fed.message());
         const auto summary = head.finish(/*allow_open_end=*/true);
-        if (!summary) throw bad_input_error("binlog " + path.string() + ": " + summary.message());
+        if (!summary) throw bad_input_error("binlog " + *path + ": " + summary.message());
         f.created = summary->created;
         f.server_id = summary->server_id;
         f.start = summary->start;
-        if (archived_already(f, archive_)) continue;
-        waiting_.insert(f.file);
-        archive_file(path, f);
-        waiting_.erase(f.file);
+        if (!archived_already(f, archive_)) pending.emplace_back(std::move(f), *path);
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    facts_.archive_files = archive_.size();
-    facts_.gaps = find_gaps(archive_);
-    facts_.archive_end = {};
-    for (const auto& r : archive_) {
-        for (const auto& g : r.end.gtids) {
-            auto it = std::find_if(facts_.archive_end.gtids.begin(), facts_.archive_end.gtids.end(),
-                                   [&](const mariadb_gtid& x) { return x.domain == g.domain; });
-            if (it == facts_.archive_end.gtids.end())
-                facts_.archive_end.gtids.push_back(g);
-            else if (g.seq > it->seq)
-                *it = g;
-        }
-        facts_.newest_transaction_time = std::max(facts_.newest_transaction_time, r.last_time);
+    waiting_.clear();
+    for (const auto& [f, path] : pending) waiting_.insert(f.file);
+    // The history the files belong to (recovery_plan.hpp of_history): it changes only with the datadir (a
+    // point-in-time restore), whose binlog starts afresh.
+    const std::string identity = pending.empty() ? std::string() : identity_of(c);
+    for (const auto& [f, path] : pending) {
+        archive_file(path, f, identity);
+        waiting_.erase(f.file);
     }
 }
 
-void binlog_archiver::archive_file(const fs::path& path, const local_binlog& f) {
+std::string binlog_archiver::identity_of(mysql_client& c) {
+    try {
+        const std::string identity = read_cluster_identity(c).value_or("");
+        identity_problem_.clear();
+        return identity;
+    } catch (const mysql_error& e) {
+        // Archiving goes on: a file without an identity is chained with any history's (of_history), which is what
+        // every file was before identities; the account needs SELECT on mysql_agent.* (GET /position reads it too).
+        if (identity_problem_ != e.what())
+            spdlog::warn("binlog archive: cannot read the cluster identity ({}): files are archived without one; "
+                         "grant the sidecar's account SELECT ON mysql_agent.*",
+                         e.what());
+        identity_problem_ = e.what();
+        return {};
+    }
+}
+
+void binlog_archiver::archive_file(const fs::path& path, const local_binlog& f, const std::string& identity) {
     const auto started = clock::now();
-    // First pass: every event checked, the GTIDs and the digest of the whole events.
+    // Every event checked, the GTIDs, and the digest of what was read.
     binlog_scanner scanner;
     sha256_stream digest;
+    const bool small = f.size <= single_put_limit;
     std::string held;  // a small file's bytes, uploaded from memory
     const std::uint64_t read = read_pieces(path, f.size, [&](std::string_view p) {
         if (auto fed = scanner.feed(p.data(), p.size()); !fed) throw bad_input_error(fed.message());
-        if (f.size <= single_put_limit) held.append(p);
+        digest.update(p);
+        if (small) held.append(p);
     });
     if (read != f.size)
         throw std::runtime_error("binlog " + path.string() + " is " + std::to_string(read) + " bytes, the server said " +
@@ -207,17 +206,21 @@ void binlog_archiver::archive_file(const fs::path& path, const local_binlog& f) 
     auto summary = scanner.finish(/*allow_open_end=*/true);
     if (!summary) throw bad_input_error("binlog " + path.string() + " is not archived: " + summary.message());
     const std::uint64_t bytes = summary->whole_bytes;
-    if (f.size <= single_put_limit) {
-        held.resize(bytes);
-        digest.update(held);
-    } else {
-        read_pieces(path, bytes, [&](std::string_view p) { digest.update(p); });
+    std::string sha = text::to_hex(digest.finish());
+    if (bytes < read) {  // the torn last event is not archived: the digest is of the whole events
+        if (small) {
+            held.resize(bytes);
+            sha = text::to_hex(sha256(held));
+        } else {
+            read_pieces(path, bytes, [&](std::string_view p) { digest.update(p); });
+            sha = text::to_hex(digest.finish());
+        }
     }
-    const std::string sha = text::to_hex(digest.finish());
     archived_binlog record = record_of(*summary, f.file, bytes, sha, std::chrono::system_clock::now());
+    record.cluster_identity = identity;
     const std::string folder = o_.at.prefix + std::string(archive_folder);
     const std::string key = folder + record.name + ".binlog";
-    if (bytes <= single_put_limit) {
+    if (small) {
         client_.put_object(o_.at.bucket, key, held);
     } else {
         // Second pass: uploaded as read, its SHA-256 compared with the first pass's (a closed binlog never changes).

@@ -7,13 +7,16 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "mysql_agent/core/backup_store/restore_check.hpp"
 #include "mysql_agent/core/binlog_archive/binlog_scanner.hpp"
+#include "mysql_agent/core/cluster_identity.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/core/text.hpp"
+#include "mysql_agent/io/cluster_position.hpp"
 #include "mysql_agent/io/digests.hpp"
 #include "mysql_agent/io/private_dir.hpp"
 #include "mysql_agent/io/private_server.hpp"
@@ -48,16 +51,18 @@ pid_t spawn(const std::vector<std::string>& args, int in_fd, int out_fd, const f
     return pid;
 }
 
-int wait_exit(pid_t pid) {
+/// The exit code of `pid` (128 + the signal when a signal ended it), or nullopt while it runs.
+std::optional<int> exited(pid_t pid) {
     int st = 0;
-    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
+    const pid_t r = ::waitpid(pid, &st, WNOHANG);
+    if (r == 0 || (r < 0 && errno == EINTR)) return std::nullopt;
+    if (r < 0) return 128;
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
-/// `tool ... | client ...`: both exit codes, their stderr in files.
+/// `tool ... | client ...`: both exit codes, their stderr in files. On `stop` both are killed at once.
 void run_pipeline(const std::vector<std::string>& producer, const std::vector<std::string>& consumer,
-                  const fs::path& work, const std::string& what) {
+                  const fs::path& work, const std::string& what, const std::stop_token& stop) {
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0) throw clone_failed_error(what + ": pipe failed");
     const fs::path producer_err = work / "binlog-tool.err", consumer_err = work / "client.err";
@@ -65,13 +70,23 @@ void run_pipeline(const std::vector<std::string>& producer, const std::vector<st
     const pid_t b = spawn(consumer, p[0], -1, consumer_err, p[1]);
     ::close(p[0]);
     ::close(p[1]);
-    const int rb = wait_exit(b);
-    const int ra = wait_exit(a);
-    if (ra != 0)
-        throw clone_failed_error(what + ": " + producer.front() + " exited with " + std::to_string(ra) + ": " +
+    std::optional<int> ra, rb;
+    while (!ra || !rb) {
+        if (stop.stop_requested()) {
+            for (const pid_t pid : {a, b}) ::kill(pid, SIGKILL);
+            if (!ra) ::waitpid(a, nullptr, 0);
+            if (!rb) ::waitpid(b, nullptr, 0);
+            throw clone_failed_error(what + ": stopped (SIGTERM or --timeout); nothing is committed");
+        }
+        if (!ra) ra = exited(a);
+        if (!rb) rb = exited(b);
+        if (!ra || !rb) std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polled: a stop must be seen
+    }
+    if (*ra != 0)
+        throw clone_failed_error(what + ": " + producer.front() + " exited with " + std::to_string(*ra) + ": " +
                                  log_tail(producer_err));
-    if (rb != 0)
-        throw clone_failed_error(what + ": " + consumer.front() + " exited with " + std::to_string(rb) + ": " +
+    if (*rb != 0)
+        throw clone_failed_error(what + ": " + consumer.front() + " exited with " + std::to_string(*rb) + ": " +
                                  log_tail(consumer_err) + " (nothing is committed)");
 }
 
@@ -102,11 +117,11 @@ void download(objstore::s3_client& client, const replay_options& o, const archiv
 
 }  // namespace
 
-replay_outcome replay_binlogs(const fs::path& datadir, const replay_options& o) {
+replay_outcome replay_binlogs(const fs::path& datadir, const replay_options& o, std::stop_token stop) {
     const auto started = clock::now();
     replay_outcome out;
     out.reached = o.base;
-    if (o.chain.empty()) return out;
+    if (o.chain.empty() && o.new_identity.empty()) return out;
     std::error_code ec;
     fs::remove_all(o.work_dir, ec);  // what a killed restore left
     fs::create_directories(o.work_dir);
@@ -129,18 +144,25 @@ replay_outcome replay_binlogs(const fs::path& datadir, const replay_options& o) 
     mysql_connection c;
     c.socket = socket.string();
     c.user = "root";
-    server.connect(c, error_log, o.start_timeout);  // answering: the replay may begin
+    // A cancelled replay's datadir is discarded: its server is killed, not shut down.
+    std::stop_callback kill_server(stop, [&] { server.kill_now(); });
+    mysql_client session = server.connect(c, error_log, o.start_timeout, stop);  // answering: the replay may begin
 
     objstore::s3_client client(o.store);
+    std::stop_callback cancel_download(stop, [&] { client.cancel(); });
     replay_window window(o.base, o.target);
-    for (const auto& r : o.chain) {
+    for (std::size_t i = 0; i < o.chain.size(); ++i) {
+        const archived_binlog& r = o.chain[i];
         if (window.stopped()) break;
+        if (stop.stop_requested())
+            throw clone_failed_error("the replay was stopped (SIGTERM or --timeout); nothing is committed");
         const fs::path file = o.work_dir / (r.name + ".binlog");
         download(client, o, r, file);
         out.bytes += r.bytes;
         // The file says what it holds: its GTIDs must be its record's, and the window cuts it on transaction
         // boundaries.
-        window.next_file();
+        const auto cut = cut_of(o.chain, i);
+        window.next_file(cut);
         std::optional<std::uint64_t> from, to;
         std::string refused;
         binlog_scanner scanner([&](const binlog_transaction& t) {
@@ -179,16 +201,28 @@ replay_outcome replay_binlogs(const fs::path& datadir, const replay_options& o) 
                           "--stop-position=" + std::to_string(*to), file.string()},
                          {o.client.string(), "--no-defaults", "--socket=" + socket.string(), "--user=root",
                           "--binary-mode", "--max-allowed-packet=1G", "--init-command=FLUSH PRIVILEGES"},
-                         o.work_dir, what);
+                         o.work_dir, what, stop);
             ++out.files;
-            spdlog::info("point-in-time restore: replayed {} ({}), bytes {} to {}, now at {}", r.name, r.file, *from,
-                         *to, to_string(window.reached()));
+            spdlog::info("point-in-time restore: replayed {} ({}), bytes {} to {}, now at {}{}", r.name, r.file, *from,
+                         *to, to_string(window.reached()),
+                         cut ? "; the rest of it left out: the next file's history branched off at " + to_string(*cut)
+                             : std::string());
         }
         fs::remove(file, ec);
     }
     if (!meets(window.reached(), o.target))
         throw clone_failed_error("the replay reached " + to_string(window.reached()) + ", not " + describe(o.target) +
                                  "; nothing is committed");
+    if (!o.new_identity.empty()) {
+        // A new history from here (cluster_identity.hpp replace_identity_statement); none recorded: the sidecar
+        // records a fresh one at its first start anyway.
+        out.old_identity = read_cluster_identity(session).value_or("");
+        if (!out.old_identity.empty()) {
+            const auto statement = replace_identity_statement(o.new_identity);
+            if (!statement) throw bad_input_error(statement.message());
+            session.execute(*statement);
+        }
+    }
     if (!server.stop())
         throw clone_failed_error("the private mysqld did not shut down cleanly after the replay; its error log ends: " +
                                  log_tail(error_log));

@@ -5,9 +5,11 @@
 #include "mysql_agent/core/backup_metadata.hpp"
 #include "mysql_agent/core/backup_store/backup_status.hpp"
 #include "mysql_agent/core/backup_store/catalog.hpp"
+#include "mysql_agent/core/backup_store/seed_check.hpp"
 #include "mysql_agent/core/errors.hpp"
 #include "mysql_agent/io/backup_store/backup_catalog.hpp"
 #include "mysql_agent/io/binlog_archive/archive_reader.hpp"
+#include "mysql_agent/io/cluster_position.hpp"
 #include "mysql_agent/io/binlog_archive/binlog_replay.hpp"
 
 namespace mysql_agent::binlog_archive {
@@ -15,24 +17,32 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// The complete backups under the prefix with the GTID position their binlog info gives (those without one cannot
-/// start a point-in-time restore and are left out, logged).
+/// The complete backups under the prefix with the GTID position their data stands at, as a replica seeded from them
+/// would ask for it (seed_check.hpp backup_gtid_position: a replica's backup by its gtid_slave_pos, else its binlog
+/// info's GTID). A backup without one, or of MySQL, cannot start a point-in-time restore: left out, logged.
 std::vector<base_candidate> candidates(objstore::s3_client& client, const objstore::s3_url& at, const std::string& only) {
     std::vector<base_candidate> out;
     for (const auto& b : backup_store::list_backups(client, at)) {
         if (!b.complete || (!only.empty() && b.id != only)) continue;
         const auto m = backup_store::read_manifest(client, at, b.id);
-        const auto info = parse_binlog_info("xtrabackup_binlog_info", m.binlog_info);
-        const auto position = info && *info ? parse_mariadb_gtid_position((*info)->gtid_set)
-                                            : result<mariadb_gtid_position>(error{"no binlog GTID position"});
+        const auto flavor = backup_store::backup_flavor(m);
+        const auto coordinates = backup_store::manifest_coordinates(m);
+        const auto gtid = coordinates ? backup_store::backup_gtid_position(*coordinates, flavor) : std::nullopt;
+        const auto position = gtid ? parse_mariadb_gtid_position(*gtid)
+                                   : result<mariadb_gtid_position>(error{"no GTID position"});
         const auto finished = backup_store::parse_iso8601_utc(m.finished_at);
-        if (!position || !info || !*info || (*info)->gtid_set.empty() || !finished) {
-            spdlog::warn("point-in-time restore: backup {} has no binlog GTID position; it cannot start one", b.id);
+        if (flavor != server_flavor::mariadb || !position || position->empty() || !finished) {
+            spdlog::warn("point-in-time restore: backup {} cannot start one ({})", b.id,
+                         flavor != server_flavor::mariadb ? "a MySQL backup: the archive reads MariaDB binlogs only"
+                         : !coordinates                   ? coordinates.message()
+                         : !position                      ? position.message()
+                                                          : "it holds no GTID position");
             continue;
         }
         out.push_back({b.id, *position,
                        static_cast<std::uint32_t>(
-                           std::chrono::duration_cast<std::chrono::seconds>(finished->time_since_epoch()).count())});
+                           std::chrono::duration_cast<std::chrono::seconds>(finished->time_since_epoch()).count()),
+                       m.cluster_identity});
     }
     return out;
 }
@@ -48,7 +58,7 @@ pitr_outcome restore_to_point(const pitr_options& o) {
         throw pitr_unreachable_error(
             "no complete backup under " + where + (o.restore.id.empty() ? "" : " with --id " + o.restore.id) +
             " is before " + describe(o.target) + " (a restore to a point starts from a backup taken before it)");
-    const auto archive = read_archive(client, o.restore.from);
+    const auto archive = of_history(read_archive(client, o.restore.from), base->cluster_identity);
     auto chain = plan_recovery(archive, base->position, o.target);
     if (!chain)
         throw pitr_unreachable_error("the point-in-time restore from backup " + base->id + " (at " +
@@ -60,9 +70,13 @@ pitr_outcome restore_to_point(const pitr_options& o) {
 
     pitr_outcome out;
     out.backup_id = base->id;
+    if (o.target.what != recovery_target::kind::latest) {
+        out.new_identity = new_cluster_identity();
+    }
     backup_store::restore_options r = o.restore;
     r.id = base->id;
-    r.target.before_commit = [&](const fs::path& staging, backup_metadata& coordinates, std::string& source) {
+    r.target.before_commit = [&](const fs::path& staging, backup_metadata& coordinates, std::string& source,
+                                 std::stop_token stop) {
         replay_options ro;
         ro.store = o.restore.store;
         ro.at = o.restore.from;
@@ -73,7 +87,9 @@ pitr_outcome restore_to_point(const pitr_options& o) {
         ro.binlog_tool = o.binlog_tool;
         ro.client = o.client;
         ro.work_dir = staging / ".mysql-agent-replay";
-        const auto replayed = replay_binlogs(staging, ro);
+        ro.new_identity = out.new_identity;
+        const auto replayed = replay_binlogs(staging, ro, stop);
+        out.old_identity = replayed.old_identity;
         out.reached = replayed.reached;
         out.last_applied = replayed.last_applied;
         out.transactions = replayed.transactions;

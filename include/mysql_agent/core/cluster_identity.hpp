@@ -25,6 +25,15 @@ inline constexpr std::string_view identity_schema = "mysql_agent";
 /// The query that reads the identity (one row, one column; no row, or error 1146/1049: none).
 std::string identity_query();
 
+/// Whether `identity` has a UUID's form (36 characters, hex and '-'): it is then safe inside a quoted SQL literal.
+bool is_identity(std::string_view identity) noexcept;
+
+/// The statement that gives a cluster whose table holds an identity a new one: a point-in-time restore starts a new
+/// history (the transactions after the point are discarded, and the restored primary reuses their GTIDs), and what
+/// the old history left (backups, archived binlogs, replicas that hold its later transactions) must not be mixed
+/// with it. Run only when identity_query found one. An error when `identity` is not a UUID.
+result<sql_statement> replace_identity_statement(std::string_view identity);
+
 /// The statements that record `identity` when the cluster has none. Run only when identity_query found none.
 /// `identity` must be a UUID (36 characters, hex and '-'): an error otherwise.
 result<std::vector<sql_statement>> record_identity_statements(std::string_view identity);

@@ -38,6 +38,10 @@ struct mariadb_gtid_position {
     bool empty() const noexcept { return gtids.empty(); }
     /// The sequence number reached in `domain`, nullopt when the position has no GTID there.
     std::optional<std::uint64_t> seq_in(std::uint32_t domain) const noexcept;
+    /// `g` becomes its domain's GTID when the position has none there or a lower seq (domains stay in order).
+    void advance(const mariadb_gtid& g);
+    /// Every GTID of `other` advanced into this one.
+    void advance(const mariadb_gtid_position& other);
     bool operator==(const mariadb_gtid_position&) const = default;
 };
 

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -68,8 +69,10 @@ struct clone_options {
     std::optional<tls_client_settings> tls;  ///< --tls-ca and friends: TLS only, the donor's certificate verified
     /// Run on the prepared staging dir after the checks and before the commit (a point-in-time restore replays
     /// archived binlogs there, io/binlog_archive/binlog_replay.hpp); it may change the coordinates and the source
-    /// the marker records. Blocking: run on a thread of its own, within --timeout. Throwing commits nothing.
-    std::function<void(const std::filesystem::path& staging, backup_metadata& coordinates, std::string& source)>
+    /// the marker records. Blocking: run on a thread of its own, within --timeout; `stop` is requested on SIGTERM or
+    /// at the deadline, and it must then return soon (nothing is committed). Throwing commits nothing.
+    std::function<void(const std::filesystem::path& staging, backup_metadata& coordinates, std::string& source,
+                       std::stop_token stop)>
         before_commit;
 };
 

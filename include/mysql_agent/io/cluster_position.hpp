@@ -14,6 +14,9 @@ namespace mysql_agent {
 /// Throws mysql_error for anything else.
 std::optional<std::string> read_cluster_identity(mysql_client& client);
 
+/// A new random identity (16 bytes of /dev/urandom, core identity_from_random). Throws file_error.
+std::string new_cluster_identity();
+
 /// Records a new random identity unless one exists (sql_log_bin stays on: it must reach every replica).
 /// Returns the identity the server now carries. Throws mysql_error.
 std::string ensure_cluster_identity(mysql_client& client);

@@ -7,11 +7,11 @@
 // arrives uses the disk while the download and the decoding use the CPU. Failures are ignored here: the commit's own
 // flush is the one that counts. I/O layer (a thread).
 
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
-#include <mutex>
-#include <thread>
+
+#include "mysql_agent/io/periodic_task.hpp"
 
 namespace mysql_agent {
 
@@ -30,15 +30,11 @@ public:
     unsigned flushes() const;
 
 private:
-    void run();
+    void flush_once() noexcept;
 
     std::filesystem::path dir_;
-    std::chrono::milliseconds interval_;
-    mutable std::mutex mutex_;
-    std::condition_variable changed_;
-    bool stopping_ = false;
-    unsigned flushes_ = 0;
-    std::thread thread_;  ///< last: started once everything it uses exists
+    std::atomic<unsigned> flushes_{0};
+    periodic_task task_;  ///< last: started once everything it uses exists
 };
 
 }  // namespace mysql_agent

@@ -4,8 +4,10 @@
 // (PR_SET_PDEATHSIG: a Ctrl-C or SIGKILL leaves no server running on a copy of the data), stopped cleanly on scope
 // exit (SIGTERM: InnoDB shuts down, then SIGKILL after a minute). I/O layer (fork, exec, waitpid).
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <stop_token>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -28,15 +30,18 @@ public:
     /// A client on `c` once the server accepts it (crash recovery of a large datadir takes a while). Throws
     /// clone_failed_error naming `error_log`'s last lines when the server exits or does not answer in `timeout`.
     mysql_client connect(const mysql_connection& c, const std::filesystem::path& error_log,
-                         std::chrono::seconds timeout);
+                         std::chrono::seconds timeout, std::stop_token stop = {});
     /// SIGTERM, waits up to a minute for a clean shutdown, then SIGKILL. Returns whether it stopped cleanly
     /// (exit status 0).
     bool stop() noexcept;
+    /// SIGKILL, from any thread: for a server whose datadir is discarded anyway (a cancelled restore); the owner's
+    /// stop() then reaps it at once.
+    void kill_now() noexcept;
 
 private:
     std::filesystem::path mysqld_;
     std::string what_;
-    pid_t pid_ = -1;
+    std::atomic<pid_t> pid_{-1};
 };
 
 /// The last lines of a file (an error log), for messages.

@@ -28,6 +28,11 @@ std::optional<std::string> backup_gtid_position(const backup_metadata& backup, s
 /// is an error too (it came from the network or a bucket).
 status check_primary_serves(server_flavor flavor, std::string_view backup_position, std::string_view binlog_start);
 
+/// Whether a primary at `primary_position` (MariaDB @@gtid_current_pos, MySQL @@gtid_executed) holds every
+/// transaction of a backup at `backup_position`: false when the backup is past it in some domain (MySQL: holds a
+/// GTID it lacks), or either does not parse. A backup past its primary is of a history the primary does not continue.
+bool holds_backup(server_flavor flavor, std::string_view backup_position, std::string_view primary_position);
+
 /// The coordinates of a stored backup, from the metadata files its manifest carries (as a clone reads them).
 result<backup_metadata> manifest_coordinates(const backup_manifest& m);
 
@@ -36,12 +41,14 @@ server_flavor backup_flavor(const backup_manifest& m);
 
 /// What a replica's seed does with the newest backup, given its primary's GET /position answer (nullopt: none).
 struct seed_verdict {
-    enum class kind { go, unchecked, refused } decision = kind::go;
-    std::string reason;  ///< for the log (go, unchecked) or the error (refused)
+    enum class kind { go, unchecked, skip, refused } decision = kind::go;
+    std::string reason;  ///< for the log (go, unchecked, skip) or the error (refused)
 };
 
-/// Refused: the backup names another cluster identity than the primary's, its coordinates do not parse, or the
-/// primary no longer holds the binlogs after its position (check_primary_serves). Unchecked (warned, the seed goes
+/// Skip (warned, the member is cloned from its peers instead, which is always consistent with the primary): the
+/// backup names another cluster identity than the primary's, or its data is past the primary's position (holds_backup)
+/// : a cluster recreated at a point in time, or restored to an older backup. Refused: its coordinates do not parse, or
+/// the primary no longer holds the binlogs after its position (check_primary_serves). Unchecked (warned, the seed goes
 /// on): no answer, no GTID position in the backup, no binlog_start from the primary. Go otherwise.
 seed_verdict judge_seed(const backup_manifest& m, const std::optional<position_report>& primary);
 

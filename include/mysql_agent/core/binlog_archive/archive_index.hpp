@@ -19,7 +19,7 @@
 //    "first_gtid": "0-7-27", "first_time": "...", "last_gtid": "3-7-1", "last_time": "...",   (absent: no transaction)
 //    "transactions": 5, "bytes": 1317, "file_bytes": 1400 (only when more than bytes), "sha256": "<64 hex>",
 //    "ending": "rotate" | "stop" | "open",
-//    "archived_at": "..."}
+//    "archived_at": "...", "cluster_identity": "<uuid>" (absent: the server carried none)}
 
 #include <chrono>
 #include <cstdint>
@@ -36,6 +36,10 @@ namespace mysql_agent::binlog_archive {
 
 inline constexpr std::string_view archive_folder = "binlogs/";
 inline constexpr std::size_t index_record_limit = 64u << 10;
+/// The largest archived file a record may name: max_binlog_size is at most 1 GiB, but a transaction is never split
+/// across files, so one file can hold a large transaction beyond it. A record naming more is refused (a restore
+/// downloads what the record says onto the data volume).
+inline constexpr std::uint64_t archived_file_limit = 64ull << 30;
 
 /// One archived binlog file, as its index record says.
 struct archived_binlog {
@@ -60,6 +64,10 @@ struct archived_binlog {
     std::string sha256_hex;        ///< of the .binlog object
     binlog_ending ending = binlog_ending::open;
     std::string archived_at;       ///< ISO 8601 UTC
+    /// The cluster identity (cluster_identity.hpp) the server carried when the file was archived; "" when it carried
+    /// none yet. A point-in-time restore gives the restored cluster a new one: its files, which reuse the discarded
+    /// history's GTIDs, are never chained with that history's (recovery_plan.hpp of_history).
+    std::string cluster_identity;
 };
 
 /// The record of `s` (a file's summary, `bytes` of it archived, with that SHA-256; s.bytes the file's size) under the
@@ -75,7 +83,8 @@ std::string index_json(const archived_binlog& r);
 
 /// A record read back from the bucket: at most index_record_limit bytes, every field of its type, the name of the
 /// NAME form and agreeing with the digest and server id, positions that parse, the end at or past the start in every
-/// domain, hex digests of the right length. `expected_name`: the NAME its object key says, "" to skip that check.
+/// domain, hex digests of the right length, the server's file name a plain name and its version printable (both
+/// reach logs and messages), sizes up to archived_file_limit. `expected_name`: the NAME its object key says, "" to skip that check.
 result<archived_binlog> parse_index(std::string_view json, std::string_view expected_name = {});
 
 /// One GTID as domain-server-seq.

@@ -26,6 +26,25 @@ struct local_binlog {
     mariadb_gtid_position start;  ///< its Gtid_list event
 };
 
+/// Where the sidecar reads the server's binlog `file` (a name SHOW BINARY LOGS listed): in the folder of the
+/// server's log_bin_basename, which under the server's datadir is the same folder under the sidecar's (one volume,
+/// perhaps mounted at another path), and elsewhere is taken as it is. Compared by path components, not characters:
+/// /var/lib/mysql2 is not under /var/lib/mysql. An error for a name that is not a plain file name.
+result<std::string> sidecar_path_of(std::string_view file, std::string_view log_bin_basename,
+                                    std::string_view server_datadir, std::string_view sidecar_datadir);
+
+/// Whether this member archives: it writes a binlog (log_bin 1) and is the primary (read_only 0). `state` says why
+/// not, for the log and /metrics.
+struct archiving_verdict {
+    bool archiving = false;
+    std::string state;
+};
+archiving_verdict archiving_of(std::string_view log_bin, std::string_view read_only);
+
+/// The furthest position any record reaches (per domain), and the newest archived transaction's time (0: none).
+mariadb_gtid_position archive_reach(const std::vector<archived_binlog>& archive);
+std::uint32_t newest_transaction_time(const std::vector<archived_binlog>& archive);
+
 /// Whether `f` is archived already: a record of the same creation time, server id, start position and file size. (A
 /// file name alone proves nothing: names are reused after a re-seed or a restore. And two files can share a second,
 /// a server id and a start: a file a crash left without transactions, and the one the restarted server opens next.)
@@ -35,6 +54,10 @@ bool archived_already(const local_binlog& f, const std::vector<archived_binlog>&
 /// is past the file's start) and `interval` has passed since the last close.
 bool flush_due(const mariadb_gtid_position& file_start, const mariadb_gtid_position& server_position,
                std::chrono::seconds since_last_flush, std::chrono::seconds interval);
+
+/// How often the archiver looks for closed files for a flush `interval`: a quarter of it (a file closed at the interval
+/// is archived within a quarter more), at least 250 ms and at most 5 s.
+std::chrono::milliseconds poll_interval(std::chrono::seconds interval) noexcept;
 
 /// The files that were waiting to be archived and are gone from the server's list: purged before they were archived.
 std::vector<std::string> purged_unarchived(const std::set<std::string>& waiting, const std::vector<local_binlog>& now);

@@ -8,6 +8,13 @@
 // after it (the furthest-reaching one when several do: after a failover the new primary's files overlap the old
 // one's). A transaction at or before the position reached is skipped (the backup, or an earlier file, holds it).
 //
+// Histories branch: a re-seeded or failed-over primary starts its binlog at the position its data stood at, which
+// may lie inside a file of the old primary (whose later transactions it never had). A file created after another
+// and starting inside its range is such a branch: the chain leaves the old file at the branch point (cut_of; the old
+// tail is not replayed) and follows the branch when the target does (--latest; --to-time after the branch's first
+// file was created; --to-gtid beyond what the old file reaches), else it stays on the old history. After a whole
+// file, only a file that starts exactly at its end continues it.
+//
 //   target        the chain goes on until                    refused when
 //   --latest      no file continues it                       a file ends past the chain's end: a gap, named
 //   --to-gtid G   the position reached includes G            no file continues it before G: the gap, named
@@ -22,7 +29,9 @@
 // mariadb-binlog --stop-datetime does.
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mysql_agent/core/binlog_archive/archive_index.hpp"
@@ -59,7 +68,9 @@ std::vector<archive_gap> find_gaps(std::vector<archived_binlog> archive);
 /// Which transactions of the chain's files to replay, fed in order, file after file.
 class replay_window {
 public:
-    enum class verdict { skip, apply, stop };
+    /// skip: the backup or an earlier file holds it; apply; cut: it and the rest of this file are a history the next
+    /// file branched off from (cut_of), not replayed; stop: past the target, it and everything after.
+    enum class verdict { skip, apply, cut, stop };
     replay_window(mariadb_gtid_position base, recovery_target target);
 
     /// The verdict on the next transaction. After stop, every later one is stop. A transaction to skip that
@@ -67,7 +78,8 @@ public:
     /// its bytes cannot be cut there).
     result<verdict> next(const binlog_transaction& t);
     /// A new file begins: what is skipped at its start may again follow what was applied in the previous one.
-    void next_file() noexcept { applied_in_file_ = false; }
+    /// `cut`: where the chain leaves it for another history (cut_of), nullopt: it is replayed to its end.
+    void next_file(std::optional<mariadb_gtid_position> cut = std::nullopt);
 
     const mariadb_gtid_position& reached() const noexcept { return reached_; }
     /// The last transaction applied, if any.
@@ -80,14 +92,27 @@ private:
     std::optional<binlog_transaction> last_;
     bool stopped_ = false;
     bool applied_in_file_ = false;
+    std::optional<mariadb_gtid_position> cut_;
+    bool cut_reached_ = false;
 };
+
+/// Where the chain leaves file `i` for the next, when the next starts before file i's end (another history that
+/// branched off it: a re-seeded or failed-over primary): that start. nullopt: file i is replayed to its end.
+std::optional<mariadb_gtid_position> cut_of(const std::vector<archived_binlog>& chain, std::size_t i);
 
 /// A complete backup a point-in-time restore could start from.
 struct base_candidate {
     std::string id;
     mariadb_gtid_position position;  ///< its binlog GTID position (xtrabackup_binlog_info)
     std::uint32_t finished_at = 0;   ///< seconds since the epoch
+    std::string cluster_identity;    ///< its manifest's, "" when it names none
 };
+
+/// The archived files of the history a backup of cluster `identity` continues: those recorded with that identity or
+/// with none (archived before the cluster recorded one). A cluster recreated at a point in time carries a new identity
+/// and reuses the discarded transactions' GTIDs: chained by GTIDs alone, its files and the old history's would mix.
+/// `identity` "": every file.
+std::vector<archived_binlog> of_history(std::vector<archived_binlog> archive, std::string_view identity);
 
 /// The backup to start from: --latest the newest; --to-gtid the newest whose position is not past the target in a
 /// domain of the target; --to-time the newest that finished at or before it (its data is of an earlier moment).

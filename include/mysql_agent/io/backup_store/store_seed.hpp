@@ -23,8 +23,9 @@ struct store_seed_options {
     bool as_primary = false;  ///< the marker's re-seed record makes the sidecar take over as primary
 };
 
-/// Seeds the datadir from the newest complete backup. nullopt: the prefix holds no complete backup (the caller
-/// clones from the peers, or starts empty). Throws bad_input_error when the primary no longer holds the binlogs
+/// Seeds the datadir from the newest complete backup. nullopt: the prefix holds no complete backup, or the primary
+/// showed it is of another history (judge_seed's skip: another cluster identity, data past the primary's); the caller
+/// clones from the peers, or starts empty. Throws bad_input_error when the primary no longer holds the binlogs
 /// after the backup's position (naming both positions), and what async_restore_datadir throws.
 boost::asio::awaitable<std::optional<clone_outcome>> seed_from_store(store_seed_options options);
 

@@ -6,14 +6,13 @@
 // is counted and logged, and the last good facts stay. I/O layer (the S3 client, a thread).
 
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
-#include <stop_token>
-#include <thread>
+#include <optional>
 
 #include "mysql_agent/core/backup_store/backup_status.hpp"
 #include "mysql_agent/core/objstore/s3_location.hpp"
 #include "mysql_agent/io/objstore/s3_client.hpp"
+#include "mysql_agent/io/periodic_task.hpp"
 
 namespace mysql_agent::backup_store {
 
@@ -37,9 +36,8 @@ private:
     objstore::s3_url at_;
     std::chrono::seconds interval_;
     mutable std::mutex mutex_;
-    std::condition_variable_any wake_;
     store_status_facts facts_;
-    std::jthread thread_;  ///< last: stopped and joined first
+    std::optional<periodic_task> task_;  ///< last: stopped and joined first
 };
 
 }  // namespace mysql_agent::backup_store

@@ -13,25 +13,26 @@
 // binlog list (SHOW BINARY LOGS), its position (gtid_binlog_pos) and the current file's start (BINLOG_GTID_POS).
 //
 // Every pass: the primary's closed files that are not in the archive yet (matched by creation time, server id, start
-// position and size: file names are reused) are read twice, once to scan and digest them (every event's CRC-32, the
-// GTIDs; a damaged file is not archived and is reported), once to upload them (a PUT up to 16 MiB, a multipart upload
-// beyond, its SHA-256 compared with the first pass's); then the index record is written, the commit point. A file the
+// position and size: file names are reused) are archived oldest first: up to 16 MiB read once and sent in one PUT from
+// memory; beyond, read twice, once to scan and digest them (every event's CRC-32, the GTIDs; a damaged file is not
+// archived and is reported), once into a multipart upload whose SHA-256 must be the first read's; then the index
+// record is written, the commit point. A file the
 // server purged before it was archived is logged and counted, and shows as a gap. The archive's records are listed
 // once at start (resuming where the archive is, whoever archived it) and kept up to date after.
 
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <set>
-#include <stop_token>
-#include <thread>
 #include <vector>
 
 #include "mysql_agent/core/binlog_archive/archive_progress.hpp"
 #include "mysql_agent/core/mysql_connection.hpp"
 #include "mysql_agent/core/objstore/s3_location.hpp"
+#include "mysql_agent/io/mysql_client.hpp"
 #include "mysql_agent/io/objstore/s3_client.hpp"
+#include "mysql_agent/io/periodic_task.hpp"
 
 namespace mysql_agent::binlog_archive {
 
@@ -60,21 +61,21 @@ public:
 
 private:
     void pass_or_throw();
-    void load_archive();
-    void archive_file(const std::filesystem::path& path, const local_binlog& f);
-    std::filesystem::path path_of(const std::string& file) const;
+    void refresh_facts();
+    void archive_file(const std::filesystem::path& path, const local_binlog& f, const std::string& identity);
+    /// The server's cluster identity for the records, "" when it records none or cannot be read (logged once).
+    std::string identity_of(mysql_client& c);
 
     binlog_archiver_options o_;
     objstore::s3_client client_;
     std::vector<archived_binlog> archive_;
     bool archive_loaded_ = false;
+    std::string identity_problem_;  ///< the last failure to read the cluster identity, logged once
     std::set<std::string> waiting_;  ///< closed files not archived at the last pass
     std::chrono::steady_clock::time_point last_flush_;
-    std::string server_datadir_, log_bin_dir_;
     mutable std::mutex mutex_;
-    std::condition_variable_any wake_;
     archive_facts facts_;
-    std::jthread thread_;  ///< last: stopped and joined first
+    std::optional<periodic_task> task_;  ///< last: stopped and joined first
 };
 
 }  // namespace mysql_agent::binlog_archive

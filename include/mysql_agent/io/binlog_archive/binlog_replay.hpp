@@ -15,6 +15,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ struct replay_options {
     std::filesystem::path client = "mariadb";
     std::filesystem::path work_dir;           ///< created and removed by the replay
     std::chrono::seconds start_timeout{300};  ///< for the private mysqld to answer
+    /// Not "": once replayed, the data's cluster identity (if it records one) is replaced by this one, a new history
+    /// (core/cluster_identity.hpp replace_identity_statement); the private server runs for it even when the chain is
+    /// empty.
+    std::string new_identity;
 };
 
 struct replay_outcome {
@@ -45,10 +50,12 @@ struct replay_outcome {
     std::uint64_t files = 0;         ///< replayed (at least one transaction applied)
     std::uint64_t bytes = 0;         ///< of binlog downloaded
     double seconds = 0;
+    std::string old_identity;        ///< the identity replaced by new_identity, "" when the data recorded none
 };
 
 /// Replays `o.chain` into the prepared datadir `datadir`. Throws bad_input_error (a file that does not match its
-/// record, damaged), clone_failed_error (the tools or the server failed), objstore::s3_error.
-replay_outcome replay_binlogs(const std::filesystem::path& datadir, const replay_options& o);
+/// record, damaged), clone_failed_error (the tools or the server failed, or `stop` was requested: the download is
+/// cancelled, the tools and the private server are killed at once, for the datadir is discarded), objstore::s3_error.
+replay_outcome replay_binlogs(const std::filesystem::path& datadir, const replay_options& o, std::stop_token stop = {});
 
 }  // namespace mysql_agent::binlog_archive

@@ -29,6 +29,11 @@ struct pitr_outcome {
     std::optional<binlog_transaction> last_applied;
     std::uint64_t transactions = 0;
     std::uint64_t files = 0;
+    /// --to-gtid and --to-time discard the history after the point: the restored data carries a new cluster identity
+    /// (core/cluster_identity.hpp), "" for --latest (the history goes on). old_identity: the one it replaced, "" when
+    /// the data recorded none.
+    std::string new_identity;
+    std::string old_identity;
 };
 
 /// Throws pitr_unreachable_error (no backup before the target, a gap, not archived yet), and what `restore` and the
