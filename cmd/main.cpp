@@ -5,10 +5,14 @@
 #include "command.hpp"
 #include "mysql_agent/core/exit_codes.hpp"
 #include "mysql_agent/io/logging.hpp"
+#include "mysql_agent/io/open_files_limit.hpp"
 
 int main(int argc, char** argv) {
     using namespace mysql_agent;
     setup_logging();
+    // The backup tools (a backup, a clone's or restore's --prepare) open every InnoDB tablespace at once and inherit
+    // this process's limit: its soft limit raised to the hard one (core/open_files.hpp).
+    raise_open_files_limit();
     CLI::App app{"mysql-agent: one static binary that makes a StatefulSet of MySQL/MariaDB pods a primary/replica "
                  "cluster (init container, sidecar, and tools).\nEvery flag can also be set as MYSQL_AGENT_<FLAG>."};
     app.set_version_flag("--version", std::string("mysql-agent ") + MYSQL_AGENT_VERSION);

@@ -23,6 +23,7 @@
 #include "mysql_agent/io/backup_store/store_status_watch.hpp"
 #include "mysql_agent/core/binlog_archive/archive_progress.hpp"
 #include "mysql_agent/io/binlog_archive/binlog_archiver.hpp"
+#include "mysql_agent/io/open_files_limit.hpp"
 #include "mysql_agent/io/backup_tools.hpp"
 #include "mysql_agent/core/byte_size.hpp"
 #include "mysql_agent/core/errors.hpp"
@@ -192,6 +193,10 @@ replication_options replication_options_of(const sidecar_options& o, const pod_i
 int run_sidecar(const sidecar_options& o) {
     const pod_identity self = identity_of(o.local);
     set_log_context({"pod", self.hostname});
+    // The backup tools open every tablespace at once and inherit this limit, raised to the hard one at start
+    // (main.cpp; core/open_files.hpp).
+    const auto limits = current_open_files_limits();
+    spdlog::info("sidecar: open files limit {} (hard {})", limits.soft, limits.hard);
     backup_server_options so = server_options_of(o, self);
     // Read now so a missing Secret fails at start, and scrubbed from everything we send or log.
     std::optional<std::string> repl_password;

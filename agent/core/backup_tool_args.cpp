@@ -11,6 +11,8 @@ std::vector<std::string> backup_tool_arguments(const backup_tool_settings& setti
         "--target-dir=" + std::string(target_dir),
     };
     if (!settings.datadir.empty()) args.push_back("--datadir=" + settings.datadir);
+    // Both tools take it: https://mariadb.com/kb/en/mariabackup-options/#-open-files-limit
+    if (settings.open_files_limit > 0) args.push_back("--open-files-limit=" + std::to_string(settings.open_files_limit));
     if (settings.replica) {
         // A replica's backup must say where it was in its source's binlog, so the clone can replicate from
         // the primary: https://mariadb.com/kb/en/mariabackup-options/#-slave-info

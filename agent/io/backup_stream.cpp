@@ -21,12 +21,14 @@
 
 #include "mysql_agent/core/backup_protocol.hpp"
 #include "mysql_agent/core/backup_tool_args.hpp"
+#include "mysql_agent/core/open_files.hpp"
 #include "mysql_agent/core/stream_digest.hpp"
 #include "mysql_agent/core/tool_error_line.hpp"
 #include "mysql_agent/io/compression_pool.hpp"
 #include "mysql_agent/io/deadline.hpp"
 #include "mysql_agent/io/file_tree.hpp"
 #include "mysql_agent/io/logging.hpp"
+#include "mysql_agent/io/open_files_limit.hpp"
 #include "mysql_agent/io/private_dir.hpp"
 #include "mysql_agent/io/process_runner.hpp"
 
@@ -51,6 +53,8 @@ constexpr int tool_pipe_bytes = 1024 * 1024;
 /// period is 30 s and several streams may be draining at once.
 constexpr auto shutdown_send_timeout = std::chrono::seconds(5);
 constexpr std::string_view client_went_away = "the client went away";
+/// The most the tool is told it may open (--open-files-limit): the tools size a table by it.
+constexpr std::uint64_t max_open_files_flag = 1u << 20;
 
 /// Waits until the client closes its side or resets: what a stalled tool must not hide. Bytes the client
 /// sends meanwhile are discarded (our clients send nothing after the request).
@@ -95,8 +99,9 @@ public:
           compression_(compression) {}
 
     asio::awaitable<void> run() {
-        const std::uint64_t estimate = directory_size(opts_.datadir);
-        start_tool(estimate);
+        const directory_facts facts = gather_directory_facts(opts_.datadir);
+        const std::uint64_t estimate = facts.bytes;
+        start_tool(estimate, facts.tablespaces);
         if (tool_) start_compressor();
         const bool header_sent = co_await send_header(estimate);
         if (!header_sent) {
@@ -119,7 +124,16 @@ public:
 
 private:
     /// Starts the backup tool; when it cannot start, keeps why (secrets scrubbed) for the trailer.
-    void start_tool(std::uint64_t estimate) {
+    void start_tool(std::uint64_t estimate, std::uint64_t tablespaces) {
+        // The tool opens every tablespace at once: a datadir that needs more files than it may open is refused here,
+        // with what to raise, rather than by the tool after the header (core/open_files.hpp).
+        const open_files_limits limits = current_open_files_limits();
+        if (auto enough = check_open_files(tablespaces, limits.soft, limits.hard); !enough) {
+            start_error_ = enough.message();
+            log_event(spdlog::level::err, "backup for " + peer_ + " refused: " + start_error_,
+                      {{"event", "backup_refused"}, {"tablespaces", tablespaces}, {"open_files_limit", limits.soft}});
+            return;
+        }
         try {
             // Credentials go to a 0600 file in a 0700 directory that disappears with this stream: never argv
             // (visible in /proc/<pid>/cmdline to every user) and never a log line.
@@ -128,7 +142,8 @@ private:
             write_private_file(defaults, client_option_file(opts_.mysql));
             process_options po;
             po.program = opts_.tools.backup;
-            const backup_tool_settings settings{opts_.datadir.string(), opts_.replica, opts_.tools.mariadb};
+            const backup_tool_settings settings{opts_.datadir.string(), opts_.replica, opts_.tools.mariadb,
+                                                std::min<std::uint64_t>(limits.soft, max_open_files_flag)};
             po.args = backup_tool_arguments(settings, defaults.string(), (dir_->path() / "target").string());
             po.pipe_stdout = true;
             po.stderr_tail_lines = 20;

@@ -97,12 +97,14 @@ std::vector<std::string> facts_of_datadir(const fs::path& datadir, unsigned serv
 class sidecar_process {
 public:
     sidecar_process(const mariadb_server& db, const std::string& user, const fs::path& password_file,
-                    const fs::path& token_file, const fs::path& log, const std::vector<std::string>& extra = {}) {
-        std::vector<std::string> args = {AGENT_BINARY, "sidecar", "--listen", "127.0.0.1:0", "--hostname", "mysql-0",
+                    const fs::path& token_file, const fs::path& log, const std::vector<std::string>& extra = {},
+                    const std::vector<std::string>& wrapper = {}) {
+        std::vector<std::string> args = wrapper;  // e.g. prlimit --nofile=S:H --
+        args.insert(args.end(), {AGENT_BINARY, "sidecar", "--listen", "127.0.0.1:0", "--hostname", "mysql-0",
                                          "--datadir", db.datadir().string(), "--mysql-socket", db.socket().string(),
                                          "--user", user, "--password-file", password_file.string(),
                                          "--auth-token-file", token_file.string(), "--xtrabackup",
-                                         find_program("mariabackup"), "--xbstream", find_program("mbstream")};
+                                         find_program("mariabackup"), "--xbstream", find_program("mbstream")});
         args.insert(args.end(), extra.begin(), extra.end());
         pid_ = spawn(args, log);
         address_ = "127.0.0.1:" + std::to_string(std::stoi(wait_for_text(log, "listening on 127.0.0.1:", 30s)));
@@ -1962,5 +1964,53 @@ TEST_CASE("point-in-time restore across a re-seeded primary: the live history is
         CHECK(restored_checksums_and_identity(datadir, "shop.orders").first == r.checksum);
         if (r.target.front() == "--latest")
             CHECK_THAT(output, Catch::Contains("the next file's history branched off at " + branch.gtid));
+    }
+}
+
+// --- The backup tool's open files (issue 23): mariabackup opens every tablespace at once.
+
+TEST_CASE("a sidecar whose open-files limit cannot cover the datadir's tablespaces refuses the backup before the tool "
+          "starts, saying what to raise, and a low soft limit under a high hard one is raised",
+          "[io][real]") {
+    auto primary = primary_with_orders(10);
+    auto root = primary->root();
+    root.execute("CREATE DATABASE many");
+    for (int i = 0; i < 400; ++i)
+        root.execute("CREATE TABLE many.t" + std::to_string(i) + " (id INT PRIMARY KEY) ENGINE=InnoDB");
+    std::uint64_t tablespaces = 0;
+    for (const auto& e : fs::recursive_directory_iterator(primary->datadir()))
+        if (e.is_regular_file() && e.path().extension() == ".ibd") ++tablespaces;
+    REQUIRE(tablespaces >= 400);
+    temp_dir tmp("mysql-agent-real-open-files");
+    const auto [password_file, token_file] = write_secrets(tmp.path());
+    {
+        // A hard limit of 300: nothing can raise it; the clone is told why, and nothing is sent.
+        const fs::path sidecar_log = tmp.path() / "sidecar-300.log", log = tmp.path() / "clone-300.log";
+        const fs::path datadir = tmp.path() / "clone-300";
+        fs::create_directories(datadir);
+        sidecar_process sidecar(*primary, "backup", password_file, token_file, sidecar_log, {},
+                                {find_program("prlimit"), "--nofile=300:300", "--"});
+        const int rc = run_clone(sidecar.address(), datadir, token_file, log, 100s);
+        const std::string output = slurp(log);
+        INFO("clone log:\n" << output << "\nsidecar log:\n" << slurp(sidecar_log));
+        CHECK(rc == mysql_agent::exit_code::clone_failed);
+        CHECK_THAT(output, Catch::Contains("the datadir holds " + std::to_string(tablespaces) + " InnoDB tablespaces") &&
+                               Catch::Contains("at least " + std::to_string(tablespaces + 256)) &&
+                               Catch::Contains("the sidecar's is 300 (hard limit 300)"));
+        CHECK_THAT(slurp(sidecar_log), Catch::Contains("backup_refused") && !Catch::Contains("started: pid"));
+        CHECK(entries_of(datadir).empty());
+    }
+    {
+        // A soft limit of 300 under a hard one of 4096: raised at start, the backup goes through.
+        const fs::path sidecar_log = tmp.path() / "sidecar-4096.log", log = tmp.path() / "clone-4096.log";
+        const fs::path datadir = tmp.path() / "clone-4096";
+        fs::create_directories(datadir);
+        sidecar_process sidecar(*primary, "backup", password_file, token_file, sidecar_log, {},
+                                {find_program("prlimit"), "--nofile=300:4096", "--"});
+        const int rc = run_clone(sidecar.address(), datadir, token_file, log, 100s);
+        INFO("clone log:\n" << slurp(log) << "\nsidecar log:\n" << slurp(sidecar_log));
+        CHECK(rc == 0);
+        CHECK_THAT(slurp(sidecar_log), Catch::Contains("open files limit 4096 (hard 4096)") &&
+                                           Catch::Contains("--open-files-limit=4096"));
     }
 }

@@ -2,6 +2,7 @@
 // the escaped values back is checked against the real my_print_defaults in tests/io/backup_server_test.cpp.
 
 #include "mysql_agent/core/backup_tool_args.hpp"
+#include "mysql_agent/core/open_files.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -46,13 +47,14 @@ const std::string file_head = "# written by mysql-agent sidecar for one backup; 
 
 TEST_CASE("backup_tool_arguments: the option file first, then what the role and tool need", "[sidecar]") {
     const std::vector<argv_row> rows = {
-        {"a primary's xtrabackup: --datadir only", {"/var/lib/mysql", false, false}, {"--datadir=/var/lib/mysql"}},
-        {"a primary's mariabackup: no replica options", {"/var/lib/mysql", false, true}, {"--datadir=/var/lib/mysql"}},
-        {"no datadir: the tool asks the server", {"", false, false}, {}},
-        {"a replica's xtrabackup: --slave-info", {"/d", true, false}, {"--datadir=/d", "--slave-info"}},
+        {"a primary's xtrabackup: --datadir only", {"/var/lib/mysql", false, false, 0}, {"--datadir=/var/lib/mysql"}},
+        {"a primary's mariabackup: no replica options", {"/var/lib/mysql", false, true, 0}, {"--datadir=/var/lib/mysql"}},
+        {"no datadir: the tool asks the server", {"", false, false, 0}, {}},
+        {"a replica's xtrabackup: --slave-info", {"/d", true, false, 0}, {"--datadir=/d", "--slave-info"}},
         {"a replica's mariabackup: --slave-info and --safe-slave-backup",
-         {"/d", true, true},
+         {"/d", true, true, 0},
          {"--datadir=/d", "--slave-info", "--safe-slave-backup"}},
+        {"the open-files limit it inherits, said", {"/d", false, true, 20000}, {"--datadir=/d", "--open-files-limit=20000"}},
     };
     const auto row = GENERATE_COPY(from_range(rows));
     INFO(row.name);
@@ -93,4 +95,19 @@ TEST_CASE("client_option_file: a [client] group with the user, the password if a
     const auto row = GENERATE_COPY(from_range(rows));
     INFO(row.name);
     CHECK(client_option_file(row.connection) == row.expected);
+}
+
+TEST_CASE("open files: a datadir needs its tablespaces plus a margin, and a limit below says what to raise", "[sidecar]") {
+    CHECK(open_files_needed(0) == open_files_margin);
+    CHECK(open_files_needed(15000) == 15000 + open_files_margin);
+    CHECK(check_open_files(100, 1024, 1024).has_value());
+    CHECK(check_open_files(1024 - open_files_margin, 1024, 1024).has_value());  // exactly enough
+    const auto short_of = check_open_files(30000, 20000, 20000);
+    REQUIRE_FALSE(short_of.has_value());
+    CHECK(short_of.message() ==
+          "the datadir holds 30000 InnoDB tablespaces (.ibd files) and the backup tool opens every one at once: it "
+          "needs an open-files limit of at least 30256, the sidecar's is 20000 (hard limit 20000); raise the "
+          "container's nofile limit (the runtime's default_ulimits or LimitNOFILE of its service) to at least "
+          "30256. Nothing was sent");
+    CHECK_FALSE(check_open_files(1024 - open_files_margin + 1, 1024, 4096).has_value());
 }

@@ -485,3 +485,23 @@ TEST_CASE("recovery plan: a cluster recreated at a point in time is a history of
     r.cluster_identity = y;
     CHECK(parse_index(index_json(r))->cluster_identity == y);
 }
+
+TEST_CASE("archive progress: a gap is logged once, with what it means for a restore") {
+    const archive_gap g{pos("0-1-20"), pos("0-1-30"), "20261207T074830Z-1-aaaaaaaaaaaaaaaa"};
+    CHECK(describe_gap(g) ==
+          "binlog archive: a gap: no archived binlog holds the transactions after 0-1-20 up to 0-1-30 (the next "
+          "archived one, 20261207T074830Z-1-aaaaaaaaaaaaaaaa, starts there): a point-in-time restore from a backup "
+          "taken before it reaches 0-1-20 at most; one from a backup taken at or after 0-1-30 restores past it");
+    const archive_gap later{pos("0-1-40"), pos("0-1-50"), "20261207T080000Z-1-bbbbbbbbbbbbbbbb"};
+    CHECK(new_gaps({}, {g}).size() == 1);
+    CHECK(new_gaps({g}, {g}).empty());
+    const auto fresh = new_gaps({g}, {g, later});
+    REQUIRE(fresh.size() == 1);
+    CHECK(fresh.front().next_name == later.next_name);
+    // The gaps the archiver finds in the archive's records.
+    const auto found = find_gaps({file("a", "", "0-1-20"), file("c", "0-1-30", "0-1-40")});
+    REQUIRE(found.size() == 1);
+    CHECK(found.front().after == pos("0-1-20"));
+    CHECK(found.front().before == pos("0-1-30"));
+    CHECK(found.front().next_name == "c");
+}

@@ -105,4 +105,22 @@ std::vector<metric_family> archive_families(const archive_facts& f) {
     return out;
 }
 
+std::string describe_gap(const archive_gap& g) {
+    const std::string after = g.after.empty() ? "the empty position" : to_string(g.after);
+    return "binlog archive: a gap: no archived binlog holds the transactions after " + after + " up to " +
+           to_string(g.before) + " (the next archived one, " + g.next_name +
+           ", starts there): a point-in-time restore from a backup taken before it reaches " + after +
+           " at most; one from a backup taken at or after " + to_string(g.before) + " restores past it";
+}
+
+std::vector<archive_gap> new_gaps(const std::vector<archive_gap>& before, const std::vector<archive_gap>& now) {
+    std::vector<archive_gap> fresh;
+    for (const auto& g : now)
+        if (std::none_of(before.begin(), before.end(), [&](const archive_gap& b) {
+                return b.after == g.after && b.before == g.before && b.next_name == g.next_name;
+            }))
+            fresh.push_back(g);
+    return fresh;
+}
+
 }  // namespace mysql_agent::binlog_archive

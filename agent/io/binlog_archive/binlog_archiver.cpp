@@ -83,7 +83,9 @@ void binlog_archiver::pass() {
 void binlog_archiver::refresh_facts() {
     std::lock_guard<std::mutex> lock(mutex_);
     facts_.archive_files = archive_.size();
-    facts_.gaps = find_gaps(archive_);
+    auto gaps = find_gaps(archive_);
+    for (const auto& g : new_gaps(facts_.gaps, gaps)) spdlog::warn("{}", describe_gap(g));
+    facts_.gaps = std::move(gaps);
     facts_.archive_end = archive_reach(archive_);
     facts_.newest_transaction_time = newest_transaction_time(archive_);
 }

@@ -2,6 +2,7 @@
 // The backup tool's command line and the option file that carries its credentials, as the sidecar runs
 // xtrabackup/mariabackup for one `GET /backup` (io/backup_stream.cpp writes the file and starts the tool). Pure.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,7 @@ struct backup_tool_settings {
     std::string datadir;   ///< passed as --datadir when not empty
     bool replica = false;  ///< adds --slave-info (and --safe-slave-backup for mariabackup)
     bool mariadb = false;  ///< the tool is mariabackup (backup_tools::mariadb)
+    std::uint64_t open_files_limit = 0;  ///< passed as --open-files-limit when not 0 (core/open_files.hpp)
 };
 
 /// The arguments of the backup tool after its program name. `defaults_file` comes first because the tools

@@ -17,4 +17,13 @@ enum class on_listing_error {
 /// are not entered; a file that vanishes or cannot be stat'ed while walked is not counted.
 std::uint64_t directory_size(const std::filesystem::path& dir, on_listing_error on_error = on_listing_error::skip);
 
+/// What a walk of a datadir finds: directory_size's bytes, and how many of its files are InnoDB tablespaces (`.ibd`),
+/// which a backup tool opens all at once (core/open_files.hpp).
+struct directory_facts {
+    std::uint64_t bytes = 0;
+    std::uint64_t tablespaces = 0;
+};
+directory_facts gather_directory_facts(const std::filesystem::path& dir,
+                                       on_listing_error on_error = on_listing_error::skip);
+
 }  // namespace mysql_agent

@@ -78,6 +78,14 @@ struct archive_facts {
     std::string last_error;
 };
 
+/// The log line for a gap in the archive, with what it means for a restore: "binlog archive: a gap: no archived
+/// binlog holds the transactions after A up to B (the next archived one, NAME, starts there): a point-in-time restore
+/// reaches A at most from a backup taken before it; a backup taken at or after B restores past it".
+std::string describe_gap(const archive_gap& g);
+
+/// The gaps in `now` that `before` did not list (each is logged once).
+std::vector<archive_gap> new_gaps(const std::vector<archive_gap>& before, const std::vector<archive_gap>& now);
+
 /// mysql_agent_binlog_archive_* families: archiving (0/1), archived files and bytes, the archive's records, the last
 /// archive time, the newest archived transaction's time, gaps, files purged before they were archived, failures.
 std::vector<metric_family> archive_families(const archive_facts& f);
