@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build test unit demo bench clean
+.PHONY: all deps configure build test unit demo bench image clean
 
 all: build
 
@@ -27,6 +27,10 @@ test: build
 
 demo: build
 	@tests/e2e/demo.sh $(BUILD)/mysql-agent
+
+# The agent image, offline with buildah (the Dockerfile's final stage from the binary just built): README, "Container image".
+image: build
+	@scripts/build-images.sh $(BUILD)/mysql-agent
 
 bench: build
 	@bench/clone_throughput $(BUILD)/mysql-agent

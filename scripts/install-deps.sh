@@ -9,6 +9,7 @@ packages=(
   iproute2 util-linux procps ncat openssl tcpdump
   swift-proxy swift-account swift-container swift-object memcached awscli socat
   sysbench
+  podman buildah runc netavark aardvark-dns catatonit
 )
 missing=()
 for p in "${packages[@]}"; do
