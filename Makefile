@@ -28,9 +28,11 @@ test: build
 demo: build
 	@tests/e2e/demo.sh $(BUILD)/mysql-agent
 
-# The agent image, offline with buildah (the Dockerfile's final stage from the binary just built): README, "Container image".
+# The agent image, offline with buildah (the Dockerfile's final stage from the binary just built), and the MariaDB test
+# image (mmdebstrap from the Debian mirror): README, "Container image".
 image: build
 	@scripts/build-images.sh $(BUILD)/mysql-agent
+	@scripts/build-mariadb-image.sh
 
 bench: build
 	@bench/clone_throughput $(BUILD)/mysql-agent
