@@ -2,7 +2,8 @@
 # The MariaDB test image, built offline from the Debian mirror the machine already uses (no registry): mmdebstrap
 # minbase with mariadb-server and mariadb-backup (bookworm, bookworm-updates, bookworm-security: the 10.11 of the
 # host's own tests), mysql moved to uid/gid 999 (the official images' and the manifests' user), an empty
-# /var/lib/mysql, and scripts/mariadb-image/entrypoint.sh; imported with podman. A stand-in for
+# /var/lib/mysql, Debian's bind-address = 127.0.0.1 commented out and the official image's docker.cnf (listen on
+# every address, no name resolution), and scripts/mariadb-image/entrypoint.sh; imported with podman. A stand-in for
 # docker.io/library/mariadb:10.11 in tests/containers, not a production image. Kept when the tag exists (FORCE=1
 # rebuilds). Usage: scripts/build-mariadb-image.sh [TAG]
 set -euo pipefail
@@ -23,6 +24,8 @@ started=$(date +%s)
 mirror=http://deb.debian.org/debian
 mmdebstrap --quiet --variant=minbase --include=mariadb-server,mariadb-backup,mariadb-client \
   --customize-hook='chroot "$1" sh -c "groupmod -g 999 mysql && usermod -u 999 -g 999 mysql && rm -rf /var/lib/mysql/* && chown 999:999 /var/lib/mysql"' \
+  --customize-hook='sed -i "s/^bind-address/#&/" "$1/etc/mysql/mariadb.conf.d/50-server.cnf"' \
+  --customize-hook="copy-in $here/scripts/mariadb-image/docker.cnf /etc/mysql/mariadb.conf.d" \
   --customize-hook="copy-in $here/scripts/mariadb-image/entrypoint.sh /usr/local/bin" \
   bookworm "$work/rootfs.tar" \
   "deb $mirror bookworm main" "deb $mirror bookworm-updates main" "deb http://deb.debian.org/debian-security bookworm-security main"

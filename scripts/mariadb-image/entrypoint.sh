@@ -2,9 +2,10 @@
 # The MariaDB test image's entrypoint (scripts/build-mariadb-image.sh): what the manifests' mysql container needs of
 # docker.io/library/mariadb's, and nothing more. `mariadbd` (the default command) on an empty datadir initialises it
 # first: the system tables, root@localhost and root@'%' with the password of MYSQL_ROOT_PASSWORD_FILE (or
-# MARIADB_ROOT_PASSWORD_FILE), as the official image does; a datadir that holds data (a clone) starts as it is. Any
-# other command runs as given. It runs as the image's user (mysql, uid 999), on a read-only root: only /var/lib/mysql,
-# /var/run/mysqld and /tmp need to be writable.
+# MARIADB_ROOT_PASSWORD_FILE) and no other root account (mariadb-install-db's password-less root@127.0.0.1, ::1
+# and hostname would win over root@'%' for clients on those addresses), as the official image does; a datadir that
+# holds data (a clone) starts as it is. Any other command runs as given. It runs as the image's user (mysql, uid
+# 999), on a read-only root: only /var/lib/mysql, /var/run/mysqld and /tmp need to be writable.
 set -eu
 if [ "${1:-}" != "mariadbd" ]; then exec "$@"; fi
 datadir=/var/lib/mysql
@@ -27,6 +28,8 @@ if [ ! -d "$datadir/mysql" ]; then
   password=$(sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g" "$file")
   mariadb --no-defaults --socket="$socket" -uroot <<SQL
 SET sql_log_bin = 0;
+DROP USER IF EXISTS 'root'@'127.0.0.1', 'root'@'::1';
+EXECUTE IMMEDIATE CONCAT('DROP USER IF EXISTS root@''', @@hostname, '''');
 ALTER USER 'root'@'localhost' IDENTIFIED BY '$password';
 CREATE USER 'root'@'%' IDENTIFIED BY '$password';
 GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;
