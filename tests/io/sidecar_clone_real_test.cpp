@@ -1737,9 +1737,9 @@ TEST_CASE("point-in-time proof: sysbench writes while a recorder snapshots check
     REQUIRE(run_backup_binary(sidecar->address(), store, "s3://proof/c/", tmp.path(), token_file,
                               tmp.path() / "backup.log") == 0);
 
-    // Writes for PROOF_SECONDS (120 by default) in four phases, a point every 2.5 s: 40 % with the sidecar
+    // Writes for PROOF_SECONDS (180 by default) in four phases, a point every 2.5 s: 40 % with the sidecar
     // archiving, 15 % with it killed, 15 % after its restart, 30 % after mysqld was killed under the writes.
-    const double seconds = std::getenv("PROOF_SECONDS") ? std::stod(std::getenv("PROOF_SECONDS")) : 120.0;
+    const double seconds = std::getenv("PROOF_SECONDS") ? std::stod(std::getenv("PROOF_SECONDS")) : 180.0;
     auto span = [&](double share) {
         return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds * share));
     };
