@@ -5,7 +5,7 @@
 # /var/lib/mysql, Debian's bind-address = 127.0.0.1 commented out and the official image's docker.cnf (listen on
 # every address, no name resolution), and scripts/mariadb-image/entrypoint.sh; imported with podman. A stand-in for
 # docker.io/library/mariadb:10.11 in tests/containers, not a production image. Kept when the tag exists (FORCE=1
-# rebuilds). Usage: scripts/build-mariadb-image.sh [TAG]
+# rebuilds). Prints the tag on its last line. Usage: scripts/build-mariadb-image.sh [TAG]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$here/tests/containers/containers.conf}
@@ -13,9 +13,13 @@ fail() { echo "build-mariadb-image: $*" >&2; exit 1; }
 for tool in mmdebstrap podman; do
   command -v "$tool" >/dev/null || fail "$tool is not installed (make deps)"
 done
-tag=${1:-localhost/mariadb-test:10.11}
+# The tag names what the image is built from (this script, the entrypoint, docker.cnf): a change to any of them is a
+# new image, never a stale one kept because a tag of the same name exists.
+inputs=$(cat "$0" "$here/scripts/mariadb-image/entrypoint.sh" "$here/scripts/mariadb-image/docker.cnf" | sha256sum | cut -c1-12)
+tag=${1:-localhost/mariadb-test:10.11-$inputs}
 if [[ ${FORCE:-0} != 1 ]] && podman image exists "$tag"; then
   echo "build-mariadb-image: $tag exists (FORCE=1 rebuilds)"
+  echo "$tag"
   exit 0
 fi
 work=$(mktemp -d)
@@ -35,3 +39,4 @@ podman import --quiet \
   "$work/rootfs.tar" "$tag" >/dev/null
 version=$(podman run --rm --network none --entrypoint mariadbd "$tag" --version | awk '{print $3}')
 echo "build-mariadb-image: $tag built in $(( $(date +%s) - started )) s ($version, $(podman image inspect --format '{{.Size}}' "$tag") bytes)"
+echo "$tag"

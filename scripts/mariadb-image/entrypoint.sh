@@ -33,10 +33,10 @@ EXECUTE IMMEDIATE CONCAT('DROP USER IF EXISTS root@''', @@hostname, '''');
 ALTER USER 'root'@'localhost' IDENTIFIED BY '$password';
 CREATE USER 'root'@'%' IDENTIFIED BY '$password';
 GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;
+SHUTDOWN;
 SQL
-  mariadb-admin --no-defaults --socket="$socket" -uroot --password="$password" shutdown 2>/dev/null \
-    || kill "$pid"
-  wait "$pid" || true
+  # The same session shuts the server down: the password never reaches another process's argv.
+  wait "$pid" || { echo "entrypoint: the initial server did not shut down cleanly" >&2; exit 1; }
   echo "entrypoint: initialised" >&2
 fi
 exec "$@"

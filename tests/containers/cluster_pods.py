@@ -22,7 +22,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 os.environ["CONTAINERS_CONF"] = os.path.join(HERE, "containers.conf")
 AGENT_IMAGE = "localhost/mysql-agent-test:pod-%d" % os.getpid()
-MARIADB_IMAGE = "localhost/mariadb-test:10.11"
 
 # What the pod here does differently from what the manifests say, in one place.
 DEVIATIONS = [
@@ -65,14 +64,16 @@ def main():
         print("  - " + d)
 
     run([os.path.join(REPO, "scripts/build-images.sh"), agent, AGENT_IMAGE], capture=False)
-    run([os.path.join(REPO, "scripts/build-mariadb-image.sh"), MARIADB_IMAGE], capture=False, timeout=900)
+    built = run([os.path.join(REPO, "scripts/build-mariadb-image.sh")], timeout=900).stdout
+    print(built)
+    mariadb_image = built.strip().splitlines()[-1]
 
     rendered = run(["kubectl", "kustomize", os.path.join(REPO, "manifests/overlays/mariadb-10.11")]).stdout
     docs = [d for d in yaml.safe_load_all(rendered) if d]
     sts = next(d for d in docs if d["kind"] == "StatefulSet")
     cm = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "mysql")
     pod = sts["spec"]["template"]["spec"]
-    images = {"ghcr.io/example/mysql-agent:0.1.0": AGENT_IMAGE, "docker.io/library/mariadb:10.11.19": MARIADB_IMAGE}
+    images = {"ghcr.io/example/mysql-agent:0.1.0": AGENT_IMAGE, "docker.io/library/mariadb:10.11.19": mariadb_image}
 
     work = tempfile.mkdtemp(prefix="mysql-agent-pods-")
     tag = "mysql-agent-pods-%d" % os.getpid()
