@@ -9,7 +9,7 @@ packages=(
   iproute2 util-linux procps ncat openssl tcpdump
   swift-proxy swift-account swift-container swift-object memcached awscli socat
   sysbench
-  podman buildah runc netavark aardvark-dns catatonit mmdebstrap python3-yaml
+  podman buildah runc netavark aardvark-dns iptables catatonit mmdebstrap python3-yaml
 )
 missing=()
 for p in "${packages[@]}"; do

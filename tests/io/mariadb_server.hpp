@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "mysql_agent/io/mysql_client.hpp"
+#include "port_claim.hpp"
 #include "temp_dir.hpp"
 
 namespace test_support {
@@ -267,7 +268,7 @@ public:
 private:
     explicit mariadb_server(const options& o)
         : options_(o), dir_("mysql-agent-mariadb"), datadir_(dir_.path() / "data"), socket_(dir_.path() / "sock"),
-          log_(dir_.path() / "mariadbd.log"), tmpdir_(dir_.path() / "tmp"), port_(free_port()) {}
+          log_(dir_.path() / "mariadbd.log"), tmpdir_(dir_.path() / "tmp"), ports_(1), port_(ports_.first()) {}
 
     // One initialised datadir per test process, copied for every server: mariadb-install-db takes seconds.
     static const fs::path& template_datadir() {
@@ -301,6 +302,7 @@ private:
     fs::path socket_;
     fs::path log_;
     fs::path tmpdir_;
+    port_claim ports_;  // a server stopped and started again keeps its port (port_claim.hpp)
     std::uint16_t port_;
     pid_t pid_ = -1;
 };

@@ -1,9 +1,7 @@
 #pragma once
 // Test helper: a real OpenStack Swift with its s3api middleware on loopback (tests/support/swift/swift-s3), one per
-// test process, started on first use and stopped when the process exits. Its five ports are found free first.
+// test process, started on first use and stopped when the process exits, on five ports from port_claim.hpp.
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -18,6 +16,7 @@
 #include <string>
 
 #include "mariadb_server.hpp"
+#include "port_claim.hpp"
 #include "mysql_agent/io/objstore/s3_client.hpp"
 #include "temp_dir.hpp"
 
@@ -29,19 +28,6 @@ inline std::string random_bytes(std::size_t n, std::uint64_t seed) {
     std::string out(n, '\0');
     for (auto& c : out) c = static_cast<char>(g());
     return out;
-}
-
-/// Whether 127.0.0.1:port can be bound now.
-inline bool port_is_free(std::uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return false;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port);
-    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(fd);
-    return ok;
 }
 
 /// Runs `command` through the shell; its stdout, and its exit status in `status`.
@@ -97,7 +83,9 @@ public:
         run_shell(std::string(SWIFT_S3_SCRIPT) + " start " + stop_dir_.string() + " " + std::to_string(port_) + " >/dev/null 2>" +
                       (dir_.path() / "restart.err").string(),
                   status);
-        if (status != 0) throw std::runtime_error("swift-s3 start (again) failed: " + file_tail(dir_.path() / "restart.err"));
+        if (status != 0)
+            throw std::runtime_error("swift-s3 start (again) failed (" + std::to_string(status) +
+                                     "): " + failure_of(dir_.path() / "restart.err"));
     }
 
     /// Client options for this store (path-style, its keys and region). Throws on an endpoint that does not parse.
@@ -135,15 +123,7 @@ public:
     }
 
 private:
-    swift_store() : dir_("swift-store") {
-        for (int tries = 0; tries < 50 && port_ == 0; ++tries) {
-            const std::uint16_t base = free_port();
-            if (base > 65000) continue;
-            bool all = true;
-            for (std::uint16_t p = base; p < base + 5; ++p) all = all && port_is_free(p);
-            if (all) port_ = base;
-        }
-        if (port_ == 0) throw std::runtime_error("no five free consecutive ports for Swift");
+    swift_store() : dir_("swift-store"), ports_(5), port_(ports_.first()) {
         stop_dir_ = dir_.path() / "swift";
         int status = 0;
         const std::string out = run_shell(std::string(SWIFT_S3_SCRIPT) + " start " + (dir_.path() / "swift").string() +
@@ -151,15 +131,25 @@ private:
                                           status);
         if (status != 0)
             throw std::runtime_error("swift-s3 start failed (" + std::to_string(status) + "): " +
-                                     file_tail(dir_.path() / "start.err"));
+                                     failure_of(dir_.path() / "start.err"));
         std::istringstream lines(out);
         for (std::string line; std::getline(lines, line);)
             if (const auto eq = line.find('='); eq != std::string::npos) env_[line.substr(0, eq)] = line.substr(eq + 1);
     }
 
+    /// What a failed `swift-s3 start` said: its own lines (the reason) and the end of the servers' logs after them.
+    static std::string failure_of(const fs::path& err) {
+        std::ifstream in(err);
+        std::string own, line;
+        while (std::getline(in, line))
+            if (line.rfind("swift-s3:", 0) == 0) own += line + "\n";
+        return own + "--- the end of its output:\n" + file_tail(err, 1500);
+    }
+
     temp_dir dir_;
+    port_claim ports_;  // the store is stopped and started again on the same ports (port_claim.hpp)
+    std::uint16_t port_;
     fs::path stop_dir_;
-    std::uint16_t port_ = 0;
     std::map<std::string, std::string> env_;
     std::map<std::string, bool> buckets_;
 };
