@@ -26,6 +26,8 @@ ENTRYPOINT ["/usr/local/bin/mysql-agent"]
 
 FROM scratch AS agent
 COPY --from=builder /mysql-agent /mysql-agent
+# Debian's CA bundle (ca-certificates): an https object store is verified against it (the backup CronJob runs here).
+COPY --from=builder /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 ENV LC_ALL=C
 # The mysql user of the official mysql and mariadb images; manifests/ sets it too.
 USER 999:999

@@ -89,8 +89,8 @@ command add_backup(CLI::App& app) {
         "Stream one backup of a member (its sidecar's GET /backup) into an S3-compatible store as a multipart upload, "
         "checked as a clone checks it, then write its manifest (the commit point): s3://BUCKET/PREFIX<id>/. Nothing "
         "is staged on local disk. Exit codes: 10 no member served a backup, 11 the stream failed a check, 12 token "
-        "refused, 15 TLS with the member failed, 17 the store refused the credentials, 18 no such bucket, 19 the "
-        "store failed otherwise, 3 configuration.");
+        "refused, 15 TLS with the member or the store failed, 17 the store refused the credentials, 18 no such "
+        "bucket, 19 the store failed otherwise, 3 configuration.");
     sub->add_option("--from", opts->from,
                     "Members to ask, HOST[:PORT][,HOST[:PORT]...]: the replica with the least lag first (each "
                     "member's GET /position), the primary after every replica, a member that does not answer last")

@@ -129,7 +129,8 @@ command add_backups(CLI::App& app) {
         "it against its manifest: size, every part's MD5, SHA-256, zstd frames, xbstream framing; with --restore, "
         "restore it into a scratch directory and CHECK TABLE every table on a private server), prune (retention; "
         "never the newest complete backup, never one that may still be running). Exit codes: 4 a backup does not "
-        "verify, 17 the store refused the credentials, 18 no such bucket, 19 the store failed, 3 configuration.");
+        "verify, 15 TLS with the store failed (its certificate, or no CA bundle), 17 the store refused the "
+        "credentials, 18 no such bucket, 19 the store failed, 3 configuration.");
     sub->add_option("action", opts->action, "list, verify or prune")->required();
     add_store_flags(*sub, opts->store);
     sub->add_option("--id", opts->id, "verify: the backup (default: the newest complete one)");

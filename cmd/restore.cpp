@@ -88,8 +88,8 @@ command add_restore(CLI::App& app) {
         "manifest as it downloads into <datadir>/.mysql-agent-staging, then --prepare, then the same atomic commit "
         "as a clone, its marker naming the backup. A backup that fails a check commits nothing. Exit codes: 4 the "
         "backup is not valid or does not verify, 10 no complete backup under the prefix, 11 extract or prepare "
-        "failed, 13 datadir holds data not created by mysql-agent, 17 the store refused the credentials, 18 no such "
-        "bucket, 19 the store failed, 5 local I/O (disk full), 3 configuration.");
+        "failed, 13 datadir holds data not created by mysql-agent, 15 TLS with the store failed, 17 the store "
+        "refused the credentials, 18 no such bucket, 19 the store failed, 5 local I/O (disk full), 3 configuration.");
     add_store_flags(*sub, opts->store, "--from", "s3://BUCKET/PREFIX where `backup --to` stored the backups");
     sub->add_option("--id", opts->id, "The backup to restore (default: the newest complete one)");
     sub->add_option("--datadir", opts->datadir, "MySQL data directory to fill")->capture_default_str();

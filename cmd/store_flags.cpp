@@ -1,8 +1,11 @@
 #include "store_flags.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include "mysql_agent/core/errors.hpp"
+#include "mysql_agent/core/objstore/ca_bundle.hpp"
 #include "mysql_agent/io/secret_file.hpp"
 
 namespace mysql_agent::cmd {
@@ -82,7 +85,21 @@ objstore::s3_client_options store_options_of(const store_flags& f) {
         o.style = objstore::addressing::virtual_hosted;
     else if (!f.addressing.empty())
         throw config_error("--addressing " + f.addressing + ": expected path or virtual");
-    if (!f.ca_file.empty()) o.ca_file = f.ca_file;
+    if (!f.ca_file.empty()) {
+        o.ca_file = f.ca_file;
+    } else if (o.endpoint.https) {
+        // Before any work starts: a scheduled backup in an image without a bundle fails here, not after its stream.
+        auto found = objstore::first_ca_bundle(objstore::well_known_ca_bundles, [](std::string_view p) {
+            return ::access(std::string(p).c_str(), R_OK) == 0;
+        });
+        if (!found) {
+            const std::string endpoint =
+                f.endpoint.empty() ? "https://" + o.endpoint.host : f.endpoint;
+            throw tls_error(objstore::no_ca_bundle_message(endpoint, objstore::well_known_ca_bundles));
+        }
+        o.ca_file = std::move(*found);
+        o.ca_file_found = true;
+    }
     o.credentials = credentials_of(f);
     return o;
 }

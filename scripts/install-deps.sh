@@ -6,7 +6,7 @@ packages=(
   libboost1.81-dev default-libmysqlclient-dev libcli11-dev libspdlog-dev libfmt-dev catch2
   nlohmann-json3-dev libssl-dev zlib1g-dev libzstd-dev libxxhash-dev libpugixml-dev
   mariadb-server mariadb-backup mariadb-client
-  iproute2 util-linux procps ncat openssl tcpdump
+  iproute2 util-linux procps ncat openssl ca-certificates tcpdump
   swift-proxy swift-account swift-container swift-object memcached awscli socat
   sysbench
   podman buildah runc netavark aardvark-dns iptables catatonit mmdebstrap python3-yaml

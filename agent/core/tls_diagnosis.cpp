@@ -36,37 +36,50 @@ bool dns_name_matches(std::string_view pattern, std::string_view host) {
 }  // namespace
 
 std::string tls_failure_message(const tls_failure_facts& f) {
-    const std::string head = "TLS with donor " + f.peer + " failed: ";
+    const bool store = f.peer_kind == tls_peer_kind::store;
+    const std::string head = std::string(store ? "TLS with the store " : "TLS with donor ") + f.peer + " failed: ";
+    const std::string ca = store ? (f.ca_from_flag ? "--ca-file " + f.ca_file
+                                                   : "the CA bundle " + f.ca_file + " (no --ca-file given)")
+                                 : "--tls-ca " + f.ca_file;
     switch (f.kind) {
         case tls_failure_kind::untrusted:
-            return head + certificate_text(f) + " is not signed by the CA in --tls-ca " + f.ca_file + with_detail(f) +
+            if (store)
+                return head + certificate_text(f) + " is not signed by a CA in " + ca + with_detail(f) +
+                       ": give --ca-file with the CA that signed the store's certificate";
+            return head + certificate_text(f) + " is not signed by the CA in " + ca + with_detail(f) +
                    ": both pods must use certificates from the same issuer (mount the same CA)";
         case tls_failure_kind::name_mismatch:
             return head + certificate_text(f) + " is not valid for the name '" + f.checked_name + "'" +
                    (f.cert_names.empty() ? std::string(" (it carries no DNS name)")
                                          : " (it names " + f.cert_names + ")") +
-                   (f.name_from_flag ? ": fix --tls-server-name or the Certificate's dnsNames"
-                                     : ": add the peer names (*.<service>) to the Certificate's dnsNames, or pass "
-                                       "--tls-server-name with a name it carries");
+                   (store ? ": give --endpoint a host name the store's certificate carries"
+                    : f.name_from_flag ? ": fix --tls-server-name or the Certificate's dnsNames"
+                                       : ": add the peer names (*.<service>) to the Certificate's dnsNames, or pass "
+                                         "--tls-server-name with a name it carries");
         case tls_failure_kind::expired:
             return head + certificate_text(f) + " expired" +
                    (f.not_after.empty() ? std::string() : " at " + f.not_after) +
-                   ": renew it (cert-manager renews before expiry: check the Certificate's status) or check this "
-                   "machine's clock";
+                   (store ? ": the store must renew it, or check this machine's clock"
+                          : ": renew it (cert-manager renews before expiry: check the Certificate's status) or check "
+                            "this machine's clock");
         case tls_failure_kind::not_yet_valid:
             return head + certificate_text(f) + " is not valid yet" +
                    (f.not_before.empty() ? std::string() : " (from " + f.not_before + ")") +
                    ": check the clocks of both machines";
         case tls_failure_kind::other_verification:
-            return head + certificate_text(f) + " did not verify against --tls-ca " + f.ca_file + with_detail(f);
+            return head + certificate_text(f) + " did not verify against " + ca + with_detail(f);
         case tls_failure_kind::not_tls:
+            if (store)
+                return head + "it does not speak TLS" + with_detail(f) +
+                       ": give --endpoint http://... if the store serves plaintext (never over an untrusted network)";
             return head + "it does not speak TLS" + with_detail(f) +
                    ": start its sidecar with --tls-cert and --tls-key, or drop --tls-ca here (never over an "
                    "untrusted network)";
         case tls_failure_kind::client_cert_refused:
             if (f.client_cert.empty())
-                return head + "it requires a client certificate signed by its --tls-client-ca" + with_detail(f) +
-                       ": pass --tls-cert and --tls-key with a certificate from that CA";
+                return head + "it requires a client certificate" + (store ? "" : " signed by its --tls-client-ca") +
+                       with_detail(f) + (store ? ", which the agent does not send to stores"
+                                               : ": pass --tls-cert and --tls-key with a certificate from that CA");
             return head + "it refused our client certificate, " + f.client_cert + with_detail(f) +
                    ": pass --tls-cert and --tls-key with a certificate signed by the CA in the donor's "
                    "--tls-client-ca (the CA that issues the pods' certificates)";
@@ -78,8 +91,7 @@ std::string tls_failure_message(const tls_failure_facts& f) {
         case tls_failure_kind::handshake:
             break;
     }
-    return head + "the handshake failed" + with_detail(f) + " (CA --tls-ca " + f.ca_file + ", name '" +
-           f.checked_name + "')";
+    return head + "the handshake failed" + with_detail(f) + " (CA " + ca + ", name '" + f.checked_name + "')";
 }
 
 bool certificate_names_host(const std::string& host, const std::vector<std::string>& dns_names,

@@ -113,3 +113,30 @@ TEST_CASE("certificate_names_host refuses wildcards that are not a whole leftmos
     CHECK_FALSE(certificate_names_host("a.b", {"*."}, {}));
     CHECK_FALSE(certificate_names_host("anything", {}, {}));
 }
+
+TEST_CASE("a TLS failure with an object store names the store, the CA bundle it used and --ca-file", "[tls]") {
+    auto f = facts(tls_failure_kind::untrusted);
+    f.peer_kind = tls_peer_kind::store;
+    f.peer = "s3.example.internal:443";
+    f.ca_file = "/etc/ssl/certs/ca-certificates.crt";
+    f.ca_from_flag = false;
+    const auto found = tls_failure_message(f);
+    CHECK_THAT(found, Contains("TLS with the store s3.example.internal:443 failed"));
+    CHECK_THAT(found, Contains("the CA bundle /etc/ssl/certs/ca-certificates.crt (no --ca-file given)"));
+    CHECK_THAT(found, Contains("give --ca-file"));
+    CHECK_THAT(found, !Contains("donor") && !Contains("--tls-ca") && !Contains("pods"));
+    f.ca_from_flag = true;
+    f.ca_file = "/etc/store-ca/ca.crt";
+    CHECK_THAT(tls_failure_message(f), Contains("not signed by a CA in --ca-file /etc/store-ca/ca.crt"));
+    for (const auto kind : {tls_failure_kind::name_mismatch, tls_failure_kind::expired, tls_failure_kind::not_tls,
+                            tls_failure_kind::other_verification, tls_failure_kind::handshake,
+                            tls_failure_kind::client_cert_refused}) {
+        f.kind = kind;
+        const auto m = tls_failure_message(f);
+        INFO(m);
+        CHECK_THAT(m, Contains("TLS with the store s3.example.internal:443 failed"));
+        CHECK_THAT(m, !Contains("donor") && !Contains("--tls-ca") && !Contains("sidecar") && !Contains("Certificate's"));
+    }
+    f.kind = tls_failure_kind::not_tls;
+    CHECK_THAT(tls_failure_message(f), Contains("--endpoint http://"));
+}

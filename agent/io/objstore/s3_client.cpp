@@ -1,5 +1,7 @@
 #include "mysql_agent/io/objstore/s3_client.hpp"
 
+#include "mysql_agent/core/objstore/ca_bundle.hpp"
+
 #include <algorithm>
 #include <ctime>
 #include <exception>
@@ -78,7 +80,6 @@ const std::string empty_sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b93
 /// https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
 constexpr std::size_t unsigned_payload_from = 1u << 20;
 const std::string unsigned_payload = "UNSIGNED-PAYLOAD";
-const char* default_ca_bundle = "/etc/ssl/certs/ca-certificates.crt";
 
 std::string amz_date_now() {
     const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -212,15 +213,19 @@ s3_client::answer s3_client::exchange_once(const call& c) {
             co_await connect_to(stream, t, clock_type::now() + options_.timeout);
             if (options_.endpoint.https) {
                 tls_client_settings settings;
-                settings.ca = options_.ca_file.value_or(default_ca_bundle);
+                // The caller found the bundle (cmd/store_flags.cpp looks where the distributions put it); else Debian's.
+                settings.ca = options_.ca_file.value_or(std::string(well_known_ca_bundles[0]));
                 tls_peer_check check;
                 begin_client_tls(stream, settings, t.connect_host, check);
                 auto hs = co_await before(stream.tls()->async_handshake(nothrow_awaitable),
                                           clock_type::now() + options_.timeout);
                 if (!hs) throw transport_failure("TLS handshake with " + t.connect_host + ": no answer in time");
-                if (const auto ec = std::get<0>(*hs))
-                    throw tls_error(tls_failure_message(
-                        client_handshake_failure(check, ec, t.connect_host + ":" + std::to_string(t.port))));
+                if (const auto ec = std::get<0>(*hs)) {
+                    auto facts = client_handshake_failure(check, ec, t.connect_host + ":" + std::to_string(t.port));
+                    facts.peer_kind = tls_peer_kind::store;
+                    facts.ca_from_flag = options_.ca_file.has_value() && !options_.ca_file_found;
+                    throw tls_error(tls_failure_message(facts));
+                }
             }
             auto sent = co_await before(http::async_write(stream, req, nothrow_awaitable), clock_type::now() + send_budget);
             if (!sent) throw transport_failure("sending the request: not done in time");

@@ -20,13 +20,18 @@ enum class tls_failure_kind {
     handshake,            ///< the handshake failed for another reason (`detail`)
 };
 
-/// What is known about a failed TLS handshake with a donor.
+/// Whom the handshake was with: a donor's sidecar (--tls-ca, the pods' CA) or an object store (--ca-file).
+enum class tls_peer_kind { donor, store };
+
+/// What is known about a failed TLS handshake with a donor or a store.
 struct tls_failure_facts {
     tls_failure_kind kind = tls_failure_kind::handshake;
+    tls_peer_kind peer_kind = tls_peer_kind::donor;
+    bool ca_from_flag = true;   ///< ca_file was given (--tls-ca, --ca-file), not the store's default bundle
     std::string peer;           ///< "mysql-0.mysql:3307"
     std::string checked_name;   ///< the name the certificate must carry
     bool name_from_flag = false;  ///< checked_name came from --tls-server-name
-    std::string ca_file;        ///< --tls-ca
+    std::string ca_file;        ///< --tls-ca, --ca-file or the bundle found (core/objstore/ca_bundle.hpp)
     std::string detail;         ///< OpenSSL's own words
     std::string subject;        ///< the certificate that failed, if one was seen ("CN=mysql-0")
     std::string cert_names;     ///< its DNS names, "*.mysql, *.mysql.db.svc"
@@ -35,7 +40,7 @@ struct tls_failure_facts {
     std::string client_cert;    ///< ours, when we sent one: "--tls-cert /etc/tls/tls.crt (CN=mysql-1, ...)"
 };
 
-/// One line: what failed with which donor, the certificate's own facts, and what to change.
+/// One line: what failed with which donor or store, the certificate's own facts, and what to change.
 std::string tls_failure_message(const tls_failure_facts& f);
 
 }  // namespace mysql_agent

@@ -34,6 +34,7 @@ struct s3_client_options {
     /// https: the store's certificate is verified against this file and its name against the host; none: Debian's
     /// bundle /etc/ssl/certs/ca-certificates.crt.
     std::optional<std::filesystem::path> ca_file;
+    bool ca_file_found = false;  ///< ca_file is the bundle found where the distributions put it, not --ca-file
     /// Connecting, and each wait for the store (its answer, the next bytes of a download); sending a body gets one
     /// more second per MiB.
     std::chrono::milliseconds timeout{30'000};
