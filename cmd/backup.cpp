@@ -30,7 +30,7 @@ struct backup_cli_options {
     unsigned parallel = 2;
     double connect_timeout = 10;
     double idle_timeout = 60;
-    double timeout = 24 * 3600;
+    double timeout = 0;  // no total: a fixed one is a guess a big datadir hits; idle timeouts bound each phase
     unsigned max_attempts = 5;
     double retry_for = 120;
     tls_client_flags tls;

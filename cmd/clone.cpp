@@ -31,7 +31,7 @@ struct clone_cli_options {
     bool force = false;
     double connect_timeout = 10;
     double idle_timeout = 60;
-    double timeout = 24 * 3600;
+    double timeout = 0;  // no total: a fixed one is a guess a big datadir hits; idle timeouts bound each phase
     unsigned max_attempts = 10;
     double retry_for = 600;
     tls_client_flags tls;
@@ -99,9 +99,10 @@ command add_clone(CLI::App& app) {
         ->capture_default_str();
     sub->add_option(
            "--idle-timeout", opts->idle_timeout,
-           "Fail when the donor sends no byte for this many seconds (the donor's backup or the network stalled)")
+           "Fail when the donor sends no byte for this many seconds (the donor's backup or the network stalled), "
+           "or when --prepare uses no CPU and reads and writes nothing for this long (it is stuck)")
         ->capture_default_str();
-    sub->add_option("--timeout", opts->timeout, "Seconds the whole clone, prepare included, may take; 0: no limit")
+    sub->add_option("--timeout", opts->timeout, "Seconds the whole clone, prepare included, may take; 0: no limit (the idle timeouts bound each phase)")
         ->capture_default_str();
     sub->add_option("--max-attempts", opts->max_attempts,
                     "Attempts to reach a donor that answers (connection refused, timeout, 503 busy are retried with "

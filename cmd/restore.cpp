@@ -34,7 +34,7 @@ struct restore_cli_options {
     std::string xtrabackup;
     std::string xbstream;
     bool force = false;
-    double timeout = 24 * 3600;
+    double timeout = 0;  // no total: a fixed one is a guess a big datadir hits; idle timeouts bound each phase
     pitr_flags pitr;
 };
 

@@ -565,6 +565,15 @@ TEST_CASE("a failed clone exits with the right code, says why, and leaves no fil
         o.tools.backup = fakes / "clone-xtrabackup-noop";
         expected_text = {"backup_type = full-backuped"};
     }
+    for (const auto total : {0s, 600s}) {  // no --timeout (the default), or one far away
+        DYNAMIC_SECTION("--prepare hangs doing nothing: stopped after --idle-timeout, --timeout " << total.count()) {
+            replies = {{good_response(b)}};
+            o.tools.backup = fakes / "clone-xtrabackup-stuck";
+            o.idle_timeout = 1s;
+            o.overall_timeout = total;
+            expected_text = {"--prepare used no CPU and read and wrote nothing for --idle-timeout 1 s", "it is stuck"};
+        }
+    }
 
     fake_donor donor(replies);
     o.donor.port = donor.port();
@@ -575,6 +584,23 @@ TEST_CASE("a failed clone exits with the right code, says why, and leaves no fil
     for (const auto& text : expected_text) CHECK_THAT(r.message, Catch::Contains(text));
     CHECK(std::chrono::steady_clock::now() - started < 20s);
     require_clean(datadir);
+}
+
+TEST_CASE("a --prepare that works longer than --idle-timeout without a word is not stopped", "[io][clone]") {
+    temp_dir tmp;
+    const auto datadir = tmp.path / "data";
+    const auto backup = synthetic_backup();
+    fake_donor donor({{good_response(backup.bytes)}});
+    auto o = options_for(donor.port(), datadir);
+    o.tools.backup = fakes / "clone-xtrabackup-slow";  // ~3 s, a write every 0.25 s, nothing on stderr
+    o.idle_timeout = 1s;
+    o.overall_timeout = 0s;
+    const auto started = std::chrono::steady_clock::now();
+    const auto r = try_clone(o);
+    INFO(r.message);
+    REQUIRE(r.exit_code == exit_code::ok);
+    CHECK(std::chrono::steady_clock::now() - started >= 3s);  // three idle timeouts' worth of silent work
+    CHECK_THAT(read_file(datadir / "xtrabackup_checkpoints"), Catch::Contains("backup_type = log-applied"));
 }
 
 TEST_CASE("a wrong token is reported as such and not retried", "[io][clone]") {

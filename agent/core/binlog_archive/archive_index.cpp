@@ -21,8 +21,6 @@ std::chrono::system_clock::time_point at_second(std::uint32_t s) {
     return std::chrono::system_clock::time_point(std::chrono::seconds(s));
 }
 
-std::string when(std::uint32_t s) { return backup_store::iso8601_utc(at_second(s)); }
-
 bool is_hex(std::string_view s, std::size_t length) {
     return s.size() == length &&
            std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
@@ -71,6 +69,8 @@ mariadb_gtid gtid_field(const nlohmann::json& j, const char* name) {
 
 }  // namespace
 
+std::string time_text(std::uint32_t unix_seconds) { return backup_store::iso8601_utc(at_second(unix_seconds)); }
+
 std::string gtid_text(const mariadb_gtid& g) {
     return std::to_string(g.domain) + "-" + std::to_string(g.server_id) + "-" + std::to_string(g.seq);
 }
@@ -113,16 +113,16 @@ std::string index_json(const archived_binlog& r) {
                       {"file", r.file},
                       {"server_version", r.server_version},
                       {"server_id", r.server_id},
-                      {"created", when(r.created)},
+                      {"created", time_text(r.created)},
                       {"checksummed", r.checksummed},
                       {"start_state", r.start_state},
                       {"start", to_string(r.start)},
                       {"end", to_string(r.end)}};
     if (r.first_gtid) {
         j["first_gtid"] = gtid_text(*r.first_gtid);
-        j["first_time"] = when(r.first_time);
+        j["first_time"] = time_text(r.first_time);
         j["last_gtid"] = gtid_text(*r.last_gtid);
-        j["last_time"] = when(r.last_time);
+        j["last_time"] = time_text(r.last_time);
     }
     j["transactions"] = r.transactions;
     j["bytes"] = r.bytes;

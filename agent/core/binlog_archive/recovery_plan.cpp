@@ -35,10 +35,6 @@ std::uint64_t total(const mariadb_gtid_position& p) {
 
 std::string shown(const mariadb_gtid_position& p) { return p.empty() ? "the empty position" : to_string(p); }
 
-std::string when(std::uint32_t s) {
-    return backup_store::iso8601_utc(std::chrono::system_clock::time_point(std::chrono::seconds(s)));
-}
-
 std::vector<archived_binlog> unique(std::vector<archived_binlog> archive) {
     std::sort(archive.begin(), archive.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     archive.erase(std::unique(archive.begin(), archive.end(), [](const auto& a, const auto& b) { return a.name == b.name; }),
@@ -109,7 +105,7 @@ const archived_binlog* after_gap(const std::vector<archived_binlog>& archive, co
 std::string describe(const recovery_target& t) {
     switch (t.what) {
         case recovery_target::kind::gtid: return "--to-gtid " + to_string(t.gtid);
-        case recovery_target::kind::time: return "--to-time " + when(t.time);
+        case recovery_target::kind::time: return "--to-time " + time_text(t.time);
         case recovery_target::kind::latest: break;
     }
     return "--latest";
@@ -163,7 +159,7 @@ result<std::vector<archived_binlog>> plan_recovery(std::vector<archived_binlog> 
         : not_after(beyond_gap->start, reached)
             ? "; " + beyond_gap->name + " continues another history, which branched off at " +
                   shown(beyond_gap->start) + " (a re-seeded or failed-over primary, its file created " +
-                  when(beyond_gap->created) + "): a restore follows it from there only for --latest, a --to-time "
+                  time_text(beyond_gap->created) + "): a restore follows it from there only for --latest, a --to-time "
                   "after it began or a --to-gtid the old history does not reach"
             : "; the next archived binlog, " + beyond_gap->name + ", starts at " + shown(beyond_gap->start) +
                   ": the transactions between were never archived (a gap)";
@@ -181,7 +177,7 @@ result<std::vector<archived_binlog>> plan_recovery(std::vector<archived_binlog> 
         case recovery_target::kind::time:
             if (chain.empty() || chain.back().last_time <= target.time) {
                 const std::string last =
-                    chain.empty() ? "" : " (its last transaction began committing at " + when(chain.back().last_time) + ")";
+                    chain.empty() ? "" : " (its last transaction began committing at " + time_text(chain.back().last_time) + ")";
                 return error{"the archive reaches " + shown(reached) + last + ", not past " + describe(target) +
                              (beyond_gap ? gap
                                          : ": transactions up to that time may not be archived yet; --latest restores "

@@ -58,8 +58,9 @@ struct clone_options {
     const datadir_lock* lock = nullptr;
 
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};  ///< DNS + TCP connect, per attempt
-    std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};     ///< no byte from the donor for this long
-    std::chrono::milliseconds overall_timeout{std::chrono::hours(24)};  ///< 0: none. The whole clone, prepare included
+    /// No byte from the donor for this long; and no activity of --prepare (CPU, reads, writes: core/activity_watch).
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+    std::chrono::milliseconds overall_timeout{0};  ///< 0 (default): none. The whole clone, prepare included
     unsigned max_attempts = 10;                                     ///< to reach a donor that answers 200; 0: no limit
     std::chrono::milliseconds retry_for{std::chrono::minutes(10)};  ///< stop retrying after this long; 0: no limit
     std::chrono::milliseconds first_backoff{std::chrono::seconds(1)};

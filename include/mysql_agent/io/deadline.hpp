@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <type_traits>
 #include <variant>
 
 #include <boost/asio/as_tuple.hpp>
@@ -48,11 +49,21 @@ private:
     std::chrono::milliseconds overall_budget_;
 };
 
+template <class T>
+struct is_variant : std::false_type {};
+template <class... A>
+struct is_variant<std::variant<A...>> : std::true_type {};
+
 /// Runs `op` until it completes or `at` passes, whichever comes first (the loser is cancelled).
 /// nullopt: the time ran out.
+/// `at` = time_point::max() (--timeout 0) waits without a timer.
+/// `op` must not yield a std::variant: the awaitable operators flatten one into the race's own variant, and its
+/// second alternative would read as "the time ran out". Wrap such an operation in one that yields a struct.
 template <class T>
 boost::asio::awaitable<std::optional<T>> before(boost::asio::awaitable<T> op, deadlines::clock::time_point at) {
+    static_assert(!is_variant<T>::value, "before(): wrap an operation that yields a std::variant (see above)");
     using namespace boost::asio::experimental::awaitable_operators;
+    if (at == deadlines::clock::time_point::max()) co_return co_await std::move(op);
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, at);
     auto r = co_await (std::move(op) || timer.async_wait(nothrow_awaitable));
     if (r.index() == 1) co_return std::nullopt;

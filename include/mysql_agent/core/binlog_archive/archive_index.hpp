@@ -90,4 +90,7 @@ result<archived_binlog> parse_index(std::string_view json, std::string_view expe
 /// One GTID as domain-server-seq.
 std::string gtid_text(const mariadb_gtid& g);
 
+/// A binlog timestamp (seconds since the epoch, as events carry it) as the index and messages show it: ISO 8601 UTC.
+std::string time_text(std::uint32_t unix_seconds);
+
 }  // namespace mysql_agent::binlog_archive
