@@ -27,15 +27,16 @@ std::unique_ptr<child_process> start_prepare(boost::asio::any_io_executor ex, co
     return start_clone_tool(ex, o.tools.backup, {"--prepare", "--target-dir=" + staging.string()}, false);
 }
 
-/// Completes once the process `pid` has used no CPU and read and written nothing for longer than `limit`, sampled
+/// Completes once the process group `pgid` (the tool and what it runs) has used no CPU and read and written nothing
+/// for longer than `limit`, sampled
 /// every quarter of it (50 ms to 1 s); runs until cancelled otherwise.
 struct went_idle {};
-boost::asio::awaitable<went_idle> until_idle(int pid, std::chrono::milliseconds limit) {
+boost::asio::awaitable<went_idle> until_idle(int pgid, std::chrono::milliseconds limit) {
     using namespace std::chrono_literals;
     const auto every = std::clamp<std::chrono::milliseconds>(limit / 4, 50ms, 1000ms);
     idle_watch watch(limit);
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
-    while (!watch.idle_at(idle_watch::clock::now(), read_process_activity(pid))) {
+    while (!watch.idle_at(idle_watch::clock::now(), read_group_activity(pgid))) {
         timer.expires_after(every);
         co_await timer.async_wait(nothrow_awaitable);
     }
